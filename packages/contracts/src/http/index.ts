@@ -1,0 +1,10 @@
+/** Schemas and types of every HTTP body, query and response (http-api.md). */
+export * from './auth.ts';
+export * from './card.ts';
+export * from './common.ts';
+export * from './notifications.ts';
+export * from './orders.ts';
+export * from './problem.ts';
+export * from './saga-view.ts';
+export * from './timeline.ts';
+export * from './wallet.ts';

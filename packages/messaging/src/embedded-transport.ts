@@ -1,0 +1,367 @@
+import type { TopicSpec } from '@campusg/contracts';
+import type { Db, Sql } from '@campusg/platform';
+import { partitionFor } from './partitioner.ts';
+import { backoffDelay, Signal } from './signal.ts';
+import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
+
+const SCHEMA_SQL = `
+create schema if not exists bus;
+create table if not exists bus.topics (name text primary key, partitions int not null, retention_ms bigint not null);
+create table if not exists bus.partitions (topic text not null, partition int not null, next_offset bigint not null default 0,
+  primary key (topic, partition));
+create table if not exists bus.messages (topic text not null, partition int not null, "offset" bigint not null,
+  key text, value text not null, headers jsonb not null, ts timestamptz not null default now(),
+  primary key (topic, partition, "offset"));
+create index if not exists messages_ts on bus.messages (ts);
+create table if not exists bus.group_offsets (group_id text not null, topic text not null, partition int not null,
+  next_offset bigint not null, primary key (group_id, topic, partition));`;
+
+export interface EmbeddedTransportOptions {
+  batchSize?: number;
+  /** How often an idle partition looks for records written by another process. */
+  pollIntervalMs?: number;
+  retentionCheckMs?: number;
+  onError?: (err: unknown, where: string) => void;
+}
+
+interface Member {
+  id: number;
+  groupId: string;
+  topics: string[];
+  handleBatch: BatchHandler;
+  fromBeginning: boolean;
+  owned: Set<string>;
+}
+
+/**
+ * The embedded bus: a Kafka-like log in the database (schema `bus`). Topics have partitions; a record
+ * is appended at the next offset of the partition its key hashes to; consumer groups commit offsets
+ * per partition; members of one group split the partitions. Because the log lives in the same
+ * database as the services, `appendIn` lets a service write its outgoing messages inside its own
+ * transaction: the outbox and the log are one write.
+ */
+export class EmbeddedTransport implements Transport {
+  readonly name = 'embedded' as const;
+  readonly capabilities = { replay: true };
+  readonly #db: Db;
+  readonly #opts: Required<Omit<EmbeddedTransportOptions, 'onError'>> & Pick<EmbeddedTransportOptions, 'onError'>;
+  readonly #partitions = new Map<string, number>();
+  readonly #members = new Map<string, Member[]>();
+  readonly #workers = new Map<string, PartitionWorker>();
+  readonly #signals = new Map<string, Signal>();
+  #rebalancing: Promise<void> = Promise.resolve();
+  #nextMemberId = 1;
+  #retentionTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(db: Db, options: EmbeddedTransportOptions = {}) {
+    this.#db = db;
+    this.#opts = {
+      batchSize: options.batchSize ?? 200,
+      pollIntervalMs: options.pollIntervalMs ?? 500,
+      retentionCheckMs: options.retentionCheckMs ?? 60_000,
+      onError: options.onError,
+    };
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    await this.#db.exec(SCHEMA_SQL);
+    await this.#db.transaction(async (tx) => {
+      for (const t of topics) {
+        await tx.query(
+          `insert into bus.topics (name, partitions, retention_ms) values ($1, $2, $3)
+           on conflict (name) do update set retention_ms = excluded.retention_ms`,
+          [t.name, t.partitions, t.retentionMs],
+        );
+        const [row] = await tx.query<{ partitions: number }>('select partitions from bus.topics where name = $1', [t.name]);
+        const n = Math.max(row?.partitions ?? t.partitions, t.partitions);
+        if (n !== row?.partitions) await tx.query('update bus.topics set partitions = $2 where name = $1', [t.name, n]);
+        for (let p = 0; p < n; p++) {
+          await tx.query('insert into bus.partitions (topic, partition) values ($1, $2) on conflict do nothing', [t.name, p]);
+        }
+      }
+    });
+    await this.#loadTopics();
+    this.#retentionTimer ??= setInterval(() => void this.#applyRetention(), this.#opts.retentionCheckMs).unref();
+  }
+
+  async #loadTopics(): Promise<void> {
+    const rows = await this.#db.query<{ name: string; partitions: number }>('select name, partitions from bus.topics');
+    for (const r of rows) this.#partitions.set(r.name, r.partitions);
+  }
+
+  /**
+   * Appends records to the log inside the caller's transaction and returns the partitions written
+   * (`topic:partition`); pass them to `notifyAppended` once the transaction has committed.
+   */
+  async appendIn(tx: Sql, records: OutgoingRecord[]): Promise<string[]> {
+    const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
+    for (const r of records) {
+      const n = this.#partitions.get(r.topic);
+      if (n === undefined) throw new Error(`unknown topic ${r.topic}`);
+      const partition = partitionFor(r.topic, r.key, n);
+      const k = `${r.topic}:${partition}`;
+      let group = byPartition.get(k);
+      if (!group) {
+        group = { topic: r.topic, partition, records: [] };
+        byPartition.set(k, group);
+      }
+      group.records.push(r);
+    }
+    // Lock partitions in a fixed order so concurrent writers cannot deadlock.
+    for (const k of [...byPartition.keys()].sort()) {
+      const g = byPartition.get(k)!;
+      const [row] = await tx.query<{ first: number }>(
+        `update bus.partitions set next_offset = next_offset + $3 where topic = $1 and partition = $2
+         returning next_offset - $3 as first`,
+        [g.topic, g.partition, g.records.length],
+      );
+      const first = row!.first;
+      const values: unknown[] = [];
+      const rows = g.records.map((r, i) => {
+        values.push(first + i, r.key, r.value, JSON.stringify(r.headers));
+        const b = i * 4;
+        return `($1, $2, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb)`;
+      });
+      await tx.query(`insert into bus.messages (topic, partition, "offset", key, value, headers) values ${rows.join(',')}`, [
+        g.topic,
+        g.partition,
+        ...values,
+      ]);
+    }
+    return [...byPartition.keys()];
+  }
+
+  /** Wakes the consumers of the given partitions (all, without an argument) after a commit appended to them. */
+  notifyAppended(partitions?: Iterable<string>): void {
+    for (const tp of partitions ?? this.#signals.keys()) this.signal(tp).notify();
+  }
+
+  /** @internal the wake-up of one partition */
+  signal(tp: string): Signal {
+    let s = this.#signals.get(tp);
+    if (!s) {
+      s = new Signal();
+      this.#signals.set(tp, s);
+    }
+    return s;
+  }
+
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const written = await this.#db.transaction((tx) => this.appendIn(tx, records));
+    this.notifyAppended(written);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    for (const t of options.topics) if (!this.#partitions.has(t)) throw new Error(`unknown topic ${t}`);
+    const member: Member = {
+      id: this.#nextMemberId++,
+      groupId: options.groupId,
+      topics: options.topics,
+      handleBatch: options.handleBatch,
+      fromBeginning: options.fromBeginning ?? true,
+      owned: new Set(),
+    };
+    const list = this.#members.get(options.groupId) ?? [];
+    list.push(member);
+    this.#members.set(options.groupId, list);
+    await this.#rebalance(options.groupId);
+    return {
+      close: async () => {
+        const members = this.#members.get(member.groupId) ?? [];
+        this.#members.set(
+          member.groupId,
+          members.filter((m) => m !== member),
+        );
+        await this.#rebalance(member.groupId);
+      },
+      assignment: () => [...member.owned].sort(),
+    };
+  }
+
+  /** Range-assigns every partition of the group's topics over its members; revokes before it assigns. */
+  #rebalance(groupId: string): Promise<void> {
+    const run = async () => {
+      const members = (this.#members.get(groupId) ?? []).sort((a, b) => a.id - b.id);
+      const desired = new Map<string, Member>();
+      const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
+      for (const topic of topics) {
+        const eligible = members.filter((m) => m.topics.includes(topic));
+        const n = this.#partitions.get(topic) ?? 0;
+        for (let p = 0; p < n; p++) desired.set(`${topic}:${p}`, eligible[p % eligible.length]!);
+      }
+      const prefix = `${groupId}|`;
+      for (const [k, worker] of this.#workers) {
+        if (!k.startsWith(prefix)) continue;
+        const tp = k.slice(prefix.length);
+        if (desired.get(tp) !== worker.member) {
+          await worker.stop();
+          worker.member.owned.delete(tp);
+          this.#workers.delete(k);
+        }
+      }
+      for (const [tp, member] of desired) {
+        const k = prefix + tp;
+        if (this.#workers.has(k)) continue;
+        const [topic, p] = tp.split(':') as [string, string];
+        const worker = new PartitionWorker(this, member, topic, Number(p));
+        this.#workers.set(k, worker);
+        member.owned.add(tp);
+        worker.start();
+      }
+    };
+    this.#rebalancing = this.#rebalancing.then(run, run);
+    return this.#rebalancing;
+  }
+
+  /** @internal used by partition workers */
+  async committedOffset(groupId: string, topic: string, partition: number, fromBeginning: boolean): Promise<number> {
+    const [row] = await this.#db.query<{ next_offset: number }>(
+      'select next_offset from bus.group_offsets where group_id = $1 and topic = $2 and partition = $3',
+      [groupId, topic, partition],
+    );
+    if (row) return row.next_offset;
+    if (fromBeginning) return 0;
+    const [end] = await this.#db.query<{ next_offset: number }>(
+      'select next_offset from bus.partitions where topic = $1 and partition = $2',
+      [topic, partition],
+    );
+    return end?.next_offset ?? 0;
+  }
+
+  /** @internal */
+  async commit(groupId: string, topic: string, partition: number, nextOffset: number): Promise<void> {
+    await this.#db.query(
+      `insert into bus.group_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)
+       on conflict (group_id, topic, partition) do update set next_offset = greatest(bus.group_offsets.next_offset, excluded.next_offset)`,
+      [groupId, topic, partition, nextOffset],
+    );
+  }
+
+  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
+    const rows = await this.#db.query<{
+      offset: number;
+      key: string | null;
+      value: string;
+      headers: Record<string, string>;
+      ts: Date;
+    }>(
+      `select "offset", key, value, headers, ts from bus.messages
+       where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit $4`,
+      [topic, partition, fromOffset, limit],
+    );
+    return rows.map((r) => ({
+      topic,
+      partition,
+      offset: r.offset,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      timestamp: new Date(r.ts),
+    }));
+  }
+
+  async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
+    const rows = await this.#db.query<{ topic: string; partition: number; end_offset: number; committed: number | null }>(
+      `select p.topic, p.partition, p.next_offset as end_offset, g.next_offset as committed
+       from bus.partitions p left join bus.group_offsets g
+         on g.group_id = $1 and g.topic = p.topic and g.partition = p.partition
+       where p.topic = any($2) order by p.topic, p.partition`,
+      [groupId, topics],
+    );
+    return rows.map((r) => ({
+      groupId,
+      topic: r.topic,
+      partition: r.partition,
+      committed: r.committed ?? 0,
+      end: r.end_offset,
+      lag: r.end_offset - (r.committed ?? 0),
+    }));
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.#closed && (await this.#db.ping());
+  }
+
+  /** @internal */
+  get options() {
+    return this.#opts;
+  }
+
+  async #applyRetention(): Promise<void> {
+    try {
+      await this.#db.query(
+        `delete from bus.messages m using bus.topics t
+         where m.topic = t.name and m.ts < now() - (t.retention_ms || ' milliseconds')::interval`,
+      );
+    } catch (err) {
+      this.#opts.onError?.(err, 'retention');
+    }
+  }
+
+  /** Deletes expired records now (retention normally runs once a minute). */
+  applyRetention(): Promise<void> {
+    return this.#applyRetention();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#retentionTimer);
+    const groups = [...this.#members.keys()];
+    this.#members.clear();
+    await Promise.all(groups.map((g) => this.#rebalance(g)));
+  }
+}
+
+/** Consumes one partition for one group member: fetch a batch, hand it over, commit, repeat. */
+class PartitionWorker {
+  #stopping = false;
+  #done: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly bus: EmbeddedTransport,
+    readonly member: Member,
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  start(): void {
+    this.#done = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.bus.signal(`${this.topic}:${this.partition}`).notify();
+    await this.#done;
+  }
+
+  async #run(): Promise<void> {
+    const { groupId, fromBeginning } = this.member;
+    const { batchSize, pollIntervalMs, onError } = this.bus.options;
+    let attempt = 0;
+    let next: number | undefined;
+    const signal = this.bus.signal(`${this.topic}:${this.partition}`);
+    while (!this.#stopping) {
+      try {
+        const version = signal.version;
+        next ??= await this.bus.committedOffset(groupId, this.topic, this.partition, fromBeginning);
+        const batch = await this.bus.read(this.topic, this.partition, next, batchSize);
+        if (batch.length === 0) {
+          await signal.wait(version, pollIntervalMs);
+          continue;
+        }
+        await this.member.handleBatch(batch);
+        next = batch[batch.length - 1]!.offset + 1;
+        await this.bus.commit(groupId, this.topic, this.partition, next);
+        attempt = 0;
+      } catch (err) {
+        onError?.(err, `consume ${groupId} ${this.topic}:${this.partition}`);
+        next = undefined; // deliver again from the last commit
+        await sleep(backoffDelay(attempt++, 50, 5000));
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

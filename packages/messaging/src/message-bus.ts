@@ -1,0 +1,259 @@
+import { createMessage, decodeMessage, dlqTopic, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
+import { type Clock, type Db, type IdGenerator, isRetryable, type Logger, type Metrics, type Sql } from '@campusg/platform';
+import type { Outbox } from './outbox.ts';
+import { backoffDelay } from './signal.ts';
+import type { ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
+
+/** Who a message belongs to: the partition key (an order id) and the saga it is part of. */
+export interface Routing {
+  key: string;
+  correlationId: string;
+  causationId?: string | null;
+  /** A message id decided in advance (a saga records it before the command is sent). */
+  messageId?: string;
+}
+
+export type Emit = <T extends MessageType>(type: T, payload: PayloadOf<T>, routing?: Partial<Routing>) => TypedMessage<T>;
+
+export interface HandlerContext {
+  tx: Sql;
+  /** Emits a message in this transaction; by default a reply: same key and correlation, caused by the input. */
+  emit: Emit;
+  now: Date;
+  log: Logger;
+  record: ConsumedRecord;
+}
+
+export type Handler<T extends MessageType = MessageType> = (message: TypedMessage<T>, ctx: HandlerContext) => Promise<void>;
+export type Handlers = { [T in MessageType]?: Handler<T> };
+
+export interface MessageBusDeps {
+  db: Db;
+  transport: Transport;
+  outbox: Outbox;
+  /** The schema holding this service's inbox. */
+  schema: string;
+  /** `source` of every message this service emits, e.g. `order-service`. */
+  source: string;
+  clock: Clock;
+  ids: IdGenerator;
+  log: Logger;
+  metrics: Metrics;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Keys of one partition batch handled at once (each key stays sequential). */
+  keyConcurrency?: number;
+}
+
+/**
+ * A service's view of the bus: emit messages inside its own transactions (outbox), and consume
+ * with an inbox, per-key ordering, retries with backoff and a dead-letter topic.
+ */
+export class MessageBus {
+  readonly #deps: MessageBusDeps;
+  readonly #subscriptions: Subscription[] = [];
+  #closing = false;
+
+  constructor(deps: MessageBusDeps) {
+    this.#deps = deps;
+  }
+
+  get transport(): Transport {
+    return this.#deps.transport;
+  }
+
+  /** Builds a message of a known type as a record ready for the transport. */
+  toRecord(message: TypedMessage, key: string): OutgoingRecord {
+    return toRecord(message, key);
+  }
+
+  #emit<T extends MessageType>(into: OutgoingRecord[], type: T, payload: PayloadOf<T>, routing: Routing): TypedMessage<T> {
+    const { ids, clock, source, metrics } = this.#deps;
+    const message = createMessage(type, payload, {
+      messageId: routing.messageId ?? ids.uuid(),
+      correlationId: routing.correlationId,
+      causationId: routing.causationId ?? null,
+      source,
+      timestamp: clock.now(),
+    });
+    into.push(toRecord(message, routing.key));
+    metrics.produced.inc({ topic: topicOf(type), type });
+    return message;
+  }
+
+  /**
+   * Runs `fn` in one transaction; the messages it emits are stored with the state change and
+   * published after the commit. Without explicit routing an emitted message gets a fresh
+   * correlation id and is keyed by its payload's order id.
+   */
+  async transact<T>(fn: (tx: Sql, emit: Emit) => Promise<T>): Promise<T> {
+    const out: OutgoingRecord[] = [];
+    let afterCommit: (() => void) | undefined;
+    const result = await this.#deps.db.transaction(async (tx) => {
+      const emit: Emit = (type, payload, routing = {}) =>
+        this.#emit(out, type, payload, {
+          key: routing.key ?? keyFromPayload(payload as Record<string, unknown>, this.#deps.ids),
+          correlationId: routing.correlationId ?? this.#deps.ids.uuid(),
+          causationId: routing.causationId ?? null,
+          messageId: routing.messageId,
+        });
+      const value = await fn(tx, emit);
+      if (out.length > 0) afterCommit = await this.#deps.outbox.add(tx, out);
+      return value;
+    });
+    afterCommit?.();
+    return result;
+  }
+
+  /** Consumes `topics` as `groupId`; messages of types without a handler are skipped. */
+  async consume(groupId: string, topics: string[], handlers: Handlers): Promise<Subscription> {
+    const sub = await this.#deps.transport.subscribe({
+      groupId,
+      topics,
+      handleBatch: (batch) => this.#handleBatch(groupId, batch, handlers),
+    });
+    this.#subscriptions.push(sub);
+    return sub;
+  }
+
+  async #handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers): Promise<void> {
+    const byKey = new Map<string, ConsumedRecord[]>();
+    for (const r of batch) {
+      const k = r.key ?? '';
+      const list = byKey.get(k);
+      if (list) list.push(r);
+      else byKey.set(k, [r]);
+    }
+    const queues = [...byKey.values()];
+    const workers = Math.min(this.#deps.keyConcurrency ?? 8, queues.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < queues.length) {
+          const queue = queues[next++]!;
+          for (const record of queue) await this.#handleRecord(groupId, record, handlers);
+        }
+      }),
+    );
+  }
+
+  async #handleRecord(groupId: string, record: ConsumedRecord, handlers: Handlers): Promise<void> {
+    const { log, metrics, maxAttempts, retryBaseMs } = this.#deps;
+    const decoded = decodeMessage(record.value);
+    if (!decoded.ok) return this.#deadLetter(groupId, record, decoded.reason, decoded.detail);
+    const message = decoded.message;
+    const handler = handlers[message.type] as Handler | undefined;
+    if (!handler) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#handleOnce(groupId, record, message, handler);
+        metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
+        return;
+      } catch (err) {
+        const infrastructure = isInfrastructureError(err);
+        if (this.#closing) throw err;
+        if (infrastructure || (isRetryable(err) && attempt < maxAttempts)) {
+          metrics.handlerRetries.inc({ group: groupId, topic: record.topic });
+          log.warn({ err, group: groupId, type: message.type, message_id: message.message_id, attempt }, 'handler failed; retrying');
+          await sleep(backoffDelay(attempt, retryBaseMs, infrastructure ? 5000 : 2000));
+          continue;
+        }
+        const reason = isRetryable(err) ? 'MAX_ATTEMPTS' : 'HANDLER_ERROR';
+        return this.#deadLetter(groupId, record, reason, (err as Error)?.message ?? String(err));
+      }
+    }
+  }
+
+  async #handleOnce(groupId: string, record: ConsumedRecord, message: TypedMessage, handler: Handler): Promise<void> {
+    const { schema, clock } = this.#deps;
+    const log = this.#deps.log.child({
+      group: groupId,
+      correlation_id: message.correlation_id,
+      message_id: message.message_id,
+      type: message.type,
+    });
+    const out: OutgoingRecord[] = [];
+    let afterCommit: (() => void) | undefined;
+    await this.#deps.db.transaction(async (tx) => {
+      const fresh = await tx.query(
+        `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
+        [groupId, message.message_id],
+      );
+      if (fresh.length === 0) {
+        log.debug('duplicate delivery ignored');
+        return;
+      }
+      const emit: Emit = (type, payload, routing = {}) =>
+        this.#emit(out, type, payload, {
+          key: routing.key ?? record.key ?? message.correlation_id,
+          correlationId: routing.correlationId ?? message.correlation_id,
+          causationId: routing.causationId ?? message.message_id,
+          messageId: routing.messageId,
+        });
+      await handler(message, { tx, emit, now: clock.now(), log, record });
+      if (out.length > 0) afterCommit = await this.#deps.outbox.add(tx, out);
+    });
+    afterCommit?.();
+  }
+
+  async #deadLetter(groupId: string, record: ConsumedRecord, reason: string, detail: string): Promise<void> {
+    this.#deps.metrics.deadLettered.inc({ group: groupId, topic: record.topic, reason });
+    this.#deps.log.error(
+      { group: groupId, topic: record.topic, partition: record.partition, offset: record.offset, reason, detail },
+      'message dead-lettered',
+    );
+    await this.#deps.transport.publish([
+      {
+        topic: dlqTopic(record.topic),
+        key: record.key ?? '',
+        value: record.value,
+        headers: {
+          ...record.headers,
+          'dlq-reason': reason,
+          'dlq-error': detail.slice(0, 2000),
+          'dlq-original-topic': record.topic,
+          'dlq-original-partition': String(record.partition),
+          'dlq-original-offset': String(record.offset),
+          'dlq-group': groupId,
+          'dlq-at': this.#deps.clock.now().toISOString(),
+        },
+      },
+    ]);
+  }
+
+  /** Leaves every group (after the batches in hand) and stops the outbox. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#subscriptions.map((s) => s.close()));
+    await this.#deps.outbox.close();
+  }
+}
+
+/** The wire form: JSON value, key, and headers repeating type and message id, with a W3C traceparent. */
+export function toRecord(message: TypedMessage, key: string): OutgoingRecord {
+  const trace = message.correlation_id.replaceAll('-', '');
+  const span = message.message_id.replaceAll('-', '').slice(0, 16);
+  return {
+    topic: topicOf(message.type),
+    key,
+    value: JSON.stringify(message),
+    headers: { type: message.type, message_id: message.message_id, traceparent: `00-${trace}-${span}-01` },
+  };
+}
+
+function keyFromPayload(payload: Record<string, unknown>, ids: IdGenerator): string {
+  const k = payload.order_id ?? payload.user_id;
+  return typeof k === 'string' ? k : ids.uuid();
+}
+
+/** Database or broker unreachable: retried without limit, since giving up would lose the message. */
+export function isInfrastructureError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|08|57P0|53)/.test(code)) return true;
+  const message = (err as Error | null)?.message ?? '';
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

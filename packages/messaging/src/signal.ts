@@ -1,0 +1,38 @@
+/**
+ * A versioned wake-up: waiters pass the version they last saw and resume when it changes
+ * (or after `timeoutMs`), so a notify between a check and a wait is never missed.
+ */
+export class Signal {
+  #version = 0;
+  #waiters = new Set<() => void>();
+
+  get version(): number {
+    return this.#version;
+  }
+
+  notify(): void {
+    this.#version++;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w();
+  }
+
+  wait(seenVersion: number, timeoutMs: number): Promise<void> {
+    if (this.#version !== seenVersion) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(done);
+    });
+  }
+}
+
+/** Exponential backoff with full jitter, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.floor(ceiling / 2 + Math.random() * (ceiling / 2));
+}

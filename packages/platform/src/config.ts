@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const SERVICE_NAMES = ['order', 'user', 'payment', 'timer', 'notification', 'sagas', 'gateway'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  PORT: intFrom(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CAMPUSG_DATA_DIR: z.string().min(1).default('./data'),
+  CAMPUSG_BUS: z.enum(['embedded', 'kafka', 'rabbitmq']).default('embedded'),
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_CLIENT_ID: z.string().default('campusg'),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_SSL: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  KAFKA_REPLICATION_FACTOR: intFrom(1, 10).default(1),
+  AMQP_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  CAMPUSG_SERVICES: z.string().optional(),
+  CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
+  ORDER_ACCEPT_TIMEOUT_MS: intFrom(1, 7 * 24 * 3600_000).default(1_800_000),
+  SAGA_STEP_TIMEOUT_MS: intFrom(1, 3600_000).default(30_000),
+  SAGA_MAX_ATTEMPTS: intFrom(1, 1000).default(10),
+  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_TOKEN_TTL_S: intFrom(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+  LOGIN_RATE_LIMIT: intFrom(1, 10_000).default(10),
+  BUS_MAX_ATTEMPTS: intFrom(1, 100).default(5),
+  BUS_RETRY_BASE_MS: intFrom(1, 60_000).default(100),
+  PLATFORM_FEE_CENTS: intFrom(0, 100_000).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEB_DIST_DIR: z.string().optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  bus: 'embedded' | 'kafka' | 'rabbitmq';
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    ssl: boolean;
+    sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+    replicationFactor: number;
+  };
+  amqpUrl: string | undefined;
+  databaseUrl: string | undefined;
+  /** `<SERVICE>_DATABASE_URL` overrides, by service name. */
+  serviceDatabaseUrls: Partial<Record<ServiceName, string>>;
+  services: ServiceName[];
+  partitions: number;
+  orderAcceptTimeoutMs: number;
+  sagaStepTimeoutMs: number;
+  sagaMaxAttempts: number;
+  authSecret: string;
+  authTokenTtlS: number;
+  loginRateLimit: number;
+  busMaxAttempts: number;
+  busRetryBaseMs: number;
+  platformFeeCents: number;
+  logLevel: string;
+  webDistDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the configuration once. `env` is the only place the process environment is read;
+ * the result is frozen and passed to whatever needs it.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const services = parseServices(e.CAMPUSG_SERVICES);
+  if (e.CAMPUSG_BUS === 'kafka' && !e.KAFKA_BROKERS)
+    throw new ConfigError('invalid configuration:\n  KAFKA_BROKERS: required when CAMPUSG_BUS=kafka');
+  if (e.CAMPUSG_BUS === 'rabbitmq' && !e.AMQP_URL)
+    throw new ConfigError('invalid configuration:\n  AMQP_URL: required when CAMPUSG_BUS=rabbitmq');
+  const embedded = e.CAMPUSG_BUS === 'embedded' && !e.DATABASE_URL;
+  if (!e.AUTH_SECRET && !embedded) throw new ConfigError('invalid configuration:\n  AUTH_SECRET: required outside the embedded mode');
+  const sasl = e.KAFKA_SASL_MECHANISM
+    ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' }
+    : undefined;
+  const serviceDatabaseUrls: Partial<Record<ServiceName, string>> = {};
+  for (const name of SERVICE_NAMES) {
+    const url = env[`${name.toUpperCase()}_DATABASE_URL`];
+    if (url) serviceDatabaseUrls[name] = url;
+  }
+  const dataDir = path.resolve(e.CAMPUSG_DATA_DIR);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    bus: e.CAMPUSG_BUS,
+    kafka: {
+      brokers: (e.KAFKA_BROKERS ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      clientId: e.KAFKA_CLIENT_ID,
+      ssl: e.KAFKA_SSL,
+      sasl,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+    },
+    amqpUrl: e.AMQP_URL,
+    databaseUrl: e.DATABASE_URL,
+    serviceDatabaseUrls,
+    services,
+    partitions: e.CAMPUSG_PARTITIONS,
+    orderAcceptTimeoutMs: e.ORDER_ACCEPT_TIMEOUT_MS,
+    sagaStepTimeoutMs: e.SAGA_STEP_TIMEOUT_MS,
+    sagaMaxAttempts: e.SAGA_MAX_ATTEMPTS,
+    authSecret: e.AUTH_SECRET ?? persistedSecret(dataDir),
+    authTokenTtlS: e.AUTH_TOKEN_TTL_S,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    busMaxAttempts: e.BUS_MAX_ATTEMPTS,
+    busRetryBaseMs: e.BUS_RETRY_BASE_MS,
+    platformFeeCents: e.PLATFORM_FEE_CENTS,
+    logLevel: e.LOG_LEVEL,
+    webDistDir: e.WEB_DIST_DIR,
+  });
+}
+
+function parseServices(value: string | undefined): ServiceName[] {
+  if (!value || value.trim() === '' || value.trim() === 'all') return [...SERVICE_NAMES];
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(SERVICE_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `invalid configuration:\n  CAMPUSG_SERVICES: unknown service(s) ${unknown.join(', ')} (known: ${SERVICE_NAMES.join(', ')})`,
+    );
+  }
+  return names as ServiceName[];
+}
+
+/** The embedded mode's signing key: generated once and kept in the data directory. */
+function persistedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'auth-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,83 @@
+import client from 'prom-client';
+
+/**
+ * The process's Prometheus registry and the metrics every part of CampusG records.
+ * Gauges that need a query (lag, backlog, saga counts) register a collector with `onCollect`.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly httpRequests = new client.Counter({
+    name: 'campusg_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new client.Histogram({
+    name: 'campusg_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly consumed = new client.Counter({
+    name: 'campusg_messages_consumed_total',
+    help: 'Bus messages handled, by consumer group, topic and type',
+    labelNames: ['group', 'topic', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly produced = new client.Counter({
+    name: 'campusg_messages_produced_total',
+    help: 'Bus messages written (to the outbox or the log), by topic and type',
+    labelNames: ['topic', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new client.Counter({
+    name: 'campusg_messages_dead_lettered_total',
+    help: 'Messages sent to a dead-letter topic, by group, topic and reason',
+    labelNames: ['group', 'topic', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly handlerRetries = new client.Counter({
+    name: 'campusg_message_handler_retries_total',
+    help: 'Retries of a message handler after a transient error',
+    labelNames: ['group', 'topic'] as const,
+    registers: [this.registry],
+  });
+  readonly sagaDuration = new client.Histogram({
+    name: 'campusg_saga_duration_seconds',
+    help: 'Time from saga start to its end state, by type and end status',
+    labelNames: ['type', 'status'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'campusg_' });
+  }
+
+  /** A gauge whose value(s) are read when /metrics is scraped. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (set: (labels: Partial<Record<L, string | number>>, value: number) => void) => Promise<void>,
+  ): void {
+    new client.Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await collect((labels, value) => this.set(labels, value)).catch(() => {});
+      },
+    });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,174 @@
+import { GROUPS, type MessageType, type TypedMessage } from '@campusg/contracts';
+import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
+import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
+import type { SagaDefinition, SagaSettings } from './definition.ts';
+import { type Decision, decide, initialState, type SagaInput } from './engine.ts';
+import { sagaStore } from './store.ts';
+
+export interface OrchestratorDeps {
+  db: Db;
+  bus: MessageBus;
+  clock: Clock;
+  ids: IdGenerator;
+  settings: SagaSettings;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface StartParams<D> {
+  orderId: string;
+  /** At most one saga per business key (for ever when `exclusive`, else while it is active). */
+  businessKey: string;
+  exclusive: boolean;
+  data: D;
+  startedBy: string | null;
+  sagaId?: string;
+}
+
+const GROUP_OF = {
+  'create-order': GROUPS.createOrderSaga,
+  'accept-order': GROUPS.acceptOrderSaga,
+  'complete-order': GROUPS.completeOrderSaga,
+  'cancel-order': GROUPS.cancelOrderSaga,
+} as const;
+
+const REPLY_TOPICS = ['order_events', 'user_events', 'payment_events', 'timer_events'];
+
+/**
+ * Runs one saga definition: starts instances, feeds them replies from the event topics (in the
+ * consumer's transaction, with its inbox and outbox), and fires missed step deadlines.
+ */
+export class SagaOrchestrator<D> {
+  readonly groupId: string;
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #ticking: Promise<number> | undefined;
+  #stopped = false;
+
+  constructor(
+    readonly def: SagaDefinition<D>,
+    private readonly deps: OrchestratorDeps,
+  ) {
+    this.groupId = GROUP_OF[def.type];
+  }
+
+  /** Starts a saga inside the caller's transaction. Idempotent per business key. */
+  async start(tx: Sql, emit: Emit, params: StartParams<D>): Promise<{ sagaId: string; created: boolean }> {
+    const now = this.deps.clock.now();
+    const id = params.sagaId ?? this.deps.ids.uuid();
+    const fresh = initialState(this.def, { id, orderId: params.orderId, data: params.data, now });
+    const { id: sagaId, created } = await sagaStore.insert(tx, fresh, { ...params, now });
+    if (!created) return { sagaId, created };
+    const decision = this.#decide(fresh, { kind: 'start' }, now);
+    await sagaStore.save(tx, decision.state, 0, decision.history, now);
+    this.#effects(decision, emit, null);
+    return { sagaId, created };
+  }
+
+  /** Joins the orchestrator's consumer group; `extra` handles other inputs (e.g. a timer that starts a saga). */
+  async listen(extra: Handlers = {}): Promise<void> {
+    const replyTypes = new Set<MessageType>(this.def.steps.flatMap((s) => Object.keys(s.replies) as MessageType[]));
+    // Any reply a compensation may get counts, so listen to every event of the reply topics' producers.
+    const handlers: Handlers = {};
+    const onReply: Handler = (m, ctx) => this.onMessage(m, ctx.tx, ctx.emit);
+    for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
+    for (const type of COMPENSATION_REPLIES) (handlers as Record<string, Handler>)[type] ??= onReply;
+    Object.assign(handlers, extra);
+    await this.deps.bus.consume(this.groupId, REPLY_TOPICS, handlers);
+  }
+
+  /** Feeds one event to the saga it belongs to (its `correlation_id`), if that saga is of this type. */
+  async onMessage(message: TypedMessage, tx: Sql, emit: Emit): Promise<void> {
+    const stored = await sagaStore.load<D>(tx, message.correlation_id, this.def.type);
+    if (!stored) return;
+    const now = this.deps.clock.now();
+    const decision = this.#decide(stored.state, { kind: 'reply', message }, now);
+    await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
+    this.#effects(decision, emit, message.message_id);
+  }
+
+  /** Fires every step deadline that has passed; returns how many sagas it moved. */
+  tick(): Promise<number> {
+    this.#ticking ??= this.#tick().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<number> {
+    const now = this.deps.clock.now();
+    const due = await sagaStore.due(this.deps.db, this.def.type, now, 200);
+    for (const id of due) {
+      await this.deps.bus.transact(async (tx, emit) => {
+        const stored = await sagaStore.load<D>(tx, id, this.def.type);
+        if (!stored) return;
+        const decision = this.#decide(stored.state, { kind: 'timeout' }, now);
+        if (decision.history.length === 0) return;
+        await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
+        this.#effects(decision, emit, null);
+      });
+    }
+    return due.length;
+  }
+
+  /** Checks deadlines on a timer; `intervalMs` bounds how late a deadline fires. */
+  startDeadlines(intervalMs = 250): void {
+    const loop = async () => {
+      if (this.#stopped) return;
+      try {
+        await this.tick();
+      } catch (err) {
+        this.deps.log.error({ err, saga: this.def.type }, 'deadline check failed');
+      }
+      if (!this.#stopped) this.#deadlineTimer = setTimeout(loop, intervalMs);
+    };
+    this.#deadlineTimer = setTimeout(loop, intervalMs);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#deadlineTimer);
+  }
+
+  #decide(state: Decision<D>['state'], input: SagaInput, now: Date): Decision<D> {
+    return decide(this.def, state, input, { now, settings: this.deps.settings, newId: () => this.deps.ids.uuid() });
+  }
+
+  #effects(decision: Decision<D>, emit: Emit, causationId: string | null): void {
+    const { state } = decision;
+    const routing = { key: state.orderId, correlationId: state.id, causationId };
+    for (const { messageId, command } of decision.commands) {
+      emit(command.type, command.payload as never, { ...routing, messageId });
+    }
+    for (const event of decision.events) {
+      emit(
+        event.type,
+        {
+          saga_id: state.id,
+          saga_type: state.type,
+          order_id: state.orderId,
+          step: event.step,
+          status: state.status,
+          error: state.error?.slice(0, 1000) ?? null,
+        },
+        routing,
+      );
+    }
+    if (decision.events.some((e) => END_EVENTS.has(e.type)) && state.endedAt) {
+      const seconds = (new Date(state.endedAt).getTime() - new Date(state.startedAt).getTime()) / 1000;
+      this.deps.metrics.sagaDuration.observe({ type: state.type, status: state.status }, seconds);
+    }
+  }
+}
+
+const END_EVENTS = new Set(['saga.completed', 'saga.compensated', 'saga.failed']);
+
+/** Replies that acknowledge compensating commands (cancel_order, revert_payment, release_runner, stop_order_timer). */
+const COMPENSATION_REPLIES: MessageType[] = [
+  'order.cancelled',
+  'order.cancel_failed',
+  'payment.reverted',
+  'payment.revert_failed',
+  'order.runner_released',
+  'order.runner_release_failed',
+  'timer.stopped',
+];

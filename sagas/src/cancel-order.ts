@@ -1,0 +1,36 @@
+import type { SagaDefinition } from '@campusg/saga';
+
+export interface CancelOrderData {
+  orderId: string;
+  reason: 'CUSTOMER_CANCELLED' | 'ACCEPT_TIMEOUT';
+}
+
+/** cancel-order (sagas.md): cancel, release the hold, disarm the timer (a customer's cancel only). */
+export const cancelOrderSaga: SagaDefinition<CancelOrderData> = {
+  type: 'cancel-order',
+  steps: [
+    {
+      name: 'cancel_order',
+      command: (d) => ({ type: 'cancel_order', payload: { order_id: d.orderId, reason: d.reason } }),
+      replies: { 'order.cancelled': 'success', 'order.cancel_failed': 'failure' },
+      // ORDER_NOT_CANCELLABLE: a runner accepted first; the payment is left untouched.
+      onFailure: 'compensate',
+      onTimeout: 'retry',
+    },
+    {
+      name: 'revert_payment',
+      command: (d) => ({ type: 'revert_payment', payload: { order_id: d.orderId, reason: d.reason } }),
+      replies: { 'payment.reverted': 'success', 'payment.revert_failed': 'failure' },
+      onFailure: 'fail',
+      onTimeout: 'retry',
+    },
+    {
+      name: 'stop_order_timer',
+      skip: (d) => d.reason === 'ACCEPT_TIMEOUT',
+      command: (d) => ({ type: 'stop_order_timer', payload: { order_id: d.orderId, reason: 'CANCELLED' } }),
+      replies: { 'timer.stopped': 'success' },
+      onFailure: 'retry',
+      onTimeout: 'retry',
+    },
+  ],
+};
