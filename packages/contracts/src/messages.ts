@@ -119,10 +119,11 @@ export const MESSAGES = {
     topic: 'user_events',
     payload: z.object({ user_id: id, code: z.enum(['USER_NOT_FOUND', 'NOT_A_RUNNER']) }),
   },
-  'user.registered': { topic: 'user_events', payload: z.object({ user_id: id }) },
+  // `name` (optional) lets the notification service say who accepted an order.
+  'user.registered': { topic: 'user_events', payload: z.object({ user_id: id, name: text(100).optional() }) },
   'user.card_updated': { topic: 'user_events', payload: z.object({ user_id: id }) },
   'user.card_removed': { topic: 'user_events', payload: z.object({ user_id: id }) },
-  'user.became_runner': { topic: 'user_events', payload: z.object({ user_id: id }) },
+  'user.became_runner': { topic: 'user_events', payload: z.object({ user_id: id, name: text(100).optional() }) },
   // ---- payment service ----
   authorize_payment: {
     topic: 'payment_commands',

@@ -4,3 +4,4 @@ export * from './outbox.ts';
 export * from './partitioner.ts';
 export * from './signal.ts';
 export * from './transport.ts';
+export * from './service.ts';

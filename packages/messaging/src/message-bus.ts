@@ -22,6 +22,8 @@ export interface HandlerContext {
   now: Date;
   log: Logger;
   record: ConsumedRecord;
+  /** Runs `fn` once the handler's transaction has committed (e.g. to push a live update). */
+  afterCommit: (fn: () => void) => void;
 }
 
 export type Handler<T extends MessageType = MessageType> = (message: TypedMessage<T>, ctx: HandlerContext) => Promise<void>;
@@ -173,7 +175,7 @@ export class MessageBus {
       type: message.type,
     });
     const out: OutgoingRecord[] = [];
-    let afterCommit: (() => void) | undefined;
+    const afterCommit: (() => void)[] = [];
     await this.#deps.db.transaction(async (tx) => {
       const fresh = await tx.query(
         `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
@@ -190,10 +192,10 @@ export class MessageBus {
           causationId: routing.causationId ?? message.message_id,
           messageId: routing.messageId,
         });
-      await handler(message, { tx, emit, now: clock.now(), log, record });
-      if (out.length > 0) afterCommit = await this.#deps.outbox.add(tx, out);
+      await handler(message, { tx, emit, now: clock.now(), log, record, afterCommit: (fn) => afterCommit.push(fn) });
+      if (out.length > 0) afterCommit.unshift(await this.#deps.outbox.add(tx, out));
     });
-    afterCommit?.();
+    for (const fn of afterCommit) fn();
   }
 
   async #deadLetter(groupId: string, record: ConsumedRecord, reason: string, detail: string): Promise<void> {

@@ -5,3 +5,5 @@ export * from './errors.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
+export * from './auth.ts';
+export * from './http.ts';

@@ -150,6 +150,8 @@ class Decider<D> {
 
   #fail(step: StepDefinition<D>, policy: 'compensate' | 'retry' | 'fail', reply: TypedMessage | null, error: string): void {
     if (policy === 'retry') {
+      // The failed attempt is answered: a duplicate of its reply must not trigger another retry.
+      if (reply) this.s.awaiting = this.s.awaiting.filter((id) => id !== reply.causation_id);
       return this.#retryOrFail(step.command(this.s.data, { now: this.ctx.now, settings: this.ctx.settings }), 'command', error);
     }
     if (step.onFailed) this.s.data = step.onFailed(this.s.data, reply);

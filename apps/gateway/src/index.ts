@@ -1,0 +1,2 @@
+export { buildPlatform } from './app.ts';
+export { type Infrastructure, openInfrastructure, SERVICE_SCHEMAS, type SystemOptions } from './system.ts';

@@ -1,0 +1,151 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { fieldErrors, type Problem } from '@campusg/contracts';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AppError, type FieldError, isAppError } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export type App = ReturnType<typeof createHttpApp>;
+
+const TITLES: Record<number, string> = {
+  400: 'Validation failed',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Payload too large',
+  422: 'Unprocessable request',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Not ready',
+};
+
+/** Codes outside the public contract are reported as their public equivalent. */
+function publicCode(err: AppError): Problem['code'] {
+  if (err.code === 'CONFLICT') return 'INVALID_TRANSITION';
+  if (err.code === 'TRANSIENT') return 'NOT_READY';
+  return err.code;
+}
+
+export function sendProblem(reply: FastifyReply, status: number, code: Problem['code'], detail: string, errors?: FieldError[]) {
+  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, code, detail };
+  if (errors) body.errors = errors;
+  return reply.code(status).type('application/problem+json').send(body);
+}
+
+export interface HttpOptions {
+  log: Logger;
+  metrics: Metrics;
+  /** Answers GET /ready: the database and the bus are connected and migrations applied. */
+  isReady: () => Promise<boolean>;
+  title?: string;
+}
+
+/**
+ * A Fastify instance with the platform's conventions: zod schemas for validation and OpenAPI,
+ * every error as problem+json, 64 KiB bodies, security headers, request metrics, /health, /ready,
+ * /metrics and the API documentation.
+ */
+export function createHttpApp(options: HttpOptions) {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: true,
+    trustProxy: '127.0.0.1',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.register(cookie);
+  app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
+  app.register(swagger, {
+    openapi: {
+      info: { title: options.title ?? 'CampusG API', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    options.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    options.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      // An id that cannot exist names no resource the caller may see.
+      if (err.validationContext === 'params') return sendProblem(reply, 404, 'NOT_FOUND', 'no such resource');
+      const errors = err.validation.map((v) => ({
+        path: validationPath(v.instancePath, err.validationContext),
+        message: v.message ?? 'is invalid',
+      }));
+      return sendProblem(reply, 400, 'VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+    }
+    if (err instanceof z.ZodError) {
+      const errors = fieldErrors(err);
+      return sendProblem(reply, 400, 'VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+    }
+    if (isAppError(err)) {
+      if (err.status >= 500) req.log.error({ err }, 'request failed');
+      return sendProblem(reply, err.status, publicCode(err), err.message, err.errors);
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, 'PAYLOAD_TOO_LARGE', 'request bodies are limited to 64 KiB');
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendProblem(reply, 400, 'VALIDATION_FAILED', 'the body must be application/json');
+    }
+    if (err.statusCode === 400 || err.code?.startsWith('FST_ERR_CTP')) {
+      return sendProblem(reply, 400, 'VALIDATION_FAILED', `malformed request body: ${err.message}`);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, 500, 'INTERNAL', 'something went wrong; it has been logged');
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    const ready = await options.isReady().catch(() => false);
+    if (!ready) return sendProblem(reply, 503, 'NOT_READY', 'the database or the bus is not connected yet');
+    return { status: 'ready' };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(options.metrics.contentType);
+    return options.metrics.text();
+  });
+  return app;
+}
+
+function validationPath(instancePath: string, context: string | undefined): string {
+  const path = instancePath
+    .split('/')
+    .filter(Boolean)
+    .reduce((out, seg) => (/^\d+$/.test(seg) ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), '');
+  return path || (context ?? 'body');
+}
+
+export { AppError };

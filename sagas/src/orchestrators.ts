@@ -1,0 +1,53 @@
+import type { ServiceDeps } from '@campusg/messaging';
+import { type OrchestratorDeps, SagaOrchestrator } from '@campusg/saga';
+import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
+import { type CancelOrderData, cancelOrderSaga } from './cancel-order.ts';
+import { type CompleteOrderData, completeOrderSaga } from './complete-order.ts';
+import { type CreateOrderData, createOrderSaga } from './create-order.ts';
+
+export interface SagaOrchestrators {
+  createOrder: SagaOrchestrator<CreateOrderData>;
+  acceptOrder: SagaOrchestrator<AcceptOrderData>;
+  completeOrder: SagaOrchestrator<CompleteOrderData>;
+  cancelOrder: SagaOrchestrator<CancelOrderData>;
+}
+
+export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
+  const o: OrchestratorDeps = {
+    ...deps,
+    settings: {
+      stepTimeoutMs: deps.config.sagaStepTimeoutMs,
+      maxAttempts: deps.config.sagaMaxAttempts,
+      orderAcceptTimeoutMs: deps.config.orderAcceptTimeoutMs,
+    },
+  };
+  return {
+    createOrder: new SagaOrchestrator(createOrderSaga, o),
+    acceptOrder: new SagaOrchestrator(acceptOrderSaga, o),
+    completeOrder: new SagaOrchestrator(completeOrderSaga, o),
+    cancelOrder: new SagaOrchestrator(cancelOrderSaga, o),
+  };
+}
+
+/** Joins every orchestrator's group and starts its deadline checks; an expired timer starts a cancel-order saga. */
+export async function startOrchestrators(sagas: SagaOrchestrators): Promise<void> {
+  await sagas.createOrder.listen();
+  await sagas.acceptOrder.listen();
+  await sagas.completeOrder.listen();
+  await sagas.cancelOrder.listen({
+    'timer.expired': async (m, { tx, emit }) => {
+      await sagas.cancelOrder.start(tx, emit, {
+        orderId: m.payload.order_id,
+        businessKey: `cancel-order:${m.payload.order_id}`,
+        exclusive: false,
+        startedBy: null,
+        data: { orderId: m.payload.order_id, reason: 'ACCEPT_TIMEOUT' },
+      });
+    },
+  });
+  for (const s of Object.values(sagas) as SagaOrchestrator<unknown>[]) s.startDeadlines();
+}
+
+export function stopOrchestrators(sagas: SagaOrchestrators): void {
+  for (const s of Object.values(sagas) as SagaOrchestrator<unknown>[]) s.stop();
+}

@@ -1,0 +1,147 @@
+import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage } from '@campusg/contracts';
+import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
+import type { IdGenerator, Sql } from '@campusg/platform';
+import type { LiveHub } from './live-hub.ts';
+import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
+
+type Party = 'customer' | 'runner';
+interface Derived {
+  to: Party;
+  kind: string;
+  text: string;
+  /** A status notice is sent once per order, even if its event is repeated. */
+  oncePerOrder: boolean;
+}
+
+const money = (cents: number) => `S$${(cents / 100).toFixed(2)}`;
+
+const STATUS_NOTICES: Partial<Record<OrderStatus, [string, string]>> = {
+  CREATED: ['ORDER_CREATED', 'Your order is placed. We are finding you a runner.'],
+  PLACED: ['ORDER_PLACED', 'Your runner has ordered your food at the store.'],
+  ON_THE_WAY: ['ORDER_ON_THE_WAY', 'Your order is on the way.'],
+  DELIVERED: ['ORDER_DELIVERED', 'Your order has been delivered. Enjoy!'],
+  COMPLETED: ['ORDER_COMPLETED', 'Your order is complete. Thank you for using CampusG.'],
+};
+
+/** The user notifications an event gives rise to (http-api.md lists them). */
+function derive(m: TypedMessage, runnerName: string | null): Derived[] {
+  const p = m.payload as Record<string, unknown>;
+  switch (m.type) {
+    case 'order.status_updated': {
+      const notice = STATUS_NOTICES[p.status as OrderStatus];
+      return notice ? [{ to: 'customer', kind: notice[0], text: notice[1], oncePerOrder: true }] : [];
+    }
+    case 'order.cancelled':
+      if (p.previous_status === 'CANCELLED') return [];
+      return [{ to: 'customer', kind: 'ORDER_CANCELLED', text: `Your order was cancelled because ${CANCEL_REASON_TEXT[p.reason as keyof typeof CANCEL_REASON_TEXT]}.`, oncePerOrder: true }];
+    case 'order.accepted':
+      return [
+        { to: 'customer', kind: 'ORDER_ACCEPTED', text: `${runnerName ?? 'A runner'} accepted your order.`, oncePerOrder: false },
+        { to: 'runner', kind: 'ORDER_ACCEPTED', text: 'You got the order. Head to the store.', oncePerOrder: false },
+      ];
+    case 'payment.released':
+      return [{ to: 'runner', kind: 'PAYOUT_RECEIVED', text: `Payout received: ${money(Number(p.amount_cents))}.`, oncePerOrder: true }];
+    default:
+      return [];
+  }
+}
+
+/** Which changes alter the runners' list of available orders. */
+function availabilityChange(m: TypedMessage): OrderStatus | null {
+  const p = m.payload as Record<string, unknown>;
+  if (m.type === 'order.status_updated' && p.status === 'CREATED') return 'CREATED';
+  if (m.type === 'order.runner_released') return 'CREATED';
+  if (m.type === 'order.accepted') return 'ACCEPTED';
+  if (m.type === 'order.cancelled' && p.previous_status === 'CREATED') return 'CANCELLED';
+  return null;
+}
+
+/** One handler for every message type: audit log first, then parties, notifications and live updates. */
+export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): Handlers {
+  const handle: Handler = async (m, ctx) => {
+    const payload = m.payload as Record<string, unknown>;
+    const orderId = orderIdOf(payload, ctx.record.key);
+    const logged = await ctx.tx.query(
+      `insert into notifications.audit_log (message_id, topic, partition, "offset", type, source, correlation_id, causation_id,
+         order_id, at, received_at, payload, summary)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13) on conflict (message_id) do nothing returning 1`,
+      [m.message_id, ctx.record.topic, ctx.record.partition, ctx.record.offset, m.type, m.source, m.correlation_id, m.causation_id,
+        orderId, m.timestamp, ctx.now, JSON.stringify(m.payload), summarize(m)],
+    );
+    if (logged.length === 0) return;
+    await learn(ctx.tx, m);
+    if (!orderId) return;
+    const parties = await partiesOf(ctx.tx, orderId);
+    const runnerName = m.type === 'order.accepted' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
+    for (const d of derive(m, runnerName)) {
+      const userId = d.to === 'customer' ? parties?.customer_id : ((payload.runner_id as string | undefined) ?? parties?.runner_id);
+      if (!userId) continue;
+      const item = await store(ctx, deps.ids, userId, orderId, d, m.message_id);
+      if (item) ctx.afterCommit(() => deps.hub.publish({ kind: 'notification', userId, notification: item }));
+    }
+    if (ctx.record.topic === 'order_events') {
+      const userIds = [parties?.customer_id, parties?.runner_id, payload.runner_id].filter((u): u is string => typeof u === 'string');
+      ctx.afterCommit(() => deps.hub.publish({ kind: 'order', orderId, userIds: [...new Set(userIds)] }));
+      const available = availabilityChange(m);
+      if (available) ctx.afterCommit(() => deps.hub.publish({ kind: 'available', orderId, status: available }));
+    }
+  };
+  const all: Handlers = {};
+  for (const type of Object.keys(MESSAGES) as MessageType[]) (all as Record<string, Handler>)[type] = handle;
+  return all;
+}
+
+/**
+ * The order a message is about: its payload's `order_id`, or else its key — saga commands to the
+ * user service are keyed by the order they serve, while the user's own events are keyed by user.
+ */
+function orderIdOf(payload: Record<string, unknown>, key: string | null): string | null {
+  if (typeof payload.order_id === 'string') return payload.order_id;
+  if (key && key !== payload.user_id && /^[0-9a-f-]{36}$/i.test(key)) return key;
+  return null;
+}
+
+/** Keeps who is on each order, and users' names, from the events that say so. */
+async function learn(tx: Sql, m: TypedMessage): Promise<void> {
+  const p = m.payload as Record<string, unknown>;
+  if (m.type === 'order.created' || m.type === 'order.accepted') {
+    await tx.query(
+      `insert into notifications.order_parties (order_id, customer_id, runner_id) values ($1, $2, $3)
+       on conflict (order_id) do update set customer_id = excluded.customer_id, runner_id = coalesce(excluded.runner_id, notifications.order_parties.runner_id)`,
+      [p.order_id, p.customer_id, p.runner_id ?? null],
+    );
+  } else if (m.type === 'order.runner_released') {
+    await tx.query('update notifications.order_parties set runner_id = null where order_id = $1 and runner_id = $2', [p.order_id, p.runner_id]);
+  } else if ((m.type === 'user.registered' || m.type === 'user.became_runner') && typeof p.name === 'string') {
+    await tx.query(
+      'insert into notifications.user_names (user_id, name) values ($1, $2) on conflict (user_id) do update set name = excluded.name',
+      [p.user_id, p.name],
+    );
+  }
+}
+
+async function partiesOf(tx: Sql, orderId: string) {
+  const [row] = await tx.query<{ customer_id: string | null; runner_id: string | null }>(
+    'select customer_id, runner_id from notifications.order_parties where order_id = $1',
+    [orderId],
+  );
+  return row;
+}
+
+async function nameOf(tx: Sql, userId: string): Promise<string | null> {
+  const [row] = await tx.query<{ name: string }>('select name from notifications.user_names where user_id = $1', [userId]);
+  return row?.name ?? null;
+}
+
+async function store(ctx: HandlerContext, ids: IdGenerator, userId: string, orderId: string, d: Derived, messageId: string): Promise<NotificationItem | null> {
+  const id = ids.uuid();
+  const rows = await ctx.tx.query<{ at: Date }>(
+    `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
+     select $1, $2, $3, $4, $5, $6, $7
+     where not ($8 and exists (select 1 from notifications.notifications where user_id = $2 and order_id = $3 and kind = $4))
+     on conflict (message_id, user_id) do nothing returning at`,
+    [id, userId, orderId, d.kind, d.text, ctx.now, messageId, d.oncePerOrder],
+  );
+  if (rows.length === 0) return null;
+  return { id, at: ctx.now.toISOString(), orderId, kind: d.kind, text: d.text, read: false };
+}

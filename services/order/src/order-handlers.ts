@@ -1,0 +1,91 @@
+import type { Handlers } from '@campusg/messaging';
+import { CANCELLABLE, SAGA_STATUS_UPDATES } from './order.ts';
+import { orderRepository as repo } from './order-repository.ts';
+
+/** Command handlers of the order service: every command gets exactly one reply, and each is idempotent. */
+export const orderHandlers: Handlers = {
+  async create_order(m, { tx, emit, now }) {
+    const cmd = m.payload;
+    const existing = await repo.find(tx, cmd.order_id);
+    const order = existing ?? (await repo.isTombstoned(tx, cmd.order_id) ? undefined : await repo.insert(tx, cmd, now));
+    if (!order) {
+      emit('order.creation_failed', { order_id: cmd.order_id, code: 'INVALID_ORDER', message: 'the order was cancelled before it was created' });
+      return;
+    }
+    if (order.customer_id !== cmd.customer_id) {
+      emit('order.creation_failed', { order_id: cmd.order_id, code: 'INVALID_ORDER', message: 'an order with this id already exists' });
+      return;
+    }
+    emit('order.created', {
+      order_id: order.id,
+      customer_id: order.customer_id,
+      status: 'PENDING',
+      food_cents: order.food_cents,
+      delivery_fee_cents: order.delivery_fee_cents,
+      total_cents: order.total_cents,
+    });
+  },
+
+  async update_order_status(m, { tx, emit, now }) {
+    const { order_id, status, expected_status } = m.payload;
+    const order = await repo.find(tx, order_id);
+    if (!order) {
+      emit('order.status_update_failed', { order_id, code: 'ORDER_NOT_FOUND', message: 'no such order' });
+      return;
+    }
+    const allowed = SAGA_STATUS_UPDATES.some(([from, to]) => from === expected_status && to === status);
+    // Already there (a retried command): the same success reply again, no second effect.
+    if (allowed && order.status === status) {
+      emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: order.runner_id });
+      return;
+    }
+    const updated = allowed ? await repo.transition(tx, order_id, [expected_status], status, now) : undefined;
+    if (!updated) {
+      emit('order.status_update_failed', {
+        order_id,
+        code: 'INVALID_TRANSITION',
+        message: `cannot move ${order.status} to ${status} (expected ${expected_status})`,
+      });
+      return;
+    }
+    emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: updated.runner_id });
+  },
+
+  async accept_order(m, { tx, emit, now }) {
+    const { order_id, runner_id } = m.payload;
+    const order = await repo.find(tx, order_id);
+    if (!order) return void emit('order.accept_failed', { order_id, runner_id, code: 'ORDER_NOT_FOUND' });
+    if (order.customer_id === runner_id) return void emit('order.accept_failed', { order_id, runner_id, code: 'OWN_ORDER' });
+    if (order.status === 'ACCEPTED' && order.runner_id === runner_id) {
+      return void emit('order.accepted', { order_id, runner_id, customer_id: order.customer_id });
+    }
+    // The race is decided here: one conditional update, the first accept (or cancel) to land wins.
+    const won = await repo.transition(tx, order_id, ['CREATED'], 'ACCEPTED', now, { runnerId: runner_id });
+    if (!won) return void emit('order.accept_failed', { order_id, runner_id, code: 'ORDER_NOT_AVAILABLE' });
+    emit('order.accepted', { order_id, runner_id, customer_id: order.customer_id });
+  },
+
+  async release_runner(m, { tx, emit, now }) {
+    const { order_id, runner_id } = m.payload;
+    const released = await repo.transition(tx, order_id, ['ACCEPTED'], 'CREATED', now, { runnerId: null, runnerWhere: runner_id });
+    if (released) return void emit('order.runner_released', { order_id, runner_id });
+    const order = await repo.find(tx, order_id);
+    emit('order.runner_release_failed', { order_id, code: order ? 'RUNNER_NOT_ASSIGNED' : 'ORDER_NOT_FOUND' });
+  },
+
+  async cancel_order(m, { tx, emit, now }) {
+    const { order_id, reason } = m.payload;
+    const order = await repo.find(tx, order_id);
+    if (!order) {
+      await repo.tombstone(tx, order_id, now);
+      return void emit('order.cancel_failed', { order_id, code: 'ORDER_NOT_FOUND', status: null });
+    }
+    if (order.status === 'CANCELLED') {
+      // Already cancelled (a retried command, or a second canceller): the same success again.
+      return void emit('order.cancelled', { order_id, reason: order.cancel_reason ?? reason, previous_status: 'CANCELLED' });
+    }
+    const cancelled = await repo.transition(tx, order_id, CANCELLABLE, 'CANCELLED', now, { cancelReason: reason });
+    if (!cancelled) return void emit('order.cancel_failed', { order_id, code: 'ORDER_NOT_CANCELLABLE', status: order.status });
+    emit('order.cancelled', { order_id, reason, previous_status: order.status });
+  },
+};

@@ -1,0 +1,114 @@
+import type { CancelReason, OrderStatus, PayloadOf } from '@campusg/contracts';
+import { AppError, type Sql } from '@campusg/platform';
+import { type OrderRow, TIMESTAMP_COLUMN, totals } from './order.ts';
+
+const COLUMNS = `id, customer_id, runner_id, store, items, delivery_location, instructions, food_cents, delivery_fee_cents,
+  total_cents, status, cancel_reason, created_at, updated_at, accepted_at, placed_at, picked_up_at, delivered_at,
+  completed_at, cancelled_at`;
+
+export interface PageQuery {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Cursor = the last row's (created_at, id), opaque to clients. */
+function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {
+  if (!cursor) return null;
+  try {
+    const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+    if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad cursor');
+    return { at, id };
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', { errors: [{ path: 'cursor', message: 'is invalid' }] });
+  }
+}
+const encodeCursor = (r: OrderRow) => Buffer.from(`${new Date(r.created_at).toISOString()}|${r.id}`).toString('base64url');
+
+export const orderRepository = {
+  async find(tx: Sql, id: string): Promise<OrderRow | undefined> {
+    const [row] = await tx.query<OrderRow>(`select ${COLUMNS} from orders.orders where id = $1`, [id]);
+    return row;
+  },
+
+  async insert(tx: Sql, cmd: PayloadOf<'create_order'>, now: Date): Promise<OrderRow> {
+    const t = totals(cmd.items, cmd.delivery_fee_cents);
+    const [row] = await tx.query<OrderRow>(
+      `insert into orders.orders (id, customer_id, store, items, delivery_location, instructions, food_cents,
+         delivery_fee_cents, total_cents, status, created_at, updated_at)
+       values ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7, $8, $9, 'PENDING', $10, $10)
+       returning ${COLUMNS}`,
+      [cmd.order_id, cmd.customer_id, JSON.stringify(cmd.store), JSON.stringify(cmd.items), JSON.stringify(cmd.delivery_location),
+        cmd.instructions, t.foodCents, t.deliveryFeeCents, t.totalCents, now],
+    );
+    return row!;
+  },
+
+  async isTombstoned(tx: Sql, id: string): Promise<boolean> {
+    return (await tx.query('select 1 from orders.tombstones where order_id = $1', [id])).length > 0;
+  },
+
+  async tombstone(tx: Sql, id: string, now: Date): Promise<void> {
+    await tx.query('insert into orders.tombstones (order_id, at) values ($1, $2) on conflict do nothing', [id, now]);
+  },
+
+  /**
+   * One conditional update: moves the order to `to` only while it is in one of `from` (and, if
+   * given, assigned to `runnerWhere`). Returns the updated row, or nothing when the condition failed.
+   */
+  async transition(
+    tx: Sql,
+    id: string,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    now: Date,
+    extra: { runnerId?: string | null; runnerWhere?: string; cancelReason?: CancelReason } = {},
+  ): Promise<OrderRow | undefined> {
+    const sets = ['status = $3', 'updated_at = $4'];
+    const params: unknown[] = [id, from, to, now];
+    const stamp = TIMESTAMP_COLUMN[to];
+    if (stamp) sets.push(`${stamp} = $4`);
+    if (extra.runnerId !== undefined) {
+      params.push(extra.runnerId);
+      sets.push(`runner_id = $${params.length}`);
+      if (extra.runnerId === null) sets.push('accepted_at = null');
+    }
+    if (extra.cancelReason) {
+      params.push(extra.cancelReason);
+      sets.push(`cancel_reason = $${params.length}`);
+    }
+    let where = 'id = $1 and status = any($2)';
+    if (extra.runnerWhere) {
+      params.push(extra.runnerWhere);
+      where += ` and runner_id = $${params.length}`;
+    }
+    const [row] = await tx.query<OrderRow>(`update orders.orders set ${sets.join(', ')} where ${where} returning ${COLUMNS}`, params);
+    return row;
+  },
+
+  async page(tx: Sql, filter: { customerId?: string; runnerId?: string; status?: OrderStatus; excludeCustomer?: string }, q: PageQuery) {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.customerId) add('customer_id = ?', filter.customerId);
+    if (filter.runnerId) add('runner_id = ?', filter.runnerId);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.excludeCustomer) add('customer_id <> ?', filter.excludeCustomer);
+    const cursor = decodeCursor(q.cursor);
+    if (cursor) {
+      params.push(cursor.at, cursor.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(q.limit + 1);
+    const rows = await tx.query<OrderRow>(
+      `select ${COLUMNS} from orders.orders ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by created_at desc, id desc limit $${params.length}`,
+      params,
+    );
+    const items = rows.slice(0, q.limit);
+    const nextCursor = rows.length > q.limit ? encodeCursor(items[items.length - 1]!) : null;
+    return { items, nextCursor };
+  },
+};

@@ -1,0 +1,102 @@
+import type { CancelReason, Order, OrderStatus, PayloadOf } from '@campusg/contracts';
+
+/** The order state machine (sagas.md): every transition that exists. */
+const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['CREATED', 'CANCELLED'],
+  CREATED: ['ACCEPTED', 'CANCELLED'],
+  ACCEPTED: ['CREATED', 'PLACED'],
+  PLACED: ['ON_THE_WAY'],
+  ON_THE_WAY: ['DELIVERED'],
+  DELIVERED: ['COMPLETED'],
+  COMPLETED: [],
+  CANCELLED: [],
+};
+
+export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => TRANSITIONS[from].includes(to);
+
+/** The one step a runner may take next over HTTP, if any. */
+export function nextProgress(status: OrderStatus): OrderStatus | null {
+  const next: Partial<Record<OrderStatus, OrderStatus>> = { ACCEPTED: 'PLACED', PLACED: 'ON_THE_WAY', ON_THE_WAY: 'DELIVERED' };
+  return next[status] ?? null;
+}
+
+/** Transitions the sagas may ask for with `update_order_status`; the others have their own commands. */
+export const SAGA_STATUS_UPDATES: readonly [OrderStatus, OrderStatus][] = [
+  ['PENDING', 'CREATED'],
+  ['DELIVERED', 'COMPLETED'],
+];
+
+export const CANCELLABLE: readonly OrderStatus[] = ['PENDING', 'CREATED'];
+
+/** The column each status stamps when an order enters it. */
+export const TIMESTAMP_COLUMN: Partial<Record<OrderStatus, string>> = {
+  ACCEPTED: 'accepted_at',
+  PLACED: 'placed_at',
+  ON_THE_WAY: 'picked_up_at',
+  DELIVERED: 'delivered_at',
+  COMPLETED: 'completed_at',
+  CANCELLED: 'cancelled_at',
+};
+
+/** Totals computed by the server, in integer cents. */
+export function totals(items: { quantity: number; price_cents: number }[], deliveryFeeCents: number) {
+  const foodCents = items.reduce((sum, i) => sum + i.quantity * i.price_cents, 0);
+  return { foodCents, deliveryFeeCents, totalCents: foodCents + deliveryFeeCents };
+}
+
+export interface OrderRow {
+  id: string;
+  customer_id: string;
+  runner_id: string | null;
+  store: PayloadOf<'create_order'>['store'];
+  items: PayloadOf<'create_order'>['items'];
+  delivery_location: PayloadOf<'create_order'>['delivery_location'];
+  instructions: string | null;
+  food_cents: number;
+  delivery_fee_cents: number;
+  total_cents: number;
+  status: OrderStatus;
+  cancel_reason: CancelReason | null;
+  created_at: Date;
+  updated_at: Date;
+  accepted_at: Date | null;
+  placed_at: Date | null;
+  picked_up_at: Date | null;
+  delivered_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** The public Order object (http-api.md). */
+export function toOrderView(r: OrderRow): Order {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    runnerId: r.runner_id,
+    store: r.store,
+    items: r.items.map((i) => ({ name: i.name, quantity: i.quantity, priceCents: i.price_cents })),
+    deliveryLocation: r.delivery_location,
+    instructions: r.instructions,
+    foodCents: r.food_cents,
+    deliveryFeeCents: r.delivery_fee_cents,
+    totalCents: r.total_cents,
+    status: r.status,
+    cancelReason: r.cancel_reason,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    acceptedAt: iso(r.accepted_at),
+    placedAt: iso(r.placed_at),
+    pickedUpAt: iso(r.picked_up_at),
+    deliveredAt: iso(r.delivered_at),
+    completedAt: iso(r.completed_at),
+    cancelledAt: iso(r.cancelled_at),
+  };
+}
+
+/** Who may read an order: its customer, its runner, and any runner while it is open for accepting. */
+export function canView(order: Pick<OrderRow, 'customer_id' | 'runner_id' | 'status'>, user: { id: string; roles: string[] }): boolean {
+  if (order.customer_id === user.id || order.runner_id === user.id) return true;
+  return order.status === 'CREATED' && user.roles.includes('runner');
+}

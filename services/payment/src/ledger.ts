@@ -1,0 +1,66 @@
+import type { Sql } from '@campusg/platform';
+
+export type LedgerKind = 'HOLD' | 'HOLD_RELEASED' | 'CHARGE' | 'PAYOUT';
+
+/** Accounts of the double-entry ledger. */
+export const account = {
+  card: (customerId: string) => `customer:${customerId}:card`,
+  hold: (customerId: string) => `customer:${customerId}:hold`,
+  clearing: 'platform:clearing',
+  fees: 'platform:fees',
+  payout: (runnerId: string) => `runner:${runnerId}:payout`,
+};
+
+export interface Entry {
+  account: string;
+  amountCents: number;
+}
+
+/** The entries of one money movement; they always sum to zero (pure, unit-tested). */
+export function entriesFor(
+  kind: LedgerKind,
+  p: { customerId: string; runnerId?: string; amountCents: number; feeCents?: number },
+): Entry[] {
+  const t = p.amountCents;
+  switch (kind) {
+    case 'HOLD':
+      return [
+        { account: account.card(p.customerId), amountCents: -t },
+        { account: account.hold(p.customerId), amountCents: t },
+      ];
+    case 'HOLD_RELEASED':
+      return [
+        { account: account.hold(p.customerId), amountCents: -t },
+        { account: account.card(p.customerId), amountCents: t },
+      ];
+    case 'CHARGE':
+      return [
+        { account: account.hold(p.customerId), amountCents: -t },
+        { account: account.clearing, amountCents: t },
+      ];
+    case 'PAYOUT': {
+      if (!p.runnerId) throw new Error('a payout needs a runner');
+      const fee = Math.min(p.feeCents ?? 0, t);
+      const entries = [
+        { account: account.clearing, amountCents: -t },
+        { account: account.payout(p.runnerId), amountCents: t - fee },
+      ];
+      return fee > 0 ? [...entries, { account: account.fees, amountCents: fee }] : entries;
+    }
+  }
+}
+
+/** Records one balanced transaction. */
+export async function post(tx: Sql, transactionId: string, orderId: string, kind: LedgerKind, entries: Entry[], at: Date): Promise<void> {
+  const sum = entries.reduce((s, e) => s + e.amountCents, 0);
+  if (sum !== 0) throw new Error(`unbalanced ${kind} transaction for order ${orderId}: ${sum}`);
+  const values: unknown[] = [transactionId, orderId, kind, at];
+  const rows = entries.map((e, i) => {
+    values.push(e.account, e.amountCents);
+    return `($1, $2, $${5 + i * 2}, $${6 + i * 2}, $3, $4)`;
+  });
+  await tx.query(
+    `insert into payments.ledger_entries (transaction_id, order_id, account, amount_cents, kind, at) values ${rows.join(',')}`,
+    values,
+  );
+}

@@ -1,0 +1,86 @@
+import { GROUPS } from '@campusg/contracts';
+import type { Handlers, ServiceDeps } from '@campusg/messaging';
+
+interface TimerRow {
+  order_id: string;
+  timeout_at: Date;
+  status: 'ARMED' | 'STOPPED' | 'FIRED';
+}
+
+const iso = (d: Date) => new Date(d).toISOString();
+
+/** start_order_timer arms (once), stop_order_timer disarms; both answer every time. */
+export const timerHandlers: Handlers = {
+  async start_order_timer(m, { tx, emit, now }) {
+    const { order_id, timeout_at } = m.payload;
+    await tx.query(
+      `insert into timers.timers (order_id, timeout_at, status, created_at, updated_at) values ($1, $2, 'ARMED', $3, $3)
+       on conflict (order_id) do nothing`,
+      [order_id, timeout_at, now],
+    );
+    const [timer] = await tx.query<TimerRow>('select * from timers.timers where order_id = $1', [order_id]);
+    emit('timer.started', { order_id, timeout_at: iso(timer!.timeout_at) });
+  },
+
+  async stop_order_timer(m, { tx, emit, now }) {
+    const { order_id, reason } = m.payload;
+    const stopped = await tx.query(
+      `update timers.timers set status = 'STOPPED', stop_reason = $2, updated_at = $3 where order_id = $1 and status = 'ARMED' returning 1`,
+      [order_id, reason, now],
+    );
+    if (stopped.length === 0) {
+      // Stopping a timer that never started keeps it from arming later.
+      await tx.query(
+        `insert into timers.timers (order_id, timeout_at, status, stop_reason, created_at, updated_at)
+         values ($1, $2, 'STOPPED', $3, $2, $2) on conflict (order_id) do nothing`,
+        [order_id, now, reason],
+      );
+    }
+    emit('timer.stopped', { order_id, reason, already: stopped.length === 0 });
+  },
+};
+
+/**
+ * The timer service: durable timers in its own schema. Due timers fire once — marked FIRED in the
+ * same transaction that stores `timer.expired` — also when they came due while the service was down.
+ */
+export class TimerService {
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async start(intervalMs = 200): Promise<void> {
+    await this.deps.bus.consume(GROUPS.timer, ['timer_commands'], timerHandlers);
+    const loop = async () => {
+      if (this.#stopped) return;
+      try {
+        while ((await this.fireDue()) > 0 && !this.#stopped) {}
+      } catch (err) {
+        this.deps.log.error({ err }, 'firing due timers failed');
+      }
+      if (!this.#stopped) this.#timer = setTimeout(loop, intervalMs);
+    };
+    this.#timer = setTimeout(loop, 0);
+  }
+
+  /** Fires up to `limit` due timers; returns how many fired. */
+  async fireDue(limit = 200): Promise<number> {
+    const now = this.deps.clock.now();
+    return this.deps.bus.transact(async (tx, emit) => {
+      const due = await tx.query<TimerRow>(
+        `update timers.timers set status = 'FIRED', updated_at = $1
+         where order_id in (select order_id from timers.timers where status = 'ARMED' and timeout_at <= $1
+                            order by timeout_at limit $2 for update skip locked)
+         returning order_id, timeout_at, status`,
+        [now, limit],
+      );
+      for (const t of due) emit('timer.expired', { order_id: t.order_id, timeout_at: iso(t.timeout_at) });
+      return due.length;
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+}
