@@ -225,7 +225,7 @@ setsid nohup "$JAVA" $KAFKA_HEAP_OPTS \
   -Dlog4j2.configurationFile="file:$LOG4J_CONF" \
   -Dkafka.logs.dir="$LOGS" \
   -cp "$LIB/*" kafka.Kafka "$PROPS" \
-  >"$LOGS/kafka.out" 2>&1 </dev/null &
+  >"$LOGS/kafka.out" 2>&1 </dev/null 9>&- &
 PID=$!
 echo "$PID" >"$PIDFILE"
 

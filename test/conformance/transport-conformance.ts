@@ -188,11 +188,15 @@ export function describeTransportConformance(name: string, harness: TransportHar
     const specs: TopicSpec[] = [];
     /** Undone after each test, last first (gates are released before subscriptions close). */
     let teardown: Array<() => Promise<unknown> | unknown> = [];
+    /** Handlers a test holds up, released before anything is closed (closing waits for batches in hand). */
+    let gates: Deferred[] = [];
 
     beforeAll(async () => {
       transport = await harness.create();
     });
     afterEach(async () => {
+      for (const g of gates) g.resolve();
+      gates = [];
       const steps = teardown.reverse();
       teardown = [];
       for (const step of steps) await step();
@@ -341,7 +345,7 @@ export function describeTransportConformance(name: string, harness: TransportHar
         await gate.promise;
         throw new Error('member A dies before committing');
       };
-      teardown.push(() => gate.resolve());
+      gates.push(gate);
       const phase2 = makeSent(keys(30), 2, 'p2-');
       await transport.publish(records(t, phase2));
       const lost = await within(entered.promise, WAIT, 'member A to take a phase-2 batch');
@@ -657,8 +661,8 @@ export function describeTransportConformance(name: string, harness: TransportHar
         await gate.promise;
       };
       const fast = new Collector();
+      gates.push(gate);
       const slowSub = await subscribe(slowGroup, [t], slow.handle);
-      teardown.push(() => gate.resolve());
       await subscribe(`g_fast_${random()}`, [t], fast.handle);
 
       const phase1 = makeSent(keys(12), 3, 'a-');

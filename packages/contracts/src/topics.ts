@@ -59,3 +59,18 @@ export const GROUPS = {
   completeOrderSaga: 'complete-order-saga-orchestrator',
   cancelOrderSaga: 'cancel-order-saga-orchestrator',
 } as const;
+
+const REPLY_TOPICS: TopicName[] = ['order_events', 'user_events', 'payment_events', 'timer_events'];
+
+/** The topics each consumer group reads (messages.md, Topics). */
+export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicName[]> = {
+  'order-service': ['create_order_commands', 'order_commands'],
+  'user-service': ['user_commands'],
+  'payment-service': ['payment_commands'],
+  'timer-service': ['timer_commands'],
+  'notification-service': [...TOPIC_NAMES],
+  'create-order-saga-orchestrator': REPLY_TOPICS,
+  'accept-order-saga-orchestrator': REPLY_TOPICS,
+  'complete-order-saga-orchestrator': REPLY_TOPICS,
+  'cancel-order-saga-orchestrator': REPLY_TOPICS,
+};

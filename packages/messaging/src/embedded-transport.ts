@@ -49,7 +49,8 @@ export class EmbeddedTransport implements Transport {
   readonly #members = new Map<string, Member[]>();
   readonly #workers = new Map<string, PartitionWorker>();
   readonly #signals = new Map<string, Signal>();
-  #rebalancing: Promise<void> = Promise.resolve();
+  /** One rebalance at a time per group; groups never wait for each other. */
+  readonly #rebalancing = new Map<string, Promise<void>>();
   #nextMemberId = 1;
   #retentionTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -211,8 +212,9 @@ export class EmbeddedTransport implements Transport {
         worker.start();
       }
     };
-    this.#rebalancing = this.#rebalancing.then(run, run);
-    return this.#rebalancing;
+    const next = (this.#rebalancing.get(groupId) ?? Promise.resolve()).then(run, run);
+    this.#rebalancing.set(groupId, next);
+    return next;
   }
 
   /** @internal used by partition workers */

@@ -3,7 +3,7 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { fieldErrors, type Problem } from '@campusg/contracts';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -61,7 +61,8 @@ export function createHttpApp(options: HttpOptions) {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
+    // Requests are counted in /metrics; per-request log lines would drown the saga logs.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: '127.0.0.1',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

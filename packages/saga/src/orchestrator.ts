@@ -1,4 +1,4 @@
-import { GROUPS, type MessageType, type TypedMessage } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS, type MessageType, type TypedMessage } from '@campusg/contracts';
 import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
 import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
@@ -32,14 +32,13 @@ const GROUP_OF = {
   'cancel-order': GROUPS.cancelOrderSaga,
 } as const;
 
-const REPLY_TOPICS = ['order_events', 'user_events', 'payment_events', 'timer_events'];
 
 /**
  * Runs one saga definition: starts instances, feeds them replies from the event topics (in the
  * consumer's transaction, with its inbox and outbox), and fires missed step deadlines.
  */
 export class SagaOrchestrator<D> {
-  readonly groupId: string;
+  readonly groupId: (typeof GROUP_OF)[keyof typeof GROUP_OF];
   #deadlineTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<number> | undefined;
   #stopped = false;
@@ -73,7 +72,7 @@ export class SagaOrchestrator<D> {
     for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
     for (const type of COMPENSATION_REPLIES) (handlers as Record<string, Handler>)[type] ??= onReply;
     Object.assign(handlers, extra);
-    await this.deps.bus.consume(this.groupId, REPLY_TOPICS, handlers);
+    await this.deps.bus.consume(this.groupId, GROUP_TOPICS[this.groupId], handlers);
   }
 
   /** Feeds one event to the saga it belongs to (its `correlation_id`), if that saga is of this type. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GROUPS, TOPIC_NAMES } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
@@ -20,5 +20,5 @@ export function notificationMigrations(): Migration[] {
 
 /** Consumes every topic into the audit log and the users' notifications. */
 export async function startNotificationService(deps: ServiceDeps, hub: LiveHub): Promise<void> {
-  await deps.bus.consume(GROUPS.notification, [...TOPIC_NAMES], notificationHandlers({ ids: deps.ids, hub }));
+  await deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], notificationHandlers({ ids: deps.ids, hub }));
 }

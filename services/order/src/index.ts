@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GROUPS } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
 import { loadMigrations, type Migration, type Sql } from '@campusg/platform';
 import { type OrderRow, toOrderView } from './order.ts';
@@ -21,7 +21,7 @@ export function orderMigrations(): Migration[] {
 
 /** Starts the order service's consumer: create_order_commands and order_commands. */
 export async function startOrderService(deps: ServiceDeps): Promise<void> {
-  await deps.bus.consume(GROUPS.order, ['create_order_commands', 'order_commands'], orderHandlers);
+  await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], orderHandlers);
 }
 
 /** Reads an order as other modules of the same process need it (access checks, live updates). */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GROUPS } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
@@ -17,5 +17,5 @@ export function paymentMigrations(): Migration[] {
 export async function startPaymentService(deps: ServiceDeps): Promise<void> {
   const gateway = new SandboxGateway(deps.clock, deps.ids);
   const handlers = paymentHandlers({ gateway, clock: deps.clock, ids: deps.ids, platformFeeCents: deps.config.platformFeeCents });
-  await deps.bus.consume(GROUPS.payment, ['payment_commands'], handlers);
+  await deps.bus.consume(GROUPS.payment, GROUP_TOPICS[GROUPS.payment], handlers);
 }

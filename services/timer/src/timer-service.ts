@@ -1,4 +1,4 @@
-import { GROUPS } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { Handlers, ServiceDeps } from '@campusg/messaging';
 
 interface TimerRow {
@@ -50,7 +50,7 @@ export class TimerService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async start(intervalMs = 200): Promise<void> {
-    await this.deps.bus.consume(GROUPS.timer, ['timer_commands'], timerHandlers);
+    await this.deps.bus.consume(GROUPS.timer, GROUP_TOPICS[GROUPS.timer], timerHandlers);
     const loop = async () => {
       if (this.#stopped) return;
       try {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GROUPS } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { userHandlers } from './user-handlers.ts';
@@ -14,5 +14,5 @@ export function userMigrations(): Migration[] {
 }
 
 export async function startUserService(deps: ServiceDeps): Promise<void> {
-  await deps.bus.consume(GROUPS.user, ['user_commands'], userHandlers);
+  await deps.bus.consume(GROUPS.user, GROUP_TOPICS[GROUPS.user], userHandlers);
 }

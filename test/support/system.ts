@@ -1,0 +1,39 @@
+import { buildPlatform, openInfrastructure, type SystemOptions } from '@campusg/gateway';
+import { loadConfig } from '@campusg/platform';
+import { ApiClient } from './client.ts';
+
+export interface TestSystem {
+  url: string;
+  infra: Awaited<ReturnType<typeof openInfrastructure>>;
+  platform: Awaited<ReturnType<typeof buildPlatform>>;
+  client(): ApiClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The real one-process platform (every service, the embedded bus, PGlite in memory unless a
+ * data dir is given) listening on an ephemeral loopback port. No part of it is mocked.
+ */
+export async function startSystem(env: Record<string, string> = {}, options: SystemOptions = {}): Promise<TestSystem> {
+  const config = loadConfig({
+    AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    BUS_RETRY_BASE_MS: '20',
+    ...env,
+  });
+  const infra = await openInfrastructure(config, { inMemory: !env.CAMPUSG_DATA_DIR, ...options });
+  const platform = await buildPlatform(infra);
+  await platform.start();
+  const url = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    infra,
+    platform,
+    client: () => new ApiClient(url),
+    async close() {
+      await platform.stop();
+      await infra.close();
+    },
+  };
+}
