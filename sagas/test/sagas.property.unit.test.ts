@@ -75,6 +75,57 @@ const ORACLE: Record<SagaType, (step: string, kind: 'failure' | 'timeout') => ob
   'complete-order': () => 'never',
 };
 
+type Policy = 'compensate' | 'retry' | 'fail';
+/** sagas.md's "on failure" column per step, for a failure reply and for a missed deadline. */
+const POLICY: Record<SagaType, Record<string, { failure?: Policy; timeout: Policy }>> = {
+  'create-order': Object.fromEntries(CREATE_STEPS.map((n) => [n, { failure: 'compensate', timeout: 'compensate' }])),
+  'accept-order': {
+    accept_order: { failure: 'compensate', timeout: 'compensate' },
+    stop_order_timer: { timeout: 'retry' }, // no failure reply exists
+  },
+  'cancel-order': {
+    cancel_order: { failure: 'compensate', timeout: 'retry' },
+    revert_payment: { failure: 'fail', timeout: 'retry' },
+    stop_order_timer: { timeout: 'retry' },
+  },
+  'complete-order': {
+    get_payout_info: { failure: 'fail', timeout: 'retry' },
+    release_payment: { failure: 'fail', timeout: 'retry' },
+    update_order_status: { failure: 'retry', timeout: 'retry' },
+  },
+};
+
+/** What a forward step's outcome must do to the saga, whatever the definition says. */
+function checkPolicy(s: Scenario, run: Run<unknown>, input: SagaInput, pre: SagaState<unknown>, d: Decision<unknown>) {
+  if (pre.phase !== 'forward' || !isActive(pre.status)) return;
+  const step = s.def.steps[pre.stepIndex]!;
+  let outcome: 'success' | 'failure' | 'timeout';
+  if (input.kind === 'timeout') {
+    if (!d.history.some((h) => h.kind === 'timeout')) return;
+    outcome = 'timeout';
+  } else if (input.kind === 'reply' && input.message.causation_id && pre.awaiting.includes(input.message.causation_id)) {
+    const command = run.sent.find((x) => x.messageId === input.message.causation_id)!.command;
+    outcome = input.message.type === replyTo(command, true).type ? 'success' : 'failure';
+  } else return;
+  const post = d.state;
+  if (outcome === 'success') {
+    expect(post.stepIndex).toBeGreaterThan(pre.stepIndex);
+    expect(d.events[0]).toEqual({ type: 'saga.step_completed', step: step.name });
+    return;
+  }
+  const policy = POLICY[s.name][step.name]?.[outcome];
+  expect(policy, `${s.name} ${step.name} has no ${outcome} outcome`).toBeDefined();
+  if (policy === 'compensate') {
+    expect(d.events[0]).toEqual({ type: 'saga.compensating', step: step.name });
+  } else if (policy === 'fail' || pre.attempts >= run.settings.maxAttempts) {
+    expect(post.status).toBe('FAILED');
+    expect(d.commands).toEqual([]);
+  } else {
+    expect(post).toMatchObject({ status: 'RUNNING', stepIndex: pre.stepIndex, attempts: pre.attempts + 1 });
+    expect(d.commands.map((c) => c.command)).toEqual([run.sent.find((x) => x.messageId === pre.awaiting.at(-1))!.command]);
+  }
+}
+
 const NEXT: Record<SagaStatus, SagaStatus[]> = {
   RUNNING: ['RUNNING', 'COMPLETED', 'COMPENSATING', 'COMPENSATED', 'FAILED'],
   COMPENSATING: ['COMPENSATING', 'COMPENSATED', 'FAILED'],
@@ -161,6 +212,8 @@ function checkDecision(
   if (input.kind === 'reply') {
     expect(d.history.filter((h) => h.kind === 'event')).toHaveLength(1);
   }
+
+  checkPolicy(s, run, input, pre, d);
 
   // Bounded retries; terminal states are tidy.
   expect(post.attempts).toBeLessThanOrEqual(settings.maxAttempts);
