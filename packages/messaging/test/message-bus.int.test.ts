@@ -1,0 +1,604 @@
+/**
+ * The MessageBus over the embedded transport with a service-like schema: inbox, outbox and state in
+ * one transaction; duplicates; retries and dead letters; crashes (closing and reopening the PGlite
+ * data dir); per-key order. And the TableOutbox relay.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createMessage, type OrderStatus, type TypedMessage, topicCatalog } from '@campusg/contracts';
+import { AppError, createLogger, type Db, Metrics, migrate, openPglite, randomIds, type Sql, systemClock } from '@campusg/platform';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ConsumedRecord,
+  EmbeddedOutbox,
+  EmbeddedTransport,
+  type Handlers,
+  MessageBus,
+  messagingTablesSql,
+  type OutgoingRecord,
+  partitionFor,
+  TableOutbox,
+  type Transport,
+  toRecord,
+} from '../src/index.ts';
+
+const GROUP = 'order-service';
+const COMMANDS = 'order_commands';
+const SCHEMA = 'svc';
+const WAIT = 15_000;
+
+const STATE_SQL = `
+create table ${SCHEMA}.orders (order_id uuid primary key, status text not null, version int not null);
+create table ${SCHEMA}.effects (id bigserial primary key, order_id uuid not null, message_id uuid not null);`;
+
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// environment: a copy of a prepared data dir (initdb once per file), a transport and a bus on it
+
+let template: string;
+const dirs: string[] = [];
+const open: Env[] = [];
+
+beforeAll(async () => {
+  template = mkdtempSync(path.join(tmpdir(), 'campusg-bus-template-'));
+  const db = await openPglite(template);
+  const transport = new EmbeddedTransport(db);
+  await transport.ensureTopics(topicCatalog());
+  await migrate(db, SCHEMA, [{ id: '001', sql: messagingTablesSql(SCHEMA) + STATE_SQL }]);
+  await transport.close();
+  await db.close();
+});
+
+afterEach(async () => {
+  for (const env of open.splice(0)) await env.close();
+});
+
+afterAll(() => {
+  for (const dir of [template, ...dirs]) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Env {
+  dir: string;
+  db: Db;
+  transport: EmbeddedTransport;
+  bus: MessageBus;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Opens the data dir `dir` (a fresh copy of the template when omitted). */
+async function openEnv(
+  options: { dir?: string; wrap?: (t: EmbeddedTransport) => Transport; maxAttempts?: number; keyConcurrency?: number } = {},
+): Promise<Env> {
+  let dir = options.dir;
+  if (!dir) {
+    dir = mkdtempSync(path.join(tmpdir(), 'campusg-bus-'));
+    dirs.push(dir);
+    cpSync(template, dir, { recursive: true });
+  }
+  const db = await openPglite(dir);
+  const transport = new EmbeddedTransport(db);
+  await transport.ensureTopics(topicCatalog());
+  const metrics = new Metrics({ defaultMetrics: false });
+  const bus = new MessageBus({
+    db,
+    transport: options.wrap ? options.wrap(transport) : transport,
+    outbox: new EmbeddedOutbox(transport),
+    schema: SCHEMA,
+    source: 'order-service',
+    clock: systemClock,
+    ids: randomIds,
+    log: createLogger({ level: 'silent' }),
+    metrics,
+    maxAttempts: options.maxAttempts ?? 4,
+    retryBaseMs: 5,
+    keyConcurrency: options.keyConcurrency ?? 8,
+  });
+  let closed = false;
+  const env: Env = {
+    dir,
+    db,
+    transport,
+    bus,
+    metrics,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await bus.close();
+      await transport.close();
+      await db.close();
+    },
+  };
+  open.push(env);
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the service under test: `update_order_status` changes a row, records an effect, emits a reply
+
+type Command = TypedMessage<'update_order_status'>;
+
+function command(orderId: string, status: OrderStatus = 'CREATED'): Command {
+  return createMessage(
+    'update_order_status',
+    { order_id: orderId, status, expected_status: 'PENDING' },
+    { messageId: crypto.randomUUID(), correlationId: crypto.randomUUID(), causationId: null, source: 'test-saga', timestamp: new Date() },
+  );
+}
+
+const publish = (env: Env, messages: TypedMessage[]) =>
+  env.transport.publish(messages.map((m) => toRecord(m, (m.payload as { order_id: string }).order_id)));
+
+interface ServiceHooks {
+  /** Runs after the state change and the emit, inside the transaction (throw to fail the handler). */
+  after?: (message: Command, attempt: number) => void | Promise<void>;
+  /** Runs first, before anything is written. */
+  before?: (message: Command, attempt: number) => void | Promise<void>;
+}
+
+function service(hooks: ServiceHooks = {}) {
+  const calls: Command[] = [];
+  const attempts = new Map<string, number>();
+  const handlers: Handlers = {
+    update_order_status: async (m, { tx, emit }) => {
+      calls.push(m);
+      const attempt = (attempts.get(m.message_id) ?? 0) + 1;
+      attempts.set(m.message_id, attempt);
+      await hooks.before?.(m, attempt);
+      const { order_id, status } = m.payload;
+      const [prev] = await tx.query<{ status: OrderStatus }>(`select status from ${SCHEMA}.orders where order_id = $1`, [order_id]);
+      await tx.query(
+        `insert into ${SCHEMA}.orders (order_id, status, version) values ($1, $2, 1)
+         on conflict (order_id) do update set status = excluded.status, version = ${SCHEMA}.orders.version + 1`,
+        [order_id, status],
+      );
+      await tx.query(`insert into ${SCHEMA}.effects (order_id, message_id) values ($1, $2)`, [order_id, m.message_id]);
+      emit('order.status_updated', { order_id, status, previous_status: prev?.status ?? 'PENDING', runner_id: null });
+      await hooks.after?.(m, attempt);
+    },
+  };
+  return { handlers, calls, attempts };
+}
+
+async function lag(env: Env, topic = COMMANDS): Promise<number> {
+  return (await env.transport.lag(GROUP, [topic])).reduce((s, l) => s + l.lag, 0);
+}
+
+async function readTopic(sql: Sql | EmbeddedTransport, topic: string): Promise<ConsumedRecord[]> {
+  if (sql instanceof EmbeddedTransport) {
+    const out: ConsumedRecord[] = [];
+    for (let p = 0; p < 3; p++) out.push(...(await sql.read(topic, p, 0, 10_000)));
+    return out;
+  }
+  throw new Error('unsupported');
+}
+
+async function replies(env: Env): Promise<TypedMessage[]> {
+  return (await readTopic(env.transport, 'order_events')).map((r) => JSON.parse(r.value) as TypedMessage);
+}
+
+async function deadLetters(env: Env): Promise<ConsumedRecord[]> {
+  return env.transport.read(`${COMMANDS}_dlq`, 0, 0, 10_000);
+}
+
+async function effects(env: Env): Promise<{ order_id: string; message_id: string; id: number }[]> {
+  return env.db.query(`select id, order_id, message_id from ${SCHEMA}.effects order by id`);
+}
+
+async function inbox(env: Env): Promise<string[]> {
+  return (await env.db.query<{ message_id: string }>(`select message_id from ${SCHEMA}.inbox where group_id = $1`, [GROUP])).map(
+    (r) => r.message_id,
+  );
+}
+
+const counterValue = async (counter: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }, labels: Record<string, string>) =>
+  (await counter.get()).values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
+
+/** Order ids whose key lands on `partition` of `topic` (3 partitions). */
+function idsOnPartition(n: number, partition: number, topic = COMMANDS): string[] {
+  const out: string[] = [];
+  while (out.length < n) {
+    const id = crypto.randomUUID();
+    if (partitionFor(topic, id, 3) === partition) out.push(id);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('MessageBus (embedded transport, service schema)', () => {
+  it('commits the state change, the inbox entry and the reply together — all or nothing', async () => {
+    const env = await openEnv();
+    const ok = command(crypto.randomUUID(), 'CREATED');
+    const bad = command(crypto.randomUUID(), 'CREATED');
+    const svc = service({
+      after: (m) => {
+        if (m.message_id === bad.message_id) throw new AppError('INVALID_TRANSITION', 'refused after writing');
+      },
+    });
+    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await publish(env, [ok, bad]);
+    await waitFor(async () => (await lag(env)) === 0 && (await deadLetters(env)).length === 1, 'both commands settled');
+
+    // the good one: all three
+    const [row] = await env.db.query<{ status: string; version: number }>(`select status, version from ${SCHEMA}.orders where order_id = $1`, [
+      ok.payload.order_id,
+    ]);
+    expect(row).toEqual({ status: 'CREATED', version: 1 });
+    expect(await inbox(env)).toEqual([ok.message_id]);
+    const out = await replies(env);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({
+      type: 'order.status_updated',
+      correlation_id: ok.correlation_id,
+      causation_id: ok.message_id,
+      source: 'order-service',
+      payload: { order_id: ok.payload.order_id, status: 'CREATED', previous_status: 'PENDING', runner_id: null },
+    });
+    const [replyRecord] = await readTopic(env.transport, 'order_events');
+    expect(replyRecord!.key).toBe(ok.payload.order_id);
+    expect(replyRecord!.headers).toMatchObject({ type: 'order.status_updated', message_id: out[0]!.message_id });
+
+    // the failed one: none of the three (its handler had written state and emitted before throwing)
+    expect(await env.db.query(`select 1 from ${SCHEMA}.orders where order_id = $1`, [bad.payload.order_id])).toEqual([]);
+    expect((await effects(env)).map((e) => e.message_id)).toEqual([ok.message_id]);
+    expect(out.some((m) => m.causation_id === bad.message_id)).toBe(false);
+  });
+
+  it('has one effect for a message delivered several times (same message_id)', async () => {
+    const env = await openEnv();
+    const svc = service();
+    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    const cmd = command(crypto.randomUUID());
+    await publish(env, [cmd]);
+    await publish(env, [cmd]); // the producer retried
+    await waitFor(async () => (await lag(env)) === 0, 'the two deliveries handled');
+    await publish(env, [cmd]); // a late duplicate, after the first was handled and committed
+    await waitFor(async () => (await lag(env)) === 0, 'the late duplicate handled');
+
+    expect(svc.calls.map((m) => m.message_id)).toEqual([cmd.message_id]);
+    expect((await effects(env)).map((e) => e.message_id)).toEqual([cmd.message_id]);
+    expect(await inbox(env)).toEqual([cmd.message_id]);
+    expect((await replies(env)).filter((m) => m.causation_id === cmd.message_id)).toHaveLength(1);
+    const [row] = await env.db.query<{ version: number }>(`select version from ${SCHEMA}.orders where order_id = $1`, [cmd.payload.order_id]);
+    expect(row!.version).toBe(1);
+    expect(await deadLetters(env)).toEqual([]);
+  });
+
+  it('dead-letters a non-retryable handler error with reason HANDLER_ERROR, once, and moves on', async () => {
+    const env = await openEnv();
+    const orderId = crypto.randomUUID();
+    const poison = command(orderId, 'CREATED');
+    const behind = command(orderId, 'ACCEPTED'); // same key, right behind it
+    const svc = service({
+      before: (m) => {
+        if (m.message_id === poison.message_id) throw new AppError('INVALID_TRANSITION', 'PENDING -> CREATED refused');
+      },
+    });
+    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await publish(env, [poison, behind]);
+    await waitFor(async () => (await lag(env)) === 0, 'both commands settled');
+
+    const dead = await deadLetters(env);
+    expect(dead).toHaveLength(1);
+    const [d] = dead;
+    expect(d!.headers).toMatchObject({
+      'dlq-reason': 'HANDLER_ERROR',
+      'dlq-error': 'PENDING -> CREATED refused',
+      'dlq-original-topic': COMMANDS,
+      'dlq-group': GROUP,
+      type: 'update_order_status',
+      message_id: poison.message_id,
+    });
+    expect(Number(d!.headers['dlq-original-offset'])).toBeGreaterThanOrEqual(0);
+    expect(d!.value).toBe(toRecord(poison, orderId).value);
+    expect(d!.key).toBe(orderId);
+    expect(svc.attempts.get(poison.message_id)).toBe(1); // not retried
+    expect((await effects(env)).map((e) => e.message_id)).toEqual([behind.message_id]);
+    expect(await counterValue(env.metrics.deadLettered, { reason: 'HANDLER_ERROR', group: GROUP })).toBe(1);
+  });
+
+  it("retries a retryable AppError('TRANSIENT') with backoff until it succeeds; gives up after maxAttempts", async () => {
+    const env = await openEnv({ maxAttempts: 4 });
+    const flaky = command(crypto.randomUUID());
+    const hopeless = command(crypto.randomUUID());
+    const svc = service({
+      after: (m, attempt) => {
+        if (m.message_id === flaky.message_id && attempt <= 2) throw new AppError('TRANSIENT', `gateway busy (${attempt})`);
+        if (m.message_id === hopeless.message_id) throw new AppError('TRANSIENT', 'gateway down');
+      },
+    });
+    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await publish(env, [flaky, hopeless]);
+    await waitFor(async () => (await lag(env)) === 0, 'both commands settled');
+
+    expect(svc.attempts.get(flaky.message_id)).toBe(3);
+    expect((await effects(env)).map((e) => e.message_id)).toEqual([flaky.message_id]); // failed attempts rolled back
+    expect((await replies(env)).filter((m) => m.causation_id === flaky.message_id)).toHaveLength(1);
+
+    expect(svc.attempts.get(hopeless.message_id)).toBe(4);
+    const dead = await deadLetters(env);
+    expect(dead.map((d) => [d.headers.message_id, d.headers['dlq-reason']])).toEqual([[hopeless.message_id, 'MAX_ATTEMPTS']]);
+    expect(await counterValue(env.metrics.handlerRetries, { group: GROUP })).toBe(2 + 3);
+  });
+
+  it('a crash after the handler transactions but before the offset commit loses nothing and repeats no effect', async () => {
+    const first = await openEnv({
+      // the process dies between "transaction committed" and "offset committed", every time
+      wrap: (inner) => withBatchFailure(inner, () => true),
+    });
+    const svc1 = service();
+    await first.bus.consume(GROUP, [COMMANDS], svc1.handlers);
+    const orders = Array.from({ length: 6 }, () => crypto.randomUUID());
+    const cmds = orders.flatMap((o) => (['CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY'] as const).map((s) => command(o, s)));
+    await publish(first, cmds);
+    await waitFor(async () => (await effects(first)).length === cmds.length, 'every command handled once');
+    expect(await lag(first)).toBe(cmds.length); // nothing committed
+    await first.close();
+
+    const second = await openEnv({ dir: first.dir });
+    const svc2 = service();
+    await second.bus.consume(GROUP, [COMMANDS], svc2.handlers);
+    await waitFor(async () => (await lag(second)) === 0, 'the redelivered commands committed');
+
+    expect(svc2.calls).toEqual([]); // every redelivery was recognised by the inbox
+    const done = await effects(second);
+    expect(done.map((e) => e.message_id).sort()).toEqual(cmds.map((c) => c.message_id).sort());
+    expect((await inbox(second)).sort()).toEqual(cmds.map((c) => c.message_id).sort());
+    const causes = (await replies(second)).map((m) => m.causation_id);
+    expect(causes.sort()).toEqual(cmds.map((c) => c.message_id).sort());
+    for (const o of orders) {
+      const [row] = await second.db.query<{ status: string; version: number }>(`select status, version from ${SCHEMA}.orders where order_id = $1`, [o]);
+      expect(row).toEqual({ status: 'ON_THE_WAY', version: 4 });
+    }
+  });
+
+  it('stopping mid-batch (a key stuck on an unreachable dependency) and reopening the data dir loses nothing and repeats no effect', async () => {
+    const first = await openEnv();
+    const keys = idsOnPartition(2, 0).concat(idsOnPartition(2, 1));
+    const cmds = (['CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED'] as const).flatMap((s) => keys.map((k) => command(k, s)));
+    const stuck = cmds.find((c) => c.payload.order_id === keys[0] && c.payload.status === 'PLACED')!;
+    const svc1 = service({
+      before: (m) => {
+        if (m.message_id === stuck.message_id) {
+          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+        }
+      },
+    });
+    await first.bus.consume(GROUP, [COMMANDS], svc1.handlers);
+    await publish(first, cmds);
+    // everything but the stuck message and the two behind it on its key
+    await waitFor(
+      async () => (svc1.attempts.get(stuck.message_id) ?? 0) >= 2 && (await effects(first)).length === cmds.length - 3,
+      'all but the stuck key to be handled',
+    );
+    expect(await lag(first)).toBeGreaterThan(0); // the stuck partition's batch is not committed
+    await first.close();
+
+    const second = await openEnv({ dir: first.dir });
+    const svc2 = service();
+    await second.bus.consume(GROUP, [COMMANDS], svc2.handlers);
+    await waitFor(async () => (await lag(second)) === 0, 'everything committed after the restart');
+
+    expect(svc2.calls.map((m) => m.message_id).sort()).toEqual(
+      cmds.filter((c) => c.payload.order_id === keys[0] && ['PLACED', 'ON_THE_WAY', 'DELIVERED'].includes(c.payload.status)).map((c) => c.message_id).sort(),
+    );
+    const done = await effects(second);
+    expect(done.map((e) => e.message_id).sort()).toEqual(cmds.map((c) => c.message_id).sort());
+    // per key, effects happened in publish order, across the restart
+    for (const k of keys) {
+      const expected = cmds.filter((c) => c.payload.order_id === k).map((c) => c.message_id);
+      expect(done.filter((e) => e.order_id === k).map((e) => e.message_id)).toEqual(expected);
+    }
+    expect((await replies(second)).map((m) => m.causation_id).sort()).toEqual(cmds.map((c) => c.message_id).sort());
+    expect(await deadLetters(second)).toEqual([]);
+  });
+
+  it('handles one key at a time in offset order while different keys run concurrently', async () => {
+    const env = await openEnv({ keyConcurrency: 8 });
+    const keys = idsOnPartition(4, 0); // one partition, so one batch holds all keys
+    const seq = new Map<string, number>();
+    const cmds: Command[] = [];
+    for (const k of keys) {
+      for (let i = 0; i < 10; i++) {
+        const c = command(k, i % 2 === 0 ? 'CREATED' : 'ACCEPTED');
+        seq.set(c.message_id, i);
+        cmds.push(c); // key-major: a consumer handling records one by one would never interleave keys
+      }
+    }
+    await publish(env, cmds);
+    const order: { key: string; seq: number }[] = [];
+    let inFlightPerKey = 0;
+    const busy = new Set<string>();
+    const svc = service({
+      before: async (m) => {
+        if (busy.has(m.payload.order_id)) inFlightPerKey++;
+        busy.add(m.payload.order_id);
+        order.push({ key: m.payload.order_id, seq: seq.get(m.message_id)! });
+        await new Promise((r) => setImmediate(r));
+      },
+      after: (m) => {
+        busy.delete(m.payload.order_id);
+      },
+    });
+    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await waitFor(async () => (await lag(env)) === 0, 'all 40 commands');
+
+    expect(inFlightPerKey).toBe(0);
+    for (const k of keys) {
+      expect(order.filter((o) => o.key === k).map((o) => o.seq)).toEqual([...Array(10).keys()]);
+    }
+    // keys interleave: the second key starts before the first key is done
+    const firstOfB = order.findIndex((o) => o.key === keys[1]);
+    const lastOfA = order.map((o) => o.key).lastIndexOf(keys[0]!);
+    expect(firstOfB).toBeLessThan(lastOfA);
+    // the database agrees: per key, effects in offset order
+    const done = await effects(env);
+    for (const k of keys) {
+      expect(done.filter((e) => e.order_id === k).map((e) => seq.get(e.message_id))).toEqual([...Array(10).keys()]);
+    }
+  });
+
+  it('transact: the state change and the emitted messages commit together, or neither does', async () => {
+    const env = await openEnv();
+    const orderId = crypto.randomUUID();
+    await expect(
+      env.bus.transact(async (tx, emit) => {
+        await tx.query(`insert into ${SCHEMA}.orders (order_id, status, version) values ($1, 'PENDING', 1)`, [orderId]);
+        emit('update_order_status', { order_id: orderId, status: 'CREATED', expected_status: 'PENDING' });
+        throw new Error('validation failed after emitting');
+      }),
+    ).rejects.toThrow('validation failed');
+    expect(await env.db.query(`select 1 from ${SCHEMA}.orders`)).toEqual([]);
+    expect(await readTopic(env.transport, COMMANDS)).toEqual([]);
+
+    const emitted = await env.bus.transact(async (tx, emit) => {
+      await tx.query(`insert into ${SCHEMA}.orders (order_id, status, version) values ($1, 'PENDING', 1)`, [orderId]);
+      return emit('update_order_status', { order_id: orderId, status: 'CREATED', expected_status: 'PENDING' });
+    });
+    const log = await readTopic(env.transport, COMMANDS);
+    expect(log.map((r) => [r.key, JSON.parse(r.value).message_id])).toEqual([[orderId, emitted.message_id]]);
+    expect(await env.db.query(`select status from ${SCHEMA}.orders`)).toEqual([{ status: 'PENDING' }]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** Fails a batch after its handler succeeded (the process "dies" before the offset commit) while `when()` holds. */
+function withBatchFailure(inner: Transport, when: () => boolean): Transport {
+  return {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    ensureTopics: (t) => inner.ensureTopics(t),
+    publish: (r) => inner.publish(r),
+    subscribe: (o) =>
+      inner.subscribe({
+        ...o,
+        handleBatch: async (batch) => {
+          await o.handleBatch(batch);
+          if (when()) throw new Error('crashed before committing the offset');
+        },
+      }),
+    read: (...a) => inner.read(...a),
+    lag: (...a) => inner.lag(...a),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+}
+
+/** A broker stand-in that records what it is given and can be told to fail. */
+class RecordingTransport implements Transport {
+  readonly name = 'kafka' as const;
+  readonly capabilities = { replay: false };
+  readonly published: OutgoingRecord[][] = [];
+  failNext = 0;
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw Object.assign(new Error('broker unavailable'), { code: 'ECONNREFUSED' });
+    }
+    this.published.push(records);
+  }
+  flat(): OutgoingRecord[] {
+    return this.published.flat();
+  }
+  async ensureTopics(): Promise<void> {}
+  subscribe(): never {
+    throw new Error('not used');
+  }
+  read(): never {
+    throw new Error('not used');
+  }
+  lag(): never {
+    throw new Error('not used');
+  }
+  async ping(): Promise<boolean> {
+    return true;
+  }
+  async close(): Promise<void> {}
+}
+
+describe('TableOutbox', () => {
+  let db: Db;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'campusg-outbox-'));
+    dirs.push(dir);
+    cpSync(template, dir, { recursive: true });
+    db = await openPglite(dir);
+  });
+  afterEach(async () => {
+    await db.exec(`delete from ${SCHEMA}.outbox`);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const rec = (n: number): OutgoingRecord => ({ topic: 'order_events', key: `k${n % 3}`, value: `v${n}`, headers: { n: String(n) } });
+
+  async function add(outbox: TableOutbox, records: OutgoingRecord[]): Promise<void> {
+    let wake: (() => void) | undefined;
+    await db.transaction(async (tx) => {
+      wake = await outbox.add(tx, records);
+    });
+    wake?.();
+  }
+
+  it('relays in id order across batches and deletes rows only once published', async () => {
+    const transport = new RecordingTransport();
+    const outbox = new TableOutbox(db, SCHEMA, transport, () => {}, 3);
+    await add(outbox, [rec(1), rec(2)]);
+    await add(outbox, [rec(3), rec(4), rec(5)]);
+    await expect(
+      db.transaction(async (tx) => {
+        await outbox.add(tx, [rec(99)]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await add(outbox, [rec(6), rec(7)]);
+    expect(await outbox.backlog()).toBe(7);
+
+    transport.failNext = 1;
+    await expect(outbox.relayOnce()).rejects.toThrow('broker unavailable');
+    expect(await outbox.backlog()).toBe(7); // nothing deleted: nothing was acknowledged
+    expect(transport.published).toEqual([]);
+
+    expect(await outbox.relayOnce()).toBe(3);
+    expect(await outbox.backlog()).toBe(4);
+    expect(await outbox.relayOnce()).toBe(3);
+    expect(await outbox.relayOnce()).toBe(1);
+    expect(await outbox.relayOnce()).toBe(0);
+    expect(await outbox.backlog()).toBe(0);
+    expect(transport.published.map((b) => b.length)).toEqual([3, 3, 1]);
+    expect(transport.flat()).toEqual([1, 2, 3, 4, 5, 6, 7].map(rec));
+  });
+
+  it('the relay loop publishes after commit, survives a broker error and stops on close', async () => {
+    const transport = new RecordingTransport();
+    const errors: unknown[] = [];
+    const outbox = new TableOutbox(db, SCHEMA, transport, (err) => errors.push(err), 100);
+    outbox.start();
+    try {
+      transport.failNext = 1;
+      await add(outbox, [rec(1), rec(2)]);
+      await waitFor(() => transport.flat().length === 2, 'the first records relayed');
+      expect(errors).toHaveLength(1);
+      await add(outbox, [rec(3)]);
+      await waitFor(() => transport.flat().length === 3, 'the next record relayed');
+      expect(transport.flat()).toEqual([1, 2, 3].map(rec));
+      await waitFor(async () => (await outbox.backlog()) === 0, 'the outbox emptied');
+    } finally {
+      await outbox.close();
+    }
+  });
+});

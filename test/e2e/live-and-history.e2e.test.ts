@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORDER_BODY, waitFor } from '../support/client.ts';
+import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { openStream } from '../support/sse.ts';
+import { startSystem, type TestSystem } from '../support/system.ts';
+
+let sys: TestSystem;
+beforeAll(async () => {
+  sys = await startSystem();
+});
+afterAll(async () => {
+  await quiesce(sys.infra.db, sys.infra.transport);
+  expect(await checkInvariants(sys.infra.db)).toEqual([]);
+  await sys.close();
+});
+
+describe('live updates on /api/stream', () => {
+  it('pushes the order change, the notification and the available list as they happen', async () => {
+    const cust = await (await sys.client().register('Sam')).addCard();
+    const run = await (await sys.client().register('Rob')).becomeRunner();
+    const custStream = await openStream(sys.url, cust.token!);
+    const runStream = await openStream(sys.url, run.token!);
+    expect(custStream.contentType).toContain('text/event-stream');
+    try {
+      const { orderId, sagaId } = await cust.createOrder();
+      await cust.saga(sagaId);
+      const created = await custStream.next((e) => e.event === 'order' && e.data.id === orderId && e.data.status === 'CREATED', 'order CREATED on the stream');
+      expect(created.data.totalCents).toBe(1380);
+      await runStream.next((e) => e.event === 'available' && e.data.orderId === orderId && e.data.status === 'CREATED', 'available: added');
+
+      await run.saga((await run.post(`/api/orders/${orderId}/accept`)).body.sagaId);
+      const accepted = await custStream.next((e) => e.event === 'order' && e.data.id === orderId && e.data.status === 'ACCEPTED', 'order ACCEPTED');
+      expect(accepted.data.runnerId).toBe(run.user.id);
+      const note = await custStream.next((e) => e.event === 'notification' && e.data.kind === 'ORDER_ACCEPTED', 'accepted notification');
+      expect(note.data.text).toContain('Rob');
+      await runStream.next((e) => e.event === 'available' && e.data.orderId === orderId && e.data.status === 'ACCEPTED', 'available: removed');
+      // The customer never receives the runners' available feed.
+      expect(custStream.events.some((e) => e.event === 'available')).toBe(false);
+    } finally {
+      await custStream.close();
+      await runStream.close();
+    }
+  });
+
+  it('refuses an anonymous stream', async () => {
+    expect((await sys.client().get('/api/stream')).status).toBe(401);
+  });
+});
+
+describe('notifications', () => {
+  it('tells the customer and the runner what happened, in words, and counts unread ones', async () => {
+    const cust = await (await sys.client().register('Nina')).addCard();
+    const run = await (await sys.client().register('Omar')).becomeRunner();
+    const { orderId, sagaId } = await cust.createOrder();
+    await cust.saga(sagaId);
+    await run.saga((await run.post(`/api/orders/${orderId}/accept`)).body.sagaId);
+    for (const status of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) await run.post(`/api/orders/${orderId}/progress`, { status });
+    await run.saga((await run.post(`/api/orders/${orderId}/complete`)).body.sagaId);
+
+    const customerKinds = ['ORDER_CREATED', 'ORDER_ACCEPTED', 'ORDER_PLACED', 'ORDER_ON_THE_WAY', 'ORDER_DELIVERED', 'ORDER_COMPLETED'];
+    const mine = await waitFor(async () => {
+      const res = (await cust.get('/api/notifications')).body;
+      return res.items.length === customerKinds.length ? res : undefined;
+    }, 'six customer notifications');
+    expect(mine.items.map((n: any) => n.kind).reverse()).toEqual(customerKinds);
+    expect(mine.unread).toBe(6);
+    expect(mine.items.find((n: any) => n.kind === 'ORDER_ACCEPTED').text).toBe('Omar accepted your order.');
+
+    const runner = await waitFor(async () => {
+      const res = (await run.get('/api/notifications')).body;
+      return res.items.length === 2 ? res : undefined;
+    }, 'two runner notifications');
+    expect(runner.items.map((n: any) => n.kind).sort()).toEqual(['ORDER_ACCEPTED', 'PAYOUT_RECEIVED']);
+    expect(runner.items.find((n: any) => n.kind === 'PAYOUT_RECEIVED').text).toBe('Payout received: S$13.80.');
+
+    const first = mine.items[0];
+    expect((await cust.post(`/api/notifications/${first.id}/read`)).status).toBe(204);
+    const after = (await cust.get('/api/notifications?unread=true')).body;
+    expect(after.unread).toBe(5);
+    expect(after.items.map((n: any) => n.id)).not.toContain(first.id);
+  });
+
+  it('explains a cancellation in words', async () => {
+    const cust = await (await sys.client().register('Ivy')).addCard('4000000000000002');
+    const { sagaId } = await cust.createOrder();
+    await cust.saga(sagaId);
+    const note = await waitFor(async () => (await cust.get('/api/notifications')).body.items.find((n: any) => n.kind === 'ORDER_CANCELLED'), 'a cancellation notice');
+    expect(note.text).toBe('Your order was cancelled because your card was declined.');
+  });
+});
+
+describe('timeline', () => {
+  it('lists every bus message about the order, in the order it happened, with a sentence each', async () => {
+    const cust = await (await sys.client().register('Tia')).addCard();
+    const { orderId, sagaId } = await cust.createOrder();
+    await cust.saga(sagaId);
+    const items = await waitFor(async () => {
+      const res = (await cust.get(`/api/orders/${orderId}/timeline`)).body.items;
+      return res.some((i: any) => i.type === 'saga.completed') ? res : undefined;
+    }, 'the timeline to include saga.completed');
+    const types = items.map((i: any) => i.type).filter((t: string) => !t.startsWith('saga.'));
+    expect(types).toEqual([
+      'create_order', 'order.created', 'get_payment_info', 'user.payment_info_retrieved', 'authorize_payment', 'payment.authorized',
+      'update_order_status', 'order.status_updated', 'start_order_timer', 'timer.started',
+    ]);
+    const times = items.map((i: any) => Date.parse(i.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    for (const i of items) {
+      expect(i.summary).toMatch(/^[A-Z].*\.$/);
+      expect(i).toHaveProperty('messageId');
+      expect(i).toHaveProperty('source');
+    }
+    expect(items.find((i: any) => i.type === 'payment.authorized').summary).toBe('S$13.80 is held on the card.');
+    expect(new Set(items.map((i: any) => i.messageId)).size).toBe(items.length);
+  });
+});
+
+describe('paging', () => {
+  it('pages through more than one page newest first, every order exactly once', async () => {
+    const cust = await (await sys.client().register('Pia')).addCard();
+    const created: string[] = [];
+    for (let i = 0; i < 7; i++) created.push((await cust.createOrder({ ...ORDER_BODY, instructions: `order ${i}` })).orderId);
+    await waitFor(async () => (await cust.get('/api/orders?limit=100')).body.items.length === 7 && true, 'all seven orders');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: any = await cust.get(`/api/orders?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((o: any) => o.id));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...created].reverse());
+    // Filtering by status, and the runner's view.
+    await waitFor(async () => (await cust.get('/api/orders?status=CREATED&limit=100')).body.items.length === 7 && true, 'all CREATED');
+    const run = await (await sys.client().register('Ray')).becomeRunner();
+    const available = (await run.get('/api/orders/available?limit=100')).body.items.map((o: any) => o.id);
+    expect(created.every((id) => available.includes(id))).toBe(true);
+    expect((await cust.get('/api/orders?as=runner')).body.items).toEqual([]);
+  });
+});
