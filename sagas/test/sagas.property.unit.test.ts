@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // The definitions' own modules (the package index also wires orchestrators and routes).
 import { acceptOrderSaga } from '../src/accept-order.ts';
-import { cancelOrderSaga } from '../src/cancel-order.ts';
+import { type CancelOrderData, cancelOrderSaga } from '../src/cancel-order.ts';
 import { completeOrderSaga } from '../src/complete-order.ts';
 import { createOrderSaga } from '../src/create-order.ts';
 import {
@@ -225,25 +225,6 @@ function checkDecision(
     expect(post.deadlineAt).not.toBeNull();
   }
 
-  for (const { messageId, command } of d.commands) {
-    const sent = run.sent.find((x) => x.messageId === messageId)!;
-    expect(sent.attempt).toBeLessThanOrEqual(settings.maxAttempts);
-    // Once compensation began, only compensations are sent.
-    if (pre.phase === 'compensation' || post.phase === 'compensation') expect(sent.kind).toBe('compensation');
-    // release_runner only ever releases this saga's own runner.
-    if (command.type === 'release_runner') expect(command.payload.runner_id).toBe(RUNNER);
-    if (s.name === 'complete-order') expect(command.type).not.toBe('revert_payment');
-    if (s.name === 'create-order') {
-      if (obs.compensationBegan || post.phase === 'compensation') expect(command.type).not.toBe('update_order_status');
-      if (command.type === 'authorize_payment') {
-        expect(command.payload).toMatchObject({ amount_cents: TOTAL_CENTS, payment_method_token: CARD_TOKEN, currency: 'SGD' });
-      }
-      if (command.type === 'start_order_timer') {
-        expect(command.payload.timeout_at).toBe(new Date(run.now.getTime() + settings.orderAcceptTimeoutMs).toISOString());
-      }
-    }
-  }
-
   for (const e of d.events) {
     if (e.type === 'saga.step_completed') obs.completedSteps.push(e.step!);
     if (e.type === 'saga.compensating') {
@@ -253,6 +234,30 @@ function checkDecision(
         kind: input.kind === 'timeout' ? 'timeout' : 'failure',
         registered: structuredClone(post.compensations),
       };
+    }
+  }
+
+  for (const { messageId, command } of d.commands) {
+    const sent = run.sent.find((x) => x.messageId === messageId)!;
+    expect(sent.attempt).toBeLessThanOrEqual(settings.maxAttempts);
+    // Once compensation began, only compensations are sent.
+    if (pre.phase === 'compensation' || post.phase === 'compensation') expect(sent.kind).toBe('compensation');
+    // release_runner only ever releases this saga's own runner.
+    if (command.type === 'release_runner') expect(command.payload.runner_id).toBe(RUNNER);
+    if (s.name === 'complete-order') expect(command.type).not.toBe('revert_payment');
+    if (s.name === 'cancel-order') {
+      // The payment is touched only once the order is cancelled; an expired timer needs no stop.
+      if (command.type === 'revert_payment') expect(obs.completedSteps).toContain('cancel_order');
+      if ((post.data as CancelOrderData).reason === 'ACCEPT_TIMEOUT') expect(command.type).not.toBe('stop_order_timer');
+    }
+    if (s.name === 'create-order') {
+      if (obs.compensationBegan || post.phase === 'compensation') expect(command.type).not.toBe('update_order_status');
+      if (command.type === 'authorize_payment') {
+        expect(command.payload).toMatchObject({ amount_cents: TOTAL_CENTS, payment_method_token: CARD_TOKEN, currency: 'SGD' });
+      }
+      if (command.type === 'start_order_timer') {
+        expect(command.payload.timeout_at).toBe(new Date(run.now.getTime() + settings.orderAcceptTimeoutMs).toISOString());
+      }
     }
   }
 }

@@ -70,7 +70,9 @@ show_logs() {
 }
 
 metadata_ready() {
-  timeout 30 "$JAVA" -cp "$LIB/*" org.apache.kafka.tools.TopicCommand \
+  # small, fast-starting JVM for the probe (~1 s instead of ~2 s)
+  timeout 30 "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m \
+    -cp "$LIB/*" org.apache.kafka.tools.TopicCommand \
     --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1
 }
 

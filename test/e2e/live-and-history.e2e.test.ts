@@ -141,3 +141,29 @@ describe('paging', () => {
     expect((await cust.get('/api/orders?as=runner')).body.items).toEqual([]);
   });
 });
+
+describe('operations endpoints', () => {
+  it('serves health, readiness, Prometheus metrics and the OpenAPI document', async () => {
+    const c = sys.client();
+    expect((await c.get('/health')).body).toEqual({ status: 'ok' });
+    expect((await c.get('/ready')).status).toBe(200);
+    const cust = await (await sys.client().register('Mo')).addCard();
+    await cust.saga((await cust.createOrder()).sagaId);
+    const metrics = (await c.get('/metrics')).body as string;
+    expect(metrics).toMatch(/campusg_sagas\{type="create-order",status="COMPLETED"\} [1-9]/);
+    expect(metrics).toMatch(/campusg_messages_consumed_total\{group="order-service",topic="create_order_commands",type="create_order"\} [1-9]/);
+    expect(metrics).toMatch(/campusg_messages_produced_total\{topic="payment_events",type="payment.authorized"\} [1-9]/);
+    expect(metrics).toMatch(/campusg_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/api\/orders"\}/);
+    expect(metrics).toMatch(/campusg_consumer_lag\{group="notification-service",topic="order_events"\} \d+/);
+    expect(metrics).toMatch(/campusg_saga_duration_seconds_count\{type="create-order",status="COMPLETED"\} [1-9]/);
+    expect(metrics).toContain('campusg_outbox_backlog{schema="orders"} 0');
+    const openapi = (await c.get('/api/openapi.json')).body;
+    expect(openapi.openapi).toMatch(/^3\./);
+    for (const path of ['/api/orders', '/api/orders/{id}/accept', '/api/auth/register', '/api/wallet', '/api/sagas/{id}', '/api/stream']) {
+      expect(Object.keys(openapi.paths)).toContain(path);
+    }
+    expect(openapi.paths['/api/orders'].post.requestBody.content['application/json'].schema.properties.items.maxItems).toBe(50);
+    const docs = await c.get('/api/docs/');
+    expect(docs.status).toBe(200);
+  });
+});

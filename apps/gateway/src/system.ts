@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { topicCatalog } from '@campusg/contracts';
 import { EmbeddedOutbox, EmbeddedTransport, MessageBus, type ServiceDeps } from '@campusg/messaging';
+import { NOTIFICATION_SCHEMA, notificationMigrations } from '@campusg/notification-service';
+import { ORDER_SCHEMA, orderMigrations } from '@campusg/order-service';
+import { PAYMENT_SCHEMA, paymentMigrations } from '@campusg/payment-service';
 import {
   type Clock,
   type Config,
@@ -9,16 +12,13 @@ import {
   type IdGenerator,
   type Logger,
   Metrics,
-  migrate,
   type Migration,
+  migrate,
   openPglite,
   openPostgres,
   randomIds,
   systemClock,
 } from '@campusg/platform';
-import { NOTIFICATION_SCHEMA, notificationMigrations } from '@campusg/notification-service';
-import { ORDER_SCHEMA, orderMigrations } from '@campusg/order-service';
-import { PAYMENT_SCHEMA, paymentMigrations } from '@campusg/payment-service';
 import { SAGA_SCHEMA, sagaMigrations } from '@campusg/sagas';
 import { TIMER_SCHEMA, timerMigrations } from '@campusg/timer-service';
 import { USER_SCHEMA, userMigrations } from '@campusg/user-service';

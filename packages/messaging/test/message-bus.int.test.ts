@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMessage, type OrderStatus, type TypedMessage, topicCatalog } from '@campusg/contracts';
-import { AppError, createLogger, type Db, Metrics, migrate, openPglite, randomIds, type Sql, systemClock } from '@campusg/platform';
+import { AppError, createLogger, type Db, Metrics, migrate, openPglite, randomIds, systemClock } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConsumedRecord,
@@ -173,13 +173,10 @@ async function lag(env: Env, topic = COMMANDS): Promise<number> {
   return (await env.transport.lag(GROUP, [topic])).reduce((s, l) => s + l.lag, 0);
 }
 
-async function readTopic(sql: Sql | EmbeddedTransport, topic: string): Promise<ConsumedRecord[]> {
-  if (sql instanceof EmbeddedTransport) {
-    const out: ConsumedRecord[] = [];
-    for (let p = 0; p < 3; p++) out.push(...(await sql.read(topic, p, 0, 10_000)));
-    return out;
-  }
-  throw new Error('unsupported');
+async function readTopic(transport: EmbeddedTransport, topic: string): Promise<ConsumedRecord[]> {
+  const out: ConsumedRecord[] = [];
+  for (let p = 0; p < 3; p++) out.push(...(await transport.read(topic, p, 0, 10_000)));
+  return out;
 }
 
 async function replies(env: Env): Promise<TypedMessage[]> {

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { AppError, type FieldError, isAppError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 
-export type App = ReturnType<typeof createHttpApp>;
+export type App = Awaited<ReturnType<typeof createHttpApp>>;
 
 const TITLES: Record<number, string> = {
   400: 'Validation failed',
@@ -57,7 +57,7 @@ export interface HttpOptions {
  * every error as problem+json, 64 KiB bodies, security headers, request metrics, /health, /ready,
  * /metrics and the API documentation.
  */
-export function createHttpApp(options: HttpOptions) {
+export async function createHttpApp(options: HttpOptions) {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
@@ -68,8 +68,9 @@ export function createHttpApp(options: HttpOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.register(cookie);
-  app.register(helmet, {
+  // Plugins are awaited so their hooks (swagger's route collection above all) see every route added later.
+  await app.register(cookie);
+  await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -82,14 +83,14 @@ export function createHttpApp(options: HttpOptions) {
     },
     frameguard: { action: 'deny' },
   });
-  app.register(swagger, {
+  await app.register(swagger, {
     openapi: {
       info: { title: options.title ?? 'CampusG API', version: '1.0.0' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
   });
-  app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onResponse', async (req, reply) => {
