@@ -22,7 +22,7 @@ let seq = 0;
 export class ApiClient {
   token: string | undefined;
   user: any;
-  constructor(readonly baseUrl: string) {}
+  constructor(public baseUrl: string) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
     const h: Record<string, string> = { ...headers };

@@ -353,9 +353,9 @@ class PartitionWorker {
           await signal.wait(version, pollIntervalMs);
           continue;
         }
+        await this.member.handleBatch(batch);
         next = batch[batch.length - 1]!.offset + 1;
         await this.bus.commit(groupId, this.topic, this.partition, next);
-        await this.member.handleBatch(batch);
         attempt = 0;
       } catch (err) {
         onError?.(err, `consume ${groupId} ${this.topic}:${this.partition}`);
