@@ -5,3 +5,4 @@ export * from './partitioner.ts';
 export * from './signal.ts';
 export * from './transport.ts';
 export * from './service.ts';
+export * from './kafka-transport.ts';

@@ -197,10 +197,11 @@ async function inbox(env: Env): Promise<string[]> {
   );
 }
 
-const counterValue = async (counter: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }, labels: Record<string, string>) =>
-  (await counter.get()).values
-    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
-    .reduce((s, v) => s + v.value, 0);
+const counterValue = async (
+  counter: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
+  labels: Record<string, string>,
+) =>
+  (await counter.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
 
 /** Order ids whose key lands on `partition` of `topic` (3 partitions). */
 function idsOnPartition(n: number, partition: number, topic = COMMANDS): string[] {
@@ -229,9 +230,10 @@ describe('MessageBus (embedded transport, service schema)', () => {
     await waitFor(async () => (await lag(env)) === 0 && (await deadLetters(env)).length === 1, 'both commands settled');
 
     // the good one: all three
-    const [row] = await env.db.query<{ status: string; version: number }>(`select status, version from ${SCHEMA}.orders where order_id = $1`, [
-      ok.payload.order_id,
-    ]);
+    const [row] = await env.db.query<{ status: string; version: number }>(
+      `select status, version from ${SCHEMA}.orders where order_id = $1`,
+      [ok.payload.order_id],
+    );
     expect(row).toEqual({ status: 'CREATED', version: 1 });
     expect(await inbox(env)).toEqual([ok.message_id]);
     const out = await replies(env);
@@ -268,7 +270,9 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect((await effects(env)).map((e) => e.message_id)).toEqual([cmd.message_id]);
     expect(await inbox(env)).toEqual([cmd.message_id]);
     expect((await replies(env)).filter((m) => m.causation_id === cmd.message_id)).toHaveLength(1);
-    const [row] = await env.db.query<{ version: number }>(`select version from ${SCHEMA}.orders where order_id = $1`, [cmd.payload.order_id]);
+    const [row] = await env.db.query<{ version: number }>(`select version from ${SCHEMA}.orders where order_id = $1`, [
+      cmd.payload.order_id,
+    ]);
     expect(row!.version).toBe(1);
     expect(await deadLetters(env)).toEqual([]);
   });
@@ -356,7 +360,10 @@ describe('MessageBus (embedded transport, service schema)', () => {
     const causes = (await replies(second)).map((m) => m.causation_id);
     expect(causes.sort()).toEqual(cmds.map((c) => c.message_id).sort());
     for (const o of orders) {
-      const [row] = await second.db.query<{ status: string; version: number }>(`select status, version from ${SCHEMA}.orders where order_id = $1`, [o]);
+      const [row] = await second.db.query<{ status: string; version: number }>(
+        `select status, version from ${SCHEMA}.orders where order_id = $1`,
+        [o],
+      );
       expect(row).toEqual({ status: 'ON_THE_WAY', version: 4 });
     }
   });
@@ -389,7 +396,10 @@ describe('MessageBus (embedded transport, service schema)', () => {
     await waitFor(async () => (await lag(second)) === 0, 'everything committed after the restart');
 
     expect(svc2.calls.map((m) => m.message_id).sort()).toEqual(
-      cmds.filter((c) => c.payload.order_id === keys[0] && ['PLACED', 'ON_THE_WAY', 'DELIVERED'].includes(c.payload.status)).map((c) => c.message_id).sort(),
+      cmds
+        .filter((c) => c.payload.order_id === keys[0] && ['PLACED', 'ON_THE_WAY', 'DELIVERED'].includes(c.payload.status))
+        .map((c) => c.message_id)
+        .sort(),
     );
     const done = await effects(second);
     expect(done.map((e) => e.message_id).sort()).toEqual(cmds.map((c) => c.message_id).sort());

@@ -1,0 +1,250 @@
+import type { TopicSpec } from '@campusg/contracts';
+import kafkajs, { type Admin, type Consumer, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type {
+  ConsumedRecord,
+  GroupLag,
+  OutgoingRecord,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+} from './transport.ts';
+
+const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
+
+/**
+ * kafkajs warns that bounded producer retries weaken its exactly-once sequence; here a publish that
+ * gives up is retried by the outbox relay and any duplicate is absorbed by the consumers' inbox.
+ */
+const EXPECTED_WARNINGS = /Limiting retries for the idempotent producer/;
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+  replicationFactor?: number;
+  log: Logger;
+  /** Partitions of one member handled at once (each partition stays sequential). */
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * The Kafka transport (kafkajs): an idempotent producer with acks=all, consumer groups that commit
+ * offsets only after the batch's handling transaction, topics created from the catalogue with
+ * broker auto-creation off, reconnects handled by the client's retry and restart-on-failure.
+ */
+export class KafkaTransport implements Transport {
+  readonly name = 'kafka' as const;
+  readonly capabilities = { replay: true };
+  readonly #kafka: Kafka;
+  readonly #producer: Producer;
+  readonly #admin: Admin;
+  readonly #consumers = new Set<Consumer>();
+  readonly #opts: KafkaTransportOptions;
+  #connected: Promise<void> | undefined;
+
+  constructor(options: KafkaTransportOptions) {
+    this.#opts = options;
+    const log = options.log;
+    this.#kafka = new KafkaClient({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl as SASLOptions | undefined,
+      retry: { initialRetryTime: 100, retries: 12, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }) => {
+          const { message, ...rest } = entry;
+          if (EXPECTED_WARNINGS.test(message)) return;
+          if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
+          else log.warn(rest, `kafka: ${message}`);
+        },
+    });
+    // The same murmur2 partitioner as the embedded bus: a key lands on the same partition on both.
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.#admin = this.#kafka.admin();
+  }
+
+  #connect(): Promise<void> {
+    this.#connected ??= Promise.all([this.#producer.connect(), this.#admin.connect()]).then(() => undefined);
+    return this.#connected;
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    await this.#connect();
+    const existing = new Set(await this.#admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: this.#opts.replicationFactor ?? 1,
+          configEntries: [{ name: 'retention.ms', value: String(t.retentionMs) }],
+        })),
+      });
+    }
+    // A catalogue that asks for more partitions than a topic has grows it (Kafka never shrinks one).
+    const metadata = await this.#admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    const grow = metadata.topics
+      .map((m) => ({ topic: m.name, have: m.partitions.length, want: topics.find((t) => t.name === m.name)!.partitions }))
+      .filter((g) => g.want > g.have);
+    if (grow.length > 0) await this.#admin.createPartitions({ topicPartitions: grow.map((g) => ({ topic: g.topic, count: g.want })) });
+  }
+
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#connect();
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r);
+      else byTopic.set(r.topic, [r]);
+    }
+    await this.#producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.#kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 20_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 50,
+      retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5000 },
+    });
+    let assignment: string[] = [];
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${topic}:${p}`));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        const records: ConsumedRecord[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: Number(m.offset),
+          key: m.key?.toString() ?? null,
+          value: m.value?.toString() ?? '',
+          headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')])),
+          timestamp: new Date(Number(m.timestamp)),
+        }));
+        const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
+        try {
+          await options.handleBatch(records);
+        } finally {
+          clearInterval(beat);
+        }
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        // The offset is committed only after the batch's handling transactions committed.
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+        resolveOffset(last);
+      },
+    });
+    this.#consumers.add(consumer);
+    return {
+      close: async () => {
+        this.#consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+      assignment: () => [...assignment].sort(),
+    };
+  }
+
+  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
+    await this.#connect();
+    const offsets = await this.#admin.fetchTopicOffsets(topic);
+    const high = Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
+    const low = Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+    const start = Math.max(fromOffset, low);
+    if (start >= high) return [];
+    const want = Math.min(limit, high - start);
+    const groupId = `campusg-reader-${crypto.randomUUID()}`;
+    const consumer = this.#kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 50 });
+    const out: ConsumedRecord[] = [];
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition: p, message }) => {
+              if (p !== partition || out.length >= want || Number(message.offset) < start) return;
+              out.push({
+                topic,
+                partition: p,
+                offset: Number(message.offset),
+                key: message.key?.toString() ?? null,
+                value: message.value?.toString() ?? '',
+                headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v ?? '')])),
+                timestamp: new Date(Number(message.timestamp)),
+              });
+              if (out.length >= want) resolve();
+            },
+          })
+          .catch(reject);
+        consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition, offset: String(start) }));
+      });
+    } finally {
+      await consumer.disconnect();
+      await this.#admin.deleteGroups([groupId]).catch(() => {});
+    }
+    return out;
+  }
+
+  async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
+    await this.#connect();
+    const committed = await this.#admin.fetchOffsets({ groupId, topics });
+    const out: GroupLag[] = [];
+    for (const t of committed) {
+      const ends = await this.#admin.fetchTopicOffsets(t.topic);
+      for (const p of t.partitions) {
+        const end = ends.find((e) => e.partition === p.partition);
+        const high = Number(end?.high ?? 0);
+        const c = Number(p.offset) < 0 ? Number(end?.low ?? 0) : Number(p.offset);
+        out.push({ groupId, topic: t.topic, partition: p.partition, committed: c, end: high, lag: Math.max(0, high - c) });
+      }
+    }
+    return out;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#connect();
+      await this.#admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#consumers].map((c) => c.disconnect().catch(() => {})));
+    this.#consumers.clear();
+    await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
+    this.#connected = undefined;
+  }
+}
