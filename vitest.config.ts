@@ -1,19 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+const ALL = ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'sagas/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+/** With a broker and a database server, the e2e suites run a second time on Kafka + PostgreSQL. */
+const kafka = Boolean(process.env.KAFKA_BROKERS && process.env.DATABASE_URL);
+
 export default defineConfig({
   test: {
-    include: [
-      'packages/*/test/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-      'sagas/test/**/*.test.ts',
-      'apps/*/test/**/*.test.ts',
-      'test/**/*.test.ts',
-    ],
     exclude: ['**/node_modules/**', 'apps/web/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // The machine has two cores; PGlite instances are memory-hungry.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'embedded', include: ALL } },
+      ...(kafka
+        ? [{ extends: true, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'kafka' } } }]
+        : []),
+    ],
   },
 });

@@ -9,7 +9,6 @@
  *   asserts that nothing is lost or skipped; "exactly once" is only asserted where no member fails.
  */
 import { createMessage, dlqTopic, type TopicSpec } from '@campusg/contracts';
-import { createLogger, type Db, Metrics, migrate, openPglite, randomIds, systemClock } from '@campusg/platform';
 import {
   type BatchHandler,
   type ConsumedRecord,
@@ -22,6 +21,7 @@ import {
   type TransportCapabilities,
   toRecord,
 } from '@campusg/messaging';
+import { createLogger, type Db, Metrics, migrate, openPglite, randomIds, systemClock } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** How a transport plugs into the suite. */
@@ -263,11 +263,7 @@ export function describeTransportConformance(name: string, harness: TransportHar
       const sent = makeSent(keys(6), 25);
       // several publishes, each mixing keys
       for (let i = 0; i < sent.length; i += 10) await transport.publish(records(t, sent.slice(i, i + 10)));
-      await waitFor(
-        () => c.has(sent.map((s) => s.id)),
-        WAIT,
-        'all 150 records',
-      );
+      await waitFor(() => c.has(sent.map((s) => s.id)), WAIT, 'all 150 records');
       expect(orderViolations(c.received)).toEqual([]);
       // one key, one partition: that is what makes its order hold
       const partitionsOfKey = new Map<string, Set<number>>();
@@ -303,10 +299,14 @@ export function describeTransportConformance(name: string, harness: TransportHar
       const sent = makeSent(keys(30), 4);
       await transport.publish(records(t, sent));
       const ids = sent.map((s) => s.id);
-      await waitFor(() => {
-        const union = new Set([...a.handledIds(), ...b.handledIds()]);
-        return ids.every((id) => union.has(id));
-      }, WAIT, 'the group to handle all 120 records');
+      await waitFor(
+        () => {
+          const union = new Set([...a.handledIds(), ...b.handledIds()]);
+          return ids.every((id) => union.has(id));
+        },
+        WAIT,
+        'the group to handle all 120 records',
+      );
 
       // nobody failed, so exactly once, by the owner of the record's partition
       expect(a.received.length + b.received.length).toBe(120);
@@ -360,10 +360,14 @@ export function describeTransportConformance(name: string, harness: TransportHar
       const phase3 = makeSent(keys(30), 2, 'p3-');
       await transport.publish(records(t, phase3));
       const all = [...phase1, ...phase2, ...phase3].map((s) => s.id);
-      await waitFor(() => {
-        const union = new Set([...a.handledIds(), ...b.handledIds()]);
-        return all.every((id) => union.has(id));
-      }, WAIT, 'every record handled by the group');
+      await waitFor(
+        () => {
+          const union = new Set([...a.handledIds(), ...b.handledIds()]);
+          return all.every((id) => union.has(id));
+        },
+        WAIT,
+        'every record handled by the group',
+      );
 
       // what A saw but did not commit came again, to B
       for (const r of lost) expect(b.handledIds()).toContain(idOf(r));
@@ -515,13 +519,14 @@ export function describeTransportConformance(name: string, harness: TransportHar
       const c = new Collector();
       await subscribe(`g_${random()}`, [t], c.handle);
       const big = 'x'.repeat(64 * 1024);
-      const out: OutgoingRecord[] = [
+      const base: OutgoingRecord[] = [
         { topic: t, key: 'plain', value: 'plain', headers: {} },
         { topic: t, key: 'ünïcødé-🍕 日本', value: '{"nested":{"a":[1,2,3]},"s":"é"}', headers: { unicode: '日本語 🍜', empty: '' } },
         { topic: t, key: 'with space/and:colon|pipe', value: '', headers: { 'X-Mixed-Case': 'MiXeD', json: '{"a":[1,"b"]}' } },
         { topic: t, key: '', value: 'empty key', headers: { newline: 'line1\nline2\ttab', quote: `"'\\` } },
         { topic: t, key: 'k'.repeat(300), value: big, headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } },
-      ].map((r, i) => ({ ...r, headers: { ...r.headers, 'conf-id': `rt-${i}` } }));
+      ];
+      const out = base.map((r, i) => ({ ...r, headers: { ...r.headers, 'conf-id': `rt-${i}` } }));
       await transport.publish(out);
       await waitFor(() => c.has(out.map((r) => r.headers['conf-id']!)), WAIT, 'the five records');
       for (const sentRecord of out) {
@@ -584,13 +589,17 @@ export function describeTransportConformance(name: string, harness: TransportHar
         payload,
       });
       const valid = (userId: string) => {
-        const m = createMessage('user.registered', { user_id: userId }, {
-          messageId: crypto.randomUUID(),
-          correlationId: crypto.randomUUID(),
-          causationId: null,
-          source: 'conformance',
-          timestamp: new Date(),
-        });
+        const m = createMessage(
+          'user.registered',
+          { user_id: userId },
+          {
+            messageId: crypto.randomUUID(),
+            correlationId: crypto.randomUUID(),
+            causationId: null,
+            source: 'conformance',
+            timestamp: new Date(),
+          },
+        );
         return { ...toRecord(m, key), topic: t };
       };
       const users = [crypto.randomUUID(), crypto.randomUUID()];
@@ -606,7 +615,11 @@ export function describeTransportConformance(name: string, harness: TransportHar
       ];
       await transport.publish([poison[0]!, valid(users[0]!), poison[1]!, poison[2]!, valid(users[1]!)]);
 
-      await waitFor(() => dead.received.length >= 3 && users.every((u) => handled.includes(u)), WAIT, '3 dead letters and both good messages');
+      await waitFor(
+        () => dead.received.length >= 3 && users.every((u) => handled.includes(u)),
+        WAIT,
+        '3 dead letters and both good messages',
+      );
       await waitFor(async () => (await totalLag(group, [t])) === 0, WAIT, 'the consumer to move past the poison');
       expect(new Set(handled)).toEqual(new Set(users));
 

@@ -1,6 +1,7 @@
 import { buildPlatform, openInfrastructure, type SystemOptions } from '@campusg/gateway';
 import { loadConfig } from '@campusg/platform';
 import { ApiClient } from './client.ts';
+import { isolatedDeployment } from './environment.ts';
 
 export interface TestSystem {
   url: string;
@@ -15,7 +16,9 @@ export interface TestSystem {
  * data dir is given) listening on an ephemeral loopback port. No part of it is mocked.
  */
 export async function startSystem(env: Record<string, string> = {}, options: SystemOptions = {}): Promise<TestSystem> {
+  const deployment = await isolatedDeployment();
   const config = loadConfig({
+    ...deployment.env,
     AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',
     LOG_LEVEL: 'silent',
     PORT: '0',
@@ -34,6 +37,7 @@ export async function startSystem(env: Record<string, string> = {}, options: Sys
     async close() {
       await platform.stop();
       await infra.close();
+      await deployment.drop();
     },
   };
 }

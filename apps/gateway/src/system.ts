@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { topicCatalog } from '@campusg/contracts';
-import { EmbeddedOutbox, EmbeddedTransport, MessageBus, type ServiceDeps } from '@campusg/messaging';
+import {
+  EmbeddedOutbox,
+  EmbeddedTransport,
+  KafkaTransport,
+  MessageBus,
+  type Outbox,
+  type ServiceDeps,
+  TableOutbox,
+  type Transport,
+} from '@campusg/messaging';
 import { NOTIFICATION_SCHEMA, notificationMigrations } from '@campusg/notification-service';
 import { ORDER_SCHEMA, orderMigrations } from '@campusg/order-service';
 import { PAYMENT_SCHEMA, paymentMigrations } from '@campusg/payment-service';
@@ -48,7 +57,7 @@ export type SchemaName = (typeof SERVICE_SCHEMAS)[number]['schema'];
 export interface Infrastructure {
   config: Readonly<Config>;
   db: Db;
-  transport: EmbeddedTransport;
+  transport: Transport;
   clock: Clock;
   ids: IdGenerator;
   log: Logger;
@@ -68,9 +77,23 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     ? openPostgres(config.databaseUrl, { applicationName: 'campusg' })
     : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'));
   for (const s of SERVICE_SCHEMAS) await migrate(db, s.schema, s.migrations());
-  const transport = new EmbeddedTransport(db, { onError: (err, where) => log.warn({ err, where }, 'embedded bus retrying') });
+  const transport = openTransport(config, db, log);
   await transport.ensureTopics(topicCatalog({ partitions: config.partitions }));
-  const outbox = new EmbeddedOutbox(transport);
+  const outboxes = new Map<string, Outbox>();
+  /** Embedded: the log is in this database, the outbox write is the publish. Otherwise: a relayed outbox table per schema. */
+  const outboxFor = (schema: string): Outbox => {
+    let outbox = outboxes.get(schema);
+    if (!outbox) {
+      if (transport instanceof EmbeddedTransport) outbox = new EmbeddedOutbox(transport);
+      else {
+        const table = new TableOutbox(db, schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
+        table.start();
+        outbox = table;
+      }
+      outboxes.set(schema, outbox);
+    }
+    return outbox;
+  };
   const buses = new Map<string, MessageBus>();
   const depsFor = (schema: SchemaName): ServiceDeps => {
     const spec = SERVICE_SCHEMAS.find((s) => s.schema === schema)!;
@@ -79,7 +102,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
       bus = new MessageBus({
         db,
         transport,
-        outbox,
+        outbox: outboxFor(schema),
         schema,
         source: spec.source,
         clock,
@@ -103,9 +126,21 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     metrics,
     depsFor,
     async close() {
+      // Each bus leaves its groups, then stops its outbox relay (what is left is relayed next start).
       for (const bus of buses.values()) await bus.close();
       await transport.close();
       await db.close();
     },
   };
+}
+
+function openTransport(config: Readonly<Config>, db: Db, log: Logger): Transport {
+  switch (config.bus) {
+    case 'embedded':
+      return new EmbeddedTransport(db, { onError: (err, where) => log.warn({ err, where }, 'embedded bus retrying') });
+    case 'kafka':
+      return new KafkaTransport({ ...config.kafka, log: log.child({ component: 'kafka' }) });
+    case 'rabbitmq':
+      throw new Error('CAMPUSG_BUS=rabbitmq is not available in this build');
+  }
 }

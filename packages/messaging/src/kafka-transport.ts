@@ -27,6 +27,11 @@ export interface KafkaTransportOptions {
   log: Logger;
   /** Partitions of one member handled at once (each partition stays sequential). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Prefixes every topic and group id on the broker, so several deployments (or test runs) can
+   * share one cluster; callers keep using the catalogue's names.
+   */
+  namespace?: string;
 }
 
 /**
@@ -43,9 +48,11 @@ export class KafkaTransport implements Transport {
   readonly #consumers = new Set<Consumer>();
   readonly #opts: KafkaTransportOptions;
   #connected: Promise<void> | undefined;
+  readonly #ns: string;
 
   constructor(options: KafkaTransportOptions) {
     this.#opts = options;
+    this.#ns = options.namespace ?? '';
     const log = options.log;
     this.#kafka = new KafkaClient({
       clientId: options.clientId,
@@ -73,6 +80,9 @@ export class KafkaTransport implements Transport {
     this.#admin = this.#kafka.admin();
   }
 
+  #topic = (name: string) => this.#ns + name;
+  #local = (name: string) => (this.#ns && name.startsWith(this.#ns) ? name.slice(this.#ns.length) : name);
+
   #connect(): Promise<void> {
     this.#connected ??= Promise.all([this.#producer.connect(), this.#admin.connect()]).then(() => undefined);
     return this.#connected;
@@ -80,6 +90,7 @@ export class KafkaTransport implements Transport {
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
     await this.#connect();
+    topics = topics.map((t) => ({ ...t, name: this.#topic(t.name) }));
     const existing = new Set(await this.#admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
@@ -106,9 +117,10 @@ export class KafkaTransport implements Transport {
     await this.#connect();
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const r of records) {
-      const list = byTopic.get(r.topic);
+      const topic = this.#topic(r.topic);
+      const list = byTopic.get(topic);
       if (list) list.push(r);
-      else byTopic.set(r.topic, [r]);
+      else byTopic.set(topic, [r]);
     }
     await this.#producer.sendBatch({
       acks: -1,
@@ -122,7 +134,7 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.#kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.#ns + options.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       rebalanceTimeout: 20_000,
@@ -132,10 +144,10 @@ export class KafkaTransport implements Transport {
     });
     let assignment: string[] = [];
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${topic}:${p}`));
+      assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${this.#local(topic)}:${p}`));
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -143,7 +155,7 @@ export class KafkaTransport implements Transport {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const records: ConsumedRecord[] = batch.messages.map((m) => ({
-          topic: batch.topic,
+          topic: this.#local(batch.topic),
           partition: batch.partition,
           offset: Number(m.offset),
           key: m.key?.toString() ?? null,
@@ -173,8 +185,9 @@ export class KafkaTransport implements Transport {
     };
   }
 
-  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
+  async read(localTopic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
     await this.#connect();
+    const topic = this.#topic(localTopic);
     const offsets = await this.#admin.fetchTopicOffsets(topic);
     const high = Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
     const low = Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
@@ -194,7 +207,7 @@ export class KafkaTransport implements Transport {
             eachMessage: async ({ partition: p, message }) => {
               if (p !== partition || out.length >= want || Number(message.offset) < start) return;
               out.push({
-                topic,
+                topic: localTopic,
                 partition: p,
                 offset: Number(message.offset),
                 key: message.key?.toString() ?? null,
@@ -217,7 +230,7 @@ export class KafkaTransport implements Transport {
 
   async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
     await this.#connect();
-    const committed = await this.#admin.fetchOffsets({ groupId, topics });
+    const committed = await this.#admin.fetchOffsets({ groupId: this.#ns + groupId, topics: topics.map(this.#topic) });
     const out: GroupLag[] = [];
     for (const t of committed) {
       const ends = await this.#admin.fetchTopicOffsets(t.topic);
@@ -225,7 +238,7 @@ export class KafkaTransport implements Transport {
         const end = ends.find((e) => e.partition === p.partition);
         const high = Number(end?.high ?? 0);
         const c = Number(p.offset) < 0 ? Number(end?.low ?? 0) : Number(p.offset);
-        out.push({ groupId, topic: t.topic, partition: p.partition, committed: c, end: high, lag: Math.max(0, high - c) });
+        out.push({ groupId, topic: this.#local(t.topic), partition: p.partition, committed: c, end: high, lag: Math.max(0, high - c) });
       }
     }
     return out;

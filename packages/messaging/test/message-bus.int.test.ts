@@ -2,11 +2,14 @@
  * The MessageBus over the embedded transport with a service-like schema: inbox, outbox and state in
  * one transaction; duplicates; retries and dead letters; crashes (closing and reopening the PGlite
  * data dir); per-key order. And the TableOutbox relay.
+ *
+ * One PGlite data dir for the file (initdb is the slow part); each test gets its own service schema,
+ * consumer group and command topic, so tests never see each other's messages.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createMessage, type OrderStatus, type TypedMessage, topicCatalog } from '@campusg/contracts';
+import { createMessage, dlqTopic, type OrderStatus, type TopicSpec, type TypedMessage, topicCatalog } from '@campusg/contracts';
 import { AppError, createLogger, type Db, Metrics, migrate, openPglite, randomIds, systemClock } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,14 +26,11 @@ import {
   toRecord,
 } from '../src/index.ts';
 
-const GROUP = 'order-service';
-const COMMANDS = 'order_commands';
-const SCHEMA = 'svc';
 const WAIT = 15_000;
 
-const STATE_SQL = `
-create table ${SCHEMA}.orders (order_id uuid primary key, status text not null, version int not null);
-create table ${SCHEMA}.effects (id bigserial primary key, order_id uuid not null, message_id uuid not null);`;
+const stateSql = (schema: string) => `
+create table ${schema}.orders (order_id uuid primary key, status text not null, version int not null);
+create table ${schema}.effects (id bigserial primary key, order_id uuid not null, message_id uuid not null);`;
 
 async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -42,58 +42,81 @@ async function waitFor(predicate: () => boolean | Promise<boolean>, what: string
 }
 
 // ---------------------------------------------------------------------------------------------
-// environment: a copy of a prepared data dir (initdb once per file), a transport and a bus on it
+// environment: one data dir, its database and transport (reopened by the crash tests), a bus per test
 
-let template: string;
-const dirs: string[] = [];
-const open: Env[] = [];
+let dir: string;
+let db: Db;
+let transport: EmbeddedTransport;
+/** Topics created by the tests, ensured again when the data dir is reopened. */
+const extraTopics: TopicSpec[] = [];
+const buses: Env[] = [];
+let serial = 0;
 
-beforeAll(async () => {
-  template = mkdtempSync(path.join(tmpdir(), 'campusg-bus-template-'));
-  const db = await openPglite(template);
-  const transport = new EmbeddedTransport(db);
-  await transport.ensureTopics(topicCatalog());
-  await migrate(db, SCHEMA, [{ id: '001', sql: messagingTablesSql(SCHEMA) + STATE_SQL }]);
+async function openShared(): Promise<void> {
+  db = await openPglite(dir);
+  transport = new EmbeddedTransport(db);
+  await transport.ensureTopics([...topicCatalog(), ...extraTopics]);
+}
+
+async function closeShared(): Promise<void> {
   await transport.close();
   await db.close();
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'campusg-bus-'));
+  await openShared();
 });
 
 afterEach(async () => {
-  for (const env of open.splice(0)) await env.close();
+  for (const env of buses.splice(0)) await env.close();
 });
 
-afterAll(() => {
-  for (const dir of [template, ...dirs]) rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  await closeShared();
+  rmSync(dir, { recursive: true, force: true });
 });
 
+/** A service: its schema (inbox, outbox, state), its group, its command topic, and a MessageBus. */
 interface Env {
-  dir: string;
-  db: Db;
-  transport: EmbeddedTransport;
+  schema: string;
+  group: string;
+  topic: string;
   bus: MessageBus;
   metrics: Metrics;
+  /** Message ids this test published. */
+  sent: Set<string>;
+  readonly db: Db;
+  readonly transport: EmbeddedTransport;
+  /** Leaves the group and stops the bus. */
   close(): Promise<void>;
+  /** Stops the bus, then closes the transport and the database and opens the data dir again. */
+  crash(): Promise<void>;
 }
 
-/** Opens the data dir `dir` (a fresh copy of the template when omitted). */
 async function openEnv(
-  options: { dir?: string; wrap?: (t: EmbeddedTransport) => Transport; maxAttempts?: number; keyConcurrency?: number } = {},
+  options: { like?: Env; wrap?: (t: EmbeddedTransport) => Transport; maxAttempts?: number; keyConcurrency?: number } = {},
 ): Promise<Env> {
-  let dir = options.dir;
-  if (!dir) {
-    dir = mkdtempSync(path.join(tmpdir(), 'campusg-bus-'));
-    dirs.push(dir);
-    cpSync(template, dir, { recursive: true });
+  let { schema, group, topic } = options.like ?? { schema: '', group: '', topic: '' };
+  if (!options.like) {
+    const n = ++serial;
+    schema = `svc${n}`;
+    group = `order-service-${n}`;
+    topic = `order_commands_${n}`;
+    await migrate(db, schema, [{ id: '001', sql: messagingTablesSql(schema) + stateSql(schema) }]);
+    const specs: TopicSpec[] = [
+      { name: topic, description: 'commands of one test', partitions: 3, retentionMs: 86_400_000 },
+      { name: dlqTopic(topic), description: 'dead letters of one test', partitions: 1, retentionMs: 86_400_000 },
+    ];
+    extraTopics.push(...specs);
+    await transport.ensureTopics(specs);
   }
-  const db = await openPglite(dir);
-  const transport = new EmbeddedTransport(db);
-  await transport.ensureTopics(topicCatalog());
   const metrics = new Metrics({ defaultMetrics: false });
   const bus = new MessageBus({
     db,
     transport: options.wrap ? options.wrap(transport) : transport,
     outbox: new EmbeddedOutbox(transport),
-    schema: SCHEMA,
+    schema,
     source: 'order-service',
     clock: systemClock,
     ids: randomIds,
@@ -105,20 +128,30 @@ async function openEnv(
   });
   let closed = false;
   const env: Env = {
-    dir,
-    db,
-    transport,
+    schema,
+    group,
+    topic,
     bus,
     metrics,
+    sent: options.like?.sent ?? new Set(),
+    get db() {
+      return db;
+    },
+    get transport() {
+      return transport;
+    },
     async close() {
       if (closed) return;
       closed = true;
       await bus.close();
-      await transport.close();
-      await db.close();
+    },
+    async crash() {
+      await env.close();
+      await closeShared();
+      await openShared();
     },
   };
-  open.push(env);
+  buses.push(env);
   return env;
 }
 
@@ -135,8 +168,11 @@ function command(orderId: string, status: OrderStatus = 'CREATED'): Command {
   );
 }
 
-const publish = (env: Env, messages: TypedMessage[]) =>
-  env.transport.publish(messages.map((m) => toRecord(m, (m.payload as { order_id: string }).order_id)));
+/** Publishes commands to the test's command topic, keyed by order id, as a saga would. */
+async function publish(env: Env, messages: Command[]): Promise<void> {
+  for (const m of messages) env.sent.add(m.message_id);
+  await env.transport.publish(messages.map((m) => ({ ...toRecord(m, m.payload.order_id), topic: env.topic })));
+}
 
 interface ServiceHooks {
   /** Runs after the state change and the emit, inside the transaction (throw to fail the handler). */
@@ -145,7 +181,8 @@ interface ServiceHooks {
   before?: (message: Command, attempt: number) => void | Promise<void>;
 }
 
-function service(hooks: ServiceHooks = {}) {
+function service(env: Env, hooks: ServiceHooks = {}) {
+  const { schema } = env;
   const calls: Command[] = [];
   const attempts = new Map<string, number>();
   const handlers: Handlers = {
@@ -155,13 +192,13 @@ function service(hooks: ServiceHooks = {}) {
       attempts.set(m.message_id, attempt);
       await hooks.before?.(m, attempt);
       const { order_id, status } = m.payload;
-      const [prev] = await tx.query<{ status: OrderStatus }>(`select status from ${SCHEMA}.orders where order_id = $1`, [order_id]);
+      const [prev] = await tx.query<{ status: OrderStatus }>(`select status from ${schema}.orders where order_id = $1`, [order_id]);
       await tx.query(
-        `insert into ${SCHEMA}.orders (order_id, status, version) values ($1, $2, 1)
-         on conflict (order_id) do update set status = excluded.status, version = ${SCHEMA}.orders.version + 1`,
+        `insert into ${schema}.orders (order_id, status, version) values ($1, $2, 1)
+         on conflict (order_id) do update set status = excluded.status, version = ${schema}.orders.version + 1`,
         [order_id, status],
       );
-      await tx.query(`insert into ${SCHEMA}.effects (order_id, message_id) values ($1, $2)`, [order_id, m.message_id]);
+      await tx.query(`insert into ${schema}.effects (order_id, message_id) values ($1, $2)`, [order_id, m.message_id]);
       emit('order.status_updated', { order_id, status, previous_status: prev?.status ?? 'PENDING', runner_id: null });
       await hooks.after?.(m, attempt);
     },
@@ -169,30 +206,35 @@ function service(hooks: ServiceHooks = {}) {
   return { handlers, calls, attempts };
 }
 
-async function lag(env: Env, topic = COMMANDS): Promise<number> {
-  return (await env.transport.lag(GROUP, [topic])).reduce((s, l) => s + l.lag, 0);
+async function lag(env: Env): Promise<number> {
+  return (await env.transport.lag(env.group, [env.topic])).reduce((s, l) => s + l.lag, 0);
 }
 
-async function readTopic(transport: EmbeddedTransport, topic: string): Promise<ConsumedRecord[]> {
+async function readTopic(topic: string): Promise<ConsumedRecord[]> {
   const out: ConsumedRecord[] = [];
   for (let p = 0; p < 3; p++) out.push(...(await transport.read(topic, p, 0, 10_000)));
   return out;
 }
 
+/** Replies (order_events) caused by the commands this test published. */
+async function replyRecords(env: Env): Promise<ConsumedRecord[]> {
+  return (await readTopic('order_events')).filter((r) => env.sent.has((JSON.parse(r.value) as TypedMessage).causation_id ?? ''));
+}
+
 async function replies(env: Env): Promise<TypedMessage[]> {
-  return (await readTopic(env.transport, 'order_events')).map((r) => JSON.parse(r.value) as TypedMessage);
+  return (await replyRecords(env)).map((r) => JSON.parse(r.value) as TypedMessage);
 }
 
 async function deadLetters(env: Env): Promise<ConsumedRecord[]> {
-  return env.transport.read(`${COMMANDS}_dlq`, 0, 0, 10_000);
+  return env.transport.read(dlqTopic(env.topic), 0, 0, 10_000);
 }
 
 async function effects(env: Env): Promise<{ order_id: string; message_id: string; id: number }[]> {
-  return env.db.query(`select id, order_id, message_id from ${SCHEMA}.effects order by id`);
+  return env.db.query(`select id, order_id, message_id from ${env.schema}.effects order by id`);
 }
 
 async function inbox(env: Env): Promise<string[]> {
-  return (await env.db.query<{ message_id: string }>(`select message_id from ${SCHEMA}.inbox where group_id = $1`, [GROUP])).map(
+  return (await env.db.query<{ message_id: string }>(`select message_id from ${env.schema}.inbox where group_id = $1`, [env.group])).map(
     (r) => r.message_id,
   );
 }
@@ -203,12 +245,12 @@ const counterValue = async (
 ) =>
   (await counter.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
 
-/** Order ids whose key lands on `partition` of `topic` (3 partitions). */
-function idsOnPartition(n: number, partition: number, topic = COMMANDS): string[] {
+/** Order ids whose key lands on `partition` of a 3-partition topic. */
+function idsOnPartition(n: number, partition: number): string[] {
   const out: string[] = [];
   while (out.length < n) {
     const id = crypto.randomUUID();
-    if (partitionFor(topic, id, 3) === partition) out.push(id);
+    if (partitionFor('order_commands', id, 3) === partition) out.push(id);
   }
   return out;
 }
@@ -220,18 +262,18 @@ describe('MessageBus (embedded transport, service schema)', () => {
     const env = await openEnv();
     const ok = command(crypto.randomUUID(), 'CREATED');
     const bad = command(crypto.randomUUID(), 'CREATED');
-    const svc = service({
+    const svc = service(env, {
       after: (m) => {
         if (m.message_id === bad.message_id) throw new AppError('INVALID_TRANSITION', 'refused after writing');
       },
     });
-    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
     await publish(env, [ok, bad]);
     await waitFor(async () => (await lag(env)) === 0 && (await deadLetters(env)).length === 1, 'both commands settled');
 
     // the good one: all three
     const [row] = await env.db.query<{ status: string; version: number }>(
-      `select status, version from ${SCHEMA}.orders where order_id = $1`,
+      `select status, version from ${env.schema}.orders where order_id = $1`,
       [ok.payload.order_id],
     );
     expect(row).toEqual({ status: 'CREATED', version: 1 });
@@ -245,20 +287,20 @@ describe('MessageBus (embedded transport, service schema)', () => {
       source: 'order-service',
       payload: { order_id: ok.payload.order_id, status: 'CREATED', previous_status: 'PENDING', runner_id: null },
     });
-    const [replyRecord] = await readTopic(env.transport, 'order_events');
+    const [replyRecord] = await replyRecords(env);
     expect(replyRecord!.key).toBe(ok.payload.order_id);
     expect(replyRecord!.headers).toMatchObject({ type: 'order.status_updated', message_id: out[0]!.message_id });
 
     // the failed one: none of the three (its handler had written state and emitted before throwing)
-    expect(await env.db.query(`select 1 from ${SCHEMA}.orders where order_id = $1`, [bad.payload.order_id])).toEqual([]);
+    expect(await env.db.query(`select 1 from ${env.schema}.orders where order_id = $1`, [bad.payload.order_id])).toEqual([]);
     expect((await effects(env)).map((e) => e.message_id)).toEqual([ok.message_id]);
     expect(out.some((m) => m.causation_id === bad.message_id)).toBe(false);
   });
 
   it('has one effect for a message delivered several times (same message_id)', async () => {
     const env = await openEnv();
-    const svc = service();
-    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    const svc = service(env);
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
     const cmd = command(crypto.randomUUID());
     await publish(env, [cmd]);
     await publish(env, [cmd]); // the producer retried
@@ -270,7 +312,7 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect((await effects(env)).map((e) => e.message_id)).toEqual([cmd.message_id]);
     expect(await inbox(env)).toEqual([cmd.message_id]);
     expect((await replies(env)).filter((m) => m.causation_id === cmd.message_id)).toHaveLength(1);
-    const [row] = await env.db.query<{ version: number }>(`select version from ${SCHEMA}.orders where order_id = $1`, [
+    const [row] = await env.db.query<{ version: number }>(`select version from ${env.schema}.orders where order_id = $1`, [
       cmd.payload.order_id,
     ]);
     expect(row!.version).toBe(1);
@@ -282,12 +324,12 @@ describe('MessageBus (embedded transport, service schema)', () => {
     const orderId = crypto.randomUUID();
     const poison = command(orderId, 'CREATED');
     const behind = command(orderId, 'ACCEPTED'); // same key, right behind it
-    const svc = service({
+    const svc = service(env, {
       before: (m) => {
         if (m.message_id === poison.message_id) throw new AppError('INVALID_TRANSITION', 'PENDING -> CREATED refused');
       },
     });
-    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
     await publish(env, [poison, behind]);
     await waitFor(async () => (await lag(env)) === 0, 'both commands settled');
 
@@ -297,8 +339,8 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(d!.headers).toMatchObject({
       'dlq-reason': 'HANDLER_ERROR',
       'dlq-error': 'PENDING -> CREATED refused',
-      'dlq-original-topic': COMMANDS,
-      'dlq-group': GROUP,
+      'dlq-original-topic': env.topic,
+      'dlq-group': env.group,
       type: 'update_order_status',
       message_id: poison.message_id,
     });
@@ -307,20 +349,20 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(d!.key).toBe(orderId);
     expect(svc.attempts.get(poison.message_id)).toBe(1); // not retried
     expect((await effects(env)).map((e) => e.message_id)).toEqual([behind.message_id]);
-    expect(await counterValue(env.metrics.deadLettered, { reason: 'HANDLER_ERROR', group: GROUP })).toBe(1);
+    expect(await counterValue(env.metrics.deadLettered, { reason: 'HANDLER_ERROR', group: env.group })).toBe(1);
   });
 
   it("retries a retryable AppError('TRANSIENT') with backoff until it succeeds; gives up after maxAttempts", async () => {
     const env = await openEnv({ maxAttempts: 4 });
     const flaky = command(crypto.randomUUID());
     const hopeless = command(crypto.randomUUID());
-    const svc = service({
+    const svc = service(env, {
       after: (m, attempt) => {
         if (m.message_id === flaky.message_id && attempt <= 2) throw new AppError('TRANSIENT', `gateway busy (${attempt})`);
         if (m.message_id === hopeless.message_id) throw new AppError('TRANSIENT', 'gateway down');
       },
     });
-    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
     await publish(env, [flaky, hopeless]);
     await waitFor(async () => (await lag(env)) === 0, 'both commands settled');
 
@@ -331,7 +373,7 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(svc.attempts.get(hopeless.message_id)).toBe(4);
     const dead = await deadLetters(env);
     expect(dead.map((d) => [d.headers.message_id, d.headers['dlq-reason']])).toEqual([[hopeless.message_id, 'MAX_ATTEMPTS']]);
-    expect(await counterValue(env.metrics.handlerRetries, { group: GROUP })).toBe(2 + 3);
+    expect(await counterValue(env.metrics.handlerRetries, { group: env.group })).toBe(2 + 3);
   });
 
   it('a crash after the handler transactions but before the offset commit loses nothing and repeats no effect', async () => {
@@ -339,18 +381,18 @@ describe('MessageBus (embedded transport, service schema)', () => {
       // the process dies between "transaction committed" and "offset committed", every time
       wrap: (inner) => withBatchFailure(inner, () => true),
     });
-    const svc1 = service();
-    await first.bus.consume(GROUP, [COMMANDS], svc1.handlers);
+    const svc1 = service(first);
+    await first.bus.consume(first.group, [first.topic], svc1.handlers);
     const orders = Array.from({ length: 6 }, () => crypto.randomUUID());
     const cmds = orders.flatMap((o) => (['CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY'] as const).map((s) => command(o, s)));
     await publish(first, cmds);
     await waitFor(async () => (await effects(first)).length === cmds.length, 'every command handled once');
     expect(await lag(first)).toBe(cmds.length); // nothing committed
-    await first.close();
+    await first.crash();
 
-    const second = await openEnv({ dir: first.dir });
-    const svc2 = service();
-    await second.bus.consume(GROUP, [COMMANDS], svc2.handlers);
+    const second = await openEnv({ like: first });
+    const svc2 = service(second);
+    await second.bus.consume(second.group, [second.topic], svc2.handlers);
     await waitFor(async () => (await lag(second)) === 0, 'the redelivered commands committed');
 
     expect(svc2.calls).toEqual([]); // every redelivery was recognised by the inbox
@@ -361,7 +403,7 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(causes.sort()).toEqual(cmds.map((c) => c.message_id).sort());
     for (const o of orders) {
       const [row] = await second.db.query<{ status: string; version: number }>(
-        `select status, version from ${SCHEMA}.orders where order_id = $1`,
+        `select status, version from ${second.schema}.orders where order_id = $1`,
         [o],
       );
       expect(row).toEqual({ status: 'ON_THE_WAY', version: 4 });
@@ -373,14 +415,14 @@ describe('MessageBus (embedded transport, service schema)', () => {
     const keys = idsOnPartition(2, 0).concat(idsOnPartition(2, 1));
     const cmds = (['CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED'] as const).flatMap((s) => keys.map((k) => command(k, s)));
     const stuck = cmds.find((c) => c.payload.order_id === keys[0] && c.payload.status === 'PLACED')!;
-    const svc1 = service({
+    const svc1 = service(first, {
       before: (m) => {
         if (m.message_id === stuck.message_id) {
           throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
         }
       },
     });
-    await first.bus.consume(GROUP, [COMMANDS], svc1.handlers);
+    await first.bus.consume(first.group, [first.topic], svc1.handlers);
     await publish(first, cmds);
     // everything but the stuck message and the two behind it on its key
     await waitFor(
@@ -388,11 +430,11 @@ describe('MessageBus (embedded transport, service schema)', () => {
       'all but the stuck key to be handled',
     );
     expect(await lag(first)).toBeGreaterThan(0); // the stuck partition's batch is not committed
-    await first.close();
+    await first.crash();
 
-    const second = await openEnv({ dir: first.dir });
-    const svc2 = service();
-    await second.bus.consume(GROUP, [COMMANDS], svc2.handlers);
+    const second = await openEnv({ like: first });
+    const svc2 = service(second);
+    await second.bus.consume(second.group, [second.topic], svc2.handlers);
     await waitFor(async () => (await lag(second)) === 0, 'everything committed after the restart');
 
     expect(svc2.calls.map((m) => m.message_id).sort()).toEqual(
@@ -428,7 +470,7 @@ describe('MessageBus (embedded transport, service schema)', () => {
     const order: { key: string; seq: number }[] = [];
     let inFlightPerKey = 0;
     const busy = new Set<string>();
-    const svc = service({
+    const svc = service(env, {
       before: async (m) => {
         if (busy.has(m.payload.order_id)) inFlightPerKey++;
         busy.add(m.payload.order_id);
@@ -439,7 +481,7 @@ describe('MessageBus (embedded transport, service schema)', () => {
         busy.delete(m.payload.order_id);
       },
     });
-    await env.bus.consume(GROUP, [COMMANDS], svc.handlers);
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
     await waitFor(async () => (await lag(env)) === 0, 'all 40 commands');
 
     expect(inFlightPerKey).toBe(0);
@@ -462,21 +504,22 @@ describe('MessageBus (embedded transport, service schema)', () => {
     const orderId = crypto.randomUUID();
     await expect(
       env.bus.transact(async (tx, emit) => {
-        await tx.query(`insert into ${SCHEMA}.orders (order_id, status, version) values ($1, 'PENDING', 1)`, [orderId]);
+        await tx.query(`insert into ${env.schema}.orders (order_id, status, version) values ($1, 'PENDING', 1)`, [orderId]);
         emit('update_order_status', { order_id: orderId, status: 'CREATED', expected_status: 'PENDING' });
         throw new Error('validation failed after emitting');
       }),
     ).rejects.toThrow('validation failed');
-    expect(await env.db.query(`select 1 from ${SCHEMA}.orders`)).toEqual([]);
-    expect(await readTopic(env.transport, COMMANDS)).toEqual([]);
+    expect(await env.db.query(`select 1 from ${env.schema}.orders`)).toEqual([]);
+    const mine = async () => (await readTopic('order_commands')).filter((r) => r.key === orderId);
+    expect(await mine()).toEqual([]);
 
     const emitted = await env.bus.transact(async (tx, emit) => {
-      await tx.query(`insert into ${SCHEMA}.orders (order_id, status, version) values ($1, 'PENDING', 1)`, [orderId]);
+      await tx.query(`insert into ${env.schema}.orders (order_id, status, version) values ($1, 'PENDING', 1)`, [orderId]);
       return emit('update_order_status', { order_id: orderId, status: 'CREATED', expected_status: 'PENDING' });
     });
-    const log = await readTopic(env.transport, COMMANDS);
+    const log = await mine();
     expect(log.map((r) => [r.key, JSON.parse(r.value).message_id])).toEqual([[orderId, emitted.message_id]]);
-    expect(await env.db.query(`select status from ${SCHEMA}.orders`)).toEqual([{ status: 'PENDING' }]);
+    expect(await env.db.query(`select status from ${env.schema}.orders`)).toEqual([{ status: 'PENDING' }]);
   });
 });
 
@@ -537,18 +580,12 @@ class RecordingTransport implements Transport {
 }
 
 describe('TableOutbox', () => {
-  let db: Db;
+  const schema = 'relay';
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'campusg-outbox-'));
-    dirs.push(dir);
-    cpSync(template, dir, { recursive: true });
-    db = await openPglite(dir);
+    await migrate(db, schema, [{ id: '001', sql: messagingTablesSql(schema) }]);
   });
   afterEach(async () => {
-    await db.exec(`delete from ${SCHEMA}.outbox`);
-  });
-  afterAll(async () => {
-    await db.close();
+    await db.exec(`delete from ${schema}.outbox`);
   });
 
   const rec = (n: number): OutgoingRecord => ({ topic: 'order_events', key: `k${n % 3}`, value: `v${n}`, headers: { n: String(n) } });
@@ -563,7 +600,7 @@ describe('TableOutbox', () => {
 
   it('relays in id order across batches and deletes rows only once published', async () => {
     const transport = new RecordingTransport();
-    const outbox = new TableOutbox(db, SCHEMA, transport, () => {}, 3);
+    const outbox = new TableOutbox(db, schema, transport, () => {}, 3);
     await add(outbox, [rec(1), rec(2)]);
     await add(outbox, [rec(3), rec(4), rec(5)]);
     await expect(
@@ -593,7 +630,7 @@ describe('TableOutbox', () => {
   it('the relay loop publishes after commit, survives a broker error and stops on close', async () => {
     const transport = new RecordingTransport();
     const errors: unknown[] = [];
-    const outbox = new TableOutbox(db, SCHEMA, transport, (err) => errors.push(err), 100);
+    const outbox = new TableOutbox(db, schema, transport, (err) => errors.push(err), 100);
     outbox.start();
     try {
       transport.failNext = 1;

@@ -15,6 +15,7 @@ const envSchema = z.object({
   CAMPUSG_BUS: z.enum(['embedded', 'kafka', 'rabbitmq']).default('embedded'),
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_CLIENT_ID: z.string().default('campusg'),
+  KAFKA_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only').default(''),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
@@ -48,6 +49,8 @@ export interface Config {
   kafka: {
     brokers: string[];
     clientId: string;
+    /** Prefix of every topic and group id on the cluster (several deployments on one cluster). */
+    namespace: string;
     ssl: boolean;
     sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
     replicationFactor: number;
@@ -113,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((b) => b.trim())
         .filter(Boolean),
       clientId: e.KAFKA_CLIENT_ID,
+      namespace: e.KAFKA_NAMESPACE,
       ssl: e.KAFKA_SSL,
       sasl,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
