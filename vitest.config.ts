@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'embedded', include: ALL } },
       ...(kafka
-        ? [{ extends: true, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'kafka' } } }]
+        ? [{ extends: true as const, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'kafka' } } }]
         : []),
     ],
   },

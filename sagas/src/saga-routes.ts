@@ -23,7 +23,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   const { bus, ids, db } = deps;
 
   app.post('/api/orders', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'Post an order: starts the create-order saga', body: createOrderBody, headers: createOrderHeaders, response: { 202: createOrderResponse } },
   }, async (req, reply) => {
     const user = callerOf(req);
@@ -64,15 +64,16 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   });
 
   app.post('/api/orders/:id/accept', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'A runner accepts: starts the accept-order saga', params: idParams, response: { 202: sagaStartedResponse } },
   }, async (req, reply) => {
     const user = callerOf(req);
     if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners accept orders');
     const order = await lookup(req.params.id);
-    if (!order || order.status === 'PENDING') throw notFound();
+    // Runners only ever see CREATED orders; a pending or cancelled one is not theirs to know of.
+    if (!order || order.status === 'PENDING' || order.status === 'CANCELLED') throw notFound();
     if (order.customerId === user.id) throw new AppError('FORBIDDEN', 'you cannot accept your own order');
-    // Every runner saw it while it was CREATED, so saying it is taken leaks nothing.
+    // Every runner saw it while it was CREATED, so saying another runner has it leaks nothing.
     if (order.status !== 'CREATED') throw new AppError('ORDER_NOT_AVAILABLE', `the order is ${order.status}`);
     const { sagaId } = await bus.transact((tx, emit) =>
       sagas.acceptOrder.start(tx, emit, {
@@ -87,7 +88,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   });
 
   app.post('/api/orders/:id/complete', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'The runner completes a delivered order: payout, then COMPLETED', params: idParams, response: { 202: sagaStartedResponse } },
   }, async (req, reply) => {
     const user = callerOf(req);
@@ -107,7 +108,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   });
 
   app.post('/api/orders/:id/cancel', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'The customer cancels: starts the cancel-order saga', params: idParams, response: { 202: sagaStartedResponse } },
   }, async (req, reply) => {
     const user = callerOf(req);
@@ -129,7 +130,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   });
 
   app.get('/api/sagas/:id', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['sagas'], summary: 'A saga the caller started, with its history', params: idParams, response: { 200: sagaView } },
   }, async (req) => {
     const stored = await sagaStore.load(db, req.params.id);

@@ -477,6 +477,42 @@ export function describeTransportConformance(name: string, harness: TransportHar
       for (const r of first.received) expect(second.handledIds()).toContain(idOf(r));
     });
 
+    it('4. a new group starting at the end (fromBeginning: false) skips history but never a record it failed on', async () => {
+      const t = await topic();
+      const history = makeSent(keys(9), 2, 'old-');
+      await transport.publish(records(t, history));
+      const c = new Collector();
+      const failed: ConsumedRecord[] = [];
+      c.hook = (batch) => {
+        if (failed.length === 0) {
+          failed.push(...batch);
+          throw new Error('the first batch fails');
+        }
+      };
+      const group = `g_${random()}`;
+      const sub = await transport.subscribe({ groupId: group, topics: [t], handleBatch: c.handle, fromBeginning: false });
+      teardown.push(() => sub.close());
+      // Where "the end" is gets settled when the consumer starts; probe until it reads something.
+      let probes = 0;
+      await waitFor(
+        async () => {
+          if (c.received.length > 0) return true;
+          await transport.publish(records(t, [{ id: `probe-${probes}`, key: `probe-${probes}`, seq: 0 }]));
+          probes++;
+          return false;
+        },
+        WAIT,
+        'the new group to read a probe',
+      );
+      const later = makeSent(keys(9), 2, 'new-');
+      await transport.publish(records(t, later));
+      await waitFor(() => c.has(later.map((s) => s.id)), WAIT, 'the records published after the group started');
+      expect(failed.length).toBeGreaterThan(0);
+      for (const r of failed) expect(c.handledIds()).toContain(idOf(r)); // the failed batch came again
+      const old = new Set(history.map((s) => s.id));
+      expect(c.received.filter((r) => old.has(idOf(r))).map(idOf)).toEqual([]);
+    });
+
     it.skipIf(!replay)('5. a new group reads retained history from the beginning (replay)', async () => {
       const t = await topic();
       const early = new Collector();

@@ -352,6 +352,27 @@ describe('order-scoped routes × callers', () => {
     expectProblem(await users.selfRunner.post(`/api/orders/${ownOrder.orderId}/accept`), 403, 'FORBIDDEN');
   });
 
+  it('accepting an order that was cancelled before it ever became CREATED is 404: no runner could ever see it', async () => {
+    // No card: the create-order saga cancels the order (NO_PAYMENT_METHOD) while it is still PENDING.
+    const noCard = await sys.client().register('Nico');
+    const o = await noCard.createOrder();
+    expect((await noCard.saga(o.sagaId)).status).toBe('COMPENSATED');
+    expect((await noCard.orderIn(o.orderId, 'CANCELLED')).cancelReason).toBe('NO_PAYMENT_METHOD');
+    expectProblem(await users.runnerB.get(`/api/orders/${o.orderId}`), 404, 'NOT_FOUND');
+    // http-api.md: "404 when the caller cannot see it" and "never leak existence".
+    expectProblem(await users.runnerB.post(`/api/orders/${o.orderId}/accept`), 404, 'NOT_FOUND');
+  });
+
+  it('accepting an order its customer cancelled after it was CREATED is refused (404, or 409 ORDER_NOT_AVAILABLE)', async () => {
+    const o = await createdOrder(users.otherCustomer);
+    const cancel = await users.otherCustomer.post(`/api/orders/${o.orderId}/cancel`);
+    expect(cancel.status).toBe(202);
+    expect((await users.otherCustomer.saga(cancel.body.sagaId)).status).toBe('COMPLETED');
+    const res = await users.runnerB.post(`/api/orders/${o.orderId}/accept`);
+    if (res.status === 404) expectProblem(res, 404, 'NOT_FOUND');
+    else expectProblem(res, 409, 'ORDER_NOT_AVAILABLE');
+  });
+
   it('the refused calls changed nothing', async () => {
     await quiesce(sys.infra.db, sys.infra.transport);
     expect((await users.customer.get(`/api/orders/${created.orderId}`)).body).toMatchObject({ status: 'CREATED', runnerId: null });
@@ -551,5 +572,24 @@ describe('misc', () => {
     }
     // the new role takes effect on the existing token
     expect((await u.get('/api/orders/available')).status).toBe(200);
+  });
+});
+
+// Last: this blocks sign-ins from the test's address for the rest of the run.
+describe('login rate limit per client address', () => {
+  it('after enough failures from one address, even a new email with the right password gets 429', async () => {
+    const victim = await sys.client().register('Vera');
+    let limited: Res | undefined;
+    for (let i = 0; i < 100 && !limited; i++) {
+      const res = await sys.client().post('/api/auth/login', { email: `spray.${i}.${Date.now()}@smu.edu.sg`, password: 'wrong password' });
+      if (res.status === 429) limited = res;
+      else expectProblem(res, 401, 'INVALID_CREDENTIALS');
+    }
+    expect(limited, 'no 429 after 100 failed sign-ins with different emails from one address').toBeDefined();
+    expectProblem(limited!, 429, 'RATE_LIMITED');
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expectProblem(await sys.client().post('/api/auth/login', { email: victim.user.email, password: PASSWORD }), 429, 'RATE_LIMITED');
+    // tokens already issued keep working
+    expect((await victim.get('/api/me')).status).toBe(200);
   });
 });

@@ -56,6 +56,11 @@ export const MESSAGES = {
       food_cents: cents,
       delivery_fee_cents: cents,
       total_cents: cents,
+      // Event-carried state (optional): what other services need to show the order without asking for it.
+      store: store.optional(),
+      items: z.array(item).optional(),
+      delivery_location: deliveryLocation.optional(),
+      instructions: z.string().max(200).nullable().optional(),
     }),
   },
   'order.creation_failed': {

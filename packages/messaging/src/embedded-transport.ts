@@ -225,11 +225,16 @@ export class EmbeddedTransport implements Transport {
     );
     if (row) return row.next_offset;
     if (fromBeginning) return 0;
-    const [end] = await this.#db.query<{ next_offset: number }>(
-      'select next_offset from bus.partitions where topic = $1 and partition = $2',
-      [topic, partition],
+    // Starting at the end: record that position as the group's commit, so a failed first batch or a
+    // rebalance resumes from it instead of from a later end (which would skip records).
+    const [start] = await this.#db.query<{ next_offset: number }>(
+      `insert into bus.group_offsets (group_id, topic, partition, next_offset)
+       select $1, topic, partition, next_offset from bus.partitions where topic = $2 and partition = $3
+       on conflict (group_id, topic, partition) do update set next_offset = bus.group_offsets.next_offset
+       returning next_offset`,
+      [groupId, topic, partition],
     );
-    return end?.next_offset ?? 0;
+    return start?.next_offset ?? 0;
   }
 
   /** @internal */

@@ -69,14 +69,14 @@ export class MessageBus {
     return toRecord(message, key);
   }
 
-  #emit<T extends MessageType>(into: OutgoingRecord[], type: T, payload: PayloadOf<T>, routing: Routing): TypedMessage<T> {
-    const { ids, clock, source, metrics } = this.#deps;
+  #emit<T extends MessageType>(into: OutgoingRecord[], type: T, payload: PayloadOf<T>, routing: Routing, at: Date): TypedMessage<T> {
+    const { ids, source, metrics } = this.#deps;
     const message = createMessage(type, payload, {
       messageId: routing.messageId ?? ids.uuid(),
       correlationId: routing.correlationId,
       causationId: routing.causationId ?? null,
       source,
-      timestamp: clock.now(),
+      timestamp: at,
     });
     into.push(toRecord(message, routing.key));
     metrics.produced.inc({ topic: topicOf(type), type });
@@ -86,10 +86,12 @@ export class MessageBus {
   /**
    * Runs `fn` in one transaction; the messages it emits are stored with the state change and
    * published after the commit. Without explicit routing an emitted message gets a fresh
-   * correlation id and is keyed by its payload's order id.
+   * correlation id and is keyed by its payload's order id. `now` is the instant of the change: the
+   * emitted messages carry it as their timestamp, so state and events agree to the millisecond.
    */
-  async transact<T>(fn: (tx: Sql, emit: Emit) => Promise<T>): Promise<T> {
+  async transact<T>(fn: (tx: Sql, emit: Emit, now: Date) => Promise<T>): Promise<T> {
     const out: OutgoingRecord[] = [];
+    const now = this.#deps.clock.now();
     let afterCommit: (() => void) | undefined;
     const result = await this.#deps.db.transaction(async (tx) => {
       const emit: Emit = (type, payload, routing = {}) =>
@@ -98,8 +100,8 @@ export class MessageBus {
           correlationId: routing.correlationId ?? this.#deps.ids.uuid(),
           causationId: routing.causationId ?? null,
           messageId: routing.messageId,
-        });
-      const value = await fn(tx, emit);
+        }, now);
+      const value = await fn(tx, emit, now);
       if (out.length > 0) afterCommit = await this.#deps.outbox.add(tx, out);
       return value;
     });
@@ -176,6 +178,7 @@ export class MessageBus {
     });
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
+    const now = clock.now();
     await this.#deps.db.transaction(async (tx) => {
       const fresh = await tx.query(
         `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
@@ -191,8 +194,8 @@ export class MessageBus {
           correlationId: routing.correlationId ?? message.correlation_id,
           causationId: routing.causationId ?? message.message_id,
           messageId: routing.messageId,
-        });
-      await handler(message, { tx, emit, now: clock.now(), log, record, afterCommit: (fn) => afterCommit.push(fn) });
+        }, now);
+      await handler(message, { tx, emit, now, log, record, afterCommit: (fn) => afterCommit.push(fn) });
       if (out.length > 0) afterCommit.unshift(await this.#deps.outbox.add(tx, out));
     });
     for (const fn of afterCommit) fn();

@@ -17,7 +17,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
   const { db } = deps;
 
   app.get('/api/orders/:id/timeline', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'Every bus message about the order, in order', params: idParams, response: { 200: timelineResponse } },
   }, async (req) => {
     const user = callerOf(req);
@@ -33,7 +33,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
   });
 
   app.get('/api/notifications', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['notifications'], summary: "The caller's notifications, newest first", querystring: notificationsQuery, response: { 200: notificationsView } },
   }, async (req) => {
     const user = callerOf(req);
@@ -50,7 +50,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
   });
 
   app.post('/api/notifications/:id/read', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['notifications'], summary: 'Mark one notification read', params: idParams },
   }, async (req, reply) => {
     const updated = await db.query('update notifications.notifications set read = true where id = $1 and user_id = $2 returning 1', [req.params.id, callerOf(req).id]);
@@ -59,7 +59,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
   });
 
   app.get('/api/stream', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['live'], summary: 'Server-sent events: order, notification, available' },
   }, async (req, reply) => {
     const user = callerOf(req);

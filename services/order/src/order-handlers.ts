@@ -23,6 +23,10 @@ export const orderHandlers: Handlers = {
       food_cents: order.food_cents,
       delivery_fee_cents: order.delivery_fee_cents,
       total_cents: order.total_cents,
+      store: order.store,
+      items: order.items,
+      delivery_location: order.delivery_location,
+      instructions: order.instructions,
     });
   },
 

@@ -15,10 +15,10 @@ const notFound = () => new AppError('NOT_FOUND', 'no such order');
 
 /** Order reads and the runner's progress steps. */
 export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
-  const { db, bus, clock } = deps;
+  const { db, bus } = deps;
 
   app.get('/api/orders/available', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'Orders open for runners', querystring: availableOrdersQuery, response: { 200: orderPage } },
   }, async (req) => {
     const user = callerOf(req);
@@ -28,7 +28,7 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
   });
 
   app.get('/api/orders', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: "The caller's orders, newest first", querystring: listOrdersQuery, response: { 200: orderPage } },
   }, async (req) => {
     const user = callerOf(req);
@@ -39,7 +39,7 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
   });
 
   app.get('/api/orders/:id', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'One order', params: idParams, response: { 200: orderSchema } },
   }, async (req) => {
     const order = await repo.find(db, req.params.id);
@@ -48,18 +48,18 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
   });
 
   app.post('/api/orders/:id/progress', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['orders'], summary: 'The assigned runner moves the order one step', params: idParams, body: progressBody, response: { 200: orderSchema } },
   }, async (req) => {
     const user = callerOf(req);
     const to = req.body.status;
-    const updated = await bus.transact(async (tx, emit) => {
+    const updated = await bus.transact(async (tx, emit, now) => {
       const order = await repo.find(tx, req.params.id);
       if (!order || order.runner_id !== user.id) throw notFound();
       if (nextProgress(order.status) !== to) {
         throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot move to ${to}`);
       }
-      const row = await repo.transition(tx, order.id, [order.status], to, clock.now(), { runnerWhere: user.id });
+      const row = await repo.transition(tx, order.id, [order.status], to, now, { runnerWhere: user.id });
       if (!row) throw new AppError('INVALID_TRANSITION', 'the order changed meanwhile; reload it');
       emit('order.status_updated', { order_id: row.id, status: to, previous_status: order.status, runner_id: user.id });
       return row;

@@ -14,7 +14,7 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
   const { db } = deps;
 
   app.get('/api/orders/:id/payment', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['payments'], summary: "An order's payment", params: idParams, response: { 200: paymentView } },
   }, async (req) => {
     const user = callerOf(req);
@@ -34,7 +34,7 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
   });
 
   app.get('/api/wallet', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['payments'], summary: "The caller's money: holds, charges, payouts", response: { 200: walletView } },
   }, async (req) => {
     const user = callerOf(req);

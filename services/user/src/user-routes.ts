@@ -64,21 +64,21 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     return { token, user: toUserView(user) };
   });
 
-  app.post('/api/auth/logout', { preHandler: auth, schema: { tags: ['auth'], summary: 'Sign out: the token stops working' } }, async (req, reply) => {
+  app.post('/api/auth/logout', { onRequest: auth, schema: { tags: ['auth'], summary: 'Sign out: the token stops working' } }, async (req, reply) => {
     const user = callerOf(req);
     await repo.revoke(db, user.tokenId, user.tokenExpiresAt);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
 
-  app.get('/api/me', { preHandler: auth, schema: { tags: ['me'], summary: 'The caller', response: { 200: userSchema } } }, async (req) => {
+  app.get('/api/me', { onRequest: auth, schema: { tags: ['me'], summary: 'The caller', response: { 200: userSchema } } }, async (req) => {
     const user = await repo.find(db, callerOf(req).id);
     if (!user) throw new AppError('UNAUTHENTICATED', 'the account no longer exists');
     return toUserView(user);
   });
 
   app.put('/api/me/card', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['me'], summary: 'Add or replace the card (sandbox gateway)', body: cardBody, response: { 200: userSchema } },
   }, async (req) => {
     const card = req.body;
@@ -95,7 +95,7 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     return toUserView(user);
   });
 
-  app.delete('/api/me/card', { preHandler: auth, schema: { tags: ['me'], summary: 'Remove the card' } }, async (req, reply) => {
+  app.delete('/api/me/card', { onRequest: auth, schema: { tags: ['me'], summary: 'Remove the card' } }, async (req, reply) => {
     await bus.transact(async (tx, emit) => {
       const row = await repo.setCard(tx, callerOf(req).id, null);
       if (row) emit('user.card_removed', { user_id: row.id });
@@ -104,7 +104,7 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   });
 
   app.post('/api/me/runner', {
-    preHandler: auth,
+    onRequest: auth,
     schema: { tags: ['me'], summary: 'Become a runner (idempotent)', response: { 200: userSchema } },
   }, async (req) => {
     const user = await bus.transact(async (tx, emit) => {

@@ -1,0 +1,59 @@
+import type { NotificationItem, Order } from '@campusg/contracts';
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { keys } from './queries.ts';
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+/**
+ * Keeps the query cache current from `GET /api/stream` (server-sent events, authenticated by the
+ * session cookie): no polling and no reloads. `sessionKey` changes when the user or their roles
+ * change, because the server decides at connect time whether the stream carries `available` events.
+ */
+export function useLiveUpdates(sessionKey: string | null): LiveState {
+  const queryClient = useQueryClient();
+  const [state, setState] = useState<LiveState>('connecting');
+
+  useEffect(() => {
+    if (!sessionKey) return;
+    setState('connecting');
+    const source = new EventSource('/api/stream');
+    source.addEventListener('open', () => {
+      setState('live');
+      // Anything that changed while (re)connecting was not streamed: catch up once.
+      resync(queryClient);
+    });
+    source.addEventListener('error', () => {
+      setState(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting');
+      // A closed stream usually means the session ended: let the app find out.
+      if (source.readyState === EventSource.CLOSED) void queryClient.invalidateQueries({ queryKey: keys.me });
+    });
+    source.addEventListener('order', (event) => onOrder(queryClient, JSON.parse(event.data) as Order));
+    source.addEventListener('notification', (event) => onNotification(queryClient, JSON.parse(event.data) as NotificationItem));
+    source.addEventListener('available', () => void queryClient.invalidateQueries({ queryKey: keys.available }));
+    return () => source.close();
+  }, [sessionKey, queryClient]);
+
+  return state;
+}
+
+function onOrder(queryClient: QueryClient, order: Order): void {
+  // Events may overtake each other; never replace a newer copy with an older one.
+  queryClient.setQueryData<Order>(keys.order(order.id), (cached) => (cached && cached.updatedAt > order.updatedAt ? cached : order));
+  for (const queryKey of [keys.allOrders, keys.timeline(order.id), keys.payment(order.id), keys.wallet]) {
+    void queryClient.invalidateQueries({ queryKey });
+  }
+}
+
+function onNotification(queryClient: QueryClient, item: NotificationItem): void {
+  void queryClient.invalidateQueries({ queryKey: keys.notifications });
+  void queryClient.invalidateQueries({ queryKey: keys.wallet });
+  if (item.orderId) void queryClient.invalidateQueries({ queryKey: keys.timeline(item.orderId) });
+}
+
+function resync(queryClient: QueryClient): void {
+  for (const queryKey of [keys.allOrders, keys.available, keys.notifications, keys.wallet]) {
+    void queryClient.invalidateQueries({ queryKey });
+  }
+  void queryClient.invalidateQueries({ queryKey: ['order'] });
+}
