@@ -1,4 +1,5 @@
 import { messagingTablesSql } from '@campusg/messaging';
+import { orderViewTableSql } from '@campusg/order-view';
 import type { Migration } from '@campusg/platform';
 import { sagaStoreMigrations } from '@campusg/saga';
 
@@ -7,13 +8,14 @@ export * from './cancel-order.ts';
 export * from './complete-order.ts';
 export * from './create-order.ts';
 export { createOrchestrators, type SagaOrchestrators, startOrchestrators, stopOrchestrators } from './orchestrators.ts';
-export { type OrderLookup, registerSagaRoutes } from './saga-routes.ts';
+export { registerSagaRoutes } from './saga-routes.ts';
 
 export const SAGA_SCHEMA = 'sagas';
 
 export function sagaMigrations(): Migration[] {
   return [
     { id: '000_messaging', sql: messagingTablesSql(SAGA_SCHEMA) },
+    { id: '000_order_view', sql: orderViewTableSql(SAGA_SCHEMA) },
     ...sagaStoreMigrations(),
   ];
 }

@@ -1,4 +1,6 @@
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
+import { orderViewHandlers } from '@campusg/order-view';
 import { type OrchestratorDeps, SagaOrchestrator } from '@campusg/saga';
 import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
 import { type CancelOrderData, cancelOrderSaga } from './cancel-order.ts';
@@ -29,8 +31,12 @@ export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
   };
 }
 
-/** Joins every orchestrator's group and starts its deadline checks; an expired timer starts a cancel-order saga. */
-export async function startOrchestrators(sagas: SagaOrchestrators): Promise<void> {
+/**
+ * Joins every orchestrator's group and starts its deadline checks; an expired timer starts a
+ * cancel-order saga. The saga routes' read model of orders is kept by a group of its own.
+ */
+export async function startOrchestrators(sagas: SagaOrchestrators, deps: ServiceDeps): Promise<void> {
+  await deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers('sagas'));
   await sagas.createOrder.listen();
   await sagas.acceptOrder.listen();
   await sagas.completeOrder.listen();

@@ -1,26 +1,26 @@
 import { createHash } from 'node:crypto';
 import {
+  type Order,
   createOrderBody,
   createOrderHeaders,
   createOrderResponse,
   idParams,
-  type OrderStatus,
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
 import { AppError, type App, type AuthHook, callerOf, type Sql } from '@campusg/platform';
+import { readOrderView } from '@campusg/order-view';
 import { sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
-
-/** What the saga routes need to know of an order before starting a saga for it. */
-export type OrderLookup = (orderId: string) => Promise<{ customerId: string; runnerId: string | null; status: OrderStatus } | undefined>;
 
 const notFound = () => new AppError('NOT_FOUND', 'no such order');
 
 /** Routes that start sagas (create, accept, complete, cancel) and show them. */
-export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, sagas: SagaOrchestrators, lookup: OrderLookup): void {
+export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, sagas: SagaOrchestrators): void {
   const { bus, ids, db } = deps;
+  /** The order as the sagas' read model knows it, once it shows what the caller's own last change did. */
+  const lookup = (orderId: string, ready: (o: Order) => boolean) => readOrderView(db, 'sagas', orderId, ready);
 
   app.post('/api/orders', {
     onRequest: auth,
@@ -69,7 +69,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   }, async (req, reply) => {
     const user = callerOf(req);
     if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners accept orders');
-    const order = await lookup(req.params.id);
+    const order = await lookup(req.params.id, (o) => o.status !== 'PENDING');
     // Runners only ever see CREATED orders; a pending or cancelled one is not theirs to know of.
     if (!order || order.status === 'PENDING' || order.status === 'CANCELLED') throw notFound();
     if (order.customerId === user.id) throw new AppError('FORBIDDEN', 'you cannot accept your own order');
@@ -92,7 +92,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     schema: { tags: ['orders'], summary: 'The runner completes a delivered order: payout, then COMPLETED', params: idParams, response: { 202: sagaStartedResponse } },
   }, async (req, reply) => {
     const user = callerOf(req);
-    const order = await lookup(req.params.id);
+    const order = await lookup(req.params.id, (o) => o.runnerId === user.id && ['DELIVERED', 'COMPLETED'].includes(o.status));
     if (!order || order.runnerId !== user.id) throw notFound();
     if (order.status !== 'DELIVERED') throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot be completed`);
     const { sagaId } = await bus.transact((tx, emit) =>
@@ -112,7 +112,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     schema: { tags: ['orders'], summary: 'The customer cancels: starts the cancel-order saga', params: idParams, response: { 202: sagaStartedResponse } },
   }, async (req, reply) => {
     const user = callerOf(req);
-    const order = await lookup(req.params.id);
+    const order = await lookup(req.params.id, () => true);
     if (!order || order.customerId !== user.id) throw notFound();
     if (order.status !== 'PENDING' && order.status !== 'CREATED') {
       throw new AppError('ORDER_NOT_CANCELLABLE', `an order that is ${order.status} can no longer be cancelled`);

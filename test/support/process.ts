@@ -30,9 +30,13 @@ export interface PlatformProcess {
 /** Runs `campusg start` as its own process (the CLI, exactly as `npm start` does) and waits until it is ready. */
 export async function startProcess(env: Record<string, string>, args = ['start']): Promise<PlatformProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
+  // Only what the test says: a deployment setting inherited from the shell must not leak in.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(CAMPUSG_|KAFKA_|AMQP_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/.test(k)),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps/cli/src/main.ts'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

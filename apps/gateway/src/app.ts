@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GROUP_TOPICS } from '@campusg/contracts';
 import { LiveHub, registerNotificationRoutes, startNotificationService } from '@campusg/notification-service';
-import { orderReader, registerOrderRoutes, startOrderService } from '@campusg/order-service';
+import { registerOrderRoutes, startOrderService } from '@campusg/order-service';
 import { registerPaymentRoutes, startPaymentService } from '@campusg/payment-service';
 import { type App, createHttpApp, requireUser } from '@campusg/platform';
 import { createOrchestrators, registerSagaRoutes, startOrchestrators, stopOrchestrators } from '@campusg/sagas';
@@ -30,18 +30,13 @@ export async function buildPlatform(infra: Infrastructure) {
   const sagas = createOrchestrators(sagaDeps);
   const timerService = new TimerService(timers);
 
-  const parties = async (orderId: string) => {
-    const o = await orderReader.find(db, orderId);
-    return o && { customerId: o.customer_id, runnerId: o.runner_id, status: o.status };
-  };
-
   let started = false;
   const app = await createHttpApp({ log, metrics, isReady: async () => started && (await infra.transport.ping()) });
   registerUserRoutes(app, users, auth, tokens);
   registerOrderRoutes(app, orders, auth);
-  registerSagaRoutes(app, sagaDeps, auth, sagas, parties);
-  registerPaymentRoutes(app, payments, auth, parties);
-  registerNotificationRoutes(app, notifications, auth, { hub, parties, orderView: (id) => orderReader.view(db, id) });
+  registerSagaRoutes(app, sagaDeps, auth, sagas);
+  registerPaymentRoutes(app, payments, auth);
+  registerNotificationRoutes(app, notifications, auth, { hub });
   registerWebApp(app, config.webDistDir);
   registerGauges(infra);
 
@@ -57,7 +52,7 @@ export async function buildPlatform(infra: Infrastructure) {
       await startPaymentService(payments);
       await timerService.start();
       await startNotificationService(notifications, hub);
-      await startOrchestrators(sagas);
+      await startOrchestrators(sagas, sagaDeps);
       started = true;
     },
     async stop() {

@@ -61,6 +61,7 @@ export const MESSAGES = {
       items: z.array(item).optional(),
       delivery_location: deliveryLocation.optional(),
       instructions: z.string().max(200).nullable().optional(),
+      created_at: z.iso.datetime().optional(),
     }),
   },
   'order.creation_failed': {

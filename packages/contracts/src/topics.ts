@@ -58,6 +58,9 @@ export const GROUPS = {
   acceptOrderSaga: 'accept-order-saga-orchestrator',
   completeOrderSaga: 'complete-order-saga-orchestrator',
   cancelOrderSaga: 'cancel-order-saga-orchestrator',
+  /** Read models of orders kept by services that show orders they do not own. */
+  sagaOrderView: 'saga-order-view',
+  paymentOrderView: 'payment-order-view',
 } as const;
 
 const REPLY_TOPICS: TopicName[] = ['order_events', 'user_events', 'payment_events', 'timer_events'];
@@ -73,4 +76,6 @@ export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicNam
   'accept-order-saga-orchestrator': REPLY_TOPICS,
   'complete-order-saga-orchestrator': REPLY_TOPICS,
   'cancel-order-saga-orchestrator': REPLY_TOPICS,
+  'saga-order-view': ['order_events'],
+  'payment-order-view': ['order_events'],
 };

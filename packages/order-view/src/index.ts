@@ -41,7 +41,7 @@ export function evolve(view: Order | undefined, m: TypedMessage): Order | undefi
       totalCents: p.total_cents,
       status: 'PENDING',
       cancelReason: null,
-      createdAt: at,
+      createdAt: p.created_at ?? at,
       updatedAt: at,
       acceptedAt: null,
       placedAt: null,
@@ -119,7 +119,7 @@ export async function readOrderView(
   schema: string,
   orderId: string,
   ready: (o: Order) => boolean,
-  waitMs = 2000,
+  waitMs = 1000,
 ): Promise<Order | undefined> {
   const deadline = Date.now() + waitMs;
   for (;;) {

@@ -30,6 +30,5 @@ create table notifications.notifications (
 );
 create index notifications_user on notifications.notifications (user_id, at desc);
 
--- Who is on each order, and users' names, as learnt from the events.
-create table notifications.order_parties (order_id uuid primary key, customer_id uuid, runner_id uuid);
+-- Users' names, as learnt from the events (to say who accepted an order).
 create table notifications.user_names (user_id uuid primary key, name text not null);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
+import { orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
 import { notificationHandlers } from './notification-handlers.ts';
@@ -14,6 +15,7 @@ export const NOTIFICATION_SCHEMA = 'notifications';
 export function notificationMigrations(): Migration[] {
   return [
     { id: '000_messaging', sql: messagingTablesSql(NOTIFICATION_SCHEMA) },
+    { id: '000_order_view', sql: orderViewTableSql(NOTIFICATION_SCHEMA) },
     ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
   ];
 }

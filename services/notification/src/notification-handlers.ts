@@ -1,6 +1,7 @@
 import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage } from '@campusg/contracts';
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
 import type { IdGenerator, Sql } from '@campusg/platform';
+import { applyOrderEvent, findOrderView } from '@campusg/order-view';
 import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
 
@@ -69,9 +70,10 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
         orderId, m.timestamp, ctx.now, JSON.stringify(m.payload), summarize(m)],
     );
     if (logged.length === 0) return;
-    await learn(ctx.tx, m);
+    await learnName(ctx.tx, m);
     if (!orderId) return;
-    const parties = await partiesOf(ctx.tx, orderId);
+    const view = ctx.record.topic === 'order_events' ? await applyOrderEvent(ctx.tx, 'notifications', m) : await findOrderView(ctx.tx, 'notifications', orderId);
+    const parties = view && { customer_id: view.customerId, runner_id: view.runnerId };
     const runnerName = m.type === 'order.accepted' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
     for (const d of derive(m, runnerName)) {
       const userId = d.to === 'customer' ? parties?.customer_id : ((payload.runner_id as string | undefined) ?? parties?.runner_id);
@@ -101,31 +103,15 @@ function orderIdOf(payload: Record<string, unknown>, key: string | null): string
   return null;
 }
 
-/** Keeps who is on each order, and users' names, from the events that say so. */
-async function learn(tx: Sql, m: TypedMessage): Promise<void> {
+/** Keeps users' names, as the events that carry them say. */
+async function learnName(tx: Sql, m: TypedMessage): Promise<void> {
   const p = m.payload as Record<string, unknown>;
-  if (m.type === 'order.created' || m.type === 'order.accepted') {
-    await tx.query(
-      `insert into notifications.order_parties (order_id, customer_id, runner_id) values ($1, $2, $3)
-       on conflict (order_id) do update set customer_id = excluded.customer_id, runner_id = coalesce(excluded.runner_id, notifications.order_parties.runner_id)`,
-      [p.order_id, p.customer_id, p.runner_id ?? null],
-    );
-  } else if (m.type === 'order.runner_released') {
-    await tx.query('update notifications.order_parties set runner_id = null where order_id = $1 and runner_id = $2', [p.order_id, p.runner_id]);
-  } else if ((m.type === 'user.registered' || m.type === 'user.became_runner') && typeof p.name === 'string') {
+  if ((m.type === 'user.registered' || m.type === 'user.became_runner') && typeof p.name === 'string') {
     await tx.query(
       'insert into notifications.user_names (user_id, name) values ($1, $2) on conflict (user_id) do update set name = excluded.name',
       [p.user_id, p.name],
     );
   }
-}
-
-async function partiesOf(tx: Sql, orderId: string) {
-  const [row] = await tx.query<{ customer_id: string | null; runner_id: string | null }>(
-    'select customer_id, runner_id from notifications.order_parties where order_id = $1',
-    [orderId],
-  );
-  return row;
 }
 
 async function nameOf(tx: Sql, userId: string): Promise<string | null> {

@@ -1,14 +1,11 @@
-import { idParams, notificationsQuery, notificationsView, type Order, timelineResponse } from '@campusg/contracts';
+import { idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
+import { findOrderView, readOrderView } from '@campusg/order-view';
 import type { ServiceDeps } from '@campusg/messaging';
 import { AppError, type App, type AuthHook, callerOf } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
 
 export interface NotificationRouteDeps {
   hub: LiveHub;
-  /** An order's customer and runner, for access checks. */
-  parties: (orderId: string) => Promise<{ customerId: string; runnerId: string | null } | undefined>;
-  /** The current Order object, for `order` events on the stream. */
-  orderView: (orderId: string) => Promise<Order | undefined>;
   heartbeatMs?: number;
 }
 
@@ -21,7 +18,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
     schema: { tags: ['orders'], summary: 'Every bus message about the order, in order', params: idParams, response: { 200: timelineResponse } },
   }, async (req) => {
     const user = callerOf(req);
-    const order = await r.parties(req.params.id);
+    const order = await readOrderView(db, 'notifications', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
     if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
     const rows = await db.query<{ message_id: string; at: Date; topic: string; type: string; source: string; summary: string }>(
       'select message_id, at, topic, type, source, summary from notifications.audit_log where order_id = $1 order by at, seq',
@@ -78,7 +75,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
       if (e.kind === 'notification' && e.userId === user.id) send('notification', e.notification);
       else if (e.kind === 'available' && isRunner) send('available', { orderId: e.orderId, status: e.status });
       else if (e.kind === 'order' && e.userIds.includes(user.id)) {
-        r.orderView(e.orderId).then((order) => {
+        findOrderView(db, 'notifications', e.orderId).then((order) => {
           if (order && (order.customerId === user.id || order.runnerId === user.id)) send('order', order);
         }, () => {});
       }

@@ -1,14 +1,11 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
-import { loadMigrations, type Migration, type Sql } from '@campusg/platform';
-import { type OrderRow, toOrderView } from './order.ts';
+import { loadMigrations, type Migration } from '@campusg/platform';
 import { orderHandlers } from './order-handlers.ts';
-import { orderRepository } from './order-repository.ts';
 
 export { registerOrderRoutes } from './order-routes.ts';
 export { canView, toOrderView } from './order.ts';
-export type { OrderRow };
 
 export const ORDER_SCHEMA = 'orders';
 
@@ -23,12 +20,3 @@ export function orderMigrations(): Migration[] {
 export async function startOrderService(deps: ServiceDeps): Promise<void> {
   await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], orderHandlers);
 }
-
-/** Reads an order as other modules of the same process need it (access checks, live updates). */
-export const orderReader = {
-  find: (db: Sql, id: string): Promise<OrderRow | undefined> => orderRepository.find(db, id),
-  view: async (db: Sql, id: string) => {
-    const row = await orderRepository.find(db, id);
-    return row ? toOrderView(row) : undefined;
-  },
-};

@@ -4,10 +4,12 @@ import { orderRepository as repo } from './order-repository.ts';
 
 /** Command handlers of the order service: every command gets exactly one reply, and each is idempotent. */
 export const orderHandlers: Handlers = {
-  async create_order(m, { tx, emit, now }) {
+  async create_order(m, { tx, emit }) {
     const cmd = m.payload;
     const existing = await repo.find(tx, cmd.order_id);
-    const order = existing ?? (await repo.isTombstoned(tx, cmd.order_id) ? undefined : await repo.insert(tx, cmd, now));
+    // Created when the customer posted it (the command's time), whatever the order commands' partitions interleave.
+    const postedAt = new Date(m.timestamp);
+    const order = existing ?? ((await repo.isTombstoned(tx, cmd.order_id)) ? undefined : await repo.insert(tx, cmd, postedAt));
     if (!order) {
       emit('order.creation_failed', { order_id: cmd.order_id, code: 'INVALID_ORDER', message: 'the order was cancelled before it was created' });
       return;
@@ -27,6 +29,7 @@ export const orderHandlers: Handlers = {
       items: order.items,
       delivery_location: order.delivery_location,
       instructions: order.instructions,
+      created_at: new Date(order.created_at).toISOString(),
     });
   },
 

@@ -1,21 +1,28 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
+import { orderViewHandlers, orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
 import { SandboxGateway } from './sandbox-gateway.ts';
 
 export { entriesFor, type LedgerKind } from './ledger.ts';
-export { type OrderParties, registerPaymentRoutes } from './payment-routes.ts';
+export { registerPaymentRoutes } from './payment-routes.ts';
 
 export const PAYMENT_SCHEMA = 'payments';
 
 export function paymentMigrations(): Migration[] {
-  return [{ id: '000_messaging', sql: messagingTablesSql(PAYMENT_SCHEMA) }, ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations'))];
+  return [
+    { id: '000_messaging', sql: messagingTablesSql(PAYMENT_SCHEMA) },
+    { id: '000_order_view', sql: orderViewTableSql(PAYMENT_SCHEMA) },
+    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
+  ];
 }
 
 export async function startPaymentService(deps: ServiceDeps): Promise<void> {
   const gateway = new SandboxGateway(deps.clock, deps.ids);
   const handlers = paymentHandlers({ gateway, clock: deps.clock, ids: deps.ids, platformFeeCents: deps.config.platformFeeCents });
   await deps.bus.consume(GROUPS.payment, GROUP_TOPICS[GROUPS.payment], handlers);
+  // Who is on each order, for the payment view's access check.
+  await deps.bus.consume(GROUPS.paymentOrderView, GROUP_TOPICS[GROUPS.paymentOrderView], orderViewHandlers(PAYMENT_SCHEMA));
 }

@@ -1,16 +1,14 @@
 import { idParams, paymentView, walletView } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
+import { readOrderView } from '@campusg/order-view';
 import { AppError, type App, type AuthHook, callerOf } from '@campusg/platform';
 import { account } from './ledger.ts';
 import type { PaymentRow } from './payment-handlers.ts';
 
-/** Who takes part in an order (its customer and runner), from whoever owns orders. */
-export type OrderParties = (orderId: string) => Promise<{ customerId: string; runnerId: string | null } | undefined>;
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** An order's payment, and the caller's wallet (computed from the ledger). */
-export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHook, parties: OrderParties): void {
+export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
   const { db } = deps;
 
   app.get('/api/orders/:id/payment', {
@@ -18,7 +16,7 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
     schema: { tags: ['payments'], summary: "An order's payment", params: idParams, response: { 200: paymentView } },
   }, async (req) => {
     const user = callerOf(req);
-    const order = await parties(req.params.id);
+    const order = await readOrderView(db, 'payments', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
     if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
     const [p] = await db.query<PaymentRow>('select * from payments.payments where order_id = $1', [req.params.id]);
     if (!p) throw new AppError('NOT_FOUND', 'this order has no payment yet');

@@ -43,7 +43,8 @@ export const api = {
       request<OrderPage>('GET', '/api/orders', { query }),
     available: (query: { limit?: number; cursor?: string } = {}) => request<OrderPage>('GET', '/api/orders/available', { query }),
     accept: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/accept`),
-    progress: (id: string, status: ProgressStatus) => request<Order>('POST', `/api/orders/${encodeURIComponent(id)}/progress`, { body: { status } }),
+    progress: (id: string, status: ProgressStatus) =>
+      request<Order>('POST', `/api/orders/${encodeURIComponent(id)}/progress`, { body: { status } }),
     complete: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/complete`),
     cancel: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/cancel`),
     payment: (id: string) => request<PaymentView>('GET', `/api/orders/${encodeURIComponent(id)}/payment`),

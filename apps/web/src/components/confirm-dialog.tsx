@@ -16,7 +16,17 @@ interface ConfirmDialogProps {
  * A modal confirmation on the native `<dialog>`: it traps focus, closes on Escape and returns
  * focus to the button that opened it.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Keep it', danger, busy, onConfirm, onClose }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  cancelLabel = 'Keep it',
+  danger,
+  busy,
+  onConfirm,
+  onClose,
+}: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -31,7 +41,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
       </h2>
       <div className="dialog__body">{children}</div>
       <div className="dialog__actions">
-        <button type="button" className="button button--ghost" onClick={onClose} autoFocus>
+        <button type="button" className="button button--ghost" onClick={onClose}>
           {cancelLabel}
         </button>
         <button type="button" className={danger ? 'button button--danger' : 'button'} onClick={onConfirm} disabled={busy}>

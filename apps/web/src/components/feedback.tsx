@@ -25,7 +25,15 @@ export function EmptyState({ title, children, icon = '🍱' }: { title: string; 
 }
 
 /** A banner; `alert` ones are announced as soon as they appear. */
-export function Notice({ tone = 'info', children, alert = false }: { tone?: 'info' | 'success' | 'warning' | 'danger'; children: ReactNode; alert?: boolean }) {
+export function Notice({
+  tone = 'info',
+  children,
+  alert = false,
+}: {
+  tone?: 'info' | 'success' | 'warning' | 'danger';
+  children: ReactNode;
+  alert?: boolean;
+}) {
   return (
     <div className={`notice notice--${tone}`} role={alert ? 'alert' : undefined}>
       {children}

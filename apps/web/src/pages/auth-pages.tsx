@@ -39,6 +39,7 @@ function AuthFrame({ title, subtitle, children }: { title: string; subtitle: str
         <span className="brand__mark brand__mark--large" aria-hidden="true">
           G
         </span>
+        <span className="auth__name">CampusG</span>
         <p className="auth__tagline">Food from any campus outlet, brought to your room by a fellow student.</p>
       </div>
       <main id="main" className="auth__card card">
@@ -81,7 +82,14 @@ export function SignInPage() {
             {problem}
           </Notice>
         )}
-        <TextField label="Email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldError(login.error, 'email')} />
+        <TextField
+          label="Email"
+          type="email"
+          autoComplete="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={fieldError(login.error, 'email')}
+        />
         <TextField
           label="Password"
           type="password"
@@ -131,7 +139,13 @@ export function SignUpPage() {
             {problem}
           </Notice>
         )}
-        <TextField label="Name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={fieldError(register.error, 'name')} />
+        <TextField
+          label="Name"
+          autoComplete="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={fieldError(register.error, 'name')}
+        />
         <TextField
           label="Email"
           type="email"

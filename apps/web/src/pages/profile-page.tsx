@@ -1,0 +1,282 @@
+import type { Card, CardBody } from '@campusg/contracts';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api } from '../api/client.ts';
+import { isApiError } from '../api/http.ts';
+import { keys } from '../api/queries.ts';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { describeError, Notice } from '../components/feedback.tsx';
+import { TextField } from '../components/field.tsx';
+import { sentence } from '../lib/format.ts';
+import { isRunner, useSignOut, useUser } from '../session.ts';
+
+const TEST_CARDS = [
+  { number: '4242 4242 4242 4242', outcome: 'Payments are approved.' },
+  { number: '4000 0000 0000 0002', outcome: 'Payments are declined (card declined).' },
+  { number: '4000 0000 0000 9995', outcome: 'Payments are declined (insufficient funds).' },
+];
+
+const BRAND: Record<Card['brand'], string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  unknown: 'Card',
+};
+
+export function ProfilePage() {
+  const user = useUser();
+  const [params] = useSearchParams();
+  const signOut = useSignOut();
+  return (
+    <>
+      <title>Profile · CampusG</title>
+      <div className="page-head">
+        <h1>Profile</h1>
+      </div>
+      {params.has('welcome') && !user.card && (
+        <Notice tone="info">Welcome to CampusG, {user.name}! Add a card below and you are ready to order.</Notice>
+      )}
+      <div className="grid grid--2">
+        <section className="card" aria-labelledby="account-title">
+          <h2 id="account-title">Account</h2>
+          <dl className="facts">
+            <div>
+              <dt>Name</dt>
+              <dd>{user.name}</dd>
+            </div>
+            <div>
+              <dt>Email</dt>
+              <dd>{user.email}</dd>
+            </div>
+            <div>
+              <dt>Roles</dt>
+              <dd>
+                <ul className="chips" aria-label="Roles">
+                  {user.roles.map((role) => (
+                    <li key={role} className="chip">
+                      {role === 'runner' ? 'Runner' : 'Customer'}
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+            </div>
+          </dl>
+          <RunnerSection />
+          <button type="button" className="button button--ghost" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+            Sign out
+          </button>
+        </section>
+        <CardSection />
+      </div>
+    </>
+  );
+}
+
+function RunnerSection() {
+  const user = useUser();
+  const queryClient = useQueryClient();
+  const become = useMutation({
+    mutationFn: api.me.becomeRunner,
+    onSuccess: (updated) => queryClient.setQueryData(keys.me, updated),
+  });
+  if (isRunner(user)) {
+    return (
+      <div className="subsection">
+        <h3>Runner</h3>
+        <p>
+          You deliver for CampusG. See <Link to="/runner">available orders</Link> and your <Link to="/runner/deliveries">deliveries</Link>.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="subsection">
+      <h3>Deliver and earn</h3>
+      <p className="muted">Runners pick up orders from campus outlets and are paid the order total when they complete a delivery.</p>
+      {become.error && (
+        <Notice tone="danger" alert>
+          {describeError(become.error)}
+        </Notice>
+      )}
+      <button type="button" className="button button--secondary" onClick={() => become.mutate()} disabled={become.isPending}>
+        {become.isPending ? 'Signing you up…' : 'Become a runner'}
+      </button>
+    </div>
+  );
+}
+
+function CardSection() {
+  const user = useUser();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const remove = useMutation({
+    mutationFn: api.me.deleteCard,
+    onSuccess: () => {
+      queryClient.setQueryData(keys.me, { ...user, card: null });
+      setConfirmRemove(false);
+    },
+  });
+  const card = user.card;
+  return (
+    <section className="card" aria-labelledby="card-title">
+      <h2 id="card-title">Payment card</h2>
+      {card ? (
+        <div className="payment-card">
+          <div>
+            <p className="payment-card__brand">
+              {BRAND[card.brand]} ending in {card.last4}
+            </p>
+            <p className="muted">
+              Expires {String(card.expMonth).padStart(2, '0')}/{card.expYear}
+            </p>
+          </div>
+          <div className="row">
+            {!editing && (
+              <button type="button" className="button button--secondary" onClick={() => setEditing(true)}>
+                Replace card
+              </button>
+            )}
+            <button type="button" className="button button--ghost" onClick={() => setConfirmRemove(true)}>
+              Remove card
+            </button>
+          </div>
+        </div>
+      ) : (
+        <Notice tone="warning">No card yet. You need one to place an order: the amount is held on it until your food arrives.</Notice>
+      )}
+      {remove.error && (
+        <Notice tone="danger" alert>
+          {describeError(remove.error)}
+        </Notice>
+      )}
+      {(!card || editing) && <CardForm replacing={Boolean(card)} onDone={() => setEditing(false)} />}
+      <details className="test-cards">
+        <summary>Sandbox test cards</summary>
+        <p className="muted">
+          CampusG runs on a sandbox payment gateway: no real money moves. Use any future expiry date and any 3-digit CVC. The card is
+          checked when you save it; approval or decline happens when you place an order.
+        </p>
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Card number</th>
+              <th scope="col">What happens</th>
+            </tr>
+          </thead>
+          <tbody>
+            {TEST_CARDS.map((c) => (
+              <tr key={c.number}>
+                <td className="mono">{c.number}</td>
+                <td>{c.outcome}</td>
+              </tr>
+            ))}
+            <tr>
+              <td>Any other valid number</td>
+              <td>Payments are approved.</td>
+            </tr>
+          </tbody>
+        </table>
+      </details>
+      <ConfirmDialog
+        open={confirmRemove}
+        title="Remove your card?"
+        confirmLabel={remove.isPending ? 'Removing…' : 'Remove card'}
+        danger
+        busy={remove.isPending}
+        onConfirm={() => remove.mutate()}
+        onClose={() => setConfirmRemove(false)}
+      >
+        <p>You will not be able to place orders until you add a card again. Orders already placed are not affected.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+const toInt = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
+
+function CardForm({ replacing, onDone }: { replacing: boolean; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [number, setNumber] = useState('');
+  const [expMonth, setExpMonth] = useState('');
+  const [expYear, setExpYear] = useState('');
+  const [cvc, setCvc] = useState('');
+  const save = useMutation({
+    mutationFn: (body: CardBody) => api.me.putCard(body),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(keys.me, updated);
+      setNumber('');
+      setCvc('');
+      onDone();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    // Missing numbers are left out so the server answers "is required" for them.
+    save.mutate({ number, expMonth: toInt(expMonth), expYear: toInt(expYear), cvc } as CardBody);
+  };
+  const error = (field: string) => {
+    const message = isApiError(save.error) ? save.error.fields[field] : undefined;
+    return message ? sentence(message) : undefined;
+  };
+  const general = save.error && !(isApiError(save.error) && Object.keys(save.error.fields).length > 0) ? describeError(save.error) : null;
+  return (
+    <form className="form" onSubmit={submit} noValidate aria-label={replacing ? 'Replace card' : 'Add card'}>
+      {general && (
+        <Notice tone="danger" alert>
+          {general}
+        </Notice>
+      )}
+      <TextField
+        label="Card number"
+        inputMode="numeric"
+        autoComplete="cc-number"
+        placeholder="4242 4242 4242 4242"
+        value={number}
+        onChange={(e) => setNumber(e.target.value)}
+        error={error('number')}
+      />
+      <div className="row row--fields">
+        <TextField
+          label="Expiry month"
+          inputMode="numeric"
+          autoComplete="cc-exp-month"
+          placeholder="MM"
+          value={expMonth}
+          onChange={(e) => setExpMonth(e.target.value)}
+          error={error('expMonth')}
+        />
+        <TextField
+          label="Expiry year"
+          inputMode="numeric"
+          autoComplete="cc-exp-year"
+          placeholder="YYYY"
+          value={expYear}
+          onChange={(e) => setExpYear(e.target.value)}
+          error={error('expYear')}
+        />
+        <TextField
+          label="CVC"
+          inputMode="numeric"
+          autoComplete="cc-csc"
+          placeholder="123"
+          value={cvc}
+          onChange={(e) => setCvc(e.target.value)}
+          error={error('cvc')}
+        />
+      </div>
+      <div className="row">
+        <button type="submit" className="button" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : replacing ? 'Save new card' : 'Save card'}
+        </button>
+        {replacing && (
+          <button type="button" className="button button--ghost" onClick={onDone}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
