@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 const ALL = ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'sagas/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'];
-/** With a broker and a database server, the e2e suites run a second time on Kafka + PostgreSQL. */
+/** With a broker and a database server, the e2e suites run again on the production topology: one process per service, Kafka, PostgreSQL. */
 const kafka = Boolean(process.env.KAFKA_BROKERS && process.env.DATABASE_URL);
 
 export default defineConfig({
@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'embedded', include: ALL } },
       ...(kafka
-        ? [{ extends: true as const, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'kafka' } } }]
+        ? [{ extends: true as const, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'topology' } } }]
         : []),
     ],
   },

@@ -1,11 +1,12 @@
 import pg from 'pg';
 
 /**
- * Which deployment the e2e suites run against. By default the embedded one-process platform; with
- * `CAMPUSG_E2E_BUS=kafka` (set by the Kafka project of vitest.config.ts) real Kafka and PostgreSQL,
- * each test system in a fresh database and a Kafka namespace of its own.
+ * Which deployment the e2e suites run against: by default the embedded one-process platform;
+ * `kafka`, the one process on real Kafka and PostgreSQL; `topology` (the Kafka project of
+ * vitest.config.ts), every service in its own process behind the gateway. Each test system gets a
+ * fresh database and a Kafka namespace of its own.
  */
-export const e2eBus = (process.env.CAMPUSG_E2E_BUS ?? 'embedded') as 'embedded' | 'kafka';
+export const e2eBus = (process.env.CAMPUSG_E2E_BUS ?? 'embedded') as 'embedded' | 'kafka' | 'topology';
 
 export interface Isolated {
   env: Record<string, string>;

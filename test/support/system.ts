@@ -1,12 +1,18 @@
 import { buildPlatform, openInfrastructure, type SystemOptions } from '@campusg/gateway';
-import { loadConfig } from '@campusg/platform';
+import type { Transport } from '@campusg/messaging';
+import { loadConfig, type Sql } from '@campusg/platform';
 import { ApiClient } from './client.ts';
-import { isolatedDeployment } from './environment.ts';
+import { e2eBus, isolatedDeployment } from './environment.ts';
+import type { PlatformProcess } from './process.ts';
+import { startTopology } from './topology.ts';
 
 export interface TestSystem {
+  /** Where the API answers (the one process, or the gateway). */
   url: string;
-  infra: Awaited<ReturnType<typeof openInfrastructure>>;
-  platform: Awaited<ReturnType<typeof buildPlatform>>;
+  /** What the invariant checks read: the deployment's database and its bus. */
+  infra: { db: Sql; transport: Transport };
+  /** The processes of a multi-process deployment. */
+  processes?: { service: string; process: PlatformProcess }[];
   client(): ApiClient;
   close(): Promise<void>;
 }
@@ -16,6 +22,7 @@ export interface TestSystem {
  * data dir is given) listening on an ephemeral loopback port. No part of it is mocked.
  */
 export async function startSystem(env: Record<string, string> = {}, options: SystemOptions = {}): Promise<TestSystem> {
+  if (e2eBus === 'topology') return startTopology(env);
   const deployment = await isolatedDeployment();
   const config = loadConfig({
     ...deployment.env,
@@ -32,7 +39,6 @@ export async function startSystem(env: Record<string, string> = {}, options: Sys
   return {
     url,
     infra,
-    platform,
     client: () => new ApiClient(url),
     async close() {
       await platform.stop();

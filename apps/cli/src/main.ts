@@ -5,16 +5,20 @@ import { start } from './start.ts';
 const USAGE = `campusg — the CampusG platform
 
 usage:
-  campusg start            run every service, the orchestrators and the web app in this process
-  campusg help             this text
+  campusg start                      every service, the orchestrators and the web app in this process
+  campusg start <service>…           only these services (order, user, payment, timer, notification,
+                                     sagas), behind a gateway; several processes may run one service
+  campusg start gateway              the gateway: the web app, authentication, /api routed to the
+                                     services named by <SERVICE>_SERVICE_URLS
+  campusg help                       this text
 
 Settings come from the environment (see the README's configuration table).`;
 
 async function main(argv: string[]): Promise<void> {
-  const [command] = argv;
+  const [command, ...args] = argv;
   switch (command) {
     case 'start':
-      return start(loadConfig());
+      return start(loadConfig(process.env, args));
     case undefined:
     case 'help':
     case '--help':

@@ -1,26 +1,46 @@
-import { buildPlatform, openInfrastructure } from '@campusg/gateway';
-import type { Config } from '@campusg/platform';
+import { buildGateway, buildPlatform, openInfrastructure, PLATFORM_SERVICES, type PlatformService, SERVICE_SCHEMAS } from '@campusg/gateway';
+import { type Config, createLogger, Metrics } from '@campusg/platform';
 
-/** `campusg start`: the whole platform in this process, until SIGINT/SIGTERM, then a clean drain. */
+/**
+ * `campusg start [service…]`: every service in this process (the default, with the web app), the
+ * gateway alone, or a set of services behind a gateway. Runs until SIGINT/SIGTERM, then drains.
+ */
 export async function start(config: Readonly<Config>): Promise<void> {
   const startedAt = performance.now();
-  const infra = await openInfrastructure(config);
-  const platform = await buildPlatform(infra);
-  await platform.start();
-  const address = await platform.app.listen({ port: config.port, host: config.host });
-  const url = address.replace('://127.0.0.1', '://127.0.0.1');
-  infra.log.info({ url, ms: Math.round(performance.now() - startedAt), bus: config.bus }, 'CampusG is ready');
-  process.stdout.write(`CampusG is running at ${url} (API docs: ${url}/api/docs)\n`);
+  const gatewayOnly = config.services.length === 1 && config.services[0] === 'gateway';
+  const services = config.services.filter((s): s is PlatformService => s !== 'gateway');
+  const log = createLogger({ level: config.logLevel, name: 'campusg' });
+
+  let app: { listen(o: { port: number; host: string }): Promise<string>; close(): Promise<void> };
+  let shutdown: () => Promise<void>;
+  if (gatewayOnly) {
+    const gateway = await buildGateway({ config, log, metrics: new Metrics(), upstreams: config.upstreams });
+    app = gateway;
+    shutdown = () => gateway.close();
+  } else {
+    const schemas = SERVICE_SCHEMAS.filter((s) => services.includes(s.service)).map((s) => s.schema);
+    const infra = await openInfrastructure(config, { schemas });
+    const platform = await buildPlatform(infra, services);
+    await platform.start();
+    app = platform.app;
+    shutdown = async () => {
+      await platform.stop();
+      await infra.close();
+    };
+  }
+  const url = await app.listen({ port: config.port, host: config.host });
+  const what = gatewayOnly ? 'gateway' : services.length === PLATFORM_SERVICES.length ? 'every service' : services.join(', ');
+  log.info({ url, ms: Math.round(performance.now() - startedAt), bus: config.bus, services: what }, 'CampusG is ready');
+  process.stdout.write(`CampusG (${what}) is running at ${url}${gatewayOnly || services.length === PLATFORM_SERVICES.length ? ` (API docs: ${url}/api/docs)` : ''}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    infra.log.info({ signal }, 'stopping: draining in-flight work');
+    log.info({ signal }, 'stopping: draining in-flight work');
     const force = setTimeout(() => process.exit(1), 15_000).unref();
     try {
-      await platform.stop();
-      await infra.close();
+      await shutdown();
     } finally {
       clearTimeout(force);
       process.exit(0);

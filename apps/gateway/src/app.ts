@@ -1,43 +1,43 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { GROUP_TOPICS } from '@campusg/contracts';
 import { LiveHub, registerNotificationRoutes, startNotificationService } from '@campusg/notification-service';
 import { registerOrderRoutes, startOrderService } from '@campusg/order-service';
 import { registerPaymentRoutes, startPaymentService } from '@campusg/payment-service';
-import { type App, createHttpApp, requireUser } from '@campusg/platform';
+import { createHttpApp, requireGatewayIdentity, requireUser, type ServiceName } from '@campusg/platform';
 import { createOrchestrators, registerSagaRoutes, startOrchestrators, stopOrchestrators } from '@campusg/sagas';
 import { TimerService } from '@campusg/timer-service';
 import { authenticateToken, registerUserRoutes, startUserService, TokenService } from '@campusg/user-service';
-import fastifyStatic from '@fastify/static';
-import { type Infrastructure, SERVICE_SCHEMAS } from './system.ts';
+import type { Infrastructure } from './system.ts';
+import { registerWebApp } from './web.ts';
+
+export type PlatformService = Exclude<ServiceName, 'gateway'>;
+export const PLATFORM_SERVICES: PlatformService[] = ['order', 'user', 'payment', 'timer', 'notification', 'sagas'];
 
 /**
- * The whole platform in one process: every service's consumers, every orchestrator, and one HTTP
- * app with every route mounted directly. Returns a ready, non-listening app.
+ * The services of this process: their consumers, orchestrators, timers and HTTP routes, on one
+ * ready, non-listening app. With every service it is the whole platform in one process and
+ * authenticates tokens itself; a subset runs behind the gateway and trusts its signed identity
+ * (the user service always checks tokens itself: it holds the sessions).
  */
-export async function buildPlatform(infra: Infrastructure) {
-  const { config, db, metrics, log } = infra;
-  const orders = infra.depsFor('orders');
-  const users = infra.depsFor('users');
-  const payments = infra.depsFor('payments');
-  const timers = infra.depsFor('timers');
-  const notifications = infra.depsFor('notifications');
-  const sagaDeps = infra.depsFor('sagas');
-
+export async function buildPlatform(infra: Infrastructure, services: readonly PlatformService[] = PLATFORM_SERVICES) {
+  const { config, metrics, log } = infra;
+  const runs = (s: PlatformService) => services.includes(s);
   const tokens = new TokenService(config.authSecret, config.authTokenTtlS, infra.clock, infra.ids);
-  const auth = requireUser((token) => authenticateToken(db, tokens, token));
+  const auth = runs('user')
+    ? requireUser((token) => authenticateToken(infra.dbFor('users'), tokens, token))
+    : requireGatewayIdentity(config.authSecret);
   const hub = new LiveHub();
-  const sagas = createOrchestrators(sagaDeps);
-  const timerService = new TimerService(timers);
+  const sagaDeps = runs('sagas') ? infra.depsFor('sagas') : undefined;
+  const sagas = sagaDeps && createOrchestrators(sagaDeps);
+  const timerService = runs('timer') ? new TimerService(infra.depsFor('timers')) : undefined;
 
   let started = false;
   const app = await createHttpApp({ log, metrics, isReady: async () => started && (await infra.transport.ping()) });
-  registerUserRoutes(app, users, auth, tokens);
-  registerOrderRoutes(app, orders, auth);
-  registerSagaRoutes(app, sagaDeps, auth, sagas);
-  registerPaymentRoutes(app, payments, auth);
-  registerNotificationRoutes(app, notifications, auth, { hub });
-  registerWebApp(app, config.webDistDir);
+  if (runs('user')) registerUserRoutes(app, infra.depsFor('users'), auth, tokens);
+  if (runs('order')) registerOrderRoutes(app, infra.depsFor('orders'), auth);
+  if (sagaDeps && sagas) registerSagaRoutes(app, sagaDeps, auth, sagas);
+  if (runs('payment')) registerPaymentRoutes(app, infra.depsFor('payments'), auth);
+  if (runs('notification')) registerNotificationRoutes(app, infra.depsFor('notifications'), auth, { hub });
+  if (services.length === PLATFORM_SERVICES.length) registerWebApp(app, config.webDistDir);
   registerGauges(infra);
 
   return {
@@ -45,28 +45,28 @@ export async function buildPlatform(infra: Infrastructure) {
     hub,
     sagas,
     timerService,
-    /** Joins every consumer group and starts the timers and deadline checks. */
+    /** Joins this process's consumer groups and starts its timers and deadline checks. */
     async start() {
-      await startOrderService(orders);
-      await startUserService(users);
-      await startPaymentService(payments);
-      await timerService.start();
-      await startNotificationService(notifications, hub);
-      await startOrchestrators(sagas, sagaDeps);
+      if (runs('order')) await startOrderService(infra.depsFor('orders'));
+      if (runs('user')) await startUserService(infra.depsFor('users'));
+      if (runs('payment')) await startPaymentService(infra.depsFor('payments'));
+      if (timerService) await timerService.start();
+      if (runs('notification')) await startNotificationService(infra.depsFor('notifications'), hub);
+      if (sagas && sagaDeps) await startOrchestrators(sagas, sagaDeps);
       started = true;
     },
     async stop() {
       started = false;
-      timerService.stop();
-      stopOrchestrators(sagas);
+      timerService?.stop();
+      if (sagas) stopOrchestrators(sagas);
       await app.close();
     },
   };
 }
 
-/** Gauges read from the database and the bus when /metrics is scraped. */
+/** Gauges read from the database and the bus when /metrics is scraped: this process's share. */
 function registerGauges(infra: Infrastructure): void {
-  const { metrics, db, transport } = infra;
+  const { metrics, transport } = infra;
   metrics.gauge('campusg_consumer_lag', 'Messages not yet committed by a consumer group, per topic', ['group', 'topic'], async (set) => {
     for (const [group, topics] of Object.entries(GROUP_TOPICS)) {
       const byTopic = new Map<string, number>();
@@ -74,34 +74,18 @@ function registerGauges(infra: Infrastructure): void {
       for (const [topic, lag] of byTopic) set({ group, topic }, lag);
     }
   });
-  metrics.gauge('campusg_sagas', 'Saga instances by type and status', ['type', 'status'], async (set) => {
-    const rows = await db.query<{ type: string; status: string; n: number }>(
-      'select type, status, count(*)::int as n from sagas.instances group by type, status',
-    );
-    for (const r of rows) set({ type: r.type, status: r.status }, r.n);
-  });
+  if (infra.schemas.includes('sagas')) {
+    metrics.gauge('campusg_sagas', 'Saga instances by type and status', ['type', 'status'], async (set) => {
+      const rows = await infra
+        .dbFor('sagas')
+        .query<{ type: string; status: string; n: number }>('select type, status, count(*)::int as n from sagas.instances group by type, status');
+      for (const r of rows) set({ type: r.type, status: r.status }, r.n);
+    });
+  }
   metrics.gauge('campusg_outbox_backlog', 'Messages stored in an outbox and not yet handed to the bus', ['schema'], async (set) => {
-    for (const { schema } of SERVICE_SCHEMAS) {
-      const [row] = await db.query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`);
+    for (const schema of infra.schemas) {
+      const [row] = await infra.dbFor(schema).query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`);
       set({ schema }, row?.n ?? 0);
     }
-  });
-}
-
-/** Serves the built web app at `/` (single-page: unknown non-API paths get index.html). */
-function registerWebApp(app: App, distDir: string | undefined): void {
-  const dir = distDir ?? path.resolve(import.meta.dirname, '../../web/dist');
-  if (!existsSync(path.join(dir, 'index.html'))) {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-      reply
-        .type('text/html')
-        .send('<!doctype html><title>CampusG</title><p>CampusG API is running. See <a href="/api/docs">/api/docs</a>.</p>'),
-    );
-    return;
-  }
-  app.register(fastifyStatic, { root: dir, wildcard: false });
-  app.get('/*', { schema: { hide: true } }, async (req, reply) => {
-    if (req.url.startsWith('/api/')) return reply.callNotFound();
-    return reply.sendFile('index.html');
   });
 }

@@ -22,6 +22,7 @@ import {
   type Logger,
   Metrics,
   type Migration,
+  type ServiceName,
   migrate,
   openPglite,
   openPostgres,
@@ -34,6 +35,8 @@ import { USER_SCHEMA, userMigrations } from '@campusg/user-service';
 import type pino from 'pino';
 
 export interface SystemOptions {
+  /** The schemas this process owns and migrates (default: every one). */
+  schemas?: readonly SchemaName[];
   clock?: Clock;
   ids?: IdGenerator;
   /** Keep the embedded database in memory (tests). */
@@ -41,22 +44,26 @@ export interface SystemOptions {
   logDestination?: pino.DestinationStream;
 }
 
-/** Each service's schema, the `source` of its messages, and its migrations. */
+/** Each service: its schema, the `source` of its messages, and its migrations. */
 export const SERVICE_SCHEMAS = [
-  { schema: ORDER_SCHEMA, source: 'order-service', migrations: orderMigrations },
-  { schema: USER_SCHEMA, source: 'user-service', migrations: userMigrations },
-  { schema: PAYMENT_SCHEMA, source: 'payment-service', migrations: paymentMigrations },
-  { schema: TIMER_SCHEMA, source: 'timer-service', migrations: timerMigrations },
-  { schema: NOTIFICATION_SCHEMA, source: 'notification-service', migrations: notificationMigrations },
-  { schema: SAGA_SCHEMA, source: 'saga-orchestrator', migrations: sagaMigrations },
-] as const satisfies readonly { schema: string; source: string; migrations: () => Migration[] }[];
+  { service: 'order', schema: ORDER_SCHEMA, source: 'order-service', migrations: orderMigrations },
+  { service: 'user', schema: USER_SCHEMA, source: 'user-service', migrations: userMigrations },
+  { service: 'payment', schema: PAYMENT_SCHEMA, source: 'payment-service', migrations: paymentMigrations },
+  { service: 'timer', schema: TIMER_SCHEMA, source: 'timer-service', migrations: timerMigrations },
+  { service: 'notification', schema: NOTIFICATION_SCHEMA, source: 'notification-service', migrations: notificationMigrations },
+  { service: 'sagas', schema: SAGA_SCHEMA, source: 'saga-orchestrator', migrations: sagaMigrations },
+] as const satisfies readonly { service: ServiceName; schema: string; source: string; migrations: () => Migration[] }[];
 
 export type SchemaName = (typeof SERVICE_SCHEMAS)[number]['schema'];
 
 /** The shared infrastructure of the one-process embedded mode: one database, the embedded bus. */
 export interface Infrastructure {
   config: Readonly<Config>;
+  /** The default database (the embedded one, or DATABASE_URL). */
   db: Db;
+  /** The database of one schema (its service's `<SERVICE>_DATABASE_URL`, else the default). */
+  dbFor(schema: SchemaName): Db;
+  schemas: readonly SchemaName[];
   transport: Transport;
   clock: Clock;
   ids: IdGenerator;
@@ -73,10 +80,25 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const metrics = new Metrics();
+  const schemas = options.schemas ?? SERVICE_SCHEMAS.map((s) => s.schema);
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl, { applicationName: 'campusg' })
     : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'));
-  for (const s of SERVICE_SCHEMAS) await migrate(db, s.schema, s.migrations());
+  const pools = new Map<string, Db>();
+  const dbFor = (schema: SchemaName): Db => {
+    const spec = SERVICE_SCHEMAS.find((s) => s.schema === schema)!;
+    const url = config.serviceDatabaseUrls[spec.service];
+    if (!url || url === config.databaseUrl) return db;
+    let pool = pools.get(url);
+    if (!pool) {
+      pool = openPostgres(url, { applicationName: `campusg-${spec.service}` });
+      pools.set(url, pool);
+    }
+    return pool;
+  };
+  if (config.bus === 'embedded' && pools.size > 0) throw new Error('the embedded bus needs every service in one database');
+  // Each service migrates its own schema at start.
+  for (const s of SERVICE_SCHEMAS) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
   const transport = openTransport(config, db, log);
   await transport.ensureTopics(topicCatalog({ partitions: config.partitions }));
   const outboxes = new Map<string, Outbox>();
@@ -86,7 +108,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     if (!outbox) {
       if (transport instanceof EmbeddedTransport) outbox = new EmbeddedOutbox(transport);
       else {
-        const table = new TableOutbox(db, schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
+        const table = new TableOutbox(dbFor(schema as SchemaName), schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
         table.start();
         outbox = table;
       }
@@ -100,7 +122,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     let bus = buses.get(schema);
     if (!bus) {
       bus = new MessageBus({
-        db,
+        db: dbFor(schema),
         transport,
         outbox: outboxFor(schema),
         schema,
@@ -114,11 +136,13 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
       });
       buses.set(schema, bus);
     }
-    return { config, db, bus, clock, ids, log: log.child({ service: spec.source }), metrics };
+    return { config, db: dbFor(schema), bus, clock, ids, log: log.child({ service: spec.source }), metrics };
   };
   return {
     config,
     db,
+    dbFor,
+    schemas,
     transport,
     clock,
     ids,
@@ -129,6 +153,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
       // Each bus leaves its groups, then stops its outbox relay (what is left is relayed next start).
       for (const bus of buses.values()) await bus.close();
       await transport.close();
+      for (const pool of pools.values()) await pool.close();
       await db.close();
     },
   };

@@ -1,5 +1,5 @@
 import type { TopicSpec } from '@campusg/contracts';
-import kafkajs, { type Admin, type Consumer, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
+import kafkajs, { type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type {
   ConsumedRecord,
@@ -143,26 +143,32 @@ export class KafkaTransport implements Transport {
       retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5000 },
     });
     let assignment: string[] = [];
+    /** Partitions of this assignment whose start position is known to be committed (see below). */
+    const anchored = new Set<string>();
+    const fromBeginning = options.fromBeginning ?? true;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${this.#local(topic)}:${p}`));
+      anchored.clear();
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-        const records: ConsumedRecord[] = batch.messages.map((m) => ({
-          topic: this.#local(batch.topic),
-          partition: batch.partition,
-          offset: Number(m.offset),
-          key: m.key?.toString() ?? null,
-          value: m.value?.toString() ?? '',
-          headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')])),
-          timestamp: new Date(Number(m.timestamp)),
-        }));
+        const records: ConsumedRecord[] = batch.messages.map((m) => toConsumed(this.#local(batch.topic), batch.partition, m));
+        const tp = `${batch.topic}:${batch.partition}`;
+        if (!fromBeginning && !anchored.has(tp)) {
+          // A group that starts at the end has no committed offset until its first batch succeeds,
+          // and Kafka resolves a missing commit to the *current* end again: a failure, a restart or
+          // a rebalance before that first commit would skip the records in hand. So the position the
+          // group started from is committed before the first batch of a partition is handled (it is
+          // never behind the group's commit: a batch starts at or after it).
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: batch.messages[0]!.offset }]);
+          anchored.add(tp);
+        }
         const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
         try {
           await options.handleBatch(records);
@@ -192,36 +198,45 @@ export class KafkaTransport implements Transport {
     const high = Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
     const low = Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
     const start = Math.max(fromOffset, low);
-    if (start >= high) return [];
-    const want = Math.min(limit, high - start);
-    const groupId = `campusg-reader-${crypto.randomUUID()}`;
+    if (start >= high || limit <= 0) return [];
+    /** The last offset wanted (inclusive); a gap (e.g. a transaction marker) ends a read as well. */
+    const last = Math.min(high, start + limit) - 1;
+    // kafkajs has no assign(): a throw-away group in the namespace, positioned with a seek.
+    const groupId = `${this.#ns}campusg-reader-${crypto.randomUUID()}`;
     const consumer = this.#kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 50 });
     const out: ConsumedRecord[] = [];
+    let next = start;
+    let timer: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`kafka: reading ${topic}[${partition}] from ${start} timed out`)), READ_TIMEOUT_MS);
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          consumer.seek({ topic, partition, offset: String(start) });
+          const others = (e.payload.memberAssignment[topic] ?? []).filter((p) => p !== partition);
+          if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+        });
         consumer
           .run({
             autoCommit: false,
-            eachMessage: async ({ partition: p, message }) => {
-              if (p !== partition || out.length >= want || Number(message.offset) < start) return;
-              out.push({
-                topic: localTopic,
-                partition: p,
-                offset: Number(message.offset),
-                key: message.key?.toString() ?? null,
-                value: message.value?.toString() ?? '',
-                headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v ?? '')])),
-                timestamp: new Date(Number(message.timestamp)),
-              });
-              if (out.length >= want) resolve();
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch }) => {
+              if (batch.partition !== partition) return;
+              // Only offsets not yet read, in order: a fetch from before the seek never duplicates one.
+              for (const m of batch.messages) {
+                const offset = Number(m.offset);
+                if (offset < next || offset > last) continue;
+                out.push(toConsumed(localTopic, partition, m));
+                next = offset + 1;
+              }
+              if (next > last || (batch.messages.length > 0 && Number(batch.lastOffset()) >= last)) resolve();
             },
           })
           .catch(reject);
-        consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition, offset: String(start) }));
       });
     } finally {
+      clearTimeout(timer);
       await consumer.disconnect();
       await this.#admin.deleteGroups([groupId]).catch(() => {});
     }
@@ -260,4 +275,21 @@ export class KafkaTransport implements Transport {
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
     this.#connected = undefined;
   }
+}
+
+/** How long `read` waits for the records it knows are there. */
+const READ_TIMEOUT_MS = 30_000;
+
+function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: Number(m.offset),
+    key: m.key?.toString() ?? null,
+    value: m.value?.toString() ?? '',
+    headers: Object.fromEntries(
+      Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0] ?? '') : String(v ?? '')]),
+    ),
+    timestamp: new Date(Number(m.timestamp)),
+  };
 }

@@ -39,6 +39,12 @@ const envSchema = z.object({
   PLATFORM_FEE_CENTS: intFrom(0, 100_000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: z.string().optional(),
+  // Where the gateway finds each service (comma-separated instances).
+  USER_SERVICE_URLS: z.string().default(''),
+  ORDER_SERVICE_URLS: z.string().default(''),
+  SAGAS_SERVICE_URLS: z.string().default(''),
+  PAYMENT_SERVICE_URLS: z.string().default(''),
+  NOTIFICATION_SERVICE_URLS: z.string().default(''),
 });
 
 export interface Config {
@@ -72,6 +78,8 @@ export interface Config {
   platformFeeCents: number;
   logLevel: string;
   webDistDir: string | undefined;
+  /** The gateway's upstreams: base URLs of each service's instances. */
+  upstreams: Record<'user' | 'order' | 'sagas' | 'payment' | 'notification', string[]>;
 }
 
 export class ConfigError extends Error {
@@ -82,19 +90,22 @@ export class ConfigError extends Error {
  * Reads and validates the configuration once. `env` is the only place the process environment is read;
  * the result is frozen and passed to whatever needs it.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+export function loadConfig(env: Record<string, string | undefined> = process.env, servicesArg?: string[]): Readonly<Config> {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const services = parseServices(e.CAMPUSG_SERVICES);
+  const services = parseServices(servicesArg?.length ? servicesArg.join(',') : e.CAMPUSG_SERVICES);
   if (e.CAMPUSG_BUS === 'kafka' && !e.KAFKA_BROKERS)
     throw new ConfigError('invalid configuration:\n  KAFKA_BROKERS: required when CAMPUSG_BUS=kafka');
   if (e.CAMPUSG_BUS === 'rabbitmq' && !e.AMQP_URL)
     throw new ConfigError('invalid configuration:\n  AMQP_URL: required when CAMPUSG_BUS=rabbitmq');
   const embedded = e.CAMPUSG_BUS === 'embedded' && !e.DATABASE_URL;
+  if (services.includes('gateway') && services.length > 1 && services.length < SERVICE_NAMES.length) {
+    throw new ConfigError('invalid configuration:\n  CAMPUSG_SERVICES: the gateway runs alone, or with every service in one process');
+  }
   if (!e.AUTH_SECRET && !embedded) throw new ConfigError('invalid configuration:\n  AUTH_SECRET: required outside the embedded mode');
   const sasl = e.KAFKA_SASL_MECHANISM
     ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' }
@@ -137,8 +148,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     platformFeeCents: e.PLATFORM_FEE_CENTS,
     logLevel: e.LOG_LEVEL,
     webDistDir: e.WEB_DIST_DIR,
+    upstreams: {
+      user: list(e.USER_SERVICE_URLS),
+      order: list(e.ORDER_SERVICE_URLS),
+      sagas: list(e.SAGAS_SERVICE_URLS),
+      payment: list(e.PAYMENT_SERVICE_URLS),
+      notification: list(e.NOTIFICATION_SERVICE_URLS),
+    },
   });
 }
+
+const list = (value: string) => value.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean);
 
 function parseServices(value: string | undefined): ServiceName[] {
   if (!value || value.trim() === '' || value.trim() === 'all') return [...SERVICE_NAMES];

@@ -12,7 +12,8 @@ import type { FastifyReply } from 'fastify';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { DUMMY_HASH, hashPassword, toUserView, tokeniseCard, verifyPassword } from './user.ts';
 import { userRepository as repo } from './user-repository.ts';
-import type { TokenService } from './user-tokens.ts';
+import { authenticateToken, type TokenService } from './user-tokens.ts';
+import { z } from 'zod';
 
 /** Registration, sign-in, the caller's profile and card, and becoming a runner. */
 export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, tokens: TokenService): void {
@@ -62,6 +63,13 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     await perEmail.delete(email.toLowerCase());
     const token = await signIn(reply, user);
     return { token, user: toUserView(user) };
+  });
+
+  // For the gateway only (never proxied under /api): who a token belongs to, if it is still good.
+  app.post('/internal/authenticate', { schema: { hide: true, body: z.object({ token: z.string().min(1).max(4096) }) } }, async (req, reply) => {
+    const user = await authenticateToken(db, tokens, req.body.token);
+    if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');
+    return reply.send({ user });
   });
 
   app.post('/api/auth/logout', { onRequest: auth, schema: { tags: ['auth'], summary: 'Sign out: the token stops working' } }, async (req, reply) => {

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@campusg/contracts';
+import type { Order, OrderStatus } from '@campusg/contracts';
 import { QueryClient, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import { ACTIVE_RUNNER_STATUSES } from '../lib/order-status.ts';
 import { api } from './client.ts';
@@ -90,11 +90,21 @@ export function useActiveDeliveries() {
       queryFn: () => api.orders.list({ as: 'runner', status, limit: 100 }),
     })),
     combine: (results) => ({
-      orders: results.flatMap((r) => r.data?.items ?? []).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+      orders: latestById(results.flatMap((r) => r.data?.items ?? [])).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
       isPending: results.some((r) => r.isPending),
       error: results.find((r) => r.error)?.error ?? null,
     }),
   });
+}
+
+/** While an order moves on, two per-status lists can briefly both hold it: keep its newest copy. */
+function latestById(orders: Order[]): Order[] {
+  const byId = new Map<string, Order>();
+  for (const order of orders) {
+    const seen = byId.get(order.id);
+    if (!seen || order.updatedAt > seen.updatedAt) byId.set(order.id, order);
+  }
+  return [...byId.values()];
 }
 
 /** The order's payment; `null` while there is none yet. */
