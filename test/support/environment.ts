@@ -33,9 +33,9 @@ export async function freshDatabase(baseUrl: string): Promise<{ url: string; dro
   };
 }
 
-/** The environment of one isolated test deployment for the configured bus. */
-export async function isolatedDeployment(): Promise<Isolated> {
-  if (e2eBus === 'embedded') return { env: {}, drop: async () => {} };
+/** The environment of one isolated test deployment for the configured bus (or the one asked for). */
+export async function isolatedDeployment(bus: typeof e2eBus = e2eBus): Promise<Isolated> {
+  if (bus === 'embedded') return { env: {}, drop: async () => {} };
   const brokers = process.env.KAFKA_BROKERS;
   const databaseUrl = process.env.DATABASE_URL;
   if (!brokers || !databaseUrl) throw new Error('CAMPUSG_E2E_BUS=kafka needs KAFKA_BROKERS and DATABASE_URL');

@@ -21,9 +21,14 @@ export interface TestSystem {
  * The real one-process platform (every service, the embedded bus, PGlite in memory unless a
  * data dir is given) listening on an ephemeral loopback port. No part of it is mocked.
  */
-export async function startSystem(env: Record<string, string> = {}, options: SystemOptions = {}): Promise<TestSystem> {
-  if (e2eBus === 'topology') return startTopology(env);
-  const deployment = await isolatedDeployment();
+export async function startSystem(
+  env: Record<string, string> = {},
+  options: SystemOptions = {},
+  /** Which deployment, whatever `CAMPUSG_E2E_BUS` says (the Kafka interoperability tests ask for `kafka`). */
+  bus: typeof e2eBus = e2eBus,
+): Promise<TestSystem> {
+  if (bus === 'topology') return startTopology(env);
+  const deployment = await isolatedDeployment(bus);
   const config = loadConfig({
     ...deployment.env,
     AUTH_SECRET: 'test-secret-test-secret-test-secret-0123',

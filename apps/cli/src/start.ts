@@ -14,7 +14,7 @@ export async function start(config: Readonly<Config>): Promise<void> {
   let app: { listen(o: { port: number; host: string }): Promise<string>; close(): Promise<void> };
   let shutdown: () => Promise<void>;
   if (gatewayOnly) {
-    const gateway = await buildGateway({ config, log, metrics: new Metrics(), upstreams: config.upstreams });
+    const gateway = await buildGateway({ config, log, metrics: new Metrics() });
     app = gateway;
     shutdown = () => gateway.close();
   } else {

@@ -73,7 +73,7 @@ function registerGauges(infra: Infrastructure): void {
       for (const l of await transport.lag(group, topics)) byTopic.set(l.topic, (byTopic.get(l.topic) ?? 0) + l.lag);
       for (const [topic, lag] of byTopic) set({ group, topic }, lag);
     }
-  });
+  }, 'max');
   if (infra.schemas.includes('sagas')) {
     metrics.gauge('campusg_sagas', 'Saga instances by type and status', ['type', 'status'], async (set) => {
       const rows = await infra

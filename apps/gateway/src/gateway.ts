@@ -2,45 +2,55 @@ import replyFrom from '@fastify/reply-from';
 import {
   AppError,
   type AuthUser,
-  createHttpApp,
   type Config,
+  createHttpApp,
   IDENTITY_HEADER,
   IDENTITY_SIGNATURE_HEADER,
   type Logger,
-  type Metrics,
+  Metrics,
   signIdentity,
   tokenOf,
 } from '@campusg/platform';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { registerWebApp } from './web.ts';
 
-type Upstream = 'user' | 'order' | 'sagas' | 'payment' | 'notification';
+type Upstream = keyof Config['upstreams'];
 
-/** Which service answers a request (the same routes the one-process mode mounts directly). */
-export function routeOf(method: string, path: string): Upstream | undefined {
-  const p = path.split('?')[0]!;
-  if (p.startsWith('/api/auth/') || p === '/api/me' || p.startsWith('/api/me/')) return 'user';
-  if (p === '/api/wallet' || /^\/api\/orders\/[^/]+\/payment$/.test(p)) return 'payment';
-  if (p === '/api/stream' || p.startsWith('/api/notifications') || /^\/api\/orders\/[^/]+\/timeline$/.test(p)) return 'notification';
-  if (p.startsWith('/api/sagas/')) return 'sagas';
-  if (p === '/api/orders' && method === 'POST') return 'sagas';
-  if (/^\/api\/orders\/[^/]+\/(accept|complete|cancel)$/.test(p)) return 'sagas';
-  if (p === '/api/orders' || p.startsWith('/api/orders/')) return 'order';
-  return undefined;
-}
-
-const PUBLIC = new Set(['/api/auth/register', '/api/auth/login']);
-
-/** Round-robin over the instances of each service (`<SERVICE>_SERVICE_URLS`). */
-export type Upstreams = Record<Upstream, string[]>;
+/** Every `/api` route and the service that answers it (the routes the one-process mode mounts directly). */
+export const ROUTES: { method: HTTPMethods; url: string; upstream: Upstream; public?: true }[] = [
+  { method: 'POST', url: '/api/auth/register', upstream: 'user', public: true },
+  { method: 'POST', url: '/api/auth/login', upstream: 'user', public: true },
+  { method: 'POST', url: '/api/auth/logout', upstream: 'user' },
+  { method: 'GET', url: '/api/me', upstream: 'user' },
+  { method: 'PUT', url: '/api/me/card', upstream: 'user' },
+  { method: 'DELETE', url: '/api/me/card', upstream: 'user' },
+  { method: 'POST', url: '/api/me/runner', upstream: 'user' },
+  { method: 'POST', url: '/api/orders', upstream: 'sagas' },
+  { method: 'POST', url: '/api/orders/:id/accept', upstream: 'sagas' },
+  { method: 'POST', url: '/api/orders/:id/complete', upstream: 'sagas' },
+  { method: 'POST', url: '/api/orders/:id/cancel', upstream: 'sagas' },
+  { method: 'GET', url: '/api/sagas/:id', upstream: 'sagas' },
+  { method: 'GET', url: '/api/orders', upstream: 'order' },
+  { method: 'GET', url: '/api/orders/available', upstream: 'order' },
+  { method: 'GET', url: '/api/orders/:id', upstream: 'order' },
+  { method: 'POST', url: '/api/orders/:id/progress', upstream: 'order' },
+  { method: 'GET', url: '/api/orders/:id/payment', upstream: 'payment' },
+  { method: 'GET', url: '/api/wallet', upstream: 'payment' },
+  { method: 'GET', url: '/api/orders/:id/timeline', upstream: 'notification' },
+  { method: 'GET', url: '/api/notifications', upstream: 'notification' },
+  { method: 'POST', url: '/api/notifications/:id/read', upstream: 'notification' },
+  { method: 'GET', url: '/api/stream', upstream: 'notification' },
+];
 
 /**
  * The gateway of the production topology: serves the web app, authenticates each `/api` request
- * (asking the user service, which holds the sessions), and forwards it to the service that owns
- * the route with the caller's identity signed for the service to trust.
+ * (asking the user service, which holds the sessions), and forwards it verbatim to the service that
+ * owns the route, with the caller's identity signed for that service to trust. Its /metrics and
+ * OpenAPI document cover the whole deployment.
  */
-export async function buildGateway(deps: { config: Readonly<Config>; log: Logger; metrics: Metrics; upstreams: Upstreams }) {
-  const { config, upstreams } = deps;
+export async function buildGateway(deps: { config: Readonly<Config>; log: Logger; metrics: Metrics }) {
+  const { config } = deps;
+  const upstreams = config.upstreams;
   const next = new Map<Upstream, number>();
   const pick = (u: Upstream) => {
     const list = upstreams[u];
@@ -49,6 +59,7 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     next.set(u, i + 1);
     return list[i]!;
   };
+  const everyInstance = () => [...new Set(Object.values(upstreams).flat())];
 
   const authenticate = async (req: FastifyRequest): Promise<AuthUser> => {
     const token = tokenOf(req);
@@ -64,19 +75,28 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     return ((await res.json()) as { user: AuthUser }).user;
   };
 
-  const isReady = async () => {
-    const checks = Object.values(upstreams).flat().map((u) => fetch(`${u}/ready`).then((r) => r.ok, () => false));
-    return (await Promise.all(checks)).every(Boolean);
-  };
-  const app = await createHttpApp({ log: deps.log, metrics: deps.metrics, isReady, title: 'CampusG API (gateway)' });
+  const app = await createHttpApp({
+    log: deps.log,
+    metrics: deps.metrics,
+    title: 'CampusG API',
+    isReady: async () => (await Promise.all(everyInstance().map((u) => fetch(`${u}/ready`).then((r) => r.ok, () => false)))).every(Boolean),
+    openapi: () => mergedOpenApi(Object.values(upstreams).map((list) => list[0]).filter((u): u is string => Boolean(u))),
+    // One scrape for the whole deployment: this gateway's metrics plus every instance's, combined.
+    metricsText: async () => {
+      const parts = await Promise.all(everyInstance().map((u) => fetch(`${u}/metrics.json`).then((r) => (r.ok ? r.json() : []), () => [])));
+      return Metrics.aggregate([await deps.metrics.json(), ...(parts as Awaited<ReturnType<Metrics['json']>>[])]);
+    },
+  });
+  // Bodies pass through untouched: the owning service parses and validates them.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
   await app.register(replyFrom, { undici: { headersTimeout: 0, bodyTimeout: 0 } });
 
-  const forward = async (req: FastifyRequest, reply: FastifyReply) => {
-    const path = req.url.split('?')[0]!;
-    const upstream = routeOf(req.method, path);
-    if (!upstream) throw new AppError('NOT_FOUND', `no route ${req.method} ${path}`);
-    const identity = PUBLIC.has(path) ? {} : signIdentity(await authenticate(req), config.authSecret);
-    return reply.from(`${pick(upstream)}${req.url}`, {
+  const forward = (route: (typeof ROUTES)[number]) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const identity = route.public ? {} : signIdentity(await authenticate(req), config.authSecret);
+    const raw = Buffer.isBuffer(req.body) ? { body: req.body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {};
+    return reply.from(`${pick(route.upstream)}${req.url}`, {
+      ...raw,
       // Whatever identity headers the client sent are dropped: only the gateway's own go through.
       rewriteRequestHeaders: (_req, headers) => {
         const { [IDENTITY_HEADER]: _user, [IDENTITY_SIGNATURE_HEADER]: _signature, ...rest } = headers;
@@ -84,11 +104,27 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
       },
     });
   };
-  app.all('/api/orders', { schema: { hide: true } }, forward);
-  app.all('/api/orders/*', { schema: { hide: true } }, forward);
-  for (const prefix of ['/api/auth/*', '/api/me', '/api/me/*', '/api/wallet', '/api/sagas/*', '/api/notifications', '/api/notifications/*', '/api/stream']) {
-    app.all(prefix, { schema: { hide: true } }, forward);
-  }
+  for (const route of ROUTES) app.route({ method: route.method, url: route.url, schema: { hide: true }, handler: forward(route) });
+
   registerWebApp(app, config.webDistDir);
   return app;
+}
+
+/** The API document of the deployment: every service's paths in one OpenAPI document. */
+async function mergedOpenApi(instances: string[]): Promise<Record<string, unknown>> {
+  const docs = await Promise.all(instances.map((u) => fetch(`${u}/api/openapi.json`).then((r) => (r.ok ? r.json() : null), () => null)));
+  const merged: { openapi: string; info: unknown; paths: Record<string, unknown>; components: Record<string, Record<string, unknown>> } = {
+    openapi: '3.0.3',
+    info: { title: 'CampusG API', version: '1.0.0' },
+    paths: {},
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+  };
+  for (const doc of docs as ({ paths?: Record<string, unknown>; components?: Record<string, Record<string, unknown>> } | null)[]) {
+    if (!doc) continue;
+    Object.assign(merged.paths, doc.paths);
+    for (const [k, v] of Object.entries((doc.components ?? {}) as Record<string, Record<string, unknown>>)) {
+      merged.components[k] = { ...merged.components[k], ...v };
+    }
+  }
+  return merged;
 }

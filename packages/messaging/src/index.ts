@@ -6,3 +6,4 @@ export * from './signal.ts';
 export * from './transport.ts';
 export * from './service.ts';
 export * from './kafka-transport.ts';
+export * from './rabbitmq-transport.ts';

@@ -156,7 +156,12 @@ export class KafkaTransport implements Transport {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        // Commits through the batch's own handle: `consumer.commitOffsets` is silently a no-op once
+        // the consumer is stopping, so the batch a closing member finishes would never be committed
+        // and would come again to the next owner. The group is only left after this batch.
+        const commit = (offset: string) =>
+          commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const records: ConsumedRecord[] = batch.messages.map((m) => toConsumed(this.#local(batch.topic), batch.partition, m));
         const tp = `${batch.topic}:${batch.partition}`;
@@ -166,7 +171,7 @@ export class KafkaTransport implements Transport {
           // a rebalance before that first commit would skip the records in hand. So the position the
           // group started from is committed before the first batch of a partition is handled (it is
           // never behind the group's commit: a batch starts at or after it).
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: batch.messages[0]!.offset }]);
+          await commit(batch.messages[0]!.offset);
           anchored.add(tp);
         }
         const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
@@ -177,7 +182,7 @@ export class KafkaTransport implements Transport {
         }
         const last = batch.messages[batch.messages.length - 1]!.offset;
         // The offset is committed only after the batch's handling transactions committed.
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+        await commit(String(Number(last) + 1));
         resolveOffset(last);
       },
     });

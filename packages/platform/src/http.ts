@@ -50,6 +50,10 @@ export interface HttpOptions {
   /** Answers GET /ready: the database and the bus are connected and migrations applied. */
   isReady: () => Promise<boolean>;
   title?: string;
+  /** Supplies the OpenAPI document instead of the one generated from this app's routes (the gateway's merged one). */
+  openapi?: () => Promise<Record<string, unknown>>;
+  /** Supplies the /metrics exposition instead of this process's registry (the gateway's deployment-wide one). */
+  metricsText?: () => Promise<string>;
 }
 
 /**
@@ -90,8 +94,19 @@ export async function createHttpApp(options: HttpOptions) {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const spec = async () => (options.openapi ? await options.openapi() : app.swagger());
+  let lastSpec: Record<string, unknown> | undefined;
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformSpecification: (generated: Record<string, unknown>) => (options.openapi ? (lastSpec ?? generated) : generated),
+    uiHooks: {
+      onRequest: async () => {
+        if (options.openapi) lastSpec = await options.openapi();
+      },
+    },
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, spec);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -120,10 +135,13 @@ export async function createHttpApp(options: HttpOptions) {
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, 'PAYLOAD_TOO_LARGE', 'request bodies are limited to 64 KiB');
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendProblem(reply, 400, 'VALIDATION_FAILED', 'the body must be application/json');
+      return sendProblem(reply, 400, 'VALIDATION_FAILED', 'the body must be application/json', [
+        { path: 'body', message: 'must be application/json' },
+      ]);
     }
     if (err.statusCode === 400 || err.code?.startsWith('FST_ERR_CTP')) {
-      return sendProblem(reply, 400, 'VALIDATION_FAILED', `malformed request body: ${err.message}`);
+      const message = `is malformed: ${err.message}`;
+      return sendProblem(reply, 400, 'VALIDATION_FAILED', `body ${message}`, [{ path: 'body', message }]);
     }
     req.log.error({ err }, 'unhandled error');
     return sendProblem(reply, 500, 'INTERNAL', 'something went wrong; it has been logged');
@@ -137,8 +155,9 @@ export async function createHttpApp(options: HttpOptions) {
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(options.metrics.contentType);
-    return options.metrics.text();
+    return options.metricsText ? options.metricsText() : options.metrics.text();
   });
+  app.get('/metrics.json', { schema: { hide: true } }, async () => options.metrics.json());
   return app;
 }
 

@@ -55,17 +55,22 @@ export class Metrics {
     if (options.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'campusg_' });
   }
 
-  /** A gauge whose value(s) are read when /metrics is scraped. */
+  /**
+   * A gauge whose value(s) are read when /metrics is scraped. `aggregator` says how the gateway
+   * combines the values several processes report (`max` for facts every process reads alike).
+   */
   gauge<L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
     collect: (set: (labels: Partial<Record<L, string | number>>, value: number) => void) => Promise<void>,
+    aggregator: 'sum' | 'max' = 'sum',
   ): void {
     new client.Gauge({
       name,
       help,
       labelNames,
+      aggregator,
       registers: [this.registry],
       async collect() {
         this.reset();
@@ -76,6 +81,16 @@ export class Metrics {
 
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** This process's metrics as JSON, for the gateway to aggregate the deployment's. */
+  json() {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /** One exposition for several processes: their JSON metrics combined with this registry's. */
+  static async aggregate(parts: client.MetricObjectWithValues<client.MetricValue<string>>[][]): Promise<string> {
+    return client.AggregatorRegistry.aggregate(parts).metrics();
   }
   get contentType(): string {
     return this.registry.contentType;

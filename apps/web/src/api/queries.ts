@@ -1,5 +1,5 @@
 import type { Order, OrderStatus } from '@campusg/contracts';
-import { QueryClient, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import { ACTIVE_RUNNER_STATUSES } from '../lib/order-status.ts';
 import { api } from './client.ts';
 import { isApiError } from './http.ts';
@@ -19,7 +19,13 @@ export const keys = {
 };
 
 export function createQueryClient(): QueryClient {
-  return new QueryClient({
+  // A session that ended (expired, or signed out in another tab) sends the user to sign in.
+  const onError = (error: unknown) => {
+    if (isApiError(error, 'UNAUTHENTICATED')) client.setQueryData(keys.me, null);
+  };
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
@@ -29,6 +35,7 @@ export function createQueryClient(): QueryClient {
       mutations: { retry: false },
     },
   });
+  return client;
 }
 
 export const PAGE_SIZE = 10;

@@ -1,5 +1,5 @@
 import type { User } from '@campusg/contracts';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { useLiveUpdates } from '../api/live.ts';
 import { isRunner, useSignOut } from '../session.ts';
@@ -13,9 +13,14 @@ export function AppShell({ user }: { user: User }) {
   const location = useLocation();
   const runner = isRunner(user);
 
-  // Navigating closes the phone menu.
+  // A route change closes the phone menu and moves focus to the new page, as a page load would.
+  const firstRender = useRef(true);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every route change on purpose
-  useEffect(() => setMenuOpen(false), [location.pathname]);
+  useEffect(() => {
+    setMenuOpen(false);
+    if (firstRender.current) firstRender.current = false;
+    else document.getElementById('main')?.focus({ preventScroll: true });
+  }, [location.pathname]);
 
   return (
     <div className="shell">

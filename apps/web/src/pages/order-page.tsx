@@ -1,6 +1,6 @@
-import type { Order } from '@campusg/contracts';
+import type { Order, TimelineItem } from '@campusg/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
@@ -11,7 +11,7 @@ import { OrderBill } from '../components/order-parts.tsx';
 import { RunnerAction } from '../components/runner-action.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { money, orderRef, when } from '../lib/format.ts';
-import { CANCEL_REASON_TEXT, isCancellable, paymentText, STEPS, stepIndex } from '../lib/order-status.ts';
+import { CANCEL_REASON_TEXT, isCancellable, paymentText, STATUS_LABEL, STEPS, stepIndex } from '../lib/order-status.ts';
 import { useUser } from '../session.ts';
 
 /** The order's page: progress, runner, payment, bill and the full timeline, all live. */
@@ -58,6 +58,10 @@ function OrderView({ order }: { order: Order }) {
         </div>
         <StatusBadge status={order.status} />
       </div>
+      {/* Live status changes are announced to screen readers too. */}
+      <p className="visually-hidden" role="status">
+        Order status: {STATUS_LABEL[order.status]}
+      </p>
 
       {(location.state as { placed?: boolean } | null)?.placed && order.status === 'PENDING' && (
         <Notice tone="info">Order sent. We are checking your card…</Notice>
@@ -123,25 +127,32 @@ function OrderView({ order }: { order: Order }) {
           ) : timeline.data.items.length === 0 ? (
             <p className="muted">Nothing has happened yet.</p>
           ) : (
-            <ol className="timeline" aria-label="Order timeline">
-              {timeline.data.items.map((item) => (
-                <li key={item.messageId} className="timeline__item">
-                  <time dateTime={item.at} className="timeline__time">
-                    {new Date(item.at).toLocaleTimeString(undefined, {
-                      hour: '2-digit',
-                      minute: '2-digit',
-                      second: '2-digit',
-                      hourCycle: 'h23',
-                    })}
-                  </time>
-                  <span>{item.summary}</span>
-                </li>
-              ))}
-            </ol>
+            <Timeline items={timeline.data.items} />
           )}
         </section>
       </div>
     </>
+  );
+}
+
+/** Every bus message about the order, oldest first, kept scrolled to the newest. */
+function Timeline({ items }: { items: TimelineItem[] }) {
+  const list = useRef<HTMLOListElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scrolls again whenever an entry arrives
+  useEffect(() => {
+    list.current?.scrollTo({ top: list.current.scrollHeight });
+  }, [items.length]);
+  return (
+    <ol ref={list} className="timeline" aria-label="Order timeline">
+      {items.map((item) => (
+        <li key={item.messageId} className="timeline__item">
+          <time dateTime={item.at} className="timeline__time">
+            {new Date(item.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })}
+          </time>
+          <span>{item.summary}</span>
+        </li>
+      ))}
+    </ol>
   );
 }
 
