@@ -67,9 +67,13 @@ export function summarize(m: TypedMessage): string {
     case 'user.card_updated': return 'A user saved a card.';
     case 'user.card_removed': return 'A user removed their card.';
     case 'user.became_runner': return 'A user became a runner.';
-    default: {
-      const step = p.step ? ` at ${s('step')}` : '';
-      return `The ${s('saga_type')} saga is ${s('status').toLowerCase()}${step}.`;
-    }
+    case 'saga.started': return `The ${s('saga_type')} saga started.`;
+    case 'saga.step_completed': return `The ${s('saga_type')} saga finished its ${s('step')} step.`;
+    case 'saga.compensating': return `The ${s('saga_type')} saga is undoing its work after ${s('step')} failed.`;
+    case 'saga.completed': return `The ${s('saga_type')} saga completed.`;
+    case 'saga.compensated': return `The ${s('saga_type')} saga ended with everything undone.`;
+    case 'saga.failed': return `The ${s('saga_type')} saga failed and needs an operator${p.error ? `: ${s('error')}` : ''}.`;
+    default:
+      return `${m.type}.`;
   }
 }
