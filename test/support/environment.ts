@@ -1,12 +1,16 @@
+import { topicCatalog } from '@campusg/contracts';
+import { RabbitMqTransport } from '@campusg/messaging';
 import pg from 'pg';
+import { pino } from 'pino';
 
 /**
  * Which deployment the e2e suites run against: by default the embedded one-process platform;
  * `kafka`, the one process on real Kafka and PostgreSQL; `topology` (the Kafka project of
- * vitest.config.ts), every service in its own process behind the gateway. Each test system gets a
- * fresh database and a Kafka namespace of its own.
+ * vitest.config.ts), every service in its own process behind the gateway; `rabbitmq`, the one
+ * process on RabbitMQ (`AMQP_URL`). Each test system gets a fresh database and a Kafka (or
+ * RabbitMQ) namespace of its own.
  */
-export const e2eBus = (process.env.CAMPUSG_E2E_BUS ?? 'embedded') as 'embedded' | 'kafka' | 'topology';
+export const e2eBus = (process.env.CAMPUSG_E2E_BUS ?? 'embedded') as 'embedded' | 'kafka' | 'topology' | 'rabbitmq';
 
 export interface Isolated {
   env: Record<string, string>;
@@ -36,12 +40,54 @@ export async function freshDatabase(baseUrl: string): Promise<{ url: string; dro
 /** The environment of one isolated test deployment for the configured bus (or the one asked for). */
 export async function isolatedDeployment(bus: typeof e2eBus = e2eBus): Promise<Isolated> {
   if (bus === 'embedded') return { env: {}, drop: async () => {} };
+  if (bus === 'rabbitmq') return rabbitMqDeployment();
   const brokers = process.env.KAFKA_BROKERS;
   const databaseUrl = process.env.DATABASE_URL;
   if (!brokers || !databaseUrl) throw new Error('CAMPUSG_E2E_BUS=kafka needs KAFKA_BROKERS and DATABASE_URL');
   const db = await freshDatabase(databaseUrl);
+  const namespace = `t${process.pid}${Date.now()}.`;
   return {
-    env: { CAMPUSG_BUS: 'kafka', KAFKA_BROKERS: brokers, DATABASE_URL: db.url, KAFKA_NAMESPACE: `t${process.pid}${Date.now()}.` },
-    drop: db.drop,
+    env: { CAMPUSG_BUS: 'kafka', KAFKA_BROKERS: brokers, DATABASE_URL: db.url, KAFKA_NAMESPACE: namespace },
+    async drop() {
+      await db.drop();
+      await dropKafkaNamespace(brokers, namespace).catch(() => {});
+    },
   };
+}
+
+/**
+ * The one process on RabbitMQ (`AMQP_URL`) in a namespace of its own, with a fresh PostgreSQL
+ * database when `DATABASE_URL` is set (else the in-memory PGlite). Dropping it deletes the
+ * namespace's exchanges and queues.
+ */
+async function rabbitMqDeployment(): Promise<Isolated> {
+  const url = process.env.AMQP_URL;
+  if (!url) throw new Error('CAMPUSG_E2E_BUS=rabbitmq needs AMQP_URL');
+  const namespace = `t${process.pid}${Date.now()}.`;
+  const db = process.env.DATABASE_URL ? await freshDatabase(process.env.DATABASE_URL) : undefined;
+  return {
+    env: { CAMPUSG_BUS: 'rabbitmq', AMQP_URL: url, AMQP_NAMESPACE: namespace, ...(db ? { DATABASE_URL: db.url } : {}) },
+    async drop() {
+      await db?.drop();
+      const transport = new RabbitMqTransport({ url, namespace, log: pino({ level: 'silent' }) });
+      try {
+        await transport.deleteTopology(transport.topologyFor(topicCatalog()));
+      } finally {
+        await transport.close();
+      }
+    },
+  };
+}
+
+/** Deletes the topics a test deployment created under its Kafka namespace. */
+export async function dropKafkaNamespace(brokers: string, namespace: string): Promise<void> {
+  const { Kafka, logLevel } = (await import('kafkajs')).default;
+  const admin = new Kafka({ clientId: 'campusg-test-cleanup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
 }

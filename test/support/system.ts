@@ -11,6 +11,8 @@ export interface TestSystem {
   url: string;
   /** What the invariant checks read: the deployment's database and its bus. */
   infra: { db: Sql; transport: Transport };
+  /** The one-process platform itself (absent when the deployment runs as separate processes). */
+  platform?: { infra: Awaited<ReturnType<typeof openInfrastructure>> };
   /** The processes of a multi-process deployment. */
   processes?: { service: string; process: PlatformProcess }[];
   client(): ApiClient;
@@ -44,6 +46,7 @@ export async function startSystem(
   return {
     url,
     infra,
+    platform: { infra },
     client: () => new ApiClient(url),
     async close() {
       await platform.stop();

@@ -2,7 +2,7 @@ import { KafkaTransport } from '@campusg/messaging';
 import { openPostgres } from '@campusg/platform';
 import { pino } from 'pino';
 import { ApiClient } from './client.ts';
-import { freshDatabase } from './environment.ts';
+import { dropKafkaNamespace, freshDatabase } from './environment.ts';
 import { type PlatformProcess, startProcess } from './process.ts';
 import type { TestSystem } from './system.ts';
 
@@ -14,9 +14,13 @@ const SERVICE_PROCESSES = ['order', 'order', 'user', 'payment', 'timer', 'notifi
  * its consumer group), a gateway in front, Kafka and PostgreSQL — each deployment in a fresh
  * database and a Kafka namespace of its own. The test talks to the gateway only.
  */
-export async function startTopology(env: Record<string, string> = {}): Promise<TestSystem> {
-  const brokers = process.env.KAFKA_BROKERS!;
-  const db = await freshDatabase(process.env.DATABASE_URL!);
+export async function startTopology(
+  env: Record<string, string> = {},
+  /** Another broker or database server than `KAFKA_BROKERS` / `DATABASE_URL` (a private one a fault test may stop). */
+  servers: { brokers?: string; databaseUrl?: string } = {},
+): Promise<TestSystem> {
+  const brokers = servers.brokers ?? process.env.KAFKA_BROKERS!;
+  const db = await freshDatabase(servers.databaseUrl ?? process.env.DATABASE_URL!);
   const namespace = `t${process.pid}${Date.now()}.`;
   const common = {
     AUTH_SECRET: 'topology-secret-topology-secret-0123456',
@@ -63,6 +67,7 @@ export async function startTopology(env: Record<string, string> = {}): Promise<T
         await transport.close();
         await checkDb.close();
         await db.drop();
+        await dropKafkaNamespace(brokers, namespace).catch(() => {});
       },
     };
   } catch (err) {

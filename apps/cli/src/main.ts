@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@campusg/platform';
+import { operatorCommand } from './operator.ts';
 import { start } from './start.ts';
 
 const USAGE = `campusg — the CampusG platform
@@ -10,7 +11,16 @@ usage:
                                      sagas), behind a gateway; several processes may run one service
   campusg start gateway              the gateway: the web app, authentication, /api routed to the
                                      services named by <SERVICE>_SERVICE_URLS
+  campusg saga list [--status S] [--type T] [--limit N]
+  campusg saga show <id>             a saga's history and what it is waiting for
+  campusg saga retry <id>            resume a FAILED saga (its step, or its remaining compensation)
+  campusg dlq list <topic>           dead letters of a topic, with the reason
+  campusg dlq replay <topic> [--id <message_id>]
+  campusg lag                        consumer lag per group
   campusg help                       this text
+
+Operator commands talk to the running platform at CAMPUSG_URL (default http://127.0.0.1:$PORT)
+with ADMIN_TOKEN (in the embedded mode it is read from ./data/admin-token); add --json for JSON.
 
 Settings come from the environment (see the README's configuration table).`;
 
@@ -19,6 +29,11 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start':
       return start(loadConfig(process.env, args));
+    case 'saga':
+    case 'dlq':
+    case 'lag':
+      process.exitCode = await operatorCommand(argv, process.env, (text) => process.stdout.write(`${text}\n`));
+      return;
     case undefined:
     case 'help':
     case '--help':
@@ -31,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || (err instanceof Error && /^(unknown command|no operator token|cannot reach|GET |POST )/.test(err.message))) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -7,6 +7,7 @@ import { createOrchestrators, registerSagaRoutes, startOrchestrators, stopOrches
 import { TimerService } from '@campusg/timer-service';
 import { authenticateToken, registerUserRoutes, startUserService, TokenService } from '@campusg/user-service';
 import type { Infrastructure } from './system.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
 import { registerWebApp } from './web.ts';
 
 export type PlatformService = Exclude<ServiceName, 'gateway'>;
@@ -37,6 +38,7 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   if (sagaDeps && sagas) registerSagaRoutes(app, sagaDeps, auth, sagas);
   if (runs('payment')) registerPaymentRoutes(app, infra.depsFor('payments'), auth);
   if (runs('notification')) registerNotificationRoutes(app, infra.depsFor('notifications'), auth, { hub });
+  if (sagas) registerAdminRoutes(app, { db: infra.dbFor('sagas'), transport: infra.transport, sagas, adminToken: config.adminToken });
   if (services.length === PLATFORM_SERVICES.length) registerWebApp(app, config.webDistDir);
   registerGauges(infra);
 

@@ -105,6 +105,12 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     });
   };
   for (const route of ROUTES) app.route({ method: route.method, url: route.url, schema: { hide: true }, handler: forward(route) });
+  // Operator routes: the orchestrators' process answers them and checks the operator token itself.
+  const admin = (req: FastifyRequest, reply: FastifyReply) => {
+    const raw = Buffer.isBuffer(req.body) ? { body: req.body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {};
+    return reply.from(`${pick('sagas')}${req.url}`, raw);
+  };
+  app.route({ method: ['GET', 'POST'], url: '/admin/*', schema: { hide: true }, handler: admin });
 
   registerWebApp(app, config.webDistDir);
   return app;

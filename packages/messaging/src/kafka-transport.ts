@@ -1,14 +1,7 @@
 import type { TopicSpec } from '@campusg/contracts';
 import kafkajs, { type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type {
-  ConsumedRecord,
-  GroupLag,
-  OutgoingRecord,
-  SubscribeOptions,
-  Subscription,
-  Transport,
-} from './transport.ts';
+import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
@@ -66,6 +59,8 @@ export class KafkaTransport implements Transport {
         ({ level, log: entry }) => {
           const { message, ...rest } = entry;
           if (EXPECTED_WARNINGS.test(message)) return;
+          // A rebalance is routine (an instance joined or left); kafkajs reports it as an error.
+          if (/rebalanc/i.test(message)) return void log.info(rest, `kafka: ${message}`);
           if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
           else log.warn(rest, `kafka: ${message}`);
         },

@@ -251,6 +251,11 @@ export class RabbitMqTransport implements Transport {
     }
   }
 
+  /** True while connected to the broker. */
+  get connected(): boolean {
+    return this.#link !== undefined;
+  }
+
   /** @internal wakes whoever waits for a connection (a stopping consumer) */
   nudge(): void {
     this.#linkChanged.notify();
@@ -345,10 +350,10 @@ export class RabbitMqTransport implements Transport {
 
   #exchanges(): Declaration[] {
     return [
-      this.#record({ kind: 'exchange', name: this.exchange(COMMAND_EXCHANGE), type: 'topic' }),
-      this.#record({ kind: 'exchange', name: this.exchange(EVENT_EXCHANGE), type: 'topic' }),
-      this.#record({ kind: 'exchange', name: this.exchange(DEAD_LETTER_EXCHANGE), type: 'topic' }),
-      this.#record({ kind: 'exchange', name: this.exchange(CONTROL_EXCHANGE), type: 'direct' }),
+      { kind: 'exchange', name: this.exchange(COMMAND_EXCHANGE), type: 'topic' },
+      { kind: 'exchange', name: this.exchange(EVENT_EXCHANGE), type: 'topic' },
+      { kind: 'exchange', name: this.exchange(DEAD_LETTER_EXCHANGE), type: 'topic' },
+      { kind: 'exchange', name: this.exchange(CONTROL_EXCHANGE), type: 'direct' },
     ];
   }
 
@@ -369,17 +374,14 @@ export class RabbitMqTransport implements Transport {
     const out: Declaration[] = [];
     for (let shard = 0; shard < spec.partitions; shard++) {
       const queue = this.groupQueue(groupId, spec.name, shard);
-      out.push(this.#record({ kind: 'queue', name: queue, args }));
-      out.push(
-        this.#record({ kind: 'bind', queue, exchange: this.exchange(rabbitExchangeOf(spec.name)), pattern: `${spec.name}.${shard}.#` }),
-      );
-      out.push(
-        this.#record({
-          kind: 'queue',
-          name: this.committedQueue(groupId, spec.name, shard),
-          args: { 'x-queue-type': 'classic', 'x-max-length': 1 },
-        }),
-      );
+      out.push({ kind: 'queue', name: queue, args });
+      out.push({ kind: 'bind', queue, exchange: this.exchange(rabbitExchangeOf(spec.name)), pattern: `${spec.name}.${shard}.#` });
+      // The commit: a one-message queue (a newer commit pushes the older one out).
+      out.push({
+        kind: 'queue',
+        name: this.committedQueue(groupId, spec.name, shard),
+        args: { 'x-queue-type': 'classic', 'x-max-length': 1 },
+      });
     }
     return out;
   }
@@ -388,66 +390,65 @@ export class RabbitMqTransport implements Transport {
   #deadLetterDeclarations(spec: TopicSpec): Declaration[] {
     const queue = this.deadLetterQueue(spec.name);
     return [
-      this.#record({
-        kind: 'queue',
-        name: queue,
-        args: { 'x-queue-type': this.#opts.queueType ?? 'classic', 'x-message-ttl': spec.retentionMs },
-      }),
-      this.#record({ kind: 'bind', queue, exchange: this.exchange(DEAD_LETTER_EXCHANGE), pattern: `${spec.name}.#` }),
+      { kind: 'queue', name: queue, args: { 'x-queue-type': this.#opts.queueType ?? 'classic', 'x-message-ttl': spec.retentionMs } },
+      { kind: 'bind', queue, exchange: this.exchange(DEAD_LETTER_EXCHANGE), pattern: `${spec.name}.#` },
     ];
   }
 
   /**
-   * Declares the exchanges, a `<topic>_dlq` queue for every topic (each topic has its dead-letter
-   * topic, declared or not), and the queues of the configured consumer groups for these topics.
+   * What `ensureTopics(topics)` declares: the exchanges, a `<topic>_dlq` queue for every topic (each
+   * topic has its dead-letter topic, in the list or not), and the queues of the configured consumer
+   * groups for these topics. `known` gets the specs (with the implicit dead-letter topics).
    */
-  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+  #plan(topics: TopicSpec[], known: Map<string, TopicSpec>): Declaration[] {
     const declarations = this.#exchanges();
-    for (const t of topics) {
-      const known = this.#topics.get(t.name);
-      this.#topics.set(t.name, { ...t, partitions: Math.max(t.partitions, known?.partitions ?? 0) });
-    }
+    for (const t of topics) known.set(t.name, { ...t, partitions: Math.max(t.partitions, known.get(t.name)?.partitions ?? 0) });
+    const dlqs = new Set(topics.filter((t) => t.name.endsWith('_dlq')).map((t) => t.name));
     for (const t of topics) {
       if (t.name.endsWith('_dlq')) continue;
       const dlq = dlqTopic(t.name);
-      if (!this.#topics.has(dlq))
-        this.#topics.set(dlq, {
-          name: dlq,
-          description: `dead letters of ${t.name}`,
-          partitions: 1,
-          retentionMs: DEFAULT_DLQ_RETENTION_MS,
-        });
-      declarations.push(...this.#deadLetterDeclarations(this.#topics.get(dlq)!));
+      dlqs.add(dlq);
+      if (!known.has(dlq)) {
+        known.set(dlq, { name: dlq, description: `dead letters of ${t.name}`, partitions: 1, retentionMs: DEFAULT_DLQ_RETENTION_MS });
+      }
     }
-    for (const t of topics) if (t.name.endsWith('_dlq')) declarations.push(...this.#deadLetterDeclarations(this.#topics.get(t.name)!));
+    for (const dlq of dlqs) declarations.push(...this.#deadLetterDeclarations(known.get(dlq)!));
     const names = new Set(topics.map((t) => t.name));
     for (const [groupId, groupTopics] of Object.entries(this.#opts.groups ?? GROUP_TOPICS)) {
-      for (const topic of groupTopics)
-        if (names.has(topic)) declarations.push(...this.#groupDeclarations(groupId, this.#topics.get(topic)!));
+      for (const topic of groupTopics) if (names.has(topic)) declarations.push(...this.#groupDeclarations(groupId, known.get(topic)!));
     }
+    return declarations;
+  }
+
+  /** Records declarations (declared again on every new connection) and declares them now. */
+  async #declareAll(declarations: Declaration[]): Promise<void> {
+    for (const d of declarations) this.#record(d);
     await this.#apply(await this.#connect(), declarations);
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    await this.#declareAll(this.#plan(topics, this.#topics));
   }
 
   /** @internal declares (again) a group's queues for its topics */
   async declareGroup(groupId: string, topics: string[]): Promise<void> {
-    const declarations = [...this.#exchanges()];
+    const declarations = this.#exchanges();
     for (const t of topics) {
       const spec = this.#topics.get(t);
       if (!spec) throw new Error(`unknown topic ${t}`);
       declarations.push(...this.#groupDeclarations(groupId, spec));
     }
-    await this.#apply(await this.#connect(), declarations);
+    await this.#declareAll(declarations);
+  }
+
+  /** The namespaced names `ensureTopics(topics)` declares, without declaring anything. */
+  topologyFor(topics: TopicSpec[]): { exchanges: string[]; queues: string[] } {
+    return names(this.#plan(topics, new Map(this.#topics)));
   }
 
   /** The namespaced names this instance has declared (for tearing a test deployment down). */
   topology(): { exchanges: string[]; queues: string[] } {
-    const exchanges: string[] = [];
-    const queues: string[] = [];
-    for (const d of this.#declared.values()) {
-      if (d.kind === 'exchange') exchanges.push(d.name);
-      else if (d.kind === 'queue') queues.push(d.name);
-    }
-    return { exchanges, queues };
+    return names(this.#declared.values());
   }
 
   /** Deletes queues and exchanges (default: everything this instance declared). For tests and teardown. */
@@ -901,7 +902,9 @@ class GroupMember {
         worker.start(this.#stopping.get(tp));
       }
     };
-    this.#reconciling = this.#reconciling.then(run, run);
+    this.#reconciling = this.#reconciling.then(run, run).catch((err) => {
+      this.#bus.log.error({ err, group: this.groupId }, 'rabbitmq: assigning shards failed');
+    });
     return this.#reconciling;
   }
 
@@ -1011,10 +1014,12 @@ class ShardWorker {
         if (!this.#stopping) {
           failed = true;
           this.#failures++;
-          log.warn(
-            { err, queue: this.#queue, attempt: this.#failures },
-            'rabbitmq: batch not acknowledged; delivered again after a backoff',
-          );
+          if (this.#bus.connected) {
+            log.warn(
+              { err, queue: this.#queue, attempt: this.#failures },
+              'rabbitmq: batch not acknowledged; delivered again after a backoff',
+            );
+          } else log.debug({ queue: this.#queue }, 'rabbitmq: consumer waits for the connection to come back');
           // The queue may be gone (deleted by hand, a broker that lost it): declare it again.
           if (errorCode(err) === 404) await this.#bus.declareGroup(this.#member.groupId, [this.#topic]).catch(() => {});
         }
@@ -1103,6 +1108,16 @@ class ShardWorker {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+function names(declarations: Iterable<Declaration>): { exchanges: string[]; queues: string[] } {
+  const exchanges = new Set<string>();
+  const queues = new Set<string>();
+  for (const d of declarations) {
+    if (d.kind === 'exchange') exchanges.add(d.name);
+    else if (d.kind === 'queue') queues.add(d.name);
+  }
+  return { exchanges: [...exchanges], queues: [...queues] };
+}
 
 function splitTp(tp: string): [string, number] {
   const i = tp.lastIndexOf(':');

@@ -25,6 +25,7 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   KAFKA_REPLICATION_FACTOR: intFrom(1, 10).default(1),
   AMQP_URL: z.string().optional(),
+  AMQP_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only').default(''),
   DATABASE_URL: z.string().optional(),
   CAMPUSG_SERVICES: z.string().optional(),
   CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
@@ -32,6 +33,7 @@ const envSchema = z.object({
   SAGA_STEP_TIMEOUT_MS: intFrom(1, 3600_000).default(30_000),
   SAGA_MAX_ATTEMPTS: intFrom(1, 1000).default(10),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   AUTH_TOKEN_TTL_S: intFrom(60, 365 * 24 * 3600).default(7 * 24 * 3600),
   LOGIN_RATE_LIMIT: intFrom(1, 10_000).default(10),
   BUS_MAX_ATTEMPTS: intFrom(1, 100).default(5),
@@ -62,6 +64,8 @@ export interface Config {
     replicationFactor: number;
   };
   amqpUrl: string | undefined;
+  /** Prefix of every exchange and queue on the broker (several deployments on one RabbitMQ). */
+  amqpNamespace: string;
   databaseUrl: string | undefined;
   /** `<SERVICE>_DATABASE_URL` overrides, by service name. */
   serviceDatabaseUrls: Partial<Record<ServiceName, string>>;
@@ -71,6 +75,8 @@ export interface Config {
   sagaStepTimeoutMs: number;
   sagaMaxAttempts: number;
   authSecret: string;
+  /** The operators' token for /admin and the `campusg` operator commands (kept in the data dir when embedded). */
+  adminToken: string | undefined;
   authTokenTtlS: number;
   loginRateLimit: number;
   busMaxAttempts: number;
@@ -133,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
     },
     amqpUrl: e.AMQP_URL,
+    amqpNamespace: e.AMQP_NAMESPACE,
     databaseUrl: e.DATABASE_URL,
     serviceDatabaseUrls,
     services,
@@ -140,7 +147,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orderAcceptTimeoutMs: e.ORDER_ACCEPT_TIMEOUT_MS,
     sagaStepTimeoutMs: e.SAGA_STEP_TIMEOUT_MS,
     sagaMaxAttempts: e.SAGA_MAX_ATTEMPTS,
-    authSecret: e.AUTH_SECRET ?? persistedSecret(dataDir),
+    authSecret: e.AUTH_SECRET ?? persistedSecret(dataDir, 'auth-secret'),
+    adminToken: e.ADMIN_TOKEN ?? (embedded ? persistedSecret(dataDir, 'admin-token') : undefined),
     authTokenTtlS: e.AUTH_TOKEN_TTL_S,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     busMaxAttempts: e.BUS_MAX_ATTEMPTS,
@@ -175,9 +183,9 @@ function parseServices(value: string | undefined): ServiceName[] {
   return names as ServiceName[];
 }
 
-/** The embedded mode's signing key: generated once and kept in the data directory. */
-function persistedSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'auth-secret');
+/** A secret of the embedded mode: generated once and kept in the data directory. */
+export function persistedSecret(dataDir: string, name: 'auth-secret' | 'admin-token'): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');

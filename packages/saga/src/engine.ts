@@ -3,7 +3,12 @@ import type { SagaCommand, SagaDefinition, SagaSettings, StepDefinition } from '
 import type { HistoryEntry, HistoryKind, SagaState } from './state.ts';
 import { isActive } from './state.ts';
 
-export type SagaInput = { kind: 'start' } | { kind: 'reply'; message: TypedMessage } | { kind: 'timeout' };
+export type SagaInput =
+  | { kind: 'start' }
+  | { kind: 'reply'; message: TypedMessage }
+  | { kind: 'timeout' }
+  /** An operator resumes a FAILED saga where it stopped (the step, or the compensation in hand). */
+  | { kind: 'retry' };
 
 export type SagaEventType = Extract<
   MessageType,
@@ -55,6 +60,7 @@ export function decide<D>(def: SagaDefinition<D>, state: SagaState<D>, input: Sa
   const d = new Decider(def, structuredClone(state), ctx);
   if (input.kind === 'start') d.begin();
   else if (input.kind === 'timeout') d.timeout();
+  else if (input.kind === 'retry') d.retry();
   else d.reply(input.message);
   return d.result();
 }
@@ -148,6 +154,27 @@ class Decider<D> {
     this.#fail(step, step.onTimeout, null, `STEP_TIMEOUT: no reply to ${step.name}`);
   }
 
+  retry(): void {
+    if (this.s.status !== 'FAILED' || !this.s.failedIn) return;
+    this.s.endedAt = null;
+    this.s.error = null;
+    this.s.attempts = 0;
+    this.s.awaiting = [];
+    if (this.s.failedIn === 'compensation') {
+      this.s.status = 'COMPENSATING';
+      this.s.phase = 'compensation';
+      this.events.push({ type: 'saga.compensating', step: this.step?.name ?? null });
+      const pending = this.#pendingCompensation();
+      if (!pending) return this.#finish('COMPENSATED', null);
+      return this.#send(pending.command, 'compensation');
+    }
+    this.s.status = 'RUNNING';
+    this.s.phase = 'forward';
+    const step = this.step;
+    if (!step) return this.#finish('COMPLETED', null);
+    this.#send(step.command(this.s.data, { now: this.ctx.now, settings: this.ctx.settings }), 'command');
+  }
+
   #fail(step: StepDefinition<D>, policy: 'compensate' | 'retry' | 'fail', reply: TypedMessage | null, error: string): void {
     if (policy === 'retry') {
       // The failed attempt is answered: a duplicate of its reply must not trigger another retry.
@@ -194,6 +221,7 @@ class Decider<D> {
   }
 
   #finish(status: Extract<SagaStatus, 'COMPLETED' | 'COMPENSATED' | 'FAILED'>, error: string | null): void {
+    if (status === 'FAILED' && this.s.phase !== 'done') this.s.failedIn = this.s.phase;
     this.s.status = status;
     this.s.phase = 'done';
     this.s.awaiting = [];

@@ -85,6 +85,21 @@ export class SagaOrchestrator<D> {
     this.#effects(decision, emit, message.message_id);
   }
 
+  /** An operator's retry of a FAILED saga: resumes the step or compensation it stopped at. */
+  async retry(sagaId: string): Promise<{ retried: boolean; status: string } | undefined> {
+    return this.deps.bus.transact(async (tx, emit) => {
+      const stored = await sagaStore.load<D>(tx, sagaId, this.def.type);
+      if (!stored) return undefined;
+      const now = this.deps.clock.now();
+      const decision = this.#decide(stored.state, { kind: 'retry' }, now);
+      if (decision.state.status === stored.state.status) return { retried: false, status: stored.state.status };
+      decision.history.unshift({ at: now.toISOString(), kind: 'command', type: 'operator_retry', messageId: null, note: 'retried by an operator' });
+      await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
+      this.#effects(decision, emit, null);
+      return { retried: true, status: decision.state.status };
+    });
+  }
+
   /** Fires every step deadline that has passed; returns how many sagas it moved. */
   tick(): Promise<number> {
     this.#ticking ??= this.#tick().finally(() => {

@@ -18,6 +18,8 @@ export interface SagaState<D = Record<string, unknown>> {
   orderId: string;
   status: SagaStatus;
   phase: 'forward' | 'compensation' | 'done';
+  /** Where a FAILED saga stopped, so an operator's retry resumes there. */
+  failedIn?: 'forward' | 'compensation';
   /** Index of the current forward step. */
   stepIndex: number;
   /** Registered compensations, in the order their steps completed; run from the end. */
