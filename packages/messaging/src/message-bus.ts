@@ -150,8 +150,13 @@ export class MessageBus {
     if (!handler) return;
     for (let attempt = 1; ; attempt++) {
       try {
+        const startedAt = performance.now();
         await this.#handleOnce(groupId, record, message, handler);
         metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
+        log.debug(
+          { group: groupId, type: message.type, message_id: message.message_id, correlation_id: message.correlation_id, ms: Math.round(performance.now() - startedAt) },
+          'message handled',
+        );
         return;
       } catch (err) {
         const infrastructure = isInfrastructureError(err);

@@ -110,6 +110,7 @@ export async function createHttpApp(options: HttpOptions) {
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
+    req.log.debug({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     options.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     options.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
