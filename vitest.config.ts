@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 const ALL = ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'sagas/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 /** With a broker and a database server, the e2e suites run again on the production topology: one process per service, Kafka, PostgreSQL. */
 const kafka = Boolean(process.env.KAFKA_BROKERS && process.env.DATABASE_URL);
+/** With a RabbitMQ broker, the e2e suites run on the one-process platform over RabbitMQ too. */
+const rabbitmq = Boolean(process.env.AMQP_URL);
 
 export default defineConfig({
   test: {
@@ -16,6 +18,9 @@ export default defineConfig({
       { extends: true, test: { name: 'embedded', include: ALL } },
       ...(kafka
         ? [{ extends: true as const, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'topology' } } }]
+        : []),
+      ...(rabbitmq
+        ? [{ extends: true as const, test: { name: 'rabbitmq', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'rabbitmq' } } }]
         : []),
     ],
   },

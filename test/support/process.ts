@@ -25,6 +25,11 @@ export interface PlatformProcess {
   kill9(): Promise<void>;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
+  /**
+   * A crash and a restart: kill -9 (if it still runs), then the same command with the same
+   * environment on the same port, so whoever points at `url` (the gateway) needs no change.
+   */
+  restart(): Promise<PlatformProcess>;
 }
 
 /** Runs `campusg start` as its own process (the CLI, exactly as `npm start` does) and waits until it is ready. */
@@ -44,6 +49,10 @@ export async function startProcess(env: Record<string, string>, args = ['start']
   child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  const kill9 = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`exited early (${child.exitCode}):\n${out}`);
     const res = await fetch(`${url}/ready`).catch(() => undefined);
@@ -53,13 +62,14 @@ export async function startProcess(env: Record<string, string>, args = ['start']
     url,
     child,
     output: () => out,
-    async kill9() {
-      child.kill('SIGKILL');
-      await exited;
-    },
+    kill9,
     async stop() {
       child.kill('SIGTERM');
       return exited;
+    },
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) await kill9();
+      return startProcess({ ...env, PORT: String(port) }, args);
     },
   };
 }

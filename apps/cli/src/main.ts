@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@campusg/platform';
+import { parseArgs } from 'node:util';
+import { runLoad } from './load.ts';
 import { operatorCommand } from './operator.ts';
 import { start } from './start.ts';
 
@@ -17,6 +19,8 @@ usage:
   campusg dlq list <topic>           dead letters of a topic, with the reason
   campusg dlq replay <topic> [--id <message_id>]
   campusg lag                        consumer lag per group
+  campusg load [--rate 10] [--duration 60] [--timeouts]
+                                     the load generator: open-loop user journeys against CAMPUSG_URL
   campusg help                       this text
 
 Operator commands talk to the running platform at CAMPUSG_URL (default http://127.0.0.1:$PORT)
@@ -34,6 +38,17 @@ async function main(argv: string[]): Promise<void> {
     case 'lag':
       process.exitCode = await operatorCommand(argv, process.env, (text) => process.stdout.write(`${text}\n`));
       return;
+    case 'load': {
+      const { values } = parseArgs({
+        args,
+        options: { rate: { type: 'string', default: '10' }, duration: { type: 'string', default: '60' }, timeouts: { type: 'boolean', default: false } },
+      });
+      const url = (process.env.CAMPUSG_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+      const report = await runLoad({ url, rate: Number(values.rate), durationS: Number(values.duration), withTimeouts: values.timeouts });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      process.exitCode = report.failures.length === 0 ? 0 : 1;
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':

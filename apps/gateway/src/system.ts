@@ -6,6 +6,7 @@ import {
   KafkaTransport,
   MessageBus,
   type Outbox,
+  RabbitMqTransport,
   type ServiceDeps,
   TableOutbox,
   type Transport,
@@ -166,6 +167,6 @@ function openTransport(config: Readonly<Config>, db: Db, log: Logger): Transport
     case 'kafka':
       return new KafkaTransport({ ...config.kafka, log: log.child({ component: 'kafka' }) });
     case 'rabbitmq':
-      throw new Error('CAMPUSG_BUS=rabbitmq is not available in this build');
+      return new RabbitMqTransport({ url: config.amqpUrl!, namespace: config.amqpNamespace, log: log.child({ component: 'rabbitmq' }) });
   }
 }

@@ -1,7 +1,7 @@
 import type { TopicSpec } from '@campusg/contracts';
 import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from './partitioner.ts';
-import { backoffDelay, Signal } from './signal.ts';
+import { backoffDelay, Signal, yieldToEventLoop } from './signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
 
 const SCHEMA_SQL = `
@@ -59,7 +59,8 @@ export class EmbeddedTransport implements Transport {
     this.#db = db;
     this.#opts = {
       batchSize: options.batchSize ?? 200,
-      pollIntervalMs: options.pollIntervalMs ?? 500,
+      // Appends in this process wake their partitions directly; polling only catches writes from elsewhere.
+      pollIntervalMs: options.pollIntervalMs ?? 5000,
       retentionCheckMs: options.retentionCheckMs ?? 60_000,
       onError: options.onError,
     };
@@ -351,6 +352,7 @@ class PartitionWorker {
     const signal = this.bus.signal(`${this.topic}:${this.partition}`);
     while (!this.#stopping) {
       try {
+        await yieldToEventLoop();
         const version = signal.version;
         next ??= await this.bus.committedOffset(groupId, this.topic, this.partition, fromBeginning);
         const batch = await this.bus.read(this.topic, this.partition, next, batchSize);

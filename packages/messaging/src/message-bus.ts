@@ -1,7 +1,7 @@
 import { createMessage, decodeMessage, dlqTopic, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
 import { type Clock, type Db, type IdGenerator, isRetryable, type Logger, type Metrics, type Sql } from '@campusg/platform';
 import type { Outbox } from './outbox.ts';
-import { backoffDelay } from './signal.ts';
+import { backoffDelay, yieldToEventLoop } from './signal.ts';
 import type { ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
 
 /** Who a message belongs to: the partition key (an order id) and the saga it is part of. */
@@ -135,7 +135,10 @@ export class MessageBus {
       Array.from({ length: workers }, async () => {
         while (next < queues.length) {
           const queue = queues[next++]!;
-          for (const record of queue) await this.#handleRecord(groupId, record, handlers);
+          for (const record of queue) {
+            await yieldToEventLoop();
+            await this.#handleRecord(groupId, record, handlers);
+          }
         }
       }),
     );

@@ -5,28 +5,7 @@ import { partitionFor } from './partitioner.ts';
 import { backoffDelay, Signal } from './signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
 
-/**
- * The RabbitMQ transport (amqplib, AMQP 0-9-1) behind the same Bus port as the embedded and Kafka
- * transports. The layout (docs/rabbitmq.md has the whole story):
- *
- * - three durable topic exchanges: `command_exchange` (`*_commands` topics), `event_exchange` (every
- *   other topic) and `dead_letter_exchange` (`*_dlq` topics; also the queues' DLX);
- * - a record of topic T whose key hashes (murmur2, as Kafka) to shard s is published persistent, with
- *   publisher confirms, under the routing key `T.s.<type>` (e.g. `order_commands.2.accept_order`);
- * - a consumer group G reads T from one durable queue per shard, `G.T.s`, bound by `T.s.#`, with
- *   `x-single-active-consumer`; each queue dead-letters into `T_dlq` through the DLX;
- * - the members of a group announce themselves on a control exchange and split the shards between
- *   them as Kafka's range assignor would; single active consumer makes a hand-over safe;
- * - a message is acknowledged only after the handler (the handling transaction) resolved; a failure
- *   closes the shard's channel (every unacknowledged message goes back, in order) and retries after
- *   a backoff;
- * - the "offset" of a record is its position in the group's shard queue, committed to a one-message
- *   queue `G.T.s.committed` after each acknowledgement (RabbitMQ has no offsets of its own).
- *
- * RabbitMQ keeps no history: an acknowledged message is gone, and a group sees only what was
- * published after its queues were declared. So `capabilities.replay` is false and `read()` can only
- * peek at the `<topic>_dlq` queues.
- */
+/** Settings of the RabbitMQ transport; only `url` and `log` are required. */
 export interface RabbitMqTransportOptions {
   /** `amqp://user:pass@host:5672/vhost` (or `amqps://`). */
   url: string;
@@ -66,6 +45,8 @@ interface Link {
   pub: ConfirmChannel | undefined;
   admin: Channel | undefined;
   control: Channel | undefined;
+  /** The shared channels being opened or open. */
+  pending: Partial<Record<'pub' | 'admin' | 'control', Promise<Channel>>>;
 }
 
 type Declaration =
@@ -106,6 +87,28 @@ export function rabbitRoutingKey(topic: string, shard: number, type: string | un
   return `${topic}.${shard}.${t}`;
 }
 
+/**
+ * The RabbitMQ transport (amqplib, AMQP 0-9-1) behind the same Bus port as the embedded and Kafka
+ * transports. The layout (docs/rabbitmq.md has the whole story):
+ *
+ * - three durable topic exchanges: `command_exchange` (`*_commands` topics), `event_exchange` (every
+ *   other topic) and `dead_letter_exchange` (`*_dlq` topics; also the queues' DLX);
+ * - a record of topic T whose key hashes (murmur2, as Kafka) to shard s is published persistent, with
+ *   publisher confirms, under the routing key `T.s.<type>` (e.g. `order_commands.2.accept_order`);
+ * - a consumer group G reads T from one durable queue per shard, `G.T.s`, bound by `T.s.#`, with
+ *   `x-single-active-consumer`; each queue dead-letters into `T_dlq` through the DLX;
+ * - the members of a group announce themselves on a control exchange and split the shards between
+ *   them as Kafka's range assignor would; single active consumer makes a hand-over safe;
+ * - a message is acknowledged only after the handler (the handling transaction) resolved; a failure
+ *   closes the shard's channel (every unacknowledged message goes back, in order) and retries after
+ *   a backoff;
+ * - the "offset" of a record is its position in the group's shard queue, committed to a one-message
+ *   queue `G.T.s.committed` after each acknowledgement (RabbitMQ has no offsets of its own).
+ *
+ * RabbitMQ keeps no history: an acknowledged message is gone, and a group sees only what was
+ * published after its queues were declared. So `capabilities.replay` is false and `read()` can only
+ * peek at the `<topic>_dlq` queues.
+ */
 export class RabbitMqTransport implements Transport {
   readonly name = 'rabbitmq' as const;
   readonly capabilities = { replay: false };
@@ -202,7 +205,7 @@ export class RabbitMqTransport implements Transport {
       let conn: ChannelModel | undefined;
       try {
         conn = await connect(this.#url, { clientProperties: { connection_name: this.connectionName } });
-        const link: Link = { conn, generation: ++this.#generation, pub: undefined, admin: undefined, control: undefined };
+        const link: Link = { conn, generation: ++this.#generation, pub: undefined, admin: undefined, control: undefined, pending: {} };
         conn.on('error', (err: Error) => this.#log.warn({ err }, 'rabbitmq: connection error'));
         conn.on('close', (err?: Error) => this.#lost(link, err));
         conn.on('blocked', (reason: string) => this.#log.warn({ reason }, 'rabbitmq: broker blocked publishing'));
@@ -268,42 +271,52 @@ export class RabbitMqTransport implements Transport {
     return ch;
   }
 
-  async #pubChannel(link: Link): Promise<ConfirmChannel> {
-    if (link.pub) return link.pub;
-    const ch = await link.conn.createConfirmChannel();
-    ch.on('error', (err: Error) => this.#log.warn({ err }, 'rabbitmq: publishing channel closed by the broker'));
-    ch.on('close', () => {
-      if (link.pub === ch) link.pub = undefined;
+  /** One shared channel per connection, created once even when asked for concurrently. */
+  #shared<C extends Channel>(link: Link, slot: 'pub' | 'admin' | 'control', create: () => Promise<C>, onClose?: () => void): Promise<C> {
+    const existing = link.pending[slot];
+    if (existing) return existing as Promise<C>;
+    const p = create().then((ch) => {
+      ch.on('close', () => {
+        if (link.pending[slot] !== p) return;
+        link.pending[slot] = undefined;
+        link[slot] = undefined;
+        onClose?.();
+      });
+      link[slot] = ch as never;
+      return ch;
     });
-    link.pub ??= ch;
-    return link.pub;
+    p.catch(() => {
+      if (link.pending[slot] === p) link.pending[slot] = undefined;
+    });
+    link.pending[slot] = p;
+    return p;
   }
 
-  async #adminChannel(link: Link): Promise<Channel> {
-    if (link.admin) return link.admin;
-    const ch = await this.channel(link);
-    ch.on('close', () => {
-      if (link.admin === ch) link.admin = undefined;
+  #pubChannel(link: Link): Promise<ConfirmChannel> {
+    return this.#shared(link, 'pub', async () => {
+      const ch = await link.conn.createConfirmChannel();
+      ch.on('error', (err: Error) => this.#log.warn({ err }, 'rabbitmq: publishing channel closed by the broker'));
+      return ch;
     });
-    link.admin ??= ch;
-    return link.admin;
+  }
+
+  #adminChannel(link: Link): Promise<Channel> {
+    return this.#shared(link, 'admin', () => this.channel(link));
   }
 
   /** @internal the channel of the group members' announcements */
-  async controlChannel(link: Link): Promise<Channel> {
-    if (link.control) return link.control;
-    const ch = await this.channel(link);
-    ch.on('close', () => {
-      if (link.control !== ch) return;
-      link.control = undefined;
+  controlChannel(link: Link): Promise<Channel> {
+    return this.#shared(
+      link,
+      'control',
+      () => this.channel(link),
       // Members lost their announcement queues with it: join again if the connection is still up
       // (when the connection went, the reconnect re-attaches them).
-      setImmediate(() => {
-        if (this.#link === link && !this.#closed) for (const m of this.#members) void m.attach(link);
-      });
-    });
-    link.control ??= ch;
-    return link.control;
+      () =>
+        setImmediate(() => {
+          if (this.#link === link && !this.#closed) for (const m of this.#members) void m.attach(link);
+        }),
+    );
   }
 
   // ------------------------------------------------------------------------------------------

@@ -36,3 +36,9 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number): nu
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
   return Math.floor(ceiling / 2 + Math.random() * (ceiling / 2));
 }
+
+/**
+ * Lets the event loop run its I/O before going on. The embedded database answers through promise
+ * microtasks only, so a busy consumer would otherwise starve every socket of the process.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -15,7 +15,10 @@ const envSchema = z.object({
   CAMPUSG_BUS: z.enum(['embedded', 'kafka', 'rabbitmq']).default('embedded'),
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_CLIENT_ID: z.string().default('campusg'),
-  KAFKA_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only').default(''),
+  KAFKA_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
@@ -25,7 +28,10 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   KAFKA_REPLICATION_FACTOR: intFrom(1, 10).default(1),
   AMQP_URL: z.string().optional(),
-  AMQP_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only').default(''),
+  AMQP_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
   DATABASE_URL: z.string().optional(),
   CAMPUSG_SERVICES: z.string().optional(),
   CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
@@ -166,7 +172,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
 }
 
-const list = (value: string) => value.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim().replace(/\/$/, ''))
+    .filter(Boolean);
 
 function parseServices(value: string | undefined): ServiceName[] {
   if (!value || value.trim() === '' || value.trim() === 'all') return [...SERVICE_NAMES];

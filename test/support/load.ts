@@ -1,0 +1,258 @@
+import type { Sql } from '@campusg/platform';
+import { type ApiClient, ORDER_BODY, type Res } from './client.ts';
+import type { TestSystem } from './system.ts';
+
+/**
+ * Load for the fault tests: whole order journeys through the gateway, each one a bounded loop that
+ * rides out an outage (a refused connection or a 5xx is tried again; every POST it repeats is
+ * idempotent: an Idempotency-Key on create, one running saga per business key on accept and
+ * complete, and a progress step already taken is recognised from the order), and reports what it saw.
+ */
+
+/** What a journey sets out to do. */
+export type JourneyKind =
+  /** create → accept → PLACED → ON_THE_WAY → DELIVERED → complete (payout) */
+  | 'complete'
+  /** create with a card that declines */
+  | 'decline'
+  /** create, then the customer cancels */
+  | 'cancel'
+  /** create, and nobody accepts (the acceptance timer cancels it when its window is short) */
+  | 'open';
+
+export interface Journey {
+  kind: JourneyKind;
+  orderId?: string;
+  /** Every saga the journey started, with the status it ended in. */
+  sagas: { id: string; type: string; status: string; error: string | null }[];
+  /** The order as its customer sees it at the end. */
+  status?: string;
+  cancelReason?: string | null;
+  /** A journey that could not finish within its time limit, and why. */
+  error?: string;
+  /** Requests answered with a 5xx or refused, and tried again. */
+  retries: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface Actors {
+  customers: ApiClient[];
+  /** A customer whose card declines. */
+  decliner: ApiClient;
+  runners: ApiClient[];
+}
+
+/** Registers the people of the load (before any fault: registering is not what is under test). */
+export async function registerActors(sys: TestSystem, counts = { customers: 4, runners: 4 }): Promise<Actors> {
+  const customers = await Promise.all(
+    Array.from({ length: counts.customers }, async (_, i) => (await sys.client().register(`Cust${i}`)).addCard()),
+  );
+  const decliner = await (await sys.client().register('Decliner')).addCard('4000000000000002');
+  const runners = await Promise.all(
+    Array.from({ length: counts.runners }, async (_, i) => (await sys.client().register(`Runner${i}`)).becomeRunner()),
+  );
+  return { customers, decliner, runners };
+}
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const PROGRESS = ['CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED', 'COMPLETED'];
+let keySeq = 0;
+
+class JourneyFailed extends Error {}
+
+/** The client's request with a time limit: a deployment in trouble may accept a connection and never answer. */
+async function request(c: ApiClient, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
+  const h: Record<string, string> = { ...headers };
+  if (c.token) h.authorization = `Bearer ${c.token}`;
+  if (body !== undefined) h['content-type'] = 'application/json';
+  const res = await fetch(`${c.baseUrl}${url}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {}
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** Runs one journey to its end, or until `timeoutMs` has passed. */
+export async function runJourney(kind: JourneyKind, customer: ApiClient, runner: ApiClient, timeoutMs = 60_000): Promise<Journey> {
+  const j: Journey = { kind, sagas: [], retries: 0, startedAt: Date.now(), endedAt: 0 };
+  const deadline = j.startedAt + timeoutMs;
+  const check = (what: string) => {
+    if (Date.now() > deadline) throw new JourneyFailed(`${what}: no answer within ${timeoutMs} ms`);
+  };
+  /** One request, tried again while the deployment is unreachable or answers 5xx. */
+  const send = async (c: ApiClient, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Res> => {
+    for (;;) {
+      check(`${method} ${url}`);
+      const res = await request(c, method, url, body, headers).catch((err: Error) => ({ status: 0, body: String(err.cause ?? err), headers: new Headers() }));
+      if (res.status !== 0 && res.status < 500) return res;
+      j.retries++;
+      await pause(150);
+    }
+  };
+  const order = async (c: ApiClient = customer) => {
+    for (;;) {
+      const res = await send(c, 'GET', `/api/orders/${j.orderId}`);
+      if (res.status === 200) return res.body as { status: string; runnerId: string | null; cancelReason: string | null };
+      check(`GET order (${res.status})`);
+      await pause(100);
+    }
+  };
+  const saga = async (c: ApiClient, id: string) => {
+    for (;;) {
+      const res = await send(c, 'GET', `/api/sagas/${id}`);
+      if (res.status === 200 && !['RUNNING', 'COMPENSATING'].includes(res.body.status)) {
+        j.sagas.push({ id, type: res.body.type, status: res.body.status, error: res.body.error });
+        return res.body.status as string;
+      }
+      check(`saga ${id} (${res.status} ${res.body?.status})`);
+      await pause(100);
+    }
+  };
+  /** POSTs until the answer is 202 (its saga id) or `done` says the order shows the effect already. */
+  const start = async (c: ApiClient, url: string, done: (o: Awaited<ReturnType<typeof order>>) => boolean) => {
+    for (;;) {
+      const res = await send(c, 'POST', url);
+      if (res.status === 202) return res.body.sagaId as string;
+      // 404/409: the saga service's view of the order may lag behind, or the effect is there already.
+      const o = await order(c);
+      if (done(o)) return undefined;
+      check(`POST ${url} (${res.status} ${JSON.stringify(res.body)})`);
+      await pause(100);
+    }
+  };
+  try {
+    const c = customer;
+    const key = `fault-${process.pid}-${Date.now()}-${++keySeq}`;
+    const created = await send(c, 'POST', '/api/orders', ORDER_BODY, { 'idempotency-key': key });
+    if (created.status !== 202) throw new JourneyFailed(`create: ${created.status} ${JSON.stringify(created.body)}`);
+    j.orderId = created.body.orderId;
+    const createStatus = await saga(c, created.body.sagaId);
+    if (createStatus === 'COMPLETED' && kind === 'cancel') {
+      const id = await start(c, `/api/orders/${j.orderId}/cancel`, (o) => o.status === 'CANCELLED' || o.status !== 'CREATED');
+      if (id) await saga(c, id);
+    }
+    if (createStatus === 'COMPLETED' && kind === 'complete') {
+      const me = runner.user.id as string;
+      const acceptId = await start(
+        runner,
+        `/api/orders/${j.orderId}/accept`,
+        (o) => o.status === 'CANCELLED' || (o.runnerId === me && o.status !== 'CREATED'),
+      );
+      if (acceptId) await saga(runner, acceptId);
+      let o = await order(runner).catch(() => order());
+      if (o.runnerId === me && o.status !== 'CANCELLED') {
+        for (const to of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) {
+          for (;;) {
+            const res = await send(runner, 'POST', `/api/orders/${j.orderId}/progress`, { status: to });
+            if (res.status === 200) break;
+            o = await order(runner);
+            if (PROGRESS.indexOf(o.status) >= PROGRESS.indexOf(to)) break;
+            check(`progress to ${to} (${res.status})`);
+            await pause(100);
+          }
+        }
+        const completeId = await start(runner, `/api/orders/${j.orderId}/complete`, (x) => x.status === 'COMPLETED');
+        if (completeId) await saga(runner, completeId);
+      }
+    }
+    // The end as the customer sees it: the order service may apply the saga's last command a moment later.
+    for (;;) {
+      const o = await order();
+      j.status = o.status;
+      j.cancelReason = o.cancelReason;
+      const settled =
+        kind === 'open'
+          ? o.status !== 'PENDING'
+          : ['COMPLETED', 'CANCELLED'].includes(o.status) || (kind === 'complete' && o.status === 'CREATED');
+      if (settled) break;
+      check(`order to settle (${o.status})`);
+      await pause(100);
+    }
+  } catch (err) {
+    j.error = err instanceof JourneyFailed ? err.message : String(err);
+  }
+  j.endedAt = Date.now();
+  return j;
+}
+
+/** Journeys started `staggerMs` apart, each kind in turn, customers and runners in rotation. */
+export function startLoad(actors: Actors, kinds: JourneyKind[], staggerMs = 100, timeoutMs = 60_000): Promise<Journey[]> {
+  return Promise.all(
+    kinds.map(async (kind, i) => {
+      await pause(i * staggerMs);
+      const customer = kind === 'decline' ? actors.decliner : actors.customers[i % actors.customers.length]!;
+      return runJourney(kind, customer, actors.runners[i % actors.runners.length]!, timeoutMs);
+    }),
+  );
+}
+
+/** A mix of journeys: mostly full ones, a declined card, a customer cancel and an order left open. */
+export function mix(n: number): JourneyKind[] {
+  const pattern: JourneyKind[] = ['complete', 'complete', 'open', 'complete', 'decline', 'complete', 'cancel', 'complete'];
+  return Array.from({ length: n }, (_, i) => pattern[i % pattern.length]!);
+}
+
+/** A one-line account of a batch of journeys, by outcome. */
+export function summarize(journeys: Journey[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const j of journeys) {
+    const k = j.error ? 'ERROR' : `${j.kind}→${j.status}${j.cancelReason ? `(${j.cancelReason})` : ''}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/**
+ * Effects counted straight from the databases: no duplicate of anything a retry or a redelivery
+ * could have doubled. Returns the problems (empty when there are none).
+ */
+export async function duplicateEffects(db: Sql, orderIds: Set<string>): Promise<string[]> {
+  const problems: string[] = [];
+  const one = async <T>(sql: string) => (await db.query<T>(sql))[0]!;
+  const { n: orders } = await one<{ n: number }>('select count(*)::int as n from orders.orders');
+  if (orders !== orderIds.size) problems.push(`${orders} orders in the database, ${orderIds.size} accepted creates`);
+  const rows = async (what: string, sql: string) => {
+    for (const r of await db.query(sql)) problems.push(`${what}: ${JSON.stringify(r)}`);
+  };
+  await rows('order not accepted by a create', `select id from orders.orders where not (id = any('{${[...orderIds].join(',')}}'::uuid[]))`);
+  await rows(
+    'more than one create-order saga',
+    `select order_id, count(*)::int from sagas.instances where type = 'create-order' group by 1 having count(*) > 1`,
+  );
+  await rows(
+    'more than one complete-order saga',
+    `select order_id, count(*)::int from sagas.instances where type = 'complete-order' group by 1 having count(*) > 1`,
+  );
+  await rows(
+    'more than one hold',
+    `select order_id, count(distinct transaction_id)::int from payments.ledger_entries where kind = 'HOLD' group by 1 having count(distinct transaction_id) > 1`,
+  );
+  await rows(
+    'more than one payout',
+    `select order_id, count(distinct transaction_id)::int from payments.ledger_entries where kind = 'PAYOUT' group by 1 having count(distinct transaction_id) > 1`,
+  );
+  await rows(
+    'more than one charge',
+    `select order_id, count(distinct transaction_id)::int from payments.ledger_entries where kind = 'CHARGE' group by 1 having count(distinct transaction_id) > 1`,
+  );
+  await rows(
+    'payment without an order',
+    `select p.order_id from payments.payments p left join orders.orders o on o.id = p.order_id where o.id is null`,
+  );
+  await rows(
+    'duplicate notification',
+    `select user_id, order_id, kind, count(*)::int from notifications.notifications
+    where kind <> 'ORDER_ACCEPTED' group by 1, 2, 3 having count(*) > 1`,
+  );
+  await rows('saga FAILED', `select id, type, order_id, state->>'error' as error from sagas.instances where status = 'FAILED'`);
+  return problems;
+}
