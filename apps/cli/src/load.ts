@@ -101,7 +101,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       if (status !== 'COMPLETED') throw new Error(`create ended ${status}`);
       const r = pick(runners);
       const a = await api('POST', `/api/orders/${orderId}/accept`, r.token);
-      if (a.status !== 202 || (await sagaEnd(r.token, a.body.sagaId)) !== 'COMPLETED') throw new Error('accept lost without a race');
+      if (a.status !== 202) throw new Error(`accept answered ${a.status} ${a.body?.code ?? ''}`);
+      const end = await sagaEnd(r.token, a.body.sagaId);
+      if (end !== 'COMPLETED') throw new Error(`accept saga ended ${end} without a race`);
       await deliver(r, orderId);
     },
     async declined() {
@@ -114,7 +116,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       const c = pick(customers);
       const { orderId } = await create(c);
       const res = await api('POST', `/api/orders/${orderId}/cancel`, c.token);
-      if (res.status !== 202 || (await sagaEnd(c.token, res.body.sagaId)) !== 'COMPLETED') throw new Error('cancel did not complete');
+      if (res.status !== 202) throw new Error(`cancel answered ${res.status} ${res.body?.code ?? ''}`);
+      const end = await sagaEnd(c.token, res.body.sagaId);
+      if (end !== 'COMPLETED') throw new Error(`cancel saga ended ${end}`);
     },
     async 'timed-out'() {
       const c = pick(customers);
@@ -128,7 +132,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       const starts = await Promise.all(contenders.map((r) => api('POST', `/api/orders/${orderId}/accept`, r.token)));
       const ends = await Promise.all(starts.map((s, i) => (s.status === 202 ? sagaEnd(contenders[i]!.token, s.body.sagaId) : 'REFUSED')));
       const winners = contenders.filter((_, i) => ends[i] === 'COMPLETED');
-      if (winners.length !== 1) throw new Error(`${winners.length} runners won one order`);
+      if (winners.length !== 1) throw new Error(`${winners.length} runners won one order (${starts.map((x) => x.status).join(',')} → ${ends.join(',')})`);
       await deliver(winners[0]!, orderId);
     },
   };
