@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-const ALL = ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'sagas/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+const ALL = [
+  'packages/*/test/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+  'sagas/test/**/*.test.ts',
+  'apps/*/test/**/*.test.ts',
+  'test/**/*.test.ts',
+];
 /** With a broker and a database server, the e2e suites run again on the production topology: one process per service, Kafka, PostgreSQL. */
 const kafka = Boolean(process.env.KAFKA_BROKERS && process.env.DATABASE_URL);
 /** With a RabbitMQ broker, the e2e suites run on the one-process platform over RabbitMQ too. */
@@ -17,10 +23,20 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'embedded', include: ALL } },
       ...(kafka
-        ? [{ extends: true as const, test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'topology' } } }]
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'topology' } },
+            },
+          ]
         : []),
       ...(rabbitmq
-        ? [{ extends: true as const, test: { name: 'rabbitmq', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'rabbitmq' } } }]
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'rabbitmq', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'rabbitmq' } },
+            },
+          ]
         : []),
     ],
   },

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import {
-  type Order,
   createOrderBody,
   createOrderHeaders,
   createOrderResponse,
   idParams,
+  type Order,
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
-import { AppError, type App, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { readOrderView } from '@campusg/order-view';
+import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
 
@@ -22,134 +22,180 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   /** The order as the sagas' read model knows it, once it shows what the caller's own last change did. */
   const lookup = (orderId: string, ready: (o: Order) => boolean) => readOrderView(db, 'sagas', orderId, ready);
 
-  app.post('/api/orders', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'Post an order: starts the create-order saga', body: createOrderBody, headers: createOrderHeaders, response: { 202: createOrderResponse } },
-  }, async (req, reply) => {
-    const user = callerOf(req);
-    const body = req.body;
-    const key = req.headers['idempotency-key'];
-    const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const result = await bus.transact(async (tx, emit) => {
-      if (key) {
-        const previous = await claimIdempotencyKey(tx, user.id, key, bodyHash);
-        if (previous) return previous;
-      }
-      const orderId = ids.uuid();
-      const { sagaId } = await sagas.createOrder.start(tx, emit, {
-        orderId,
-        businessKey: `create-order:${orderId}`,
-        exclusive: true,
-        startedBy: user.id,
-        data: {
-          order: {
-            order_id: orderId,
-            customer_id: user.id,
-            store: body.store,
-            items: body.items.map((i) => ({ name: i.name, quantity: i.quantity, price_cents: i.priceCents })),
-            delivery_fee_cents: body.deliveryFeeCents,
-            delivery_location: body.deliveryLocation,
-            instructions: body.instructions ?? null,
+  app.post(
+    '/api/orders',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: 'Post an order: starts the create-order saga',
+        body: createOrderBody,
+        headers: createOrderHeaders,
+        response: { 202: createOrderResponse },
+      },
+    },
+    async (req, reply) => {
+      const user = callerOf(req);
+      const body = req.body;
+      const key = req.headers['idempotency-key'];
+      const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+      const result = await bus.transact(async (tx, emit) => {
+        if (key) {
+          const previous = await claimIdempotencyKey(tx, user.id, key, bodyHash);
+          if (previous) return previous;
+        }
+        const orderId = ids.uuid();
+        const { sagaId } = await sagas.createOrder.start(tx, emit, {
+          orderId,
+          businessKey: `create-order:${orderId}`,
+          exclusive: true,
+          startedBy: user.id,
+          data: {
+            order: {
+              order_id: orderId,
+              customer_id: user.id,
+              store: body.store,
+              items: body.items.map((i) => ({ name: i.name, quantity: i.quantity, price_cents: i.priceCents })),
+              delivery_fee_cents: body.deliveryFeeCents,
+              delivery_location: body.deliveryLocation,
+              instructions: body.instructions ?? null,
+            },
+            totalCents: null,
+            paymentMethodToken: null,
+            cancelReason: 'SYSTEM_ERROR',
           },
-          totalCents: null,
-          paymentMethodToken: null,
-          cancelReason: 'SYSTEM_ERROR',
-        },
+        });
+        const response = { orderId, sagaId, status: 'PENDING' as const };
+        if (key)
+          await tx.query('update sagas.idempotency_keys set response = $3::jsonb where user_id = $1 and key = $2', [
+            user.id,
+            key,
+            JSON.stringify(response),
+          ]);
+        return response;
       });
-      const response = { orderId, sagaId, status: 'PENDING' as const };
-      if (key) await tx.query('update sagas.idempotency_keys set response = $3::jsonb where user_id = $1 and key = $2', [user.id, key, JSON.stringify(response)]);
-      return response;
-    });
-    return reply.code(202).send(result);
-  });
+      return reply.code(202).send(result);
+    },
+  );
 
-  app.post('/api/orders/:id/accept', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'A runner accepts: starts the accept-order saga', params: idParams, response: { 202: sagaStartedResponse } },
-  }, async (req, reply) => {
-    const user = callerOf(req);
-    if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners accept orders');
-    const order = await lookup(req.params.id, (o) => o.status !== 'PENDING');
-    // Runners only ever see CREATED orders; a pending or cancelled one is not theirs to know of.
-    if (!order || order.status === 'PENDING' || order.status === 'CANCELLED') throw notFound();
-    if (order.customerId === user.id) throw new AppError('FORBIDDEN', 'you cannot accept your own order');
-    // Every runner saw it while it was CREATED, so saying another runner has it leaks nothing.
-    if (order.status !== 'CREATED') throw new AppError('ORDER_NOT_AVAILABLE', `the order is ${order.status}`);
-    const { sagaId } = await bus.transact((tx, emit) =>
-      sagas.acceptOrder.start(tx, emit, {
-        orderId: req.params.id,
-        businessKey: `accept-order:${req.params.id}:${user.id}`,
-        exclusive: false,
-        startedBy: user.id,
-        data: { orderId: req.params.id, runnerId: user.id },
-      }),
-    );
-    return reply.code(202).send({ sagaId });
-  });
+  app.post(
+    '/api/orders/:id/accept',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: 'A runner accepts: starts the accept-order saga',
+        params: idParams,
+        response: { 202: sagaStartedResponse },
+      },
+    },
+    async (req, reply) => {
+      const user = callerOf(req);
+      if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners accept orders');
+      const order = await lookup(req.params.id, (o) => o.status !== 'PENDING');
+      // Runners only ever see CREATED orders; a pending or cancelled one is not theirs to know of.
+      if (!order || order.status === 'PENDING' || order.status === 'CANCELLED') throw notFound();
+      if (order.customerId === user.id) throw new AppError('FORBIDDEN', 'you cannot accept your own order');
+      // Every runner saw it while it was CREATED, so saying another runner has it leaks nothing.
+      if (order.status !== 'CREATED') throw new AppError('ORDER_NOT_AVAILABLE', `the order is ${order.status}`);
+      const { sagaId } = await bus.transact((tx, emit) =>
+        sagas.acceptOrder.start(tx, emit, {
+          orderId: req.params.id,
+          businessKey: `accept-order:${req.params.id}:${user.id}`,
+          exclusive: false,
+          startedBy: user.id,
+          data: { orderId: req.params.id, runnerId: user.id },
+        }),
+      );
+      return reply.code(202).send({ sagaId });
+    },
+  );
 
-  app.post('/api/orders/:id/complete', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'The runner completes a delivered order: payout, then COMPLETED', params: idParams, response: { 202: sagaStartedResponse } },
-  }, async (req, reply) => {
-    const user = callerOf(req);
-    const order = await lookup(req.params.id, (o) => o.runnerId === user.id && ['DELIVERED', 'COMPLETED'].includes(o.status));
-    if (!order || order.runnerId !== user.id) throw notFound();
-    if (order.status !== 'DELIVERED') throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot be completed`);
-    const { sagaId } = await bus.transact((tx, emit) =>
-      sagas.completeOrder.start(tx, emit, {
-        orderId: req.params.id,
-        businessKey: `complete-order:${req.params.id}`,
-        exclusive: true,
-        startedBy: user.id,
-        data: { orderId: req.params.id, runnerId: user.id, payoutAccountId: null },
-      }),
-    );
-    return reply.code(202).send({ sagaId });
-  });
+  app.post(
+    '/api/orders/:id/complete',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: 'The runner completes a delivered order: payout, then COMPLETED',
+        params: idParams,
+        response: { 202: sagaStartedResponse },
+      },
+    },
+    async (req, reply) => {
+      const user = callerOf(req);
+      const order = await lookup(req.params.id, (o) => o.runnerId === user.id && ['DELIVERED', 'COMPLETED'].includes(o.status));
+      if (!order || order.runnerId !== user.id) throw notFound();
+      if (order.status !== 'DELIVERED') throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot be completed`);
+      const { sagaId } = await bus.transact((tx, emit) =>
+        sagas.completeOrder.start(tx, emit, {
+          orderId: req.params.id,
+          businessKey: `complete-order:${req.params.id}`,
+          exclusive: true,
+          startedBy: user.id,
+          data: { orderId: req.params.id, runnerId: user.id, payoutAccountId: null },
+        }),
+      );
+      return reply.code(202).send({ sagaId });
+    },
+  );
 
-  app.post('/api/orders/:id/cancel', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'The customer cancels: starts the cancel-order saga', params: idParams, response: { 202: sagaStartedResponse } },
-  }, async (req, reply) => {
-    const user = callerOf(req);
-    const order = await lookup(req.params.id, () => true);
-    if (!order || order.customerId !== user.id) throw notFound();
-    if (order.status !== 'PENDING' && order.status !== 'CREATED') {
-      throw new AppError('ORDER_NOT_CANCELLABLE', `an order that is ${order.status} can no longer be cancelled`);
-    }
-    const { sagaId } = await bus.transact((tx, emit) =>
-      sagas.cancelOrder.start(tx, emit, {
-        orderId: req.params.id,
-        businessKey: `cancel-order:${req.params.id}`,
-        exclusive: false,
-        startedBy: user.id,
-        data: { orderId: req.params.id, reason: 'CUSTOMER_CANCELLED' },
-      }),
-    );
-    return reply.code(202).send({ sagaId });
-  });
+  app.post(
+    '/api/orders/:id/cancel',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: 'The customer cancels: starts the cancel-order saga',
+        params: idParams,
+        response: { 202: sagaStartedResponse },
+      },
+    },
+    async (req, reply) => {
+      const user = callerOf(req);
+      const order = await lookup(req.params.id, () => true);
+      if (!order || order.customerId !== user.id) throw notFound();
+      if (order.status !== 'PENDING' && order.status !== 'CREATED') {
+        throw new AppError('ORDER_NOT_CANCELLABLE', `an order that is ${order.status} can no longer be cancelled`);
+      }
+      const { sagaId } = await bus.transact((tx, emit) =>
+        sagas.cancelOrder.start(tx, emit, {
+          orderId: req.params.id,
+          businessKey: `cancel-order:${req.params.id}`,
+          exclusive: false,
+          startedBy: user.id,
+          data: { orderId: req.params.id, reason: 'CUSTOMER_CANCELLED' },
+        }),
+      );
+      return reply.code(202).send({ sagaId });
+    },
+  );
 
-  app.get('/api/sagas/:id', {
-    onRequest: auth,
-    schema: { tags: ['sagas'], summary: 'A saga the caller started, with its history', params: idParams, response: { 200: sagaView } },
-  }, async (req) => {
-    const stored = await sagaStore.load(db, req.params.id);
-    if (!stored || stored.startedBy !== callerOf(req).id) throw new AppError('NOT_FOUND', 'no such saga');
-    const s = stored.state;
-    const current = s.phase === 'compensation' ? 'compensating' : null;
-    const history = await sagaStore.history(db, s.id);
-    return {
-      id: s.id,
-      type: s.type,
-      status: s.status,
-      step: current ?? stepName(sagas, s.type, s.stepIndex),
-      orderId: s.orderId,
-      startedAt: s.startedAt,
-      endedAt: s.endedAt,
-      error: s.error,
-      history: history.map((h) => ({ at: h.at, kind: h.kind, type: h.type })),
-    };
-  });
+  app.get(
+    '/api/sagas/:id',
+    {
+      onRequest: auth,
+      schema: { tags: ['sagas'], summary: 'A saga the caller started, with its history', params: idParams, response: { 200: sagaView } },
+    },
+    async (req) => {
+      const stored = await sagaStore.load(db, req.params.id);
+      if (!stored || stored.startedBy !== callerOf(req).id) throw new AppError('NOT_FOUND', 'no such saga');
+      const s = stored.state;
+      const current = s.phase === 'compensation' ? 'compensating' : null;
+      const history = await sagaStore.history(db, s.id);
+      return {
+        id: s.id,
+        type: s.type,
+        status: s.status,
+        step: current ?? stepName(sagas, s.type, s.stepIndex),
+        orderId: s.orderId,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        error: s.error,
+        history: history.map((h) => ({ at: h.at, kind: h.kind, type: h.type })),
+      };
+    },
+  );
 }
 
 function stepName(sagas: SagaOrchestrators, type: string, index: number): string | null {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cancelOrderSaga } from '../src/cancel-order.ts';
 import { completeOrderSaga } from '../src/complete-order.ts';
 import { createOrderSaga } from '../src/create-order.ts';
-import { cancelData, completeData, createData, ORDER, Run, RUNNER } from './harness.ts';
+import { cancelData, completeData, createData, ORDER, RUNNER, Run } from './harness.ts';
 
 // An operator's retry resumes a FAILED saga exactly where it stopped; it moves nothing else.
 
@@ -17,7 +17,13 @@ describe('operator retry of a FAILED saga', () => {
     const d = run.decide({ kind: 'retry' });
     expect(d.state).toMatchObject({ status: 'RUNNING', error: null, endedAt: null, attempts: 1 });
     expect(d.commands.map((c) => c.command.type)).toEqual(['release_payment']);
-    run.replyWith('payment.released', { payment_id: '1f2e3d4c-5b6a-4978-8a7b-6c5d4e3f2a1b', order_id: ORDER, runner_id: RUNNER, amount_cents: 1200, transfer_id: 'tr_1' });
+    run.replyWith('payment.released', {
+      payment_id: '1f2e3d4c-5b6a-4978-8a7b-6c5d4e3f2a1b',
+      order_id: ORDER,
+      runner_id: RUNNER,
+      amount_cents: 1200,
+      transfer_id: 'tr_1',
+    });
     run.answer(true);
     expect(run.state.status).toBe('COMPLETED');
   });

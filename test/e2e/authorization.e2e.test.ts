@@ -124,12 +124,28 @@ async function acceptedBy(cust: ApiClient, run: ApiClient) {
 
 beforeAll(async () => {
   const [customer, otherCustomer, nonRunner, runnerA, runnerB, selfRunner] = await Promise.all([
-    sys.client().register('Carol').then((c) => c.addCard()),
-    sys.client().register('Olga').then((c) => c.addCard()),
+    sys
+      .client()
+      .register('Carol')
+      .then((c) => c.addCard()),
+    sys
+      .client()
+      .register('Olga')
+      .then((c) => c.addCard()),
     sys.client().register('Nora'),
-    sys.client().register('Rita').then((c) => c.becomeRunner()),
-    sys.client().register('Remy').then((c) => c.becomeRunner()),
-    sys.client().register('Sam').then((c) => c.addCard()).then((c) => c.becomeRunner()),
+    sys
+      .client()
+      .register('Rita')
+      .then((c) => c.becomeRunner()),
+    sys
+      .client()
+      .register('Remy')
+      .then((c) => c.becomeRunner()),
+    sys
+      .client()
+      .register('Sam')
+      .then((c) => c.addCard())
+      .then((c) => c.becomeRunner()),
   ]);
   Object.assign(users, { customer, otherCustomer, nonRunner, runnerA, runnerB, selfRunner });
   [created, accepted, ownOrder] = await Promise.all([
@@ -149,7 +165,11 @@ describe('callers without a valid token get 401 UNAUTHENTICATED on every protect
   const routes: Route[] = [
     { name: 'POST /api/auth/logout', path: () => '/api/auth/logout' },
     { name: 'GET /api/me', path: () => '/api/me' },
-    { name: 'PUT /api/me/card', path: () => '/api/me/card', body: () => ({ number: '4242424242424242', expMonth: 12, expYear: 2031, cvc: '123' }) },
+    {
+      name: 'PUT /api/me/card',
+      path: () => '/api/me/card',
+      body: () => ({ number: '4242424242424242', expMonth: 12, expYear: 2031, cvc: '123' }),
+    },
     { name: 'DELETE /api/me/card', path: () => '/api/me/card' },
     { name: 'POST /api/me/runner', path: () => '/api/me/runner' },
     { name: 'POST /api/orders', path: () => '/api/orders', body: () => ORDER_BODY },
@@ -172,11 +192,26 @@ describe('callers without a valid token get 401 UNAUTHENTICATED on every protect
     ['a garbage bearer token', async () => ({ authorization: 'Bearer garbage' })],
     ['an empty bearer token', async () => ({ authorization: 'Bearer ' })],
     ['a non-bearer Authorization header', async () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })],
-    ['a real token with a flipped signature character', async () => ({ authorization: `Bearer ${tamperSignature(users.customer.token!)}` })],
-    ['a real token whose subject was swapped', async () => ({ authorization: `Bearer ${tamperPayload(users.customer.token!, users.runnerA.user.id)}` })],
-    ['an expired token (validly signed)', async () => ({ authorization: `Bearer ${mintToken({ sub: users.customer.user.id, iat: 1_700_000_000, exp: 1_700_000_600 })}` })],
-    ['a token signed with another secret', async () => ({ authorization: `Bearer ${mintToken({ sub: users.customer.user.id }, 'another-secret-another-secret-another-1')}` })],
-    ['an unsigned (alg none) token', async () => ({ authorization: `Bearer ${mintToken({ sub: users.customer.user.id }, SECRET, { alg: 'none', typ: 'JWT' })}` })],
+    [
+      'a real token with a flipped signature character',
+      async () => ({ authorization: `Bearer ${tamperSignature(users.customer.token!)}` }),
+    ],
+    [
+      'a real token whose subject was swapped',
+      async () => ({ authorization: `Bearer ${tamperPayload(users.customer.token!, users.runnerA.user.id)}` }),
+    ],
+    [
+      'an expired token (validly signed)',
+      async () => ({ authorization: `Bearer ${mintToken({ sub: users.customer.user.id, iat: 1_700_000_000, exp: 1_700_000_600 })}` }),
+    ],
+    [
+      'a token signed with another secret',
+      async () => ({ authorization: `Bearer ${mintToken({ sub: users.customer.user.id }, 'another-secret-another-secret-another-1')}` }),
+    ],
+    [
+      'an unsigned (alg none) token',
+      async () => ({ authorization: `Bearer ${mintToken({ sub: users.customer.user.id }, SECRET, { alg: 'none', typ: 'JWT' })}` }),
+    ],
     ['a token for a user that does not exist', async () => ({ authorization: `Bearer ${mintToken({ sub: UNKNOWN })}` })],
     ['a garbage session cookie', async () => ({ cookie: 'campusg_session=garbage' })],
   ];
@@ -204,7 +239,10 @@ describe('callers without a valid token get 401 UNAUTHENTICATED on every protect
 
   it('nothing was changed by the rejected calls', async () => {
     expect((await users.customer.get(`/api/orders/${created.orderId}`)).body.status).toBe('CREATED');
-    expect((await users.customer.get(`/api/orders/${accepted.orderId}`)).body).toMatchObject({ status: 'ACCEPTED', runnerId: users.runnerA.user.id });
+    expect((await users.customer.get(`/api/orders/${accepted.orderId}`)).body).toMatchObject({
+      status: 'ACCEPTED',
+      runnerId: users.runnerA.user.id,
+    });
     expect((await users.customer.get('/api/me')).body.card).not.toBeNull();
     expect((await users.customer.get('/api/me')).body.roles).toEqual(['customer']);
   });
@@ -376,7 +414,10 @@ describe('order-scoped routes × callers', () => {
   it('the refused calls changed nothing', async () => {
     await quiesce(sys.infra.db, sys.infra.transport);
     expect((await users.customer.get(`/api/orders/${created.orderId}`)).body).toMatchObject({ status: 'CREATED', runnerId: null });
-    expect((await users.customer.get(`/api/orders/${accepted.orderId}`)).body).toMatchObject({ status: 'ACCEPTED', runnerId: users.runnerA.user.id });
+    expect((await users.customer.get(`/api/orders/${accepted.orderId}`)).body).toMatchObject({
+      status: 'ACCEPTED',
+      runnerId: users.runnerA.user.id,
+    });
     expect((await users.selfRunner.get(`/api/orders/${ownOrder.orderId}`)).body).toMatchObject({ status: 'CREATED', runnerId: null });
   });
 });
@@ -486,7 +527,11 @@ describe('sessions', () => {
     expect(out.status).toBe(204);
     expectProblem(await a.get('/api/me'), 401, 'UNAUTHENTICATED');
     expectProblem(await a.post('/api/auth/logout'), 401, 'UNAUTHENTICATED');
-    expectProblem(await sys.client().request('GET', '/api/me', undefined, { cookie: `campusg_session=${a.token}` }), 401, 'UNAUTHENTICATED');
+    expectProblem(
+      await sys.client().request('GET', '/api/me', undefined, { cookie: `campusg_session=${a.token}` }),
+      401,
+      'UNAUTHENTICATED',
+    );
     expectProblem(await a.post('/api/orders', ORDER_BODY), 401, 'UNAUTHENTICATED');
     const me = await second.get('/api/me');
     expect(me.status).toBe(200);
@@ -533,7 +578,11 @@ describe('sessions', () => {
     const u = await sys.client().register('Rory');
     const bystander = await sys.client().register('Bea');
     for (let i = 0; i < LOGIN_RATE_LIMIT; i++) {
-      expectProblem(await sys.client().post('/api/auth/login', { email: u.user.email, password: `wrong-${i}-password` }), 401, 'INVALID_CREDENTIALS');
+      expectProblem(
+        await sys.client().post('/api/auth/login', { email: u.user.email, password: `wrong-${i}-password` }),
+        401,
+        'INVALID_CREDENTIALS',
+      );
     }
     // even the right password is refused now
     const limited = await sys.client().post('/api/auth/login', { email: u.user.email, password: PASSWORD });
@@ -545,7 +594,11 @@ describe('sessions', () => {
     expect((await sys.client().post('/api/auth/login', { email: bystander.user.email, password: PASSWORD })).status).toBe(200);
     expect((await u.get('/api/me')).status).toBe(200);
     // the per-email limit ignores case
-    expectProblem(await sys.client().post('/api/auth/login', { email: u.user.email.toUpperCase(), password: PASSWORD }), 429, 'RATE_LIMITED');
+    expectProblem(
+      await sys.client().post('/api/auth/login', { email: u.user.email.toUpperCase(), password: PASSWORD }),
+      429,
+      'RATE_LIMITED',
+    );
   });
 });
 

@@ -24,16 +24,25 @@ describe('live updates on /api/stream', () => {
     try {
       const { orderId, sagaId } = await cust.createOrder();
       await cust.saga(sagaId);
-      const created = await custStream.next((e) => e.event === 'order' && e.data.id === orderId && e.data.status === 'CREATED', 'order CREATED on the stream');
+      const created = await custStream.next(
+        (e) => e.event === 'order' && e.data.id === orderId && e.data.status === 'CREATED',
+        'order CREATED on the stream',
+      );
       expect(created.data.totalCents).toBe(1380);
       await runStream.next((e) => e.event === 'available' && e.data.orderId === orderId && e.data.status === 'CREATED', 'available: added');
 
       await run.saga((await run.post(`/api/orders/${orderId}/accept`)).body.sagaId);
-      const accepted = await custStream.next((e) => e.event === 'order' && e.data.id === orderId && e.data.status === 'ACCEPTED', 'order ACCEPTED');
+      const accepted = await custStream.next(
+        (e) => e.event === 'order' && e.data.id === orderId && e.data.status === 'ACCEPTED',
+        'order ACCEPTED',
+      );
       expect(accepted.data.runnerId).toBe(run.user.id);
       const note = await custStream.next((e) => e.event === 'notification' && e.data.kind === 'ORDER_ACCEPTED', 'accepted notification');
       expect(note.data.text).toContain('Rob');
-      await runStream.next((e) => e.event === 'available' && e.data.orderId === orderId && e.data.status === 'ACCEPTED', 'available: removed');
+      await runStream.next(
+        (e) => e.event === 'available' && e.data.orderId === orderId && e.data.status === 'ACCEPTED',
+        'available: removed',
+      );
       // The customer never receives the runners' available feed.
       expect(custStream.events.some((e) => e.event === 'available')).toBe(false);
     } finally {
@@ -84,7 +93,10 @@ describe('notifications', () => {
     const cust = await (await sys.client().register('Ivy')).addCard('4000000000000002');
     const { sagaId } = await cust.createOrder();
     await cust.saga(sagaId);
-    const note = await waitFor(async () => (await cust.get('/api/notifications')).body.items.find((n: any) => n.kind === 'ORDER_CANCELLED'), 'a cancellation notice');
+    const note = await waitFor(
+      async () => (await cust.get('/api/notifications')).body.items.find((n: any) => n.kind === 'ORDER_CANCELLED'),
+      'a cancellation notice',
+    );
     expect(note.text).toBe('Your order was cancelled because your card was declined.');
   });
 });
@@ -100,8 +112,16 @@ describe('timeline', () => {
     }, 'the timeline to include saga.completed');
     const types = items.map((i: any) => i.type).filter((t: string) => !t.startsWith('saga.'));
     expect(types).toEqual([
-      'create_order', 'order.created', 'get_payment_info', 'user.payment_info_retrieved', 'authorize_payment', 'payment.authorized',
-      'update_order_status', 'order.status_updated', 'start_order_timer', 'timer.started',
+      'create_order',
+      'order.created',
+      'get_payment_info',
+      'user.payment_info_retrieved',
+      'authorize_payment',
+      'payment.authorized',
+      'update_order_status',
+      'order.status_updated',
+      'start_order_timer',
+      'timer.started',
     ]);
     const times = items.map((i: any) => Date.parse(i.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
@@ -151,7 +171,9 @@ describe('operations endpoints', () => {
     await cust.saga((await cust.createOrder()).sagaId);
     const metrics = (await c.get('/metrics')).body as string;
     expect(metrics).toMatch(/campusg_sagas\{type="create-order",status="COMPLETED"\} [1-9]/);
-    expect(metrics).toMatch(/campusg_messages_consumed_total\{group="order-service",topic="create_order_commands",type="create_order"\} [1-9]/);
+    expect(metrics).toMatch(
+      /campusg_messages_consumed_total\{group="order-service",topic="create_order_commands",type="create_order"\} [1-9]/,
+    );
     expect(metrics).toMatch(/campusg_messages_produced_total\{topic="payment_events",type="payment.authorized"\} [1-9]/);
     expect(metrics).toMatch(/campusg_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/api\/orders"\}/);
     expect(metrics).toMatch(/campusg_consumer_lag\{group="notification-service",topic="order_events"\} \d+/);

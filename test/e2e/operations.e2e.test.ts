@@ -1,8 +1,8 @@
-import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { createMessage } from '@campusg/contracts';
 import { EmbeddedOutbox, type EmbeddedTransport, MessageBus, toRecord } from '@campusg/messaging';
 import { startPaymentService } from '@campusg/payment-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { waitFor } from '../support/client.ts';
 import { e2eBus } from '../support/environment.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
@@ -62,7 +62,19 @@ describe('bus hygiene', () => {
     const message = envelope('get_payment_info', { user_id: userId });
     const record = toRecord(message as never, userId);
     await sys.infra.transport.publish([
-      { ...record, topic: 'user_commands_dlq', headers: { ...record.headers, 'dlq-reason': 'HANDLER_ERROR', 'dlq-error': 'database was read-only', 'dlq-original-topic': 'user_commands', 'dlq-original-partition': '0', 'dlq-original-offset': '0', 'dlq-group': 'user-service' } },
+      {
+        ...record,
+        topic: 'user_commands_dlq',
+        headers: {
+          ...record.headers,
+          'dlq-reason': 'HANDLER_ERROR',
+          'dlq-error': 'database was read-only',
+          'dlq-original-topic': 'user_commands',
+          'dlq-original-partition': '0',
+          'dlq-original-offset': '0',
+          'dlq-group': 'user-service',
+        },
+      },
     ]);
     const replay = await campusg('dlq', 'replay', 'user_commands', '--id', message.message_id);
     expect(replay.replayed).toBe(1);
@@ -109,7 +121,9 @@ describe.skipIf(e2eBus !== 'embedded')('sagas an operator must look at', () => {
 
   it('shows consumer lag per group, and refuses callers without the operator token', async () => {
     const lag = await campusg('lag');
-    expect(lag.groups.map((g: any) => g.group)).toEqual(expect.arrayContaining(['order-service', 'notification-service', 'create-order-saga-orchestrator']));
+    expect(lag.groups.map((g: any) => g.group)).toEqual(
+      expect.arrayContaining(['order-service', 'notification-service', 'create-order-saga-orchestrator']),
+    );
     expect((await sys.client().get('/admin/lag')).status).toBe(401);
     const cust = await sys.client().register('Eve');
     expect((await cust.get('/admin/sagas')).status).toBe(401);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, ORDER_BODY, waitFor } from '../support/client.ts';
+import { type ApiClient, ORDER_BODY, waitFor } from '../support/client.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -42,7 +42,14 @@ describe('create-order saga', () => {
       'start_order_timer',
     ]);
     const order = (await cust.get(`/api/orders/${created.orderId}`)).body;
-    expect(order).toMatchObject({ status: 'CREATED', foodCents: 1080, deliveryFeeCents: 300, totalCents: 1380, customerId: cust.user.id, runnerId: null });
+    expect(order).toMatchObject({
+      status: 'CREATED',
+      foodCents: 1080,
+      deliveryFeeCents: 300,
+      totalCents: 1380,
+      customerId: cust.user.id,
+      runnerId: null,
+    });
     const payment = await cust.get(`/api/orders/${created.orderId}/payment`);
     expect(payment.body).toMatchObject({ status: 'AUTHORIZED', amountCents: 1380, failureCode: null });
     const wallet = (await cust.get('/api/wallet')).body;
@@ -155,7 +162,11 @@ describe('the whole lifecycle', () => {
     expect(res.status).toBe(202);
     const saga = await cust.saga(res.body.sagaId);
     expect(saga.status).toBe('COMPLETED');
-    expect(saga.history.filter((h: any) => h.kind === 'command').map((h: any) => h.type)).toEqual(['cancel_order', 'revert_payment', 'stop_order_timer']);
+    expect(saga.history.filter((h: any) => h.kind === 'command').map((h: any) => h.type)).toEqual([
+      'cancel_order',
+      'revert_payment',
+      'stop_order_timer',
+    ]);
     const order = await cust.orderIn(orderId, 'CANCELLED');
     expect(order.cancelReason).toBe('CUSTOMER_CANCELLED');
     expect((await cust.get(`/api/orders/${orderId}/payment`)).body.status).toBe('REVERTED');
@@ -166,10 +177,14 @@ describe('the whole lifecycle', () => {
 
   it('cancels an order nobody accepts within the acceptance window and releases the hold', async () => {
     const { cust, orderId } = await createdOrder();
-    const order = await waitFor(async () => {
-      const o = (await cust.get(`/api/orders/${orderId}`)).body;
-      return o.status === 'CANCELLED' ? o : undefined;
-    }, 'the acceptance timeout', 20_000);
+    const order = await waitFor(
+      async () => {
+        const o = (await cust.get(`/api/orders/${orderId}`)).body;
+        return o.status === 'CANCELLED' ? o : undefined;
+      },
+      'the acceptance timeout',
+      20_000,
+    );
     expect(order.cancelReason).toBe('ACCEPT_TIMEOUT');
     await waitFor(async () => (await cust.get(`/api/orders/${orderId}/payment`)).body.status === 'REVERTED', 'the hold to be released');
     const timeline = (await cust.get(`/api/orders/${orderId}/timeline`)).body.items.map((i: any) => i.type);

@@ -104,19 +104,97 @@ async function expectNothingCreated(c: ApiClient) {
 describe('POST /api/auth/register', () => {
   const valid = () => ({ email: email('reg'), password: PASSWORD, name: 'Valerie' });
   const cases: [string, (b: any) => void, string][] = [
-    ['an email without @', (b) => { b.email = 'not-an-email'; }, 'email'],
-    ['an email without a local part', (b) => { b.email = '@smu.edu.sg'; }, 'email'],
-    ['an email with a space', (b) => { b.email = 'a b@smu.edu.sg'; }, 'email'],
-    ['an email of 255 characters', (b) => { b.email = emailOfLength(255); }, 'email'],
-    ['an email that is a number', (b) => { b.email = 42; }, 'email'],
-    ['a missing email', (b) => { delete b.email; }, 'email'],
-    ['a password of 7 characters', (b) => { b.password = 'x'.repeat(7); }, 'password'],
-    ['a password of 129 characters', (b) => { b.password = 'x'.repeat(129); }, 'password'],
-    ['a missing password', (b) => { delete b.password; }, 'password'],
-    ['a password that is a number', (b) => { b.password = 12345678; }, 'password'],
-    ['an empty name', (b) => { b.name = ''; }, 'name'],
-    ['a name of 101 characters', (b) => { b.name = 'n'.repeat(101); }, 'name'],
-    ['a missing name', (b) => { delete b.name; }, 'name'],
+    [
+      'an email without @',
+      (b) => {
+        b.email = 'not-an-email';
+      },
+      'email',
+    ],
+    [
+      'an email without a local part',
+      (b) => {
+        b.email = '@smu.edu.sg';
+      },
+      'email',
+    ],
+    [
+      'an email with a space',
+      (b) => {
+        b.email = 'a b@smu.edu.sg';
+      },
+      'email',
+    ],
+    [
+      'an email of 255 characters',
+      (b) => {
+        b.email = emailOfLength(255);
+      },
+      'email',
+    ],
+    [
+      'an email that is a number',
+      (b) => {
+        b.email = 42;
+      },
+      'email',
+    ],
+    [
+      'a missing email',
+      (b) => {
+        delete b.email;
+      },
+      'email',
+    ],
+    [
+      'a password of 7 characters',
+      (b) => {
+        b.password = 'x'.repeat(7);
+      },
+      'password',
+    ],
+    [
+      'a password of 129 characters',
+      (b) => {
+        b.password = 'x'.repeat(129);
+      },
+      'password',
+    ],
+    [
+      'a missing password',
+      (b) => {
+        delete b.password;
+      },
+      'password',
+    ],
+    [
+      'a password that is a number',
+      (b) => {
+        b.password = 12345678;
+      },
+      'password',
+    ],
+    [
+      'an empty name',
+      (b) => {
+        b.name = '';
+      },
+      'name',
+    ],
+    [
+      'a name of 101 characters',
+      (b) => {
+        b.name = 'n'.repeat(101);
+      },
+      'name',
+    ],
+    [
+      'a missing name',
+      (b) => {
+        delete b.name;
+      },
+      'name',
+    ],
   ];
   it.each(cases)('rejects %s, and creates no account', async (_what, mutate, path) => {
     const body = valid();
@@ -145,7 +223,9 @@ describe('POST /api/auth/register', () => {
   });
 
   it('ignores unknown fields, including an attempt to grant roles', async () => {
-    const res = await sys.client().post('/api/auth/register', { ...valid(), roles: ['runner'], id: '00000000-0000-4000-8000-000000000000', admin: true });
+    const res = await sys
+      .client()
+      .post('/api/auth/register', { ...valid(), roles: ['runner'], id: '00000000-0000-4000-8000-000000000000', admin: true });
     expect(res.status).toBe(201);
     expect(res.body.user.roles).toEqual(['customer']);
     expect(res.body.user.id).not.toBe('00000000-0000-4000-8000-000000000000');
@@ -157,9 +237,15 @@ describe('POST /api/auth/register', () => {
     const first = await sys.client().post('/api/auth/register', { email: `Case.${tag}@SMU.edu.sg`, password: PASSWORD, name: 'Casey' });
     expect(first.status).toBe(201);
     for (const variant of [`case.${tag}@smu.edu.sg`, `CASE.${tag}@SMU.EDU.SG`, `Case.${tag}@SMU.edu.sg`]) {
-      expectProblem(await sys.client().post('/api/auth/register', { email: variant, password: PASSWORD, name: 'Other' }), 409, 'EMAIL_TAKEN');
+      expectProblem(
+        await sys.client().post('/api/auth/register', { email: variant, password: PASSWORD, name: 'Other' }),
+        409,
+        'EMAIL_TAKEN',
+      );
     }
-    expect((await sys.client().post('/api/auth/login', { email: `case.${tag}@smu.edu.sg`, password: PASSWORD })).body.user.id).toBe(first.body.user.id);
+    expect((await sys.client().post('/api/auth/login', { email: `case.${tag}@smu.edu.sg`, password: PASSWORD })).body.user.id).toBe(
+      first.body.user.id,
+    );
   });
 
   it('rejects invalid login bodies with 400', async () => {
@@ -178,22 +264,114 @@ describe('PUT /api/me/card', () => {
   const month = now.getUTCMonth() + 1;
   const valid = () => ({ number: '4242424242424242', expMonth: 12, expYear: year + 3, cvc: '123' });
   const cases: [string, (b: any) => void, string | RegExp][] = [
-    ['a number failing Luhn', (b) => { b.number = '4242424242424241'; }, 'number'],
-    ['a number of 11 digits', (b) => { b.number = withLuhn('4242424242'); }, 'number'],
-    ['a number of 20 digits', (b) => { b.number = withLuhn('4242424242424242424'); }, 'number'],
-    ['a number with letters', (b) => { b.number = '4242abcd42424242'; }, 'number'],
-    ['a number given as a number', (b) => { b.number = 4242424242424242; }, 'number'],
-    ['a missing number', (b) => { delete b.number; }, 'number'],
-    ['an expired card (expYear 2020)', (b) => { b.expYear = 2020; }, /^exp(Month|Year)$/],
-    ['expMonth 13', (b) => { b.expMonth = 13; }, 'expMonth'],
-    ['expMonth 0', (b) => { b.expMonth = 0; }, 'expMonth'],
-    ['expMonth "12"', (b) => { b.expMonth = '12'; }, 'expMonth'],
-    ['a cvc of 2 digits', (b) => { b.cvc = '12'; }, 'cvc'],
-    ['a cvc of 5 digits', (b) => { b.cvc = '12345'; }, 'cvc'],
-    ['a cvc with letters', (b) => { b.cvc = '12a'; }, 'cvc'],
-    ['a missing cvc', (b) => { delete b.cvc; }, 'cvc'],
+    [
+      'a number failing Luhn',
+      (b) => {
+        b.number = '4242424242424241';
+      },
+      'number',
+    ],
+    [
+      'a number of 11 digits',
+      (b) => {
+        b.number = withLuhn('4242424242');
+      },
+      'number',
+    ],
+    [
+      'a number of 20 digits',
+      (b) => {
+        b.number = withLuhn('4242424242424242424');
+      },
+      'number',
+    ],
+    [
+      'a number with letters',
+      (b) => {
+        b.number = '4242abcd42424242';
+      },
+      'number',
+    ],
+    [
+      'a number given as a number',
+      (b) => {
+        b.number = 4242424242424242;
+      },
+      'number',
+    ],
+    [
+      'a missing number',
+      (b) => {
+        delete b.number;
+      },
+      'number',
+    ],
+    [
+      'an expired card (expYear 2020)',
+      (b) => {
+        b.expYear = 2020;
+      },
+      /^exp(Month|Year)$/,
+    ],
+    [
+      'expMonth 13',
+      (b) => {
+        b.expMonth = 13;
+      },
+      'expMonth',
+    ],
+    [
+      'expMonth 0',
+      (b) => {
+        b.expMonth = 0;
+      },
+      'expMonth',
+    ],
+    [
+      'expMonth "12"',
+      (b) => {
+        b.expMonth = '12';
+      },
+      'expMonth',
+    ],
+    [
+      'a cvc of 2 digits',
+      (b) => {
+        b.cvc = '12';
+      },
+      'cvc',
+    ],
+    [
+      'a cvc of 5 digits',
+      (b) => {
+        b.cvc = '12345';
+      },
+      'cvc',
+    ],
+    [
+      'a cvc with letters',
+      (b) => {
+        b.cvc = '12a';
+      },
+      'cvc',
+    ],
+    [
+      'a missing cvc',
+      (b) => {
+        delete b.cvc;
+      },
+      'cvc',
+    ],
   ];
-  if (month > 1) cases.push(['a card that expired last month', (b) => { b.expMonth = month - 1; b.expYear = year; }, /^exp(Month|Year)$/]);
+  if (month > 1)
+    cases.push([
+      'a card that expired last month',
+      (b) => {
+        b.expMonth = month - 1;
+        b.expYear = year;
+      },
+      /^exp(Month|Year)$/,
+    ]);
 
   it.each(cases)('rejects %s, stores nothing and echoes no card data', async (_what, mutate, path) => {
     const body = valid();
@@ -214,7 +392,11 @@ describe('PUT /api/me/card', () => {
     for (const body of ok) {
       const res = await u.put('/api/me/card', body);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body.card).toMatchObject({ last4: body.number.replace(/ /g, '').slice(-4), expMonth: body.expMonth, expYear: body.expYear });
+      expect(res.body.card).toMatchObject({
+        last4: body.number.replace(/ /g, '').slice(-4),
+        expMonth: body.expMonth,
+        expYear: body.expYear,
+      });
       expect(JSON.stringify(res.body)).not.toContain(body.number.replace(/ /g, ''));
     }
     expect((await u.delete('/api/me/card')).status).toBe(204);
@@ -229,46 +411,286 @@ describe('POST /api/orders', () => {
   });
   const long = (n: number) => 'a'.repeat(n);
   const cases: [string, (b: any) => void, string][] = [
-    ['no items', (b) => { b.items = []; }, 'items'],
-    ['51 items', (b) => { b.items = Array.from({ length: 51 }, (_, i) => item(i)); }, 'items'],
-    ['items that is not an array', (b) => { b.items = { name: 'x', quantity: 1, priceCents: 1 }; }, 'items'],
-    ['an item that is not an object', (b) => { b.items[1] = 'Chicken rice'; }, 'items[1]'],
-    ['quantity 0', (b) => { b.items[0].quantity = 0; }, 'items[0].quantity'],
-    ['quantity 100', (b) => { b.items[1].quantity = 100; }, 'items[1].quantity'],
-    ['quantity 1.5', (b) => { b.items[0].quantity = 1.5; }, 'items[0].quantity'],
-    ['quantity "2"', (b) => { b.items[0].quantity = '2'; }, 'items[0].quantity'],
-    ['quantity -1', (b) => { b.items[0].quantity = -1; }, 'items[0].quantity'],
-    ['quantity null', (b) => { b.items[0].quantity = null; }, 'items[0].quantity'],
-    ['a missing quantity', (b) => { delete b.items[0].quantity; }, 'items[0].quantity'],
-    ['priceCents -1', (b) => { b.items[0].priceCents = -1; }, 'items[0].priceCents'],
-    ['priceCents 100001', (b) => { b.items[1].priceCents = 100001; }, 'items[1].priceCents'],
-    ['priceCents 4.5', (b) => { b.items[0].priceCents = 4.5; }, 'items[0].priceCents'],
-    ['priceCents "450"', (b) => { b.items[0].priceCents = '450'; }, 'items[0].priceCents'],
-    ['a missing priceCents', (b) => { delete b.items[0].priceCents; }, 'items[0].priceCents'],
-    ['an empty item name', (b) => { b.items[0].name = ''; }, 'items[0].name'],
-    ['an item name of 101 characters', (b) => { b.items[1].name = long(101); }, 'items[1].name'],
-    ['a missing item name', (b) => { delete b.items[0].name; }, 'items[0].name'],
-    ['deliveryFeeCents 99', (b) => { b.deliveryFeeCents = 99; }, 'deliveryFeeCents'],
-    ['deliveryFeeCents 5001', (b) => { b.deliveryFeeCents = 5001; }, 'deliveryFeeCents'],
-    ['deliveryFeeCents 300.5', (b) => { b.deliveryFeeCents = 300.5; }, 'deliveryFeeCents'],
-    ['deliveryFeeCents "300"', (b) => { b.deliveryFeeCents = '300'; }, 'deliveryFeeCents'],
-    ['a missing deliveryFeeCents', (b) => { delete b.deliveryFeeCents; }, 'deliveryFeeCents'],
-    ['an empty store name', (b) => { b.store.name = ''; }, 'store.name'],
-    ['a store name of 101 characters', (b) => { b.store.name = long(101); }, 'store.name'],
-    ['an empty store location', (b) => { b.store.location = ''; }, 'store.location'],
-    ['a store location of 201 characters', (b) => { b.store.location = long(201); }, 'store.location'],
-    ['a missing store location', (b) => { delete b.store.location; }, 'store.location'],
-    ['a missing store', (b) => { delete b.store; }, 'store'],
-    ['a store that is a string', (b) => { b.store = 'Koufu'; }, 'store'],
-    ['an empty building', (b) => { b.deliveryLocation.building = ''; }, 'deliveryLocation.building'],
-    ['a building of 101 characters', (b) => { b.deliveryLocation.building = long(101); }, 'deliveryLocation.building'],
-    ['an empty room', (b) => { b.deliveryLocation.room = ''; }, 'deliveryLocation.room'],
-    ['a room of 51 characters', (b) => { b.deliveryLocation.room = long(51); }, 'deliveryLocation.room'],
-    ['a missing room', (b) => { delete b.deliveryLocation.room; }, 'deliveryLocation.room'],
-    ['a missing deliveryLocation', (b) => { delete b.deliveryLocation; }, 'deliveryLocation'],
-    ['a null deliveryLocation', (b) => { b.deliveryLocation = null; }, 'deliveryLocation'],
-    ['instructions of 201 characters', (b) => { b.instructions = long(201); }, 'instructions'],
-    ['instructions that are a number', (b) => { b.instructions = 5; }, 'instructions'],
+    [
+      'no items',
+      (b) => {
+        b.items = [];
+      },
+      'items',
+    ],
+    [
+      '51 items',
+      (b) => {
+        b.items = Array.from({ length: 51 }, (_, i) => item(i));
+      },
+      'items',
+    ],
+    [
+      'items that is not an array',
+      (b) => {
+        b.items = { name: 'x', quantity: 1, priceCents: 1 };
+      },
+      'items',
+    ],
+    [
+      'an item that is not an object',
+      (b) => {
+        b.items[1] = 'Chicken rice';
+      },
+      'items[1]',
+    ],
+    [
+      'quantity 0',
+      (b) => {
+        b.items[0].quantity = 0;
+      },
+      'items[0].quantity',
+    ],
+    [
+      'quantity 100',
+      (b) => {
+        b.items[1].quantity = 100;
+      },
+      'items[1].quantity',
+    ],
+    [
+      'quantity 1.5',
+      (b) => {
+        b.items[0].quantity = 1.5;
+      },
+      'items[0].quantity',
+    ],
+    [
+      'quantity "2"',
+      (b) => {
+        b.items[0].quantity = '2';
+      },
+      'items[0].quantity',
+    ],
+    [
+      'quantity -1',
+      (b) => {
+        b.items[0].quantity = -1;
+      },
+      'items[0].quantity',
+    ],
+    [
+      'quantity null',
+      (b) => {
+        b.items[0].quantity = null;
+      },
+      'items[0].quantity',
+    ],
+    [
+      'a missing quantity',
+      (b) => {
+        delete b.items[0].quantity;
+      },
+      'items[0].quantity',
+    ],
+    [
+      'priceCents -1',
+      (b) => {
+        b.items[0].priceCents = -1;
+      },
+      'items[0].priceCents',
+    ],
+    [
+      'priceCents 100001',
+      (b) => {
+        b.items[1].priceCents = 100001;
+      },
+      'items[1].priceCents',
+    ],
+    [
+      'priceCents 4.5',
+      (b) => {
+        b.items[0].priceCents = 4.5;
+      },
+      'items[0].priceCents',
+    ],
+    [
+      'priceCents "450"',
+      (b) => {
+        b.items[0].priceCents = '450';
+      },
+      'items[0].priceCents',
+    ],
+    [
+      'a missing priceCents',
+      (b) => {
+        delete b.items[0].priceCents;
+      },
+      'items[0].priceCents',
+    ],
+    [
+      'an empty item name',
+      (b) => {
+        b.items[0].name = '';
+      },
+      'items[0].name',
+    ],
+    [
+      'an item name of 101 characters',
+      (b) => {
+        b.items[1].name = long(101);
+      },
+      'items[1].name',
+    ],
+    [
+      'a missing item name',
+      (b) => {
+        delete b.items[0].name;
+      },
+      'items[0].name',
+    ],
+    [
+      'deliveryFeeCents 99',
+      (b) => {
+        b.deliveryFeeCents = 99;
+      },
+      'deliveryFeeCents',
+    ],
+    [
+      'deliveryFeeCents 5001',
+      (b) => {
+        b.deliveryFeeCents = 5001;
+      },
+      'deliveryFeeCents',
+    ],
+    [
+      'deliveryFeeCents 300.5',
+      (b) => {
+        b.deliveryFeeCents = 300.5;
+      },
+      'deliveryFeeCents',
+    ],
+    [
+      'deliveryFeeCents "300"',
+      (b) => {
+        b.deliveryFeeCents = '300';
+      },
+      'deliveryFeeCents',
+    ],
+    [
+      'a missing deliveryFeeCents',
+      (b) => {
+        delete b.deliveryFeeCents;
+      },
+      'deliveryFeeCents',
+    ],
+    [
+      'an empty store name',
+      (b) => {
+        b.store.name = '';
+      },
+      'store.name',
+    ],
+    [
+      'a store name of 101 characters',
+      (b) => {
+        b.store.name = long(101);
+      },
+      'store.name',
+    ],
+    [
+      'an empty store location',
+      (b) => {
+        b.store.location = '';
+      },
+      'store.location',
+    ],
+    [
+      'a store location of 201 characters',
+      (b) => {
+        b.store.location = long(201);
+      },
+      'store.location',
+    ],
+    [
+      'a missing store location',
+      (b) => {
+        delete b.store.location;
+      },
+      'store.location',
+    ],
+    [
+      'a missing store',
+      (b) => {
+        delete b.store;
+      },
+      'store',
+    ],
+    [
+      'a store that is a string',
+      (b) => {
+        b.store = 'Koufu';
+      },
+      'store',
+    ],
+    [
+      'an empty building',
+      (b) => {
+        b.deliveryLocation.building = '';
+      },
+      'deliveryLocation.building',
+    ],
+    [
+      'a building of 101 characters',
+      (b) => {
+        b.deliveryLocation.building = long(101);
+      },
+      'deliveryLocation.building',
+    ],
+    [
+      'an empty room',
+      (b) => {
+        b.deliveryLocation.room = '';
+      },
+      'deliveryLocation.room',
+    ],
+    [
+      'a room of 51 characters',
+      (b) => {
+        b.deliveryLocation.room = long(51);
+      },
+      'deliveryLocation.room',
+    ],
+    [
+      'a missing room',
+      (b) => {
+        delete b.deliveryLocation.room;
+      },
+      'deliveryLocation.room',
+    ],
+    [
+      'a missing deliveryLocation',
+      (b) => {
+        delete b.deliveryLocation;
+      },
+      'deliveryLocation',
+    ],
+    [
+      'a null deliveryLocation',
+      (b) => {
+        b.deliveryLocation = null;
+      },
+      'deliveryLocation',
+    ],
+    [
+      'instructions of 201 characters',
+      (b) => {
+        b.instructions = long(201);
+      },
+      'instructions',
+    ],
+    [
+      'instructions that are a number',
+      (b) => {
+        b.instructions = 5;
+      },
+      'instructions',
+    ],
   ];
   it.each(cases)('rejects %s', async (_what, mutate, path) => {
     const body = orderBody();
@@ -332,7 +754,12 @@ describe('POST /api/orders', () => {
     const u = await (await registered('Bound')).addCard();
     const edge = {
       store: { name: 'S'.repeat(100), location: 'L'.repeat(200), rating: 5 },
-      items: Array.from({ length: 50 }, (_, i) => ({ name: `${i}`.padEnd(100, 'n'), quantity: i === 0 ? 99 : 1, priceCents: i === 1 ? 100000 : 0, note: 'x' })),
+      items: Array.from({ length: 50 }, (_, i) => ({
+        name: `${i}`.padEnd(100, 'n'),
+        quantity: i === 0 ? 99 : 1,
+        priceCents: i === 1 ? 100000 : 0,
+        note: 'x',
+      })),
       deliveryFeeCents: 5000,
       deliveryLocation: { building: 'B'.repeat(100), room: 'R'.repeat(50), floor: 3 },
       instructions: 'i'.repeat(200),
@@ -413,7 +840,12 @@ describe('query strings', () => {
     expectInvalid(await runner.get(path), field);
   });
   it('accepts limit 1 and 100, as=runner, a status, unread=true', async () => {
-    for (const path of ['/api/orders?limit=1', '/api/orders?limit=100', '/api/orders?as=runner&status=CREATED', '/api/notifications?unread=true']) {
+    for (const path of [
+      '/api/orders?limit=1',
+      '/api/orders?limit=100',
+      '/api/orders?as=runner&status=CREATED',
+      '/api/notifications?unread=true',
+    ]) {
       expect((await u.get(path)).status, path).toBe(200);
     }
     expect((await runner.get('/api/orders/available?limit=100')).status).toBe(200);

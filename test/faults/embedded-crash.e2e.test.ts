@@ -25,7 +25,9 @@ describe('kill -9 of the one process, then a restart on the same data directory'
   it('resumes every saga to the end it would have reached, with no duplicate and nothing lost', async () => {
     proc = await startProcess(env);
     const client = (u = proc!.url) => new ApiClient(u);
-    const customers = await Promise.all(Array.from({ length: 4 }, async (_, i) => (await client().register(`C${i}`)).addCard(i === 3 ? '4000000000000002' : undefined)));
+    const customers = await Promise.all(
+      Array.from({ length: 4 }, async (_, i) => (await client().register(`C${i}`)).addCard(i === 3 ? '4000000000000002' : undefined)),
+    );
     const runners = await Promise.all(Array.from({ length: 3 }, async (_, i) => (await client().register(`R${i}`)).becomeRunner()));
 
     // Orders in every stage: some completed, delivered, accepted, open, some just posted when the crash hits.
@@ -67,7 +69,11 @@ describe('kill -9 of the one process, then a restart on the same data directory'
     }
     // Orders nobody accepts time out; every posted order ends up explained.
     for (const { orderId, owner } of inflight) {
-      await waitFor(async () => (await owner.get(`/api/orders/${orderId}`)).body.status === 'CANCELLED' && true, `order ${orderId} to time out`, 30_000);
+      await waitFor(
+        async () => (await owner.get(`/api/orders/${orderId}`)).body.status === 'CANCELLED' && true,
+        `order ${orderId} to time out`,
+        30_000,
+      );
     }
     expect(await proc.stop()).toBe(0);
 
@@ -83,7 +89,9 @@ describe('kill -9 of the one process, then a restart on the same data directory'
          where kind <> 'ORDER_ACCEPTED' group by 1, 2, 3 having count(*) > 1) d`,
       );
       expect(dupNotes!.n).toBe(0);
-      const [stuck] = await db.query<{ n: number }>(`select count(*)::int as n from sagas.instances where status in ('RUNNING', 'COMPENSATING')`);
+      const [stuck] = await db.query<{ n: number }>(
+        `select count(*)::int as n from sagas.instances where status in ('RUNNING', 'COMPENSATING')`,
+      );
       expect(stuck!.n).toBe(0);
     } finally {
       await db.close();

@@ -1,5 +1,5 @@
-import { runLoad } from '../../apps/cli/src/load.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoad } from '../../apps/cli/src/load.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -22,7 +22,8 @@ describe('soak', () => {
     expect(report.failures).toEqual([]);
     const done = Object.values(report.finished).reduce((a, b) => a + b, 0);
     expect(done).toBe(report.offered);
-    for (const journey of ['delivered', 'declined', 'cancelled', 'timed-out', 'raced'] as const) expect(report.finished[journey]).toBeGreaterThan(0);
+    for (const journey of ['delivered', 'declined', 'cancelled', 'timed-out', 'raced'] as const)
+      expect(report.finished[journey]).toBeGreaterThan(0);
     await quiesce(sys.infra.db, sys.infra.transport, 60_000);
     expect(await checkInvariants(sys.infra.db)).toEqual([]);
   }, 240_000);

@@ -28,8 +28,10 @@ export interface Journey {
   /** The order as its customer sees it at the end. */
   status?: string;
   cancelReason?: string | null;
-  /** A journey that could not finish within its time limit, and why. */
+  /** A journey that could not finish within its time limit, and why (with the last steps it took). */
   error?: string;
+  /** What the journey did and saw, in order (for the report when it fails). */
+  trail: string[];
   /** Requests answered with a 5xx or refused, and tried again. */
   retries: number;
   startedAt: number;
@@ -83,7 +85,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Runs one journey to its end, or until `timeoutMs` has passed. */
 export async function runJourney(kind: JourneyKind, customer: ApiClient, runner: ApiClient, timeoutMs = 60_000): Promise<Journey> {
-  const j: Journey = { kind, sagas: [], retries: 0, startedAt: Date.now(), endedAt: 0 };
+  const j: Journey = { kind, sagas: [], retries: 0, trail: [], startedAt: Date.now(), endedAt: 0 };
+  const note = (what: string) => {
+    if (j.trail[j.trail.length - 1] !== what) j.trail.push(what);
+  };
   const deadline = j.startedAt + timeoutMs;
   const check = (what: string) => {
     if (Date.now() > deadline) throw new JourneyFailed(`${what}: no answer within ${timeoutMs} ms`);
@@ -92,7 +97,11 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
   const send = async (c: ApiClient, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Res> => {
     for (;;) {
       check(`${method} ${url}`);
-      const res = await request(c, method, url, body, headers).catch((err: Error) => ({ status: 0, body: String(err.cause ?? err), headers: new Headers() }));
+      const res = await request(c, method, url, body, headers).catch((err: Error) => ({
+        status: 0,
+        body: String(err.cause ?? err),
+        headers: new Headers(),
+      }));
       if (res.status !== 0 && res.status < 500) return res;
       j.retries++;
       await pause(150);
@@ -101,6 +110,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
   const order = async (c: ApiClient = customer) => {
     for (;;) {
       const res = await send(c, 'GET', `/api/orders/${j.orderId}`);
+      note(`order ${res.status} ${res.body?.status ?? ''}`);
       if (res.status === 200) return res.body as { status: string; runnerId: string | null; cancelReason: string | null };
       check(`GET order (${res.status})`);
       await pause(100);
@@ -110,6 +120,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
     for (;;) {
       const res = await send(c, 'GET', `/api/sagas/${id}`);
       if (res.status === 200 && !['RUNNING', 'COMPENSATING'].includes(res.body.status)) {
+        note(`saga ${res.body.type} ${res.body.status}`);
         j.sagas.push({ id, type: res.body.type, status: res.body.status, error: res.body.error });
         return res.body.status as string;
       }
@@ -121,6 +132,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
   const start = async (c: ApiClient, url: string, done: (o: Awaited<ReturnType<typeof order>>) => boolean) => {
     for (;;) {
       const res = await send(c, 'POST', url);
+      note(`POST ${url.split('/').pop()} ${res.status} ${res.body?.code ?? ''}`);
       if (res.status === 202) return res.body.sagaId as string;
       // 404/409: the saga service's view of the order may lag behind, or the effect is there already.
       const o = await order(c);
@@ -153,6 +165,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
         for (const to of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) {
           for (;;) {
             const res = await send(runner, 'POST', `/api/orders/${j.orderId}/progress`, { status: to });
+            note(`progress ${to} ${res.status}`);
             if (res.status === 200) break;
             o = await order(runner);
             if (PROGRESS.indexOf(o.status) >= PROGRESS.indexOf(to)) break;
@@ -164,8 +177,12 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
         if (completeId) await saga(runner, completeId);
       }
     }
+    // A create-order saga whose create_order step timed out and was compensated first leaves no order
+    // at all (the order service refuses the late command: the cancel left a tombstone).
+    const never = createStatus === 'COMPENSATED' && (await send(c, 'GET', `/api/orders/${j.orderId}`)).status === 404;
+    if (never) j.status = 'NEVER_CREATED';
     // The end as the customer sees it: the order service may apply the saga's last command a moment later.
-    for (;;) {
+    for (; !never; ) {
       const o = await order();
       j.status = o.status;
       j.cancelReason = o.cancelReason;
@@ -178,7 +195,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
       await pause(100);
     }
   } catch (err) {
-    j.error = err instanceof JourneyFailed ? err.message : String(err);
+    j.error = `${err instanceof JourneyFailed ? err.message : String(err)} [${j.trail.slice(-6).join(' → ')}]`;
   }
   j.endedAt = Date.now();
   return j;
@@ -218,12 +235,21 @@ export function summarize(journeys: Journey[]): Record<string, number> {
 export async function duplicateEffects(db: Sql, orderIds: Set<string>): Promise<string[]> {
   const problems: string[] = [];
   const one = async <T>(sql: string) => (await db.query<T>(sql))[0]!;
-  const { n: orders } = await one<{ n: number }>('select count(*)::int as n from orders.orders');
-  if (orders !== orderIds.size) problems.push(`${orders} orders in the database, ${orderIds.size} accepted creates`);
   const rows = async (what: string, sql: string) => {
     for (const r of await db.query(sql)) problems.push(`${what}: ${JSON.stringify(r)}`);
   };
-  await rows('order not accepted by a create', `select id from orders.orders where not (id = any('{${[...orderIds].join(',')}}'::uuid[]))`);
+  // Each accepted create is one order, or a tombstone when its create_order timed out and was cancelled first.
+  const ids = `'{${[...orderIds].join(',')}}'::uuid[]`;
+  const { n: orders } = await one<{ n: number }>('select count(*)::int as n from orders.orders');
+  const { n: tombstones } = await one<{ n: number }>(`select count(*)::int as n from orders.tombstones where order_id = any(${ids})`);
+  if (orders + tombstones !== orderIds.size)
+    problems.push(`${orders} orders and ${tombstones} tombstones in the database, ${orderIds.size} accepted creates`);
+  await rows('order not accepted by a create', `select id from orders.orders where not (id = any(${ids}))`);
+  await rows('order both created and tombstoned', 'select o.id from orders.orders o join orders.tombstones t on t.order_id = o.id');
+  await rows(
+    'create-order saga missing',
+    `select u.id from unnest(${ids}) as u(id) where not exists (select 1 from sagas.instances s where s.order_id = u.id and s.type = 'create-order')`,
+  );
   await rows(
     'more than one create-order saga',
     `select order_id, count(*)::int from sagas.instances where type = 'create-order' group by 1 having count(*) > 1`,
@@ -255,4 +281,18 @@ export async function duplicateEffects(db: Sql, orderIds: Set<string>): Promise<
   );
   await rows('saga FAILED', `select id, type, order_id, state->>'error' as error from sagas.instances where status = 'FAILED'`);
   return problems;
+}
+
+/** The state of some orders across the services, for the report of a failed case. */
+export async function describeOrders(db: Sql, ids: string[]): Promise<string> {
+  if (ids.length === 0) return '';
+  const q = (sql: string) => db.query(sql, [ids]).then((rows) => rows.map((r) => JSON.stringify(r)).join('\n  '));
+  return [
+    `orders:\n  ${await q(`select id, status, runner_id is not null as runner, cancel_reason from orders.orders where id = any($1::uuid[])`)}`,
+    `payments:\n  ${await q(`select order_id, status, revert_method from payments.payments where order_id = any($1::uuid[])`)}`,
+    `timers:\n  ${await q(`select order_id, status, stop_reason from timers.timers where order_id = any($1::uuid[])`)}`,
+    `sagas:\n  ${await q(`select order_id, type, status, state->>'stepIndex' as step, state->>'error' as error from sagas.instances where order_id = any($1::uuid[]) order by started_at`)}`,
+    `saga history:\n  ${await q(`select i.order_id, i.type, h.seq, h.kind, h.type as what, h.note from sagas.history h join sagas.instances i on i.id = h.saga_id
+      where i.order_id = any($1::uuid[]) order by i.order_id, i.started_at, h.seq`)}`,
+  ].join('\n');
 }

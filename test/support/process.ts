@@ -53,11 +53,15 @@ export async function startProcess(env: Record<string, string>, args = ['start']
     child.kill('SIGKILL');
     await exited;
   };
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`exited early (${child.exitCode}):\n${out}`);
-    const res = await fetch(`${url}/ready`).catch(() => undefined);
-    return res?.status === 200;
-  }, `campusg on port ${port} to be ready`, 60_000);
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`exited early (${child.exitCode}):\n${out}`);
+      const res = await fetch(`${url}/ready`).catch(() => undefined);
+      return res?.status === 200;
+    },
+    `campusg on port ${port} to be ready`,
+    60_000,
+  );
   return {
     url,
     child,

@@ -36,7 +36,9 @@ export async function startTopology(
   try {
     // The orchestrators first (they create the topics), then the rest together.
     started.push({ service: 'sagas', process: await startProcess(common, ['start', 'sagas']) });
-    const rest = await Promise.all(SERVICE_PROCESSES.map(async (service) => ({ service, process: await startProcess(common, ['start', service]) })));
+    const rest = await Promise.all(
+      SERVICE_PROCESSES.map(async (service) => ({ service, process: await startProcess(common, ['start', service]) })),
+    );
     started.push(...rest);
     const urls = (service: string) =>
       started
@@ -56,7 +58,12 @@ export async function startTopology(
     );
     started.push({ service: 'gateway', process: gateway });
     const checkDb = openPostgres(db.url, { max: 2 });
-    const transport = new KafkaTransport({ brokers: [brokers], clientId: 'campusg-test-checker', namespace, log: pino({ level: 'silent' }) });
+    const transport = new KafkaTransport({
+      brokers: [brokers],
+      clientId: 'campusg-test-checker',
+      namespace,
+      log: pino({ level: 'silent' }),
+    });
     return {
       url: gateway.url,
       infra: { db: checkDb, transport },

@@ -50,7 +50,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   };
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const user = async (name: string, card?: string, runner = false): Promise<Actor> => {
-    const reg = await api('POST', '/api/auth/register', undefined, { email: `load.${tag}.${name}@campusg.test`, password: 'load-test-password', name });
+    const reg = await api('POST', '/api/auth/register', undefined, {
+      email: `load.${tag}.${name}@campusg.test`,
+      password: 'load-test-password',
+      name,
+    });
     if (reg.status !== 201) throw new Error(`register ${name}: ${reg.status}`);
     const a = { token: reg.body.token as string, id: reg.body.user.id as string };
     if (card) await api('PUT', '/api/me/card', a.token, { number: card, expMonth: 12, expYear: 2099, cvc: '123' });
@@ -58,7 +62,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     return a;
   };
   const customers = await Promise.all(Array.from({ length: 8 }, (_, i) => user(`customer${i}`, '4242424242424242')));
-  const decliners = await Promise.all(Array.from({ length: 2 }, (_, i) => user(`decliner${i}`, i ? '4000000000009995' : '4000000000000002')));
+  const decliners = await Promise.all(
+    Array.from({ length: 2 }, (_, i) => user(`decliner${i}`, i ? '4000000000009995' : '4000000000000002')),
+  );
   const runners = await Promise.all(Array.from({ length: 6 }, (_, i) => user(`runner${i}`, undefined, true)));
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 
@@ -132,16 +138,31 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       const starts = await Promise.all(contenders.map((r) => api('POST', `/api/orders/${orderId}/accept`, r.token)));
       const ends = await Promise.all(starts.map((s, i) => (s.status === 202 ? sagaEnd(contenders[i]!.token, s.body.sagaId) : 'REFUSED')));
       const winners = contenders.filter((_, i) => ends[i] === 'COMPLETED');
-      if (winners.length !== 1) throw new Error(`${winners.length} runners won one order (${starts.map((x) => x.status).join(',')} → ${ends.join(',')})`);
+      if (winners.length !== 1)
+        throw new Error(`${winners.length} runners won one order (${starts.map((x) => x.status).join(',')} → ${ends.join(',')})`);
       await deliver(winners[0]!, orderId);
     },
   };
   const mix: [Journey, number][] = o.withTimeouts
-    ? [['delivered', 0.45], ['declined', 0.15], ['cancelled', 0.15], ['timed-out', 0.1], ['raced', 0.15]]
-    : [['delivered', 0.5], ['declined', 0.15], ['cancelled', 0.2], ['raced', 0.15]];
+    ? [
+        ['delivered', 0.45],
+        ['declined', 0.15],
+        ['cancelled', 0.15],
+        ['timed-out', 0.1],
+        ['raced', 0.15],
+      ]
+    : [
+        ['delivered', 0.5],
+        ['declined', 0.15],
+        ['cancelled', 0.2],
+        ['raced', 0.15],
+      ];
   const choose = (): Journey => {
     let x = Math.random();
-    for (const [j, p] of mix) if ((x -= p) < 0) return j;
+    for (const [j, p] of mix) {
+      x -= p;
+      if (x < 0) return j;
+    }
     return 'delivered';
   };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '@campusg/platform';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@campusg/platform';
 import { runLoad } from './load.ts';
 import { operatorCommand } from './operator.ts';
 import { start } from './start.ts';
@@ -41,7 +41,11 @@ async function main(argv: string[]): Promise<void> {
     case 'load': {
       const { values } = parseArgs({
         args,
-        options: { rate: { type: 'string', default: '10' }, duration: { type: 'string', default: '60' }, timeouts: { type: 'boolean', default: false } },
+        options: {
+          rate: { type: 'string', default: '10' },
+          duration: { type: 'string', default: '60' },
+          timeouts: { type: 'boolean', default: false },
+        },
       });
       const url = (process.env.CAMPUSG_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
       const report = await runLoad({ url, rate: Number(values.rate), durationS: Number(values.duration), withTimeouts: values.timeouts });
@@ -61,7 +65,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || (err instanceof Error && /^(unknown command|no operator token|cannot reach|GET |POST )/.test(err.message))) {
+  if (
+    err instanceof ConfigError ||
+    (err instanceof Error && /^(unknown command|no operator token|cannot reach|GET |POST )/.test(err.message))
+  ) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -29,36 +29,64 @@ function table(rows: Record<string, unknown>[], columns: string[]): string {
   if (rows.length === 0) return '(none)';
   const cell = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
 type Out = (text: string) => void;
+
+interface SagaDetail {
+  id: string;
+  type: string;
+  orderId: string;
+  status: string;
+  step: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  error: string | null;
+  deadlineAt: string | null;
+  waitingFor: { type: string; messageId: string; sentAt: string }[];
+  history: Record<string, unknown>[];
+}
 
 /** `campusg saga …`, `campusg dlq …`, `campusg lag`: the operator's view of a running platform. */
 export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, out: Out): Promise<number> {
   const { values, positionals: words } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { status: { type: 'string' }, type: { type: 'string' }, limit: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      status: { type: 'string' },
+      type: { type: 'string' },
+      limit: { type: 'string' },
+      id: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const [area, action, ...positionals] = words;
   const print = (value: unknown, render: () => string) => out(values.json ? JSON.stringify(value, null, 2) : render());
 
   if (area === 'saga' && action === 'list') {
-    const q = new URLSearchParams(Object.entries({ status: values.status, type: values.type, limit: values.limit }).filter(([, v]) => v) as [string, string][]);
+    const q = new URLSearchParams(
+      Object.entries({ status: values.status, type: values.type, limit: values.limit }).filter(([, v]) => v) as [string, string][],
+    );
     const res = await call<{ items: Record<string, unknown>[] }>(env, 'GET', `/admin/sagas?${q}`);
     print(res, () => table(res.items, ['id', 'type', 'status', 'step', 'orderId', 'startedAt', 'error']));
     return 0;
   }
   if (area === 'saga' && action === 'show' && positionals[0]) {
-    const s = await call<Record<string, any>>(env, 'GET', `/admin/sagas/${positionals[0]}`);
+    const s = await call<SagaDetail>(env, 'GET', `/admin/sagas/${positionals[0]}`);
     print(s, () =>
       [
         `saga ${s.id} (${s.type}) for order ${s.orderId}`,
         `status ${s.status}, step ${s.step ?? '-'}, started ${s.startedAt}${s.endedAt ? `, ended ${s.endedAt}` : ''}`,
         s.error ? `error: ${s.error}` : null,
-        s.waitingFor.length ? `waiting for a reply to: ${s.waitingFor.map((w: any) => `${w.type} (${w.messageId}, sent ${w.sentAt})`).join(', ')}; deadline ${s.deadlineAt}` : 'waiting for nothing',
+        s.waitingFor.length
+          ? `waiting for a reply to: ${s.waitingFor.map((w) => `${w.type} (${w.messageId}, sent ${w.sentAt})`).join(', ')}; deadline ${s.deadlineAt}`
+          : 'waiting for nothing',
         '',
         table(s.history, ['at', 'kind', 'type', 'messageId', 'note']),
       ]
@@ -73,12 +101,21 @@ export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, ou
     return res.retried ? 0 : 1;
   }
   if (area === 'dlq' && action === 'list' && positionals[0]) {
-    const res = await call<{ items: Record<string, unknown>[] }>(env, 'GET', `/admin/dlq/${positionals[0]}${values.limit ? `?limit=${values.limit}` : ''}`);
+    const res = await call<{ items: Record<string, unknown>[] }>(
+      env,
+      'GET',
+      `/admin/dlq/${positionals[0]}${values.limit ? `?limit=${values.limit}` : ''}`,
+    );
     print(res, () => table(res.items, ['offset', 'at', 'messageId', 'type', 'reason', 'group', 'error']));
     return 0;
   }
   if (area === 'dlq' && action === 'replay' && positionals[0]) {
-    const res = await call<{ replayed: number }>(env, 'POST', `/admin/dlq/${positionals[0]}/replay`, values.id ? { messageId: values.id } : {});
+    const res = await call<{ replayed: number }>(
+      env,
+      'POST',
+      `/admin/dlq/${positionals[0]}/replay`,
+      values.id ? { messageId: values.id } : {},
+    );
     print(res, () => `replayed ${res.replayed} message(s) to ${positionals[0]}`);
     return 0;
   }

@@ -1,4 +1,11 @@
-import { buildGateway, buildPlatform, openInfrastructure, PLATFORM_SERVICES, type PlatformService, SERVICE_SCHEMAS } from '@campusg/gateway';
+import {
+  buildGateway,
+  buildPlatform,
+  openInfrastructure,
+  PLATFORM_SERVICES,
+  type PlatformService,
+  SERVICE_SCHEMAS,
+} from '@campusg/gateway';
 import { type Config, createLogger, Metrics } from '@campusg/platform';
 
 /**
@@ -31,7 +38,9 @@ export async function start(config: Readonly<Config>): Promise<void> {
   const url = await app.listen({ port: config.port, host: config.host });
   const what = gatewayOnly ? 'gateway' : services.length === PLATFORM_SERVICES.length ? 'every service' : services.join(', ');
   log.info({ url, ms: Math.round(performance.now() - startedAt), bus: config.bus, services: what }, 'CampusG is ready');
-  process.stdout.write(`CampusG (${what}) is running at ${url}${gatewayOnly || services.length === PLATFORM_SERVICES.length ? ` (API docs: ${url}/api/docs)` : ''}\n`);
+  process.stdout.write(
+    `CampusG (${what}) is running at ${url}${gatewayOnly || services.length === PLATFORM_SERVICES.length ? ` (API docs: ${url}/api/docs)` : ''}\n`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -6,8 +6,8 @@ import { createHttpApp, requireGatewayIdentity, requireUser, type ServiceName } 
 import { createOrchestrators, registerSagaRoutes, startOrchestrators, stopOrchestrators } from '@campusg/sagas';
 import { TimerService } from '@campusg/timer-service';
 import { authenticateToken, registerUserRoutes, startUserService, TokenService } from '@campusg/user-service';
-import type { Infrastructure } from './system.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
+import type { Infrastructure } from './system.ts';
 import { registerWebApp } from './web.ts';
 
 export type PlatformService = Exclude<ServiceName, 'gateway'>;
@@ -69,18 +69,26 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
 /** Gauges read from the database and the bus when /metrics is scraped: this process's share. */
 function registerGauges(infra: Infrastructure): void {
   const { metrics, transport } = infra;
-  metrics.gauge('campusg_consumer_lag', 'Messages not yet committed by a consumer group, per topic', ['group', 'topic'], async (set) => {
-    for (const [group, topics] of Object.entries(GROUP_TOPICS)) {
-      const byTopic = new Map<string, number>();
-      for (const l of await transport.lag(group, topics)) byTopic.set(l.topic, (byTopic.get(l.topic) ?? 0) + l.lag);
-      for (const [topic, lag] of byTopic) set({ group, topic }, lag);
-    }
-  }, 'max');
+  metrics.gauge(
+    'campusg_consumer_lag',
+    'Messages not yet committed by a consumer group, per topic',
+    ['group', 'topic'],
+    async (set) => {
+      for (const [group, topics] of Object.entries(GROUP_TOPICS)) {
+        const byTopic = new Map<string, number>();
+        for (const l of await transport.lag(group, topics)) byTopic.set(l.topic, (byTopic.get(l.topic) ?? 0) + l.lag);
+        for (const [topic, lag] of byTopic) set({ group, topic }, lag);
+      }
+    },
+    'max',
+  );
   if (infra.schemas.includes('sagas')) {
     metrics.gauge('campusg_sagas', 'Saga instances by type and status', ['type', 'status'], async (set) => {
       const rows = await infra
         .dbFor('sagas')
-        .query<{ type: string; status: string; n: number }>('select type, status, count(*)::int as n from sagas.instances group by type, status');
+        .query<{ type: string; status: string; n: number }>(
+          'select type, status, count(*)::int as n from sagas.instances group by type, status',
+        );
       for (const r of rows) set({ type: r.type, status: r.status }, r.n);
     });
   }

@@ -1,4 +1,3 @@
-import replyFrom from '@fastify/reply-from';
 import {
   AppError,
   type AuthUser,
@@ -11,6 +10,7 @@ import {
   signIdentity,
   tokenOf,
 } from '@campusg/platform';
+import replyFrom from '@fastify/reply-from';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { registerWebApp } from './web.ts';
 
@@ -79,11 +79,33 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     log: deps.log,
     metrics: deps.metrics,
     title: 'CampusG API',
-    isReady: async () => (await Promise.all(everyInstance().map((u) => fetch(`${u}/ready`).then((r) => r.ok, () => false)))).every(Boolean),
-    openapi: () => mergedOpenApi(Object.values(upstreams).map((list) => list[0]).filter((u): u is string => Boolean(u))),
+    isReady: async () =>
+      (
+        await Promise.all(
+          everyInstance().map((u) =>
+            fetch(`${u}/ready`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          ),
+        )
+      ).every(Boolean),
+    openapi: () =>
+      mergedOpenApi(
+        Object.values(upstreams)
+          .map((list) => list[0])
+          .filter((u): u is string => Boolean(u)),
+      ),
     // One scrape for the whole deployment: this gateway's metrics plus every instance's, combined.
     metricsText: async () => {
-      const parts = await Promise.all(everyInstance().map((u) => fetch(`${u}/metrics.json`).then((r) => (r.ok ? r.json() : []), () => [])));
+      const parts = await Promise.all(
+        everyInstance().map((u) =>
+          fetch(`${u}/metrics.json`).then(
+            (r) => (r.ok ? r.json() : []),
+            () => [],
+          ),
+        ),
+      );
       return Metrics.aggregate([await deps.metrics.json(), ...(parts as Awaited<ReturnType<Metrics['json']>>[])]);
     },
   });
@@ -118,7 +140,14 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
 
 /** The API document of the deployment: every service's paths in one OpenAPI document. */
 async function mergedOpenApi(instances: string[]): Promise<Record<string, unknown>> {
-  const docs = await Promise.all(instances.map((u) => fetch(`${u}/api/openapi.json`).then((r) => (r.ok ? r.json() : null), () => null)));
+  const docs = await Promise.all(
+    instances.map((u) =>
+      fetch(`${u}/api/openapi.json`).then(
+        (r) => (r.ok ? r.json() : null),
+        () => null,
+      ),
+    ),
+  );
   const merged: { openapi: string; info: unknown; paths: Record<string, unknown>; components: Record<string, Record<string, unknown>> } = {
     openapi: '3.0.3',
     info: { title: 'CampusG API', version: '1.0.0' },

@@ -23,11 +23,11 @@ import {
   type Logger,
   Metrics,
   type Migration,
-  type ServiceName,
   migrate,
   openPglite,
   openPostgres,
   randomIds,
+  type ServiceName,
   systemClock,
 } from '@campusg/platform';
 import { SAGA_SCHEMA, sagaMigrations } from '@campusg/sagas';
@@ -109,7 +109,9 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     if (!outbox) {
       if (transport instanceof EmbeddedTransport) outbox = new EmbeddedOutbox(transport);
       else {
-        const table = new TableOutbox(dbFor(schema as SchemaName), schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
+        const table = new TableOutbox(dbFor(schema as SchemaName), schema, transport, (err) =>
+          log.warn({ err, schema }, 'outbox relay retrying'),
+        );
         table.start();
         outbox = table;
       }

@@ -95,12 +95,18 @@ export class MessageBus {
     let afterCommit: (() => void) | undefined;
     const result = await this.#deps.db.transaction(async (tx) => {
       const emit: Emit = (type, payload, routing = {}) =>
-        this.#emit(out, type, payload, {
-          key: routing.key ?? keyFromPayload(payload as Record<string, unknown>, this.#deps.ids),
-          correlationId: routing.correlationId ?? this.#deps.ids.uuid(),
-          causationId: routing.causationId ?? null,
-          messageId: routing.messageId,
-        }, now);
+        this.#emit(
+          out,
+          type,
+          payload,
+          {
+            key: routing.key ?? keyFromPayload(payload as Record<string, unknown>, this.#deps.ids),
+            correlationId: routing.correlationId ?? this.#deps.ids.uuid(),
+            causationId: routing.causationId ?? null,
+            messageId: routing.messageId,
+          },
+          now,
+        );
       const value = await fn(tx, emit, now);
       if (out.length > 0) afterCommit = await this.#deps.outbox.add(tx, out);
       return value;
@@ -157,7 +163,13 @@ export class MessageBus {
         await this.#handleOnce(groupId, record, message, handler);
         metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
         log.debug(
-          { group: groupId, type: message.type, message_id: message.message_id, correlation_id: message.correlation_id, ms: Math.round(performance.now() - startedAt) },
+          {
+            group: groupId,
+            type: message.type,
+            message_id: message.message_id,
+            correlation_id: message.correlation_id,
+            ms: Math.round(performance.now() - startedAt),
+          },
           'message handled',
         );
         return;
@@ -197,12 +209,18 @@ export class MessageBus {
         return;
       }
       const emit: Emit = (type, payload, routing = {}) =>
-        this.#emit(out, type, payload, {
-          key: routing.key ?? record.key ?? message.correlation_id,
-          correlationId: routing.correlationId ?? message.correlation_id,
-          causationId: routing.causationId ?? message.message_id,
-          messageId: routing.messageId,
-        }, now);
+        this.#emit(
+          out,
+          type,
+          payload,
+          {
+            key: routing.key ?? record.key ?? message.correlation_id,
+            correlationId: routing.correlationId ?? message.correlation_id,
+            causationId: routing.causationId ?? message.message_id,
+            messageId: routing.messageId,
+          },
+          now,
+        );
       await handler(message, { tx, emit, now, log, record, afterCommit: (fn) => afterCommit.push(fn) });
       if (out.length > 0) afterCommit.unshift(await this.#deps.outbox.add(tx, out));
     });

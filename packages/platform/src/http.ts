@@ -1,8 +1,8 @@
+import { fieldErrors, type Problem } from '@campusg/contracts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { fieldErrors, type Problem } from '@campusg/contracts';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -134,7 +134,8 @@ export async function createHttpApp(options: HttpOptions) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
       return sendProblem(reply, err.status, publicCode(err), err.message, err.errors);
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, 'PAYLOAD_TOO_LARGE', 'request bodies are limited to 64 KiB');
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendProblem(reply, 413, 'PAYLOAD_TOO_LARGE', 'request bodies are limited to 64 KiB');
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendProblem(reply, 400, 'VALIDATION_FAILED', 'the body must be application/json', [
         { path: 'body', message: 'must be application/json' },

@@ -32,7 +32,6 @@ const GROUP_OF = {
   'cancel-order': GROUPS.cancelOrderSaga,
 } as const;
 
-
 /**
  * Runs one saga definition: starts instances, feeds them replies from the event topics (in the
  * consumer's transaction, with its inbox and outbox), and fires missed step deadlines.
@@ -93,7 +92,13 @@ export class SagaOrchestrator<D> {
       const now = this.deps.clock.now();
       const decision = this.#decide(stored.state, { kind: 'retry' }, now);
       if (decision.state.status === stored.state.status) return { retried: false, status: stored.state.status };
-      decision.history.unshift({ at: now.toISOString(), kind: 'command', type: 'operator_retry', messageId: null, note: 'retried by an operator' });
+      decision.history.unshift({
+        at: now.toISOString(),
+        kind: 'command',
+        type: 'operator_retry',
+        messageId: null,
+        note: 'retried by an operator',
+      });
       await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
       this.#effects(decision, emit, null);
       return { retried: true, status: decision.state.status };

@@ -1,7 +1,7 @@
 import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage } from '@campusg/contracts';
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
-import type { IdGenerator, Sql } from '@campusg/platform';
 import { applyOrderEvent, findOrderView } from '@campusg/order-view';
+import type { IdGenerator, Sql } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
 
@@ -34,7 +34,14 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
     }
     case 'order.cancelled':
       if (p.previous_status === 'CANCELLED') return [];
-      return [{ to: 'customer', kind: 'ORDER_CANCELLED', text: `Your order was cancelled because ${CANCEL_REASON_TEXT[p.reason as keyof typeof CANCEL_REASON_TEXT]}.`, oncePerOrder: true }];
+      return [
+        {
+          to: 'customer',
+          kind: 'ORDER_CANCELLED',
+          text: `Your order was cancelled because ${CANCEL_REASON_TEXT[p.reason as keyof typeof CANCEL_REASON_TEXT]}.`,
+          oncePerOrder: true,
+        },
+      ];
     case 'order.accepted':
       return [
         { to: 'customer', kind: 'ORDER_ACCEPTED', text: `${runnerName ?? 'A runner'} accepted your order.`, oncePerOrder: false },
@@ -66,13 +73,29 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
       `insert into notifications.audit_log (message_id, topic, partition, "offset", type, source, correlation_id, causation_id,
          order_id, at, received_at, payload, summary)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13) on conflict (message_id) do nothing returning 1`,
-      [m.message_id, ctx.record.topic, ctx.record.partition, ctx.record.offset, m.type, m.source, m.correlation_id, m.causation_id,
-        orderId, m.timestamp, ctx.now, JSON.stringify(m.payload), summarize(m)],
+      [
+        m.message_id,
+        ctx.record.topic,
+        ctx.record.partition,
+        ctx.record.offset,
+        m.type,
+        m.source,
+        m.correlation_id,
+        m.causation_id,
+        orderId,
+        m.timestamp,
+        ctx.now,
+        JSON.stringify(m.payload),
+        summarize(m),
+      ],
     );
     if (logged.length === 0) return;
     await learnName(ctx.tx, m);
     if (!orderId) return;
-    const view = ctx.record.topic === 'order_events' ? await applyOrderEvent(ctx.tx, 'notifications', m) : await findOrderView(ctx.tx, 'notifications', orderId);
+    const view =
+      ctx.record.topic === 'order_events'
+        ? await applyOrderEvent(ctx.tx, 'notifications', m)
+        : await findOrderView(ctx.tx, 'notifications', orderId);
     const parties = view && { customer_id: view.customerId, runner_id: view.runnerId };
     const runnerName = m.type === 'order.accepted' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
     for (const d of derive(m, runnerName)) {
@@ -119,7 +142,14 @@ async function nameOf(tx: Sql, userId: string): Promise<string | null> {
   return row?.name ?? null;
 }
 
-async function store(ctx: HandlerContext, ids: IdGenerator, userId: string, orderId: string, d: Derived, messageId: string): Promise<NotificationItem | null> {
+async function store(
+  ctx: HandlerContext,
+  ids: IdGenerator,
+  userId: string,
+  orderId: string,
+  d: Derived,
+  messageId: string,
+): Promise<NotificationItem | null> {
   const id = ids.uuid();
   const rows = await ctx.tx.query<{ at: Date }>(
     `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)

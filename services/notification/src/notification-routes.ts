@@ -1,7 +1,7 @@
 import { idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
-import { findOrderView, readOrderView } from '@campusg/order-view';
 import type { ServiceDeps } from '@campusg/messaging';
-import { AppError, type App, type AuthHook, callerOf } from '@campusg/platform';
+import { findOrderView, readOrderView } from '@campusg/order-view';
+import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
 
 export interface NotificationRouteDeps {
@@ -13,77 +13,126 @@ export interface NotificationRouteDeps {
 export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: AuthHook, r: NotificationRouteDeps): void {
   const { db } = deps;
 
-  app.get('/api/orders/:id/timeline', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'Every bus message about the order, in order', params: idParams, response: { 200: timelineResponse } },
-  }, async (req) => {
-    const user = callerOf(req);
-    const order = await readOrderView(db, 'notifications', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
-    if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
-    const rows = await db.query<{ message_id: string; at: Date; topic: string; type: string; source: string; summary: string }>(
-      'select message_id, at, topic, type, source, summary from notifications.audit_log where order_id = $1 order by at, seq',
-      [req.params.id],
-    );
-    return {
-      items: rows.map((x) => ({ messageId: x.message_id, at: new Date(x.at).toISOString(), topic: x.topic, type: x.type, source: x.source, summary: x.summary })),
-    } as never;
-  });
+  app.get(
+    '/api/orders/:id/timeline',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: 'Every bus message about the order, in order',
+        params: idParams,
+        response: { 200: timelineResponse },
+      },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      const order = await readOrderView(db, 'notifications', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
+      if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
+      const rows = await db.query<{ message_id: string; at: Date; topic: string; type: string; source: string; summary: string }>(
+        'select message_id, at, topic, type, source, summary from notifications.audit_log where order_id = $1 order by at, seq',
+        [req.params.id],
+      );
+      return {
+        items: rows.map((x) => ({
+          messageId: x.message_id,
+          at: new Date(x.at).toISOString(),
+          topic: x.topic,
+          type: x.type,
+          source: x.source,
+          summary: x.summary,
+        })),
+      } as never;
+    },
+  );
 
-  app.get('/api/notifications', {
-    onRequest: auth,
-    schema: { tags: ['notifications'], summary: "The caller's notifications, newest first", querystring: notificationsQuery, response: { 200: notificationsView } },
-  }, async (req) => {
-    const user = callerOf(req);
-    const rows = await db.query<{ id: string; at: Date; order_id: string | null; kind: string; text: string; read: boolean }>(
-      `select id, at, order_id, kind, text, read from notifications.notifications
+  app.get(
+    '/api/notifications',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['notifications'],
+        summary: "The caller's notifications, newest first",
+        querystring: notificationsQuery,
+        response: { 200: notificationsView },
+      },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      const rows = await db.query<{ id: string; at: Date; order_id: string | null; kind: string; text: string; read: boolean }>(
+        `select id, at, order_id, kind, text, read from notifications.notifications
        where user_id = $1 and (not $2 or not read) order by at desc, id desc limit 200`,
-      [user.id, req.query.unread === true],
-    );
-    const [count] = await db.query<{ n: number }>('select count(*)::int as n from notifications.notifications where user_id = $1 and not read', [user.id]);
-    return {
-      items: rows.map((x) => ({ id: x.id, at: new Date(x.at).toISOString(), orderId: x.order_id, kind: x.kind, text: x.text, read: x.read })),
-      unread: count?.n ?? 0,
-    };
-  });
+        [user.id, req.query.unread === true],
+      );
+      const [count] = await db.query<{ n: number }>(
+        'select count(*)::int as n from notifications.notifications where user_id = $1 and not read',
+        [user.id],
+      );
+      return {
+        items: rows.map((x) => ({
+          id: x.id,
+          at: new Date(x.at).toISOString(),
+          orderId: x.order_id,
+          kind: x.kind,
+          text: x.text,
+          read: x.read,
+        })),
+        unread: count?.n ?? 0,
+      };
+    },
+  );
 
-  app.post('/api/notifications/:id/read', {
-    onRequest: auth,
-    schema: { tags: ['notifications'], summary: 'Mark one notification read', params: idParams },
-  }, async (req, reply) => {
-    const updated = await db.query('update notifications.notifications set read = true where id = $1 and user_id = $2 returning 1', [req.params.id, callerOf(req).id]);
-    if (updated.length === 0) throw new AppError('NOT_FOUND', 'no such notification');
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/notifications/:id/read',
+    {
+      onRequest: auth,
+      schema: { tags: ['notifications'], summary: 'Mark one notification read', params: idParams },
+    },
+    async (req, reply) => {
+      const updated = await db.query('update notifications.notifications set read = true where id = $1 and user_id = $2 returning 1', [
+        req.params.id,
+        callerOf(req).id,
+      ]);
+      if (updated.length === 0) throw new AppError('NOT_FOUND', 'no such notification');
+      return reply.code(204).send();
+    },
+  );
 
-  app.get('/api/stream', {
-    onRequest: auth,
-    schema: { tags: ['live'], summary: 'Server-sent events: order, notification, available' },
-  }, async (req, reply) => {
-    const user = callerOf(req);
-    const isRunner = user.roles.includes('runner');
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    res.write(': connected\n\n');
-    const unsubscribe = r.hub.subscribe((e) => {
-      if (e.kind === 'notification' && e.userId === user.id) send('notification', e.notification);
-      else if (e.kind === 'available' && isRunner) send('available', { orderId: e.orderId, status: e.status });
-      else if (e.kind === 'order' && e.userIds.includes(user.id)) {
-        findOrderView(db, 'notifications', e.orderId).then((order) => {
-          if (order && (order.customerId === user.id || order.runnerId === user.id)) send('order', order);
-        }, () => {});
-      }
-    });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), r.heartbeatMs ?? 15_000);
-    req.raw.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
-  });
+  app.get(
+    '/api/stream',
+    {
+      onRequest: auth,
+      schema: { tags: ['live'], summary: 'Server-sent events: order, notification, available' },
+    },
+    async (req, reply) => {
+      const user = callerOf(req);
+      const isRunner = user.roles.includes('runner');
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(': connected\n\n');
+      const unsubscribe = r.hub.subscribe((e) => {
+        if (e.kind === 'notification' && e.userId === user.id) send('notification', e.notification);
+        else if (e.kind === 'available' && isRunner) send('available', { orderId: e.orderId, status: e.status });
+        else if (e.kind === 'order' && e.userIds.includes(user.id)) {
+          findOrderView(db, 'notifications', e.orderId).then(
+            (order) => {
+              if (order && (order.customerId === user.id || order.runnerId === user.id)) send('order', order);
+            },
+            () => {},
+          );
+        }
+      });
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), r.heartbeatMs ?? 15_000);
+      req.raw.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    },
+  );
 }

@@ -11,7 +11,11 @@ export const orderHandlers: Handlers = {
     const postedAt = new Date(m.timestamp);
     const order = existing ?? ((await repo.isTombstoned(tx, cmd.order_id)) ? undefined : await repo.insert(tx, cmd, postedAt));
     if (!order) {
-      emit('order.creation_failed', { order_id: cmd.order_id, code: 'INVALID_ORDER', message: 'the order was cancelled before it was created' });
+      emit('order.creation_failed', {
+        order_id: cmd.order_id,
+        code: 'INVALID_ORDER',
+        message: 'the order was cancelled before it was created',
+      });
       return;
     }
     if (order.customer_id !== cmd.customer_id) {

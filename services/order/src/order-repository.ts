@@ -37,8 +37,18 @@ export const orderRepository = {
          delivery_fee_cents, total_cents, status, created_at, updated_at)
        values ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7, $8, $9, 'PENDING', $10, $10)
        returning ${COLUMNS}`,
-      [cmd.order_id, cmd.customer_id, JSON.stringify(cmd.store), JSON.stringify(cmd.items), JSON.stringify(cmd.delivery_location),
-        cmd.instructions, t.foodCents, t.deliveryFeeCents, t.totalCents, now],
+      [
+        cmd.order_id,
+        cmd.customer_id,
+        JSON.stringify(cmd.store),
+        JSON.stringify(cmd.items),
+        JSON.stringify(cmd.delivery_location),
+        cmd.instructions,
+        t.foodCents,
+        t.deliveryFeeCents,
+        t.totalCents,
+        now,
+      ],
     );
     return row!;
   },

@@ -1,13 +1,6 @@
-import {
-  idParams,
-  listOrdersQuery,
-  availableOrdersQuery,
-  orderPage,
-  orderSchema,
-  progressBody,
-} from '@campusg/contracts';
+import { availableOrdersQuery, idParams, listOrdersQuery, orderPage, orderSchema, progressBody } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
-import { AppError, type App, type AuthHook, callerOf } from '@campusg/platform';
+import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { canView, nextProgress, toOrderView } from './order.ts';
 import { orderRepository as repo } from './order-repository.ts';
 
@@ -17,53 +10,80 @@ const notFound = () => new AppError('NOT_FOUND', 'no such order');
 export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
   const { db, bus } = deps;
 
-  app.get('/api/orders/available', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'Orders open for runners', querystring: availableOrdersQuery, response: { 200: orderPage } },
-  }, async (req) => {
-    const user = callerOf(req);
-    if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners see available orders');
-    const page = await repo.page(db, { status: 'CREATED', excludeCustomer: user.id }, req.query);
-    return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
-  });
+  app.get(
+    '/api/orders/available',
+    {
+      onRequest: auth,
+      schema: { tags: ['orders'], summary: 'Orders open for runners', querystring: availableOrdersQuery, response: { 200: orderPage } },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners see available orders');
+      const page = await repo.page(db, { status: 'CREATED', excludeCustomer: user.id }, req.query);
+      return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
+    },
+  );
 
-  app.get('/api/orders', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: "The caller's orders, newest first", querystring: listOrdersQuery, response: { 200: orderPage } },
-  }, async (req) => {
-    const user = callerOf(req);
-    const { as, status, ...page } = req.query;
-    const filter = as === 'runner' ? { runnerId: user.id, status } : { customerId: user.id, status };
-    const result = await repo.page(db, filter, page);
-    return { items: result.items.map(toOrderView), nextCursor: result.nextCursor };
-  });
+  app.get(
+    '/api/orders',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: "The caller's orders, newest first",
+        querystring: listOrdersQuery,
+        response: { 200: orderPage },
+      },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      const { as, status, ...page } = req.query;
+      const filter = as === 'runner' ? { runnerId: user.id, status } : { customerId: user.id, status };
+      const result = await repo.page(db, filter, page);
+      return { items: result.items.map(toOrderView), nextCursor: result.nextCursor };
+    },
+  );
 
-  app.get('/api/orders/:id', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'One order', params: idParams, response: { 200: orderSchema } },
-  }, async (req) => {
-    const order = await repo.find(db, req.params.id);
-    if (!order || !canView(order, callerOf(req))) throw notFound();
-    return toOrderView(order);
-  });
+  app.get(
+    '/api/orders/:id',
+    {
+      onRequest: auth,
+      schema: { tags: ['orders'], summary: 'One order', params: idParams, response: { 200: orderSchema } },
+    },
+    async (req) => {
+      const order = await repo.find(db, req.params.id);
+      if (!order || !canView(order, callerOf(req))) throw notFound();
+      return toOrderView(order);
+    },
+  );
 
-  app.post('/api/orders/:id/progress', {
-    onRequest: auth,
-    schema: { tags: ['orders'], summary: 'The assigned runner moves the order one step', params: idParams, body: progressBody, response: { 200: orderSchema } },
-  }, async (req) => {
-    const user = callerOf(req);
-    const to = req.body.status;
-    const updated = await bus.transact(async (tx, emit, now) => {
-      const order = await repo.find(tx, req.params.id);
-      if (!order || order.runner_id !== user.id) throw notFound();
-      if (nextProgress(order.status) !== to) {
-        throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot move to ${to}`);
-      }
-      const row = await repo.transition(tx, order.id, [order.status], to, now, { runnerWhere: user.id });
-      if (!row) throw new AppError('INVALID_TRANSITION', 'the order changed meanwhile; reload it');
-      emit('order.status_updated', { order_id: row.id, status: to, previous_status: order.status, runner_id: user.id });
-      return row;
-    });
-    return toOrderView(updated);
-  });
+  app.post(
+    '/api/orders/:id/progress',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['orders'],
+        summary: 'The assigned runner moves the order one step',
+        params: idParams,
+        body: progressBody,
+        response: { 200: orderSchema },
+      },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      const to = req.body.status;
+      const updated = await bus.transact(async (tx, emit, now) => {
+        const order = await repo.find(tx, req.params.id);
+        if (!order || order.runner_id !== user.id) throw notFound();
+        if (nextProgress(order.status) !== to) {
+          throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot move to ${to}`);
+        }
+        const row = await repo.transition(tx, order.id, [order.status], to, now, { runnerWhere: user.id });
+        if (!row) throw new AppError('INVALID_TRANSITION', 'the order changed meanwhile; reload it');
+        emit('order.status_updated', { order_id: row.id, status: to, previous_status: order.status, runner_id: user.id });
+        return row;
+      });
+      return toOrderView(updated);
+    },
+  );
 }

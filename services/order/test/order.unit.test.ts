@@ -59,7 +59,15 @@ describe('order state machine', () => {
 
 describe('totals', () => {
   it('computes food and total in integer cents on the server', () => {
-    expect(totals([{ quantity: 2, price_cents: 450 }, { quantity: 3, price_cents: 201 }], 300)).toEqual({
+    expect(
+      totals(
+        [
+          { quantity: 2, price_cents: 450 },
+          { quantity: 3, price_cents: 201 },
+        ],
+        300,
+      ),
+    ).toEqual({
       foodCents: 1503,
       deliveryFeeCents: 300,
       totalCents: 1803,
@@ -76,7 +84,11 @@ describe('who may see an order', () => {
   const other = { id: 'x', roles: ['customer', 'runner'] };
   it('its customer and its runner always; other runners only while it is open', () => {
     for (const status of ORDER_STATUSES) {
-      const order = { customer_id: 'c', runner_id: status === 'CREATED' || status === 'PENDING' || status === 'CANCELLED' ? null : 'r', status };
+      const order = {
+        customer_id: 'c',
+        runner_id: status === 'CREATED' || status === 'PENDING' || status === 'CANCELLED' ? null : 'r',
+        status,
+      };
       expect(canView(order, customer)).toBe(true);
       if (order.runner_id) expect(canView(order, runner)).toBe(true);
       expect(canView(order, other)).toBe(status === 'CREATED');

@@ -37,20 +37,35 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
           return void emit('payment.authorized', { payment_id: existing.id, order_id: p.order_id, amount_cents: existing.amount_cents });
         }
         const code = existing.status === 'FAILED' ? (existing.failure_code as 'CARD_DECLINED') : 'GATEWAY_ERROR';
-        const message = existing.status === 'FAILED' ? 'the card was declined' : 'the order was cancelled before its payment was authorised';
+        const message =
+          existing.status === 'FAILED' ? 'the card was declined' : 'the order was cancelled before its payment was authorised';
         return void emit('payment.failed', { order_id: p.order_id, code, message });
       }
-      if (p.amount_cents <= 0) return void emit('payment.failed', { order_id: p.order_id, code: 'INVALID_AMOUNT', message: 'amount must be positive' });
+      if (p.amount_cents <= 0)
+        return void emit('payment.failed', { order_id: p.order_id, code: 'INVALID_AMOUNT', message: 'amount must be positive' });
       const paymentId = ids.uuid();
       const result = await gateway.authorize(tx, `${paymentId}:authorize`, p.payment_method_token, p.amount_cents);
       await tx.query(
         `insert into payments.payments (id, order_id, customer_id, amount_cents, status, failure_code, authorization_ref,
            authorized_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-        [paymentId, p.order_id, p.customer_id, p.amount_cents, result.approved ? 'AUTHORIZED' : 'FAILED',
-          result.approved ? null : result.declineCode, result.approved ? result.reference : null, result.approved ? now : null, now],
+        [
+          paymentId,
+          p.order_id,
+          p.customer_id,
+          p.amount_cents,
+          result.approved ? 'AUTHORIZED' : 'FAILED',
+          result.approved ? null : result.declineCode,
+          result.approved ? result.reference : null,
+          result.approved ? now : null,
+          now,
+        ],
       );
       if (!result.approved) {
-        return void emit('payment.failed', { order_id: p.order_id, code: result.declineCode, message: `the card was declined (${result.declineCode})` });
+        return void emit('payment.failed', {
+          order_id: p.order_id,
+          code: result.declineCode,
+          message: `the card was declined (${result.declineCode})`,
+        });
       }
       await post(tx, ids.uuid(), p.order_id, 'HOLD', entriesFor('HOLD', { customerId: p.customer_id, amountCents: p.amount_cents }), now);
       emit('payment.authorized', { payment_id: paymentId, order_id: p.order_id, amount_cents: p.amount_cents });
@@ -73,7 +88,12 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
         case 'RELEASED':
           return void emit('payment.revert_failed', { order_id, code: 'ALREADY_RELEASED' });
         case 'REVERTED':
-          return void emit('payment.reverted', { payment_id: payment.id, order_id, amount_cents: payment.amount_cents, method: payment.revert_method ?? 'NONE' });
+          return void emit('payment.reverted', {
+            payment_id: payment.id,
+            order_id,
+            amount_cents: payment.amount_cents,
+            method: payment.revert_method ?? 'NONE',
+          });
         case 'FAILED':
           return void emit('payment.reverted', { payment_id: payment.id, order_id, amount_cents: 0, method: 'NONE' });
         case 'AUTHORIZED': {
@@ -115,8 +135,21 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
       );
       const customerId = payment.customer_id!;
       await post(tx, ids.uuid(), order_id, 'CHARGE', entriesFor('CHARGE', { customerId, amountCents: payment.amount_cents }), now);
-      await post(tx, ids.uuid(), order_id, 'PAYOUT', entriesFor('PAYOUT', { customerId, runnerId: runner_id, amountCents: payment.amount_cents, feeCents: fee }), now);
-      emit('payment.released', { payment_id: payment.id, order_id, runner_id, amount_cents: payment.amount_cents, transfer_id: transfer.reference });
+      await post(
+        tx,
+        ids.uuid(),
+        order_id,
+        'PAYOUT',
+        entriesFor('PAYOUT', { customerId, runnerId: runner_id, amountCents: payment.amount_cents, feeCents: fee }),
+        now,
+      );
+      emit('payment.released', {
+        payment_id: payment.id,
+        order_id,
+        runner_id,
+        amount_cents: payment.amount_cents,
+        transfer_id: transfer.reference,
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { idParams, paymentView, walletView } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
 import { readOrderView } from '@campusg/order-view';
-import { AppError, type App, type AuthHook, callerOf } from '@campusg/platform';
+import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { account } from './ledger.ts';
 import type { PaymentRow } from './payment-handlers.ts';
 
@@ -11,52 +11,66 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
   const { db } = deps;
 
-  app.get('/api/orders/:id/payment', {
-    onRequest: auth,
-    schema: { tags: ['payments'], summary: "An order's payment", params: idParams, response: { 200: paymentView } },
-  }, async (req) => {
-    const user = callerOf(req);
-    const order = await readOrderView(db, 'payments', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
-    if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
-    const [p] = await db.query<PaymentRow>('select * from payments.payments where order_id = $1', [req.params.id]);
-    if (!p) throw new AppError('NOT_FOUND', 'this order has no payment yet');
-    return {
-      orderId: p.order_id,
-      status: p.status,
-      amountCents: p.amount_cents,
-      authorizedAt: iso(p.authorized_at),
-      releasedAt: iso(p.released_at),
-      revertedAt: iso(p.reverted_at),
-      failureCode: p.failure_code,
-    };
-  });
+  app.get(
+    '/api/orders/:id/payment',
+    {
+      onRequest: auth,
+      schema: { tags: ['payments'], summary: "An order's payment", params: idParams, response: { 200: paymentView } },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      const order = await readOrderView(db, 'payments', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
+      if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
+      const [p] = await db.query<PaymentRow>('select * from payments.payments where order_id = $1', [req.params.id]);
+      if (!p) throw new AppError('NOT_FOUND', 'this order has no payment yet');
+      return {
+        orderId: p.order_id,
+        status: p.status,
+        amountCents: p.amount_cents,
+        authorizedAt: iso(p.authorized_at),
+        releasedAt: iso(p.released_at),
+        revertedAt: iso(p.reverted_at),
+        failureCode: p.failure_code,
+      };
+    },
+  );
 
-  app.get('/api/wallet', {
-    onRequest: auth,
-    schema: { tags: ['payments'], summary: "The caller's money: holds, charges, payouts", response: { 200: walletView } },
-  }, async (req) => {
-    const user = callerOf(req);
-    const hold = account.hold(user.id);
-    const payout = account.payout(user.id);
-    const rows = await db.query<{ at: Date; kind: 'HOLD' | 'HOLD_RELEASED' | 'CHARGE' | 'PAYOUT'; amount_cents: number; order_id: string; account: string }>(
-      `select at, kind, amount_cents, order_id, account from payments.ledger_entries
+  app.get(
+    '/api/wallet',
+    {
+      onRequest: auth,
+      schema: { tags: ['payments'], summary: "The caller's money: holds, charges, payouts", response: { 200: walletView } },
+    },
+    async (req) => {
+      const user = callerOf(req);
+      const hold = account.hold(user.id);
+      const payout = account.payout(user.id);
+      const rows = await db.query<{
+        at: Date;
+        kind: 'HOLD' | 'HOLD_RELEASED' | 'CHARGE' | 'PAYOUT';
+        amount_cents: number;
+        order_id: string;
+        account: string;
+      }>(
+        `select at, kind, amount_cents, order_id, account from payments.ledger_entries
        where account = $1 or account = $2 order by at desc, id desc`,
-      [hold, payout],
-    );
-    let heldCents = 0;
-    let spentCents = 0;
-    let earnedCents = 0;
-    for (const r of rows) {
-      if (r.account === hold) heldCents += r.amount_cents;
-      if (r.account === hold && r.kind === 'CHARGE') spentCents -= r.amount_cents;
-      if (r.account === payout) earnedCents += r.amount_cents;
-    }
-    return {
-      balanceCents: earnedCents,
-      earnedCents,
-      spentCents,
-      heldCents,
-      transactions: rows.map((r) => ({ at: iso(r.at)!, kind: r.kind, amountCents: Math.abs(r.amount_cents), orderId: r.order_id })),
-    };
-  });
+        [hold, payout],
+      );
+      let heldCents = 0;
+      let spentCents = 0;
+      let earnedCents = 0;
+      for (const r of rows) {
+        if (r.account === hold) heldCents += r.amount_cents;
+        if (r.account === hold && r.kind === 'CHARGE') spentCents -= r.amount_cents;
+        if (r.account === payout) earnedCents += r.amount_cents;
+      }
+      return {
+        balanceCents: earnedCents,
+        earnedCents,
+        spentCents,
+        heldCents,
+        transactions: rows.map((r) => ({ at: iso(r.at)!, kind: r.kind, amountCents: Math.abs(r.amount_cents), orderId: r.order_id })),
+      };
+    },
+  );
 }

@@ -1,6 +1,8 @@
 import type { Clock, IdGenerator, Sql } from '@campusg/platform';
 
-export type GatewayResult = { approved: true; reference: string } | { approved: false; declineCode: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' };
+export type GatewayResult =
+  | { approved: true; reference: string }
+  | { approved: false; declineCode: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' };
 
 /** A card processor with manual capture: authorise (hold), capture, void, refund, transfer. */
 export interface PaymentGateway {
@@ -31,7 +33,15 @@ export class SandboxGateway implements PaymentGateway {
     await tx.query(
       `insert into payments.gateway_operations (idempotency_key, operation, amount_cents, approved, reference, decline_code, created_at)
        values ($1, $2, $3, $4, $5, $6, $7)`,
-      [key, operation, amountCents, result.approved, result.approved ? result.reference : null, result.approved ? null : result.declineCode, this.clock.now()],
+      [
+        key,
+        operation,
+        amountCents,
+        result.approved,
+        result.approved ? result.reference : null,
+        result.approved ? null : result.declineCode,
+        this.clock.now(),
+      ],
     );
     return result;
   }

@@ -38,9 +38,14 @@ describe('double-entry ledger', () => {
   it('balances every movement, and every order whichever way it ends', () => {
     const kinds: LedgerKind[] = ['HOLD', 'HOLD_RELEASED', 'CHARGE', 'PAYOUT'];
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 100_000 }), fc.constantFrom(...kinds), (amount, fee, kind) => {
-        expect(sum(entriesFor(kind, { customerId: C, runnerId: R, amountCents: amount, feeCents: fee }))).toBe(0);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.constantFrom(...kinds),
+        (amount, fee, kind) => {
+          expect(sum(entriesFor(kind, { customerId: C, runnerId: R, amountCents: amount, feeCents: fee }))).toBe(0);
+        },
+      ),
     );
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 10_000_000 }), fc.boolean(), (amount, completed) => {

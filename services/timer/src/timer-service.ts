@@ -1,5 +1,5 @@
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import type { Handlers, ServiceDeps } from '@campusg/messaging';
+import { type Handlers, type ServiceDeps, yieldToEventLoop } from '@campusg/messaging';
 
 interface TimerRow {
   order_id: string;
@@ -54,7 +54,9 @@ export class TimerService {
     const loop = async () => {
       if (this.#stopped) return;
       try {
-        while ((await this.fireDue()) > 0 && !this.#stopped) {}
+        // Between batches, let the event loop run: the embedded database answers through microtasks
+        // only, so a stream of due timers would otherwise starve every socket and consumer of the process.
+        while ((await this.fireDue()) > 0 && !this.#stopped) await yieldToEventLoop();
       } catch (err) {
         this.deps.log.error({ err }, 'firing due timers failed');
       }

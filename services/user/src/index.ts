@@ -10,7 +10,10 @@ export { authenticateToken, TokenService } from './user-tokens.ts';
 export const USER_SCHEMA = 'users';
 
 export function userMigrations(): Migration[] {
-  return [{ id: '000_messaging', sql: messagingTablesSql(USER_SCHEMA) }, ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations'))];
+  return [
+    { id: '000_messaging', sql: messagingTablesSql(USER_SCHEMA) },
+    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
+  ];
 }
 
 export async function startUserService(deps: ServiceDeps): Promise<void> {

@@ -19,7 +19,8 @@ export const userHandlers: Handlers = {
     const { user_id } = m.payload;
     const user = await repo.find(tx, user_id);
     if (!user) return void emit('user.payout_info_failed', { user_id, code: 'USER_NOT_FOUND' });
-    if (!user.roles.includes('runner') || !user.payout_account_id) return void emit('user.payout_info_failed', { user_id, code: 'NOT_A_RUNNER' });
+    if (!user.roles.includes('runner') || !user.payout_account_id)
+      return void emit('user.payout_info_failed', { user_id, code: 'NOT_A_RUNNER' });
     emit('user.payout_info_retrieved', { user_id, payout_account_id: user.payout_account_id });
   },
 };

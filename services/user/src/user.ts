@@ -67,7 +67,12 @@ export function toUserView(u: UserRow): User {
     roles: u.roles,
     card:
       u.card_token && u.card_last4
-        ? { brand: u.card_brand as NonNullable<User['card']>['brand'], last4: u.card_last4, expMonth: u.card_exp_month!, expYear: u.card_exp_year! }
+        ? {
+            brand: u.card_brand as NonNullable<User['card']>['brand'],
+            last4: u.card_last4,
+            expMonth: u.card_exp_month!,
+            expYear: u.card_exp_year!,
+          }
         : null,
     createdAt: new Date(u.created_at).toISOString(),
   };
