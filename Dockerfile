@@ -1,4 +1,14 @@
 # One image for every CampusG process; the command picks the service (see docker-compose.yml).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages ./packages
+COPY services ./services
+COPY sagas ./sagas
+COPY apps ./apps
+COPY kafka ./kafka
+RUN npm ci --no-audit --no-fund && npm run build:web
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -9,6 +19,7 @@ COPY sagas ./sagas
 COPY apps ./apps
 COPY kafka ./kafka
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/apps/web/dist ./apps/web/dist
 USER node
 ENV HOST=0.0.0.0 PORT=3000
 EXPOSE 3000

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@campusg/platform';
 import { runLoad } from './load.ts';
@@ -29,6 +30,8 @@ with ADMIN_TOKEN (in the embedded mode it is read from ./data/admin-token); add 
 Settings come from the environment (see the README's configuration table).`;
 
 async function main(argv: string[]): Promise<void> {
+  // An optional .env in the working directory; variables already set win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const [command, ...args] = argv;
   switch (command) {
     case 'start':

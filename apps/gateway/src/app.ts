@@ -32,7 +32,9 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   const timerService = runs('timer') ? new TimerService(infra.depsFor('timers')) : undefined;
 
   let started = false;
-  const app = await createHttpApp({ log, metrics, isReady: async () => started && (await infra.transport.ping()) });
+  const databases = [...new Set(infra.schemas.map((schema) => infra.dbFor(schema)))];
+  const isReady = async () => started && (await infra.transport.ping()) && (await Promise.all(databases.map((d) => d.ping()))).every(Boolean);
+  const app = await createHttpApp({ log, metrics, isReady });
   if (runs('user')) registerUserRoutes(app, infra.depsFor('users'), auth, tokens);
   if (runs('order')) registerOrderRoutes(app, infra.depsFor('orders'), auth);
   if (sagaDeps && sagas) registerSagaRoutes(app, sagaDeps, auth, sagas);
@@ -90,12 +92,12 @@ function registerGauges(infra: Infrastructure): void {
           'select type, status, count(*)::int as n from sagas.instances group by type, status',
         );
       for (const r of rows) set({ type: r.type, status: r.status }, r.n);
-    });
+    }, 'max');
   }
   metrics.gauge('campusg_outbox_backlog', 'Messages stored in an outbox and not yet handed to the bus', ['schema'], async (set) => {
     for (const schema of infra.schemas) {
       const [row] = await infra.dbFor(schema).query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`);
       set({ schema }, row?.n ?? 0);
     }
-  });
+  }, 'max');
 }

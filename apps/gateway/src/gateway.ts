@@ -7,6 +7,7 @@ import {
   IDENTITY_SIGNATURE_HEADER,
   type Logger,
   Metrics,
+  sendProblem,
   signIdentity,
   tokenOf,
 } from '@campusg/platform';
@@ -119,6 +120,10 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     const raw = Buffer.isBuffer(req.body) ? { body: req.body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {};
     return reply.from(`${pick(route.upstream)}${req.url}`, {
       ...raw,
+      onError: (rep, { error }) => {
+        req.log.warn({ err: error, upstream: route.upstream }, 'upstream unreachable');
+        void sendProblem(rep as FastifyReply, 503, 'NOT_READY', `the ${route.upstream} service is not reachable; try again shortly`);
+      },
       // Whatever identity headers the client sent are dropped: only the gateway's own go through.
       rewriteRequestHeaders: (_req, headers) => {
         const { [IDENTITY_HEADER]: _user, [IDENTITY_SIGNATURE_HEADER]: _signature, ...rest } = headers;

@@ -97,7 +97,9 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     }
     return pool;
   };
-  if (config.bus === 'embedded' && pools.size > 0) throw new Error('the embedded bus needs every service in one database');
+  if (config.bus === 'embedded' && Object.values(config.serviceDatabaseUrls).some((u) => u !== config.databaseUrl)) {
+    throw new Error('the embedded bus needs every service in one database: unset the <SERVICE>_DATABASE_URL variables');
+  }
   // Each service migrates its own schema at start.
   for (const s of SERVICE_SCHEMAS) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
   const transport = openTransport(config, db, log);

@@ -115,6 +115,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CAMPUSG_BUS === 'rabbitmq' && !e.AMQP_URL)
     throw new ConfigError('invalid configuration:\n  AMQP_URL: required when CAMPUSG_BUS=rabbitmq');
   const embedded = e.CAMPUSG_BUS === 'embedded' && !e.DATABASE_URL;
+  if (e.CAMPUSG_BUS === 'embedded' && services.length < SERVICE_NAMES.length) {
+    throw new ConfigError(
+      'invalid configuration:\n  CAMPUSG_SERVICES: the embedded bus lives in one process; run every service together, or use CAMPUSG_BUS=kafka or rabbitmq',
+    );
+  }
   if (services.includes('gateway') && services.length > 1 && services.length < SERVICE_NAMES.length) {
     throw new ConfigError('invalid configuration:\n  CAMPUSG_SERVICES: the gateway runs alone, or with every service in one process');
   }
