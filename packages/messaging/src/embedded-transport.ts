@@ -352,8 +352,10 @@ class PartitionWorker {
     const signal = this.bus.signal(`${this.topic}:${this.partition}`);
     while (!this.#stopping) {
       try {
-        await yieldToEventLoop();
+        // Read the version before yielding: a notify (or a stop) during the yield must not be missed.
         const version = signal.version;
+        await yieldToEventLoop();
+        if (this.#stopping) break;
         next ??= await this.bus.committedOffset(groupId, this.topic, this.partition, fromBeginning);
         const batch = await this.bus.read(this.topic, this.partition, next, batchSize);
         if (batch.length === 0) {
