@@ -1,3 +1,5 @@
+import { GROUP_TOPICS } from '@campusg/contracts';
+import type { Transport } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
 import { type ApiClient, ORDER_BODY, type Res } from './client.ts';
 import type { TestSystem } from './system.ts';
@@ -160,7 +162,8 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
         (o) => o.status === 'CANCELLED' || (o.runnerId === me && o.status !== 'CREATED'),
       );
       if (acceptId) await saga(runner, acceptId);
-      let o = await order(runner).catch(() => order());
+      // Read as the customer: a runner does not see an order that is no longer open to it.
+      let o = await order();
       if (o.runnerId === me && o.status !== 'CANCELLED') {
         for (const to of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) {
           for (;;) {
@@ -295,4 +298,28 @@ export async function describeOrders(db: Sql, ids: string[]): Promise<string> {
     `saga history:\n  ${await q(`select i.order_id, i.type, h.seq, h.kind, h.type as what, h.note from sagas.history h join sagas.instances i on i.id = h.saga_id
       where i.order_id = any($1::uuid[]) order by i.order_id, i.started_at, h.seq`)}`,
   ].join('\n');
+}
+
+/** What keeps a deployment from settling: consumer groups behind, sagas waiting on a step. */
+export async function unsettled(db: Sql, transport: Transport): Promise<string> {
+  const lines: string[] = [];
+  for (const [group, topics] of Object.entries(GROUP_TOPICS)) {
+    const lag = await transport
+      .lag(group, topics)
+      .catch((err: Error) => [{ topic: `(lag failed: ${err.message})`, partition: -1, lag: -1, committed: -1, end: -1 }]);
+    for (const l of lag) if (l.lag !== 0) lines.push(`lag ${group} ${l.topic}[${l.partition}] committed ${l.committed} end ${l.end}`);
+  }
+  for (const schema of ['orders', 'users', 'payments', 'timers', 'notifications', 'sagas']) {
+    const [row] = await db.query<{ n: number; oldest: string }>(
+      `select count(*)::int as n, min(created_at)::text as oldest from ${schema}.outbox`,
+    );
+    if (row && row.n > 0) lines.push(`outbox ${schema}: ${row.n} unpublished since ${row.oldest}`);
+  }
+  for (const r of await db.query(
+    `select order_id, type, status, deadline_at, state->>'stepIndex' as step, state->>'attempts' as attempts, state->>'error' as error
+       from sagas.instances where status in ('RUNNING', 'COMPENSATING') order by started_at`,
+  )) {
+    lines.push(`saga ${JSON.stringify(r)}`);
+  }
+  return lines.join('\n');
 }

@@ -33,7 +33,8 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
 
   let started = false;
   const databases = [...new Set(infra.schemas.map((schema) => infra.dbFor(schema)))];
-  const isReady = async () => started && (await infra.transport.ping()) && (await Promise.all(databases.map((d) => d.ping()))).every(Boolean);
+  const isReady = async () =>
+    started && (await infra.transport.ping()) && (await Promise.all(databases.map((d) => d.ping()))).every(Boolean);
   const app = await createHttpApp({ log, metrics, isReady });
   if (runs('user')) registerUserRoutes(app, infra.depsFor('users'), auth, tokens);
   if (runs('order')) registerOrderRoutes(app, infra.depsFor('orders'), auth);
@@ -85,19 +86,31 @@ function registerGauges(infra: Infrastructure): void {
     'max',
   );
   if (infra.schemas.includes('sagas')) {
-    metrics.gauge('campusg_sagas', 'Saga instances by type and status', ['type', 'status'], async (set) => {
-      const rows = await infra
-        .dbFor('sagas')
-        .query<{ type: string; status: string; n: number }>(
-          'select type, status, count(*)::int as n from sagas.instances group by type, status',
-        );
-      for (const r of rows) set({ type: r.type, status: r.status }, r.n);
-    }, 'max');
+    metrics.gauge(
+      'campusg_sagas',
+      'Saga instances by type and status',
+      ['type', 'status'],
+      async (set) => {
+        const rows = await infra
+          .dbFor('sagas')
+          .query<{ type: string; status: string; n: number }>(
+            'select type, status, count(*)::int as n from sagas.instances group by type, status',
+          );
+        for (const r of rows) set({ type: r.type, status: r.status }, r.n);
+      },
+      'max',
+    );
   }
-  metrics.gauge('campusg_outbox_backlog', 'Messages stored in an outbox and not yet handed to the bus', ['schema'], async (set) => {
-    for (const schema of infra.schemas) {
-      const [row] = await infra.dbFor(schema).query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`);
-      set({ schema }, row?.n ?? 0);
-    }
-  }, 'max');
+  metrics.gauge(
+    'campusg_outbox_backlog',
+    'Messages stored in an outbox and not yet handed to the bus',
+    ['schema'],
+    async (set) => {
+      for (const schema of infra.schemas) {
+        const [row] = await infra.dbFor(schema).query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`);
+        set({ schema }, row?.n ?? 0);
+      }
+    },
+    'max',
+  );
 }

@@ -18,6 +18,10 @@ create table if not exists bus.group_offsets (group_id text not null, topic text
 
 export interface EmbeddedTransportOptions {
   batchSize?: number;
+  /** Records of each partition kept in memory after their append committed, for this process's consumers. */
+  tailSize?: number;
+  /** How often a consumer commits its offset at most; what it handled is committed within this time (default 250 ms). */
+  commitIntervalMs?: number;
   /** How often an idle partition looks for records written by another process. */
   pollIntervalMs?: number;
   retentionCheckMs?: number;
@@ -49,6 +53,8 @@ export class EmbeddedTransport implements Transport {
   readonly #members = new Map<string, Member[]>();
   readonly #workers = new Map<string, PartitionWorker>();
   readonly #signals = new Map<string, Signal>();
+  /** The newest committed records of each partition (`topic:partition`), as the log holds them. */
+  readonly #tails = new Map<string, Tail>();
   /** One rebalance at a time per group; groups never wait for each other. */
   readonly #rebalancing = new Map<string, Promise<void>>();
   #nextMemberId = 1;
@@ -59,6 +65,8 @@ export class EmbeddedTransport implements Transport {
     this.#db = db;
     this.#opts = {
       batchSize: options.batchSize ?? 200,
+      tailSize: options.tailSize ?? 1000,
+      commitIntervalMs: options.commitIntervalMs ?? 250,
       // Appends in this process wake their partitions directly; polling only catches writes from elsewhere.
       pollIntervalMs: options.pollIntervalMs ?? 5000,
       retentionCheckMs: options.retentionCheckMs ?? 60_000,
@@ -93,10 +101,12 @@ export class EmbeddedTransport implements Transport {
   }
 
   /**
-   * Appends records to the log inside the caller's transaction and returns the partitions written
-   * (`topic:partition`); pass them to `notifyAppended` once the transaction has committed.
+   * Appends records to the log inside the caller's transaction and returns what it wrote; pass that
+   * to `notifyAppended` once the transaction has committed.
    */
-  async appendIn(tx: Sql, records: OutgoingRecord[]): Promise<string[]> {
+  async appendIn(tx: Sql, records: OutgoingRecord[]): Promise<Appended> {
+    const ts = new Date();
+    const written: ConsumedRecord[] = [];
     const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
     for (const r of records) {
       const n = this.#partitions.get(r.topic);
@@ -122,21 +132,58 @@ export class EmbeddedTransport implements Transport {
       const values: unknown[] = [];
       const rows = g.records.map((r, i) => {
         values.push(first + i, r.key, r.value, JSON.stringify(r.headers));
+        written.push({
+          topic: g.topic,
+          partition: g.partition,
+          offset: first + i,
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          timestamp: ts,
+        });
         const b = i * 4;
-        return `($1, $2, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb)`;
+        return `($1, $2, $3, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb)`;
       });
-      await tx.query(`insert into bus.messages (topic, partition, "offset", key, value, headers) values ${rows.join(',')}`, [
+      await tx.query(`insert into bus.messages (topic, partition, ts, "offset", key, value, headers) values ${rows.join(',')}`, [
         g.topic,
         g.partition,
+        ts,
         ...values,
       ]);
     }
-    return [...byPartition.keys()];
+    return { partitions: [...byPartition.keys()], records: written };
   }
 
-  /** Wakes the consumers of the given partitions (all, without an argument) after a commit appended to them. */
-  notifyAppended(partitions?: Iterable<string>): void {
-    for (const tp of partitions ?? this.#signals.keys()) this.signal(tp).notify();
+  /**
+   * After the commit that appended them: keeps the records in the partitions' tails (so this
+   * process's consumers need not read back what it just wrote) and wakes their consumers. Without an
+   * argument, wakes every partition (records written elsewhere are read from the database).
+   */
+  notifyAppended(appended?: Appended): void {
+    if (!appended) {
+      this.#tails.clear();
+      for (const s of this.#signals.values()) s.notify();
+      return;
+    }
+    for (const r of appended.records) this.#tail(`${r.topic}:${r.partition}`).add(r);
+    for (const tp of appended.partitions) this.signal(tp).notify();
+  }
+
+  #tail(tp: string): Tail {
+    let t = this.#tails.get(tp);
+    if (!t) {
+      t = new Tail(this.#opts.tailSize);
+      this.#tails.set(tp, t);
+    }
+    return t;
+  }
+
+  /**
+   * @internal Up to `limit` records from `offset` on, if this process appended them: `[]` when it
+   * knows of nothing newer, `null` when it cannot tell (the database has to be read).
+   */
+  fromTail(tp: string, offset: number, limit: number): ConsumedRecord[] | null {
+    return this.#tails.get(tp)?.from(offset, limit) ?? null;
   }
 
   /** @internal the wake-up of one partition */
@@ -151,8 +198,8 @@ export class EmbeddedTransport implements Transport {
 
   async publish(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const written = await this.#db.transaction((tx) => this.appendIn(tx, records));
-    this.notifyAppended(written);
+    const appended = await this.#db.transaction((tx) => this.appendIn(tx, records));
+    this.notifyAppended(appended);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -346,10 +393,22 @@ class PartitionWorker {
 
   async #run(): Promise<void> {
     const { groupId, fromBeginning } = this.member;
-    const { batchSize, pollIntervalMs, onError } = this.bus.options;
+    const { batchSize, pollIntervalMs, commitIntervalMs, onError } = this.bus.options;
+    const tp = `${this.topic}:${this.partition}`;
     let attempt = 0;
     let next: number | undefined;
-    const signal = this.bus.signal(`${this.topic}:${this.partition}`);
+    /** Handled but not yet committed: a worker commits at most once per `commitIntervalMs`, and within it. */
+    let uncommitted: number | undefined;
+    let commitBy: number | undefined;
+    /** When the database was last read: records appended by other processes show up there only. */
+    let readAt = 0;
+    const signal = this.bus.signal(tp);
+    const flush = async () => {
+      if (uncommitted === undefined) return;
+      await this.bus.commit(groupId, this.topic, this.partition, uncommitted);
+      uncommitted = undefined;
+      commitBy = undefined;
+    };
     while (!this.#stopping) {
       try {
         // Read the version before yielding: a notify (or a stop) during the yield must not be missed.
@@ -357,22 +416,72 @@ class PartitionWorker {
         await yieldToEventLoop();
         if (this.#stopping) break;
         next ??= await this.bus.committedOffset(groupId, this.topic, this.partition, fromBeginning);
-        const batch = await this.bus.read(this.topic, this.partition, next, batchSize);
+        let batch = this.bus.fromTail(tp, next, batchSize);
+        if (batch === null || (batch.length === 0 && performance.now() - readAt >= pollIntervalMs)) {
+          readAt = performance.now();
+          batch = await this.bus.read(this.topic, this.partition, next, batchSize);
+        }
         if (batch.length === 0) {
-          await signal.wait(version, pollIntervalMs);
+          const left = commitBy === undefined ? pollIntervalMs : commitBy - performance.now();
+          if (left <= 0) await flush();
+          else await signal.wait(version, Math.min(left, pollIntervalMs));
           continue;
         }
         await this.member.handleBatch(batch);
         next = batch[batch.length - 1]!.offset + 1;
-        await this.bus.commit(groupId, this.topic, this.partition, next);
+        uncommitted = next;
+        commitBy ??= performance.now() + commitIntervalMs;
+        if (performance.now() >= commitBy) await flush();
         attempt = 0;
       } catch (err) {
         onError?.(err, `consume ${groupId} ${this.topic}:${this.partition}`);
-        next = undefined; // deliver again from the last commit
+        // What was handled stays handled; the rest comes again from the last commit.
+        await flush().catch(() => {});
+        next = undefined;
         await sleep(backoffDelay(attempt++, 50, 5000));
       }
     }
+    await flush().catch((err) => onError?.(err, `commit ${groupId} ${tp}`));
   }
+}
+
+/**
+ * The newest committed records of one partition, contiguous by offset. Commits of one partition are
+ * serialised by its row lock, so they arrive in order; a gap (an append by another process, or a
+ * late callback) starts the tail afresh, and anything older is read from the database.
+ */
+class Tail {
+  #base = 0;
+  #records: ConsumedRecord[] = [];
+  constructor(private readonly size: number) {}
+
+  add(r: ConsumedRecord): void {
+    const end = this.#base + this.#records.length;
+    if (r.offset < end && r.offset >= this.#base) return;
+    if (r.offset !== end) {
+      if (r.offset < this.#base) return;
+      this.#base = r.offset;
+      this.#records = [];
+    }
+    this.#records.push(r);
+    if (this.#records.length > this.size) {
+      const drop = this.#records.length - Math.floor(this.size / 2);
+      this.#records = this.#records.slice(drop);
+      this.#base += drop;
+    }
+  }
+
+  from(offset: number, limit: number): ConsumedRecord[] | null {
+    if (this.#records.length === 0 || offset < this.#base) return null;
+    const i = offset - this.#base;
+    return i >= this.#records.length ? [] : this.#records.slice(i, i + limit);
+  }
+}
+
+/** What one `appendIn` wrote: the partitions (`topic:partition`) and the records with their offsets. */
+export interface Appended {
+  partitions: string[];
+  records: ConsumedRecord[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,13 @@
 import type { TopicSpec } from '@campusg/contracts';
-import kafkajs, { type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type SASLOptions } from 'kafkajs';
+import kafkajs, {
+  type Admin,
+  type Consumer,
+  type ConsumerRunConfig,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
 
@@ -145,9 +153,23 @@ export class KafkaTransport implements Transport {
       assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${this.#local(topic)}:${p}`));
       anchored.clear();
     });
+    let closed = false;
+    let rerun: NodeJS.Timeout | undefined;
+    // kafkajs restarts a crashed consumer only after an error it deems retriable. After one it deems
+    // final it leaves the consumer stopped for good, and the service would silently stop consuming:
+    // e.g. KafkaJSGroupCoordinatorNotFound while a restarted broker is still loading its groups. The
+    // crashed consumer is already disconnected then: run it again (it rejoins from the committed offsets).
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (e.payload.restart || closed) return;
+      this.#opts.log.warn({ err: e.payload.error, groupId: options.groupId }, 'kafka: consumer stopped by a crash; running it again');
+      rerun = setTimeout(() => {
+        if (!closed)
+          consumer.run(run).catch((err) => this.#opts.log.error({ err, groupId: options.groupId }, 'kafka: consumer could not run again'));
+      }, 1000);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning });
-    await consumer.run({
+    const run: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
@@ -180,10 +202,13 @@ export class KafkaTransport implements Transport {
         await commit(String(Number(last) + 1));
         resolveOffset(last);
       },
-    });
+    };
+    await consumer.run(run);
     this.#consumers.add(consumer);
     return {
       close: async () => {
+        closed = true;
+        clearTimeout(rerun);
         this.#consumers.delete(consumer);
         await consumer.disconnect();
       },

@@ -1,4 +1,5 @@
 import type { TopicSpec } from '@campusg/contracts';
+import { partitionFor } from './partitioner.ts';
 
 /** A record as a transport carries it: raw value bytes, a key, string headers. */
 export interface OutgoingRecord {
@@ -70,4 +71,11 @@ export interface Transport {
   /** True while the transport can reach its storage or broker. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Whether `groupId` still has messages to handle on the partition of `key` in `topic`. */
+export async function isBehind(transport: Transport, groupId: string, topic: string, key: string, partitions: number): Promise<boolean> {
+  const partition = partitionFor(topic, key, partitions);
+  const lag = await transport.lag(groupId, [topic]);
+  return lag.some((l) => l.partition === partition && l.lag > 0);
 }

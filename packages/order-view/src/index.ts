@@ -111,20 +111,22 @@ export function orderViewHandlers(schema: string): Handlers {
 }
 
 /**
- * Reads the view, giving the read model a moment to catch up when it does not (yet) satisfy `ready`
- * — a client that just changed an order through another service reads its own write.
+ * Reads the view; when it does not (yet) satisfy `ready` and the read model's consumer still has
+ * order events to apply (`behind`), waits for it — so a client that just changed an order through
+ * another service reads its own write, while a view that is current answers at once.
  */
 export async function readOrderView(
   db: Sql,
   schema: string,
   orderId: string,
   ready: (o: Order) => boolean,
-  waitMs = 1000,
+  behind: (orderId: string) => Promise<boolean>,
+  waitMs = 5000,
 ): Promise<Order | undefined> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
+  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
     const view = await findOrderView(db, schema, orderId);
-    if ((view && ready(view)) || Date.now() >= deadline) return view;
-    await new Promise((r) => setTimeout(r, 20));
+    if ((view && ready(view)) || Date.now() >= deadline || !(await behind(orderId))) return view;
+    await new Promise((r) => setTimeout(r, pause));
   }
 }

@@ -1,5 +1,5 @@
-import { idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
-import type { ServiceDeps } from '@campusg/messaging';
+import { GROUPS, idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
+import { isBehind, type ServiceDeps } from '@campusg/messaging';
 import { findOrderView, readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
@@ -26,7 +26,14 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
     },
     async (req) => {
       const user = callerOf(req);
-      const order = await readOrderView(db, 'notifications', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id);
+      const behind = (id: string) => isBehind(deps.bus.transport, GROUPS.notification, 'order_events', id, deps.config.partitions);
+      const order = await readOrderView(
+        db,
+        'notifications',
+        req.params.id,
+        (o) => o.customerId === user.id || o.runnerId === user.id,
+        behind,
+      );
       if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
       const rows = await db.query<{ message_id: string; at: Date; topic: string; type: string; source: string; summary: string }>(
         'select message_id, at, topic, type, source, summary from notifications.audit_log where order_id = $1 order by at, seq',

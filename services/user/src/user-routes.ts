@@ -83,7 +83,7 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     async (req, reply) => {
       const user = callerOf(req);
       await repo.revoke(db, user.tokenId, user.tokenExpiresAt);
-    await repo.pruneRevoked(db, clock.now());
+      await repo.pruneRevoked(db, clock.now());
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
     },
