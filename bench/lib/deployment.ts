@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { topicCatalog } from '@campusg/contracts';
+import {
+  EmbeddedOutbox,
+  EmbeddedTransport,
+  KafkaTransport,
+  type Outbox,
+  RabbitMqTransport,
+  TableOutbox,
+  type Transport,
+} from '@campusg/messaging';
+import { type Db, openPglite, openPostgres } from '@campusg/platform';
+import kafkajs from 'kafkajs';
+import { pino } from 'pino';
+import { freshDatabase } from '../../test/support/environment.ts';
+
+export type TransportKind = 'embedded' | 'kafka' | 'rabbitmq';
+
+export interface BenchEnv {
+  databaseUrl: string;
+  kafkaBrokers: string;
+  amqpUrl: string;
+}
+
+export const benchEnv = (): BenchEnv => ({
+  databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+});
+
+const silent = pino({ level: 'silent' });
+
+/**
+ * The environment of one isolated platform deployment: embedded (PGlite persisted in a temporary
+ * data dir, as `npm start` runs), or Kafka / RabbitMQ with a fresh PostgreSQL database and a
+ * namespace of their own. `drop` removes the database, the data dir, the topics or queues.
+ */
+export async function platformDeployment(
+  kind: TransportKind,
+  env: BenchEnv,
+  extra: Record<string, string> = {},
+): Promise<{ env: Record<string, string>; drop(): Promise<void>; databaseUrl?: string }> {
+  const tag = `bench${Date.now()}${Math.floor(Math.random() * 1000)}.`;
+  if (kind === 'embedded') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'campusg-bench-'));
+    return { env: { CAMPUSG_DATA_DIR: dir, ...extra }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const db = await freshDatabase(env.databaseUrl);
+  if (kind === 'kafka') {
+    return {
+      env: { CAMPUSG_BUS: 'kafka', KAFKA_BROKERS: env.kafkaBrokers, KAFKA_NAMESPACE: tag, DATABASE_URL: db.url, ...extra },
+      databaseUrl: db.url,
+      async drop() {
+        await db.drop();
+        await deleteKafkaNamespace(env.kafkaBrokers, tag);
+      },
+    };
+  }
+  return {
+    env: { CAMPUSG_BUS: 'rabbitmq', AMQP_URL: env.amqpUrl, AMQP_NAMESPACE: tag, DATABASE_URL: db.url, ...extra },
+    databaseUrl: db.url,
+    async drop() {
+      await db.drop();
+      const transport = new RabbitMqTransport({ url: env.amqpUrl, namespace: tag, log: silent });
+      try {
+        await transport.deleteTopology(transport.topologyFor(topicCatalog()));
+      } catch {
+      } finally {
+        await transport.close().catch(() => {});
+      }
+    },
+  };
+}
+
+/** Deletes the topics and consumer groups of a namespace on the (shared) broker. */
+export async function deleteKafkaNamespace(brokers: string, namespace: string): Promise<void> {
+  const kafka = new kafkajs.Kafka({ clientId: 'campusg-bench-cleanup', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(namespace));
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
+  } catch {
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** A database, a transport and an outbox factory for component benchmarks (bus alone, timers). */
+export async function openBus(kind: TransportKind, env: BenchEnv, partitions = 3) {
+  const tag = `bench${Date.now()}${Math.floor(Math.random() * 1000)}.`;
+  let db: Db;
+  let drop: () => Promise<void>;
+  let transport: Transport;
+  if (kind === 'embedded') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'campusg-bench-'));
+    db = await openPglite(dir);
+    transport = new EmbeddedTransport(db);
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const fresh = await freshDatabase(env.databaseUrl);
+    db = openPostgres(fresh.url);
+    if (kind === 'kafka') {
+      transport = new KafkaTransport({ brokers: env.kafkaBrokers.split(','), clientId: 'campusg-bench', namespace: tag, log: silent });
+      drop = async () => {
+        await fresh.drop();
+        await deleteKafkaNamespace(env.kafkaBrokers, tag);
+      };
+    } else {
+      const rabbit = new RabbitMqTransport({ url: env.amqpUrl, namespace: tag, log: silent, groups: {} });
+      transport = rabbit;
+      drop = async () => {
+        await fresh.drop();
+        const cleanup = new RabbitMqTransport({ url: env.amqpUrl, namespace: tag, log: silent });
+        await cleanup.deleteTopology(cleanup.topologyFor(topicCatalog())).catch(() => {});
+        await cleanup.close().catch(() => {});
+      };
+    }
+  }
+  await transport.ensureTopics(topicCatalog({ partitions }));
+  const outboxes: TableOutbox[] = [];
+  const outboxFor = (schema: string): Outbox => {
+    if (transport instanceof EmbeddedTransport) return new EmbeddedOutbox(transport);
+    const o = new TableOutbox(db, schema, transport);
+    o.start();
+    outboxes.push(o);
+    return o;
+  };
+  return {
+    db,
+    transport,
+    outboxFor,
+    async close() {
+      for (const o of outboxes) await o.close();
+      await transport.close();
+      await db.close();
+      await drop();
+    },
+  };
+}

@@ -1,0 +1,313 @@
+import { Http } from './http.ts';
+import type { PlatformChild } from './platform.ts';
+import { nowMs, round, type Summary, sleep, summarize } from './stats.ts';
+
+export const ORDER_BODY = {
+  store: { name: 'Koufu', location: 'SMU Connexion L1' },
+  items: [
+    { name: 'Chicken rice', quantity: 2, priceCents: 450 },
+    { name: 'Teh peng', quantity: 1, priceCents: 180 },
+  ],
+  deliveryFeeCents: 300,
+  deliveryLocation: { building: 'SCIS 1', room: 'GSR 2-4' },
+  instructions: 'Leave at the door',
+};
+
+export interface User {
+  token: string;
+  id: string;
+}
+
+/** The API of one deployment: one or more instances behind round-robin, and the observer. */
+export class Target {
+  readonly clients: Http[];
+  #rr = 0;
+  constructor(
+    urls: string[],
+    readonly observer: PlatformChild,
+  ) {
+    this.clients = urls.map((u) => new Http(u));
+  }
+  get http(): Http {
+    const c = this.clients[this.#rr++ % this.clients.length]!;
+    return c;
+  }
+  close() {
+    for (const c of this.clients) c.close();
+  }
+}
+
+let seq = 0;
+
+/** Registers users once (with a card; runners also become runners), a few at a time. */
+export async function registerUsers(t: Target, n: number, runner = false): Promise<User[]> {
+  const users: User[] = [];
+  const tag = `${process.pid}${Date.now()}`;
+  const one = async () => {
+    const i = ++seq;
+    const http = t.clients[0]!;
+    const res = await http.expect<{ token: string; user: { id: string } }>(201, 'POST', '/api/auth/register', {
+      email: `bench.${runner ? 'runner' : 'customer'}.${tag}.${i}@smu.edu.sg`,
+      password: 'correct horse battery',
+      name: `${runner ? 'Runner' : 'Customer'} ${i}`,
+    });
+    await http.expect(200, 'PUT', '/api/me/card', { number: '4242424242424242', expMonth: 12, expYear: 2031, cvc: '123' }, res.token);
+    if (runner) await http.expect(200, 'POST', '/api/me/runner', undefined, res.token);
+    users.push({ token: res.token, id: res.user.id });
+  };
+  for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, one));
+  return users;
+}
+
+export async function postOrder(t: Target, user: User): Promise<{ orderId: string; sagaId: string }> {
+  return t.http.expect(202, 'POST', '/api/orders', ORDER_BODY, user.token);
+}
+
+export interface SaturationResult {
+  concurrency: number;
+  seconds: number;
+  completed: number;
+  sagasPerSecond: number;
+  /** POST → saga.completed seen by the observer, in the closed loop. */
+  sagaLatencyMs: Summary;
+  errors: number;
+}
+
+/**
+ * Saturation: a closed loop of `concurrency` customers, each posting an order and posting the next
+ * as soon as its create-order saga has completed. Counts sagas completed within the measured
+ * window (after a warm-up).
+ */
+export async function saturation(
+  t: Target,
+  users: User[],
+  o: { concurrency: number; warmupS: number; measureS: number },
+): Promise<SaturationResult> {
+  let stop = false;
+  let measuring = false;
+  let completed = 0;
+  let errors = 0;
+  const lat: number[] = [];
+  const worker = async (w: number) => {
+    const user = users[w % users.length]!;
+    while (!stop) {
+      const t0 = nowMs();
+      try {
+        const { sagaId } = await postOrder(t, user);
+        const { t: t1, detail } = await t.observer.waitFor(sagaId, 120_000);
+        if (!detail.endsWith(':completed')) errors++;
+        else if (measuring && !stop) {
+          completed++;
+          lat.push(t1 - t0);
+        }
+      } catch {
+        errors++;
+        await sleep(100);
+      }
+    }
+  };
+  const workers = Array.from({ length: o.concurrency }, (_, w) => worker(w));
+  await sleep(o.warmupS * 1000);
+  measuring = true;
+  const start = nowMs();
+  await sleep(o.measureS * 1000);
+  stop = true;
+  const seconds = (nowMs() - start) / 1000;
+  const done = completed;
+  await Promise.all(workers);
+  return {
+    concurrency: o.concurrency,
+    seconds: round(seconds),
+    completed: done,
+    sagasPerSecond: round(done / seconds),
+    sagaLatencyMs: summarize(lat),
+    errors,
+  };
+}
+
+export interface OpenLoopResult {
+  offeredPerSecond: number;
+  seconds: number;
+  sent: number;
+  /** Orders that did not turn CREATED within the drain time. */
+  incomplete: number;
+  achievedPerSecond: number;
+  /** Intended send time → order CREATED seen on the bus (the figure asked for). */
+  createdLatencyMs: Summary;
+  /** Intended send time → create-order saga completed (the timer armed too). */
+  sagaLatencyMs: Summary;
+  /** Intended send time → 202 received. */
+  postLatencyMs: Summary;
+  errors: number;
+}
+
+/**
+ * Latency at a fixed offered rate, open loop: order i is due at start + i/rate whatever happened to
+ * the ones before it (no coordinated omission: latency counts from the intended send time).
+ */
+export async function openLoop(
+  t: Target,
+  users: User[],
+  o: { rate: number; warmupS: number; measureS: number; drainS?: number },
+): Promise<OpenLoopResult> {
+  const interval = 1000 / o.rate;
+  const total = Math.round((o.warmupS + o.measureS) * o.rate);
+  const firstMeasured = Math.round(o.warmupS * o.rate);
+  const orders: { due: number; posted?: number; orderId?: string; sagaId?: string }[] = [];
+  let errors = 0;
+  const inflight = new Set<Promise<void>>();
+  const start = nowMs() + 50;
+  const created = new Map<string, number>();
+  const sagas = new Map<string, [number, string]>();
+  const listener = (e: [string, string, number, string]) => {
+    if (e[0] === 'c') created.set(e[1], e[2]);
+    else sagas.set(e[1], [e[2], e[3]]);
+  };
+  t.observer.listeners.push(listener);
+  try {
+    for (let i = 0; i < total; i++) {
+      const due = start + i * interval;
+      const wait = due - nowMs();
+      if (wait > 1) await sleep(wait);
+      const rec: (typeof orders)[number] = { due };
+      orders.push(rec);
+      const p = postOrder(t, users[i % users.length]!)
+        .then((r) => {
+          rec.posted = nowMs();
+          rec.orderId = r.orderId;
+          rec.sagaId = r.sagaId;
+        })
+        .catch(() => {
+          errors++;
+        })
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    const sendEnd = nowMs();
+    await Promise.all(inflight);
+    const measured = orders.slice(firstMeasured);
+    const drainUntil = nowMs() + (o.drainS ?? 30) * 1000;
+    const pending = () => measured.filter((r) => r.sagaId && !sagas.has(r.sagaId)).length;
+    while (pending() > 0 && nowMs() < drainUntil) await sleep(50);
+    const createdLat: number[] = [];
+    const sagaLat: number[] = [];
+    const postLat: number[] = [];
+    let incomplete = 0;
+    let lastDone = 0;
+    for (const r of measured) {
+      if (r.posted) postLat.push(r.posted - r.due);
+      const c = r.orderId ? created.get(r.orderId) : undefined;
+      const s = r.sagaId ? sagas.get(r.sagaId) : undefined;
+      if (c === undefined || s === undefined) {
+        incomplete++;
+        continue;
+      }
+      createdLat.push(c - r.due);
+      sagaLat.push(s[0] - r.due);
+      lastDone = Math.max(lastDone, s[0]);
+    }
+    const firstDue = measured[0]?.due ?? start;
+    return {
+      offeredPerSecond: round(o.rate),
+      seconds: round((sendEnd - firstDue) / 1000),
+      sent: measured.length,
+      incomplete,
+      achievedPerSecond: round(((measured.length - incomplete) / (Math.max(lastDone, sendEnd) - firstDue)) * 1000),
+      createdLatencyMs: summarize(createdLat),
+      sagaLatencyMs: summarize(sagaLat),
+      postLatencyMs: summarize(postLat),
+      errors,
+    };
+  } finally {
+    t.observer.listeners = t.observer.listeners.filter((l) => l !== listener);
+  }
+}
+
+export interface LifecycleResult {
+  concurrency: number;
+  seconds: number;
+  completed: number;
+  lifecyclesPerSecond: number;
+  /** One whole lifecycle, create to the complete-order saga's end. */
+  lifecycleMs: Summary;
+  errors: number;
+  invariantViolations: number | null;
+  violationsSample: string[];
+}
+
+/**
+ * The whole lifecycle in a closed loop: a customer posts, a runner accepts once it is CREATED,
+ * moves it PLACED → ON_THE_WAY → DELIVERED, and completes it; the next order starts when the
+ * complete-order saga has ended.
+ */
+export async function lifecycle(
+  t: Target,
+  customers: User[],
+  runners: User[],
+  o: { concurrency: number; warmupS: number; measureS: number },
+): Promise<Omit<LifecycleResult, 'invariantViolations' | 'violationsSample'>> {
+  let stop = false;
+  let measuring = false;
+  let completed = 0;
+  let errors = 0;
+  const lat: number[] = [];
+  const one = async (customer: User, runner: User) => {
+    const t0 = nowMs();
+    const { orderId } = await postOrder(t, customer);
+    await t.observer.waitFor(orderId, 120_000);
+    const { sagaId: accept } = await t.http.expect<{ sagaId: string }>(
+      202,
+      'POST',
+      `/api/orders/${orderId}/accept`,
+      undefined,
+      runner.token,
+    );
+    const a = await t.observer.waitFor(accept, 120_000);
+    if (!a.detail.endsWith(':completed')) throw new Error(`accept ${a.detail}`);
+    for (const status of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) {
+      await t.http.expect(200, 'POST', `/api/orders/${orderId}/progress`, { status }, runner.token);
+    }
+    const { sagaId: complete } = await t.http.expect<{ sagaId: string }>(
+      202,
+      'POST',
+      `/api/orders/${orderId}/complete`,
+      undefined,
+      runner.token,
+    );
+    const c = await t.observer.waitFor(complete, 120_000);
+    if (!c.detail.endsWith(':completed')) throw new Error(`complete ${c.detail}`);
+    return c.t - t0;
+  };
+  const worker = async (w: number) => {
+    while (!stop) {
+      try {
+        const ms = await one(customers[w % customers.length]!, runners[w % runners.length]!);
+        if (measuring && !stop) {
+          completed++;
+          lat.push(ms);
+        }
+      } catch (err) {
+        errors++;
+        if (errors < 5) process.stderr.write(`lifecycle: ${(err as Error).message}\n`);
+        await sleep(100);
+      }
+    }
+  };
+  const workers = Array.from({ length: o.concurrency }, (_, w) => worker(w));
+  await sleep(o.warmupS * 1000);
+  measuring = true;
+  const start = nowMs();
+  await sleep(o.measureS * 1000);
+  stop = true;
+  const seconds = (nowMs() - start) / 1000;
+  const done = completed;
+  await Promise.all(workers);
+  return {
+    concurrency: o.concurrency,
+    seconds: round(seconds),
+    completed: done,
+    lifecyclesPerSecond: round(done / seconds, 2),
+    lifecycleMs: summarize(lat),
+    errors,
+  };
+}

@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** What the numbers were measured on. */
+export async function describeMachine(env: { databaseUrl?: string; kafkaBrokers?: string; amqpUrl?: string }) {
+  const cpus = os.cpus();
+  return {
+    hostname: os.hostname(),
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    node: process.version,
+    postgres: env.databaseUrl ? await postgresVersion(env.databaseUrl) : null,
+    kafka: env.kafkaBrokers ? kafkaVersion() : null,
+    rabbitmq: env.amqpUrl ? rabbitVersion() : null,
+    pglite: packageVersion('@electric-sql/pglite'),
+    kafkajs: packageVersion('kafkajs'),
+    amqplib: packageVersion('amqplib'),
+    loadAverageAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
+  };
+}
+
+async function postgresVersion(url: string): Promise<string | null> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const { rows } = await c.query<{ v: string }>('show server_version');
+    return rows[0]?.v ?? null;
+  } catch {
+    return null;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+function kafkaVersion(): string | null {
+  try {
+    const jar = readdirSync(path.join(ROOT, '.kafka/lib')).find((f) => /^kafka_[\d.]+-[\d.]+\.jar$/.test(f));
+    return jar?.replace(/^kafka_[\d.]+-([\d.]+)\.jar$/, '$1') ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function rabbitVersion(): string | null {
+  try {
+    const out = execFileSync('dpkg-query', ['-W', `-f=${'$'}{Version}`, 'rabbitmq-server'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function packageVersion(name: string): string | null {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ticks of the whole machine (busy, total) from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** CPU ticks (user + system) of one process, 0 if it is gone. */
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Commands of processes: to attribute CPU to PostgreSQL, Kafka, RabbitMQ and the rest. */
+function processes(): { pid: number; comm: string; cmd: string }[] {
+  const out: { pid: number; comm: string; cmd: string }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      out.push({ pid: Number(d), comm, cmd });
+    } catch {}
+  }
+  return out;
+}
+
+export interface CpuReport {
+  seconds: number;
+  /** Share of the machine's CPU (all cores = 100 %). */
+  machineBusyPct: number;
+  /** Per process class, in cores (1.0 = one core fully busy). */
+  cores: Record<string, number>;
+  loadAverage: number[];
+}
+
+/**
+ * Measures where the machine's CPU went during a phase: the benchmark's own processes (by pid),
+ * PostgreSQL, Kafka, RabbitMQ and everything else (e.g. other jobs sharing the machine).
+ */
+export function cpuMeter(ours: () => Record<string, number[]>, database?: string) {
+  const hz = 100;
+  const start = machineTicks();
+  const t0 = performance.now();
+  const classify = (p: { comm: string; cmd: string }) => {
+    if (p.comm.startsWith('postgres')) return database && p.cmd.includes(` ${database} `) ? 'postgres (this deployment)' : 'postgres';
+    if (p.comm === 'java' && p.cmd.includes('kafka')) return 'kafka';
+    if (p.comm.startsWith('beam')) return 'rabbitmq';
+    return null;
+  };
+  const snapshot = () => {
+    const byClass: Record<string, number> = {};
+    const own = ours();
+    const ownPids = new Set(Object.values(own).flat());
+    for (const [k, pids] of Object.entries(own)) byClass[k] = pids.reduce((a, p) => a + processTicks(p), 0);
+    for (const p of processes()) {
+      if (ownPids.has(p.pid)) continue;
+      const c = classify(p);
+      if (c) byClass[c] = (byClass[c] ?? 0) + processTicks(p.pid);
+    }
+    return byClass;
+  };
+  const before = snapshot();
+  return {
+    stop(): CpuReport {
+      const after = snapshot();
+      const end = machineTicks();
+      const seconds = (performance.now() - t0) / 1000;
+      const cores: Record<string, number> = {};
+      let attributed = 0;
+      for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const d = Math.max(0, (after[k] ?? 0) - (before[k] ?? 0));
+        attributed += d;
+        cores[k] = Math.round((d / hz / seconds) * 100) / 100;
+      }
+      const busy = end.busy - start.busy;
+      const ncpu = os.cpus().length;
+      cores.other = Math.max(0, Math.round(((busy - attributed) / hz / seconds) * 100) / 100);
+      return {
+        seconds: Math.round(seconds * 10) / 10,
+        machineBusyPct: Math.round((busy / Math.max(1, end.total - start.total)) * 1000) / 10,
+        cores: Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, Math.min(v, ncpu)])),
+        loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
+      };
+    },
+  };
+}
