@@ -63,6 +63,8 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // A checked-out client whose server went away (a restart) must not crash the process; the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const wrap = (c: pg.Pool | pg.PoolClient): Sql => ({
     async query<T>(text: string, params?: unknown[]) {
       return (await c.query(text, params as unknown[])).rows as T[];
