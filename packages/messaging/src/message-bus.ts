@@ -1,6 +1,6 @@
 import { createMessage, decodeMessage, dlqTopic, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
 import { type Clock, type Db, type IdGenerator, isRetryable, type Logger, type Metrics, type Sql } from '@campusg/platform';
-import type { Outbox } from './outbox.ts';
+import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
 import type { ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
 
@@ -45,6 +45,8 @@ export interface MessageBusDeps {
   retryBaseMs: number;
   /** Keys of one partition batch handled at once (each key stays sequential). */
   keyConcurrency?: number;
+  /** How long `transact` waits for its messages to reach the transport (default 2000 ms). */
+  publishWaitMs?: number;
 }
 
 /**
@@ -88,11 +90,16 @@ export class MessageBus {
    * published after the commit. Without explicit routing an emitted message gets a fresh
    * correlation id and is keyed by its payload's order id. `now` is the instant of the change: the
    * emitted messages carry it as their timestamp, so state and events agree to the millisecond.
+   *
+   * By default it returns once the messages are on the transport too (waiting at most
+   * `publishWaitMs`), so a client that changed something through one service and then asks
+   * another, whose read model follows those messages, reads its own write. Background loops
+   * (timers, deadlines) pass `{ awaitPublish: false }`.
    */
-  async transact<T>(fn: (tx: Sql, emit: Emit, now: Date) => Promise<T>): Promise<T> {
+  async transact<T>(fn: (tx: Sql, emit: Emit, now: Date) => Promise<T>, options: { awaitPublish?: boolean } = {}): Promise<T> {
     const out: OutgoingRecord[] = [];
     const now = this.#deps.clock.now();
-    let afterCommit: (() => void) | undefined;
+    let receipt: OutboxReceipt | undefined;
     const result = await this.#deps.db.transaction(async (tx) => {
       const emit: Emit = (type, payload, routing = {}) =>
         this.#emit(
@@ -108,10 +115,13 @@ export class MessageBus {
           now,
         );
       const value = await fn(tx, emit, now);
-      if (out.length > 0) afterCommit = await this.#deps.outbox.add(tx, out);
+      if (out.length > 0) receipt = await this.#deps.outbox.add(tx, out);
       return value;
     });
-    afterCommit?.();
+    if (receipt) {
+      receipt.wake();
+      if (options.awaitPublish !== false) await receipt.published(this.#deps.publishWaitMs ?? 2000);
+    }
     return result;
   }
 
@@ -222,7 +232,10 @@ export class MessageBus {
           now,
         );
       await handler(message, { tx, emit, now, log, record, afterCommit: (fn) => afterCommit.push(fn) });
-      if (out.length > 0) afterCommit.unshift(await this.#deps.outbox.add(tx, out));
+      if (out.length > 0) {
+        const receipt = await this.#deps.outbox.add(tx, out);
+        afterCommit.unshift(() => receipt.wake());
+      }
     });
     for (const fn of afterCommit) fn();
   }

@@ -19,6 +19,7 @@ import {
   type Handlers,
   MessageBus,
   messagingTablesSql,
+  type OutboxReceipt,
   type OutgoingRecord,
   partitionFor,
   TableOutbox,
@@ -591,11 +592,11 @@ describe('TableOutbox', () => {
   const rec = (n: number): OutgoingRecord => ({ topic: 'order_events', key: `k${n % 3}`, value: `v${n}`, headers: { n: String(n) } });
 
   async function add(outbox: TableOutbox, records: OutgoingRecord[]): Promise<void> {
-    let wake: (() => void) | undefined;
+    let receipt: OutboxReceipt | undefined;
     await db.transaction(async (tx) => {
-      wake = await outbox.add(tx, records);
+      receipt = await outbox.add(tx, records);
     });
-    wake?.();
+    receipt?.wake();
   }
 
   it('relays in id order across batches and deletes rows only once published', async () => {
@@ -641,6 +642,36 @@ describe('TableOutbox', () => {
       await waitFor(() => transport.flat().length === 3, 'the next record relayed');
       expect(transport.flat()).toEqual([1, 2, 3].map(rec));
       await waitFor(async () => (await outbox.backlog()) === 0, 'the outbox emptied');
+    } finally {
+      await outbox.close();
+    }
+  });
+
+  it('a receipt resolves once its records are on the transport, whichever relay sent them, and times out while they are not', async () => {
+    const transport = new RecordingTransport();
+    const outbox = new TableOutbox(db, schema, transport, () => {}, 100);
+    const other = new TableOutbox(db, schema, transport, () => {}, 100);
+    let receipt: OutboxReceipt | undefined;
+    await db.transaction(async (tx) => {
+      receipt = await outbox.add(tx, [rec(1), rec(2)]);
+    });
+    // Nothing relays yet: the wait ends false and the records stay stored.
+    expect(await receipt!.published(150)).toBe(false);
+    expect(await outbox.backlog()).toBe(2);
+    // Another instance's relay publishes them: the receipt sees the rows gone.
+    const waiting = receipt!.published(5000);
+    expect(await other.relayOnce()).toBe(2);
+    expect(await waiting).toBe(true);
+    expect(transport.flat()).toEqual([1, 2].map(rec));
+    // This instance's own relay loop: resolved by its signal.
+    outbox.start();
+    try {
+      await db.transaction(async (tx) => {
+        receipt = await outbox.add(tx, [rec(3)]);
+      });
+      receipt!.wake();
+      expect(await receipt!.published(5000)).toBe(true);
+      expect(transport.flat()).toEqual([1, 2, 3].map(rec));
     } finally {
       await outbox.close();
     }

@@ -117,14 +117,17 @@ export class SagaOrchestrator<D> {
     const now = this.deps.clock.now();
     const due = await sagaStore.due(this.deps.db, this.def.type, now, 200);
     for (const id of due) {
-      await this.deps.bus.transact(async (tx, emit) => {
-        const stored = await sagaStore.load<D>(tx, id, this.def.type);
-        if (!stored) return;
-        const decision = this.#decide(stored.state, { kind: 'timeout' }, now);
-        if (decision.history.length === 0) return;
-        await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
-        this.#effects(decision, emit, null);
-      });
+      await this.deps.bus.transact(
+        async (tx, emit) => {
+          const stored = await sagaStore.load<D>(tx, id, this.def.type);
+          if (!stored) return;
+          const decision = this.#decide(stored.state, { kind: 'timeout' }, now);
+          if (decision.history.length === 0) return;
+          await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
+          this.#effects(decision, emit, null);
+        },
+        { awaitPublish: false },
+      );
     }
     return due.length;
   }
