@@ -6,6 +6,7 @@ import { orderRepository as repo } from './order-repository.ts';
 export const orderHandlers: Handlers = {
   async create_order(m, { tx, emit }) {
     const cmd = m.payload;
+    await repo.lockId(tx, cmd.order_id);
     const existing = await repo.find(tx, cmd.order_id);
     // Created when the customer posted it (the command's time), whatever the order commands' partitions interleave.
     const postedAt = new Date(m.timestamp);
@@ -86,6 +87,7 @@ export const orderHandlers: Handlers = {
 
   async cancel_order(m, { tx, emit, now }) {
     const { order_id, reason } = m.payload;
+    await repo.lockId(tx, order_id);
     const order = await repo.find(tx, order_id);
     if (!order) {
       await repo.tombstone(tx, order_id, now);

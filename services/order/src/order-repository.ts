@@ -25,6 +25,16 @@ function decodeCursor(cursor: string | undefined): { at: string; id: string } | 
 const encodeCursor = (r: OrderRow) => Buffer.from(`${new Date(r.created_at).toISOString()}|${r.id}`).toString('base64url');
 
 export const orderRepository = {
+  /**
+   * Serialises the transactions that may create or tombstone one order id until they commit: a
+   * create and a cancel of a not-yet-created order arrive on different command topics, so they can
+   * run at once, and without the lock each would see no order and both would win (an order left
+   * PENDING beside its tombstone).
+   */
+  async lockId(tx: Sql, id: string): Promise<void> {
+    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`campusg-order:${id}`]);
+  },
+
   async find(tx: Sql, id: string): Promise<OrderRow | undefined> {
     const [row] = await tx.query<OrderRow>(`select ${COLUMNS} from orders.orders where id = $1`, [id]);
     return row;
