@@ -115,8 +115,17 @@ function latestById(orders: Order[]): Order[] {
 }
 
 /** The order's payment; `null` while there is none yet. */
-export function usePayment(id: string, enabled: boolean) {
+/**
+ * The order's payment. The order reaches CANCELLED or COMPLETED a step before its saga voids or
+ * captures the hold, and no order event follows that step: so while the payment still trails the
+ * order's final status it is asked again each second, until it has caught up.
+ */
+export function usePayment(id: string, enabled: boolean, orderStatus?: OrderStatus) {
   return useQuery({
+    refetchInterval: (query) => {
+      const final = orderStatus === 'CANCELLED' || orderStatus === 'COMPLETED';
+      return final && query.state.data?.status === 'AUTHORIZED' ? 1000 : false;
+    },
     queryKey: keys.payment(id),
     queryFn: async () => {
       try {

@@ -38,7 +38,7 @@ function OrderView({ order }: { order: Order }) {
   const isCustomer = order.customerId === user.id;
   const isRunner = order.runnerId === user.id;
   const party = isCustomer || isRunner;
-  const payment = usePayment(order.id, party && order.status !== 'PENDING');
+  const payment = usePayment(order.id, party && order.status !== 'PENDING', order.status);
   const timeline = useTimeline(order.id, party);
 
   return (
