@@ -8,6 +8,7 @@ import kafkajs, {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
 
@@ -44,7 +45,7 @@ export class KafkaTransport implements Transport {
   readonly name = 'kafka' as const;
   readonly capabilities = { replay: true };
   readonly #kafka: Kafka;
-  readonly #producer: Producer;
+  #producer: Producer;
   readonly #admin: Admin;
   readonly #consumers = new Set<Consumer>();
   readonly #opts: KafkaTransportOptions;
@@ -73,25 +74,40 @@ export class KafkaTransport implements Transport {
           else log.warn(rest, `kafka: ${message}`);
         },
     });
+    this.#producer = this.#newProducer();
+    this.#admin = this.#kafka.admin();
+  }
+
+  #newProducer(): Producer {
     // The same murmur2 partitioner as the embedded bus: a key lands on the same partition on both.
-    this.#producer = this.#kafka.producer({
+    return this.#kafka.producer({
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.#admin = this.#kafka.admin();
   }
 
   #topic = (name: string) => this.#ns + name;
   #local = (name: string) => (this.#ns && name.startsWith(this.#ns) ? name.slice(this.#ns.length) : name);
 
   #connect(): Promise<void> {
-    this.#connected ??= Promise.all([this.#producer.connect(), this.#admin.connect()]).then(() => undefined);
+    // A failed connect is not remembered: the next call tries again (a broker that was down at start).
+    this.#connected ??= Promise.all([this.#producer.connect(), this.#admin.connect()]).then(
+      () => undefined,
+      (err) => {
+        this.#connected = undefined;
+        throw err;
+      },
+    );
     return this.#connected;
   }
 
-  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+  ensureTopics(topics: TopicSpec[]): Promise<void> {
+    return untilSettled(() => this.#ensureTopics(topics), this.#opts.log, 'creating the topics');
+  }
+
+  async #ensureTopics(topics: TopicSpec[]): Promise<void> {
     await this.#connect();
     topics = topics.map((t) => ({ ...t, name: this.#topic(t.name) }));
     const existing = new Set(await this.#admin.listTopics());
@@ -125,14 +141,29 @@ export class KafkaTransport implements Transport {
       if (list) list.push(r);
       else byTopic.set(topic, [r]);
     }
-    await this.#producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-      })),
-    });
+    const producer = this.#producer;
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        })),
+      });
+    } catch (err) {
+      // kafkajs never resets an idempotent producer's sequence numbers: after a send whose outcome it
+      // lost (the broker restarting mid-request) every later send fails with OUT_OF_ORDER_SEQUENCE_NUMBER,
+      // for ever, and the outbox would never drain. A fresh producer (a new producer id, sequences
+      // from 0) sends again; a batch that did land before is absorbed by the consumers' inbox.
+      if (this.#producer === producer && hasErrorType(err, PRODUCER_STATE_LOST)) {
+        this.#opts.log.warn({ err }, 'kafka: idempotent producer out of step with the broker; renewing it');
+        this.#producer = this.#newProducer();
+        this.#connected = undefined;
+        void producer.disconnect().catch(() => {});
+      }
+      throw err;
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -168,7 +199,11 @@ export class KafkaTransport implements Transport {
       }, 1000);
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning });
+    await untilSettled(
+      () => consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning }),
+      this.#opts.log,
+      `subscribing ${options.groupId}`,
+    );
     const run: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -300,6 +335,32 @@ export class KafkaTransport implements Transport {
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
     this.#connected = undefined;
   }
+}
+
+/**
+ * Runs a setup call again while Kafka answers with a retriable error — e.g. a topic another process
+ * has just created whose metadata the broker does not serve yet ("This server does not host this
+ * topic-partition") — for up to about half a minute, then gives up with the last error.
+ */
+function untilSettled<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
+  return pRetry(fn, {
+    retries: 8,
+    minTimeout: 200,
+    maxTimeout: 5000,
+    shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true,
+    onFailedAttempt: ({ error, attemptNumber }) => log.warn({ err: error, attempt: attemptNumber }, `kafka: ${what} failed; trying again`),
+  });
+}
+
+/** Errors after which an idempotent producer's state no longer matches the broker's. */
+const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** Does `err` or one of its causes carry a Kafka error type of `types`? */
+function hasErrorType(err: unknown, types: Set<string>): boolean {
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string' && types.has(e.type)) return true;
+  }
+  return false;
 }
 
 /** How long `read` waits for the records it knows are there. */
