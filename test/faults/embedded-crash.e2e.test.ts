@@ -57,7 +57,9 @@ describe('kill -9 of the one process, then a restart on the same data directory'
       }),
     );
     const completes = await Promise.all([2, 3].map((i) => runners[i % 3]!.post(`/api/orders/${finished[i]}/complete`)));
-    completes.forEach((res, k) => sagaOwners.set(res.body.sagaId, runners[[2, 3][k]! % 3]!));
+    completes.forEach((res, k) => {
+      sagaOwners.set(res.body.sagaId, runners[[2, 3][k]! % 3]!);
+    });
     await proc.kill9();
 
     proc = await startProcess(env);
