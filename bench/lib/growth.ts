@@ -113,15 +113,13 @@ export async function templateSeeder(databaseUrl: string): Promise<Seeder> {
   };
 }
 
-/** Closed-loop lifecycles until `n` have completed (the template). */
+/** Closed-loop lifecycles until the database holds `n` completed orders (the template). */
 async function runLifecycles(t: Target, customers: User[], runners: User[], n: number, concurrency: number): Promise<void> {
-  const step = Math.max(10, Math.ceil(n / 4));
-  let done = 0;
-  while (done < n) {
-    const r = await lifecycle(t, customers, runners, { concurrency, warmupS: 0, measureS: 1 });
-    done += r.completed;
-    if (r.completed === 0) await sleep(500);
-    if (done % step < r.completed) log('growth', `template: ${done}/${n} lifecycles`);
+  const completed = async () =>
+    (await t.observer.sql<{ n: number }>(`select count(*)::int as n from orders.orders where status = 'COMPLETED'`))[0]?.n ?? 0;
+  for (let done = await completed(); done < n; done = await completed()) {
+    await lifecycle(t, customers, runners, { concurrency: Math.min(concurrency, Math.max(1, n - done)), warmupS: 0, measureS: 2 });
+    log('growth', `template: ${await completed()}/${n} completed orders`);
   }
 }
 

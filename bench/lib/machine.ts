@@ -30,7 +30,7 @@ async function postgresVersion(url: string): Promise<string | null> {
   const c = new pg.Client({ connectionString: url });
   try {
     await c.connect();
-    const { rows } = await c.query<{ v: string }>('show server_version');
+    const { rows } = await c.query<{ v: string }>("select current_setting('server_version') as v");
     return rows[0]?.v ?? null;
   } catch {
     return null;

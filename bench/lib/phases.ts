@@ -71,7 +71,7 @@ export interface PlatformRun {
   startSeconds?: number;
 }
 
-const latencyWindow = (rate: number, s: Settings) => Math.min(30, Math.max(10, 200 / rate)) * s.scale;
+const latencyWindow = (rate: number, s: Settings) => Math.min(20, Math.max(10, 150 / rate)) * s.scale;
 
 /** Saturation, latency at 25/50/75 % of it, and (for the platform) the whole lifecycle with the invariant check. */
 export async function measureDeployment(

@@ -71,7 +71,10 @@ export async function profileRun(kind: TransportKind, env: BenchEnv, s: Settings
       sagasStarted: started,
       statements: total,
       statementsPerSaga: started ? round(total / started, 1) : null,
-      transactionsPerSaga: started ? round(prof.sql.transactions.n / started, 1) : null,
+      // PGlite's transactions are counted by the wrapper; on PostgreSQL they are the BEGIN statements.
+      transactionsPerSaga: started
+        ? round((prof.sql.transactions.n || (prof.sql.statements.find((x) => x.sql === 'BEGIN')?.n ?? 0)) / started, 1)
+        : null,
       meanStatementMs: total ? round(statementMs / total, 3) : null,
       top: prof.sql.statements.slice(0, 25).map((x) => ({ ...x, perSaga: started ? round(x.n / started, 2) : null })),
     },

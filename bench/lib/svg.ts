@@ -75,7 +75,7 @@ function goalLine(goals: { value: number; label: string }[] | undefined, s: Scal
   for (const g of goals ?? []) {
     const y = s.y(g.value);
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#dc2626" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${W - M.right - 4}" y="${y - 4}" text-anchor="end" fill="#dc2626" font-size="11">${esc(g.label)}</text>`);
+    out.push(`<text x="${M.left + 4}" y="${y - 4}" text-anchor="start" fill="#dc2626" font-size="11">${esc(g.label)}</text>`);
   }
 }
 
