@@ -61,7 +61,11 @@ export async function startProcess(env: Record<string, string>, args = ['start']
     },
     `campusg on port ${port} to be ready`,
     60_000,
-  );
+  ).catch(async (err) => {
+    // Not ready in time: it must not outlive the test that gave up on it.
+    await kill9();
+    throw err;
+  });
   return {
     url,
     child,

@@ -36,10 +36,13 @@ export async function startTopology(
   try {
     // The orchestrators first (they create the topics), then the rest together.
     started.push({ service: 'sagas', process: await startProcess(common, ['start', 'sagas']) });
-    const rest = await Promise.all(
+    // All settle before a failure is thrown, so that the cleanup below kills every one that did start.
+    const settled = await Promise.allSettled(
       SERVICE_PROCESSES.map(async (service) => ({ service, process: await startProcess(common, ['start', service]) })),
     );
-    started.push(...rest);
+    for (const r of settled) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const urls = (service: string) =>
       started
         .filter((s) => s.service === service)
