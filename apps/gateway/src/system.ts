@@ -171,6 +171,11 @@ function openTransport(config: Readonly<Config>, db: Db, log: Logger): Transport
     case 'kafka':
       return new KafkaTransport({ ...config.kafka, log: log.child({ component: 'kafka' }) });
     case 'rabbitmq':
-      return new RabbitMqTransport({ url: config.amqpUrl!, namespace: config.amqpNamespace, log: log.child({ component: 'rabbitmq' }) });
+      return new RabbitMqTransport({
+        url: config.amqpUrl!,
+        namespace: config.amqpNamespace,
+        queueType: config.amqpQueueType,
+        log: log.child({ component: 'rabbitmq' }),
+      });
   }
 }

@@ -32,6 +32,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
     .default(''),
+  AMQP_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
   DATABASE_URL: z.string().optional(),
   CAMPUSG_SERVICES: z.string().optional(),
   CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
@@ -72,6 +73,8 @@ export interface Config {
   amqpUrl: string | undefined;
   /** Prefix of every exchange and queue on the broker (several deployments on one RabbitMQ). */
   amqpNamespace: string;
+  /** `quorum`: replicated queues on a RabbitMQ cluster (set before the queues are first declared). */
+  amqpQueueType: 'classic' | 'quorum';
   databaseUrl: string | undefined;
   /** `<SERVICE>_DATABASE_URL` overrides, by service name. */
   serviceDatabaseUrls: Partial<Record<ServiceName, string>>;
@@ -151,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     amqpUrl: e.AMQP_URL,
     amqpNamespace: e.AMQP_NAMESPACE,
+    amqpQueueType: e.AMQP_QUEUE_TYPE,
     databaseUrl: e.DATABASE_URL,
     serviceDatabaseUrls,
     services,
