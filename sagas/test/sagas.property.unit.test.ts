@@ -1,5 +1,5 @@
 import { CANCEL_REASONS, type SagaStatus, type SagaType, type TypedMessage } from '@campusg/contracts';
-import { type Decision, isActive, type SagaCommand, type SagaDefinition, type SagaInput, type SagaState } from '@campusg/saga';
+import { type Decision, decide, isActive, type SagaCommand, type SagaDefinition, type SagaInput, type SagaState } from '@campusg/saga';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // The definitions' own modules (the package index also wires orchestrators and routes).
@@ -34,7 +34,12 @@ type Action =
   | { k: 'again'; pick: number } // an answered command is answered again by an idempotent handler (same reply, new id)
   | { k: 'stray'; nullCausation: boolean } // a reply that answers nothing this saga sent
   | { k: 'expire'; extra: number } // the clock passes the deadline and the deadline check runs
-  | { k: 'early'; frac: number }; // the deadline check runs before the deadline
+  | { k: 'early'; frac: number } // the deadline check runs before the deadline
+  // The orchestrator process dies while handling the reply to the command in hand, then restarts
+  // and loads the saga from its stored (JSON) state. Not committed: the decision is lost with its
+  // transaction (no state change, no command sent) and the reply comes again. Committed: the
+  // decision stands, the offset commit is lost, and the same reply comes again.
+  | { k: 'crash'; ok: boolean; committed: boolean };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ k: fc.constant('current' as const), ok: fc.boolean(), dt: fc.integer({ min: 0, max: 5_000 }) }) },
@@ -47,6 +52,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('stray' as const), nullCausation: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('expire' as const), extra: fc.integer({ min: 0, max: 120_000 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('early' as const), frac: fc.double({ min: 0, max: 0.999, noNaN: true }) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('crash' as const), ok: fc.boolean(), committed: fc.boolean() }) },
 );
 const drainStep = fc.constantFrom('ok', 'fail', 'expire');
 
@@ -323,6 +329,12 @@ function play(s: Scenario, data: unknown, maxAttempts: number, actions: Action[]
     checkDecision(s, run, input, label, pre, d, obs);
   };
   const reply = (label: Action['k'] | 'drain', message: TypedMessage) => step(label, { kind: 'reply', message });
+  /** A restart: the saga as the store gives it back (a jsonb column), which must be the same saga. */
+  const restart = () => {
+    const stored: SagaState<unknown> = JSON.parse(JSON.stringify(run.state));
+    expect(stored).toEqual(run.state);
+    run.state = stored;
+  };
 
   step('start', { kind: 'start' });
   for (const a of actions) {
@@ -361,6 +373,18 @@ function play(s: Scenario, data: unknown, maxAttempts: number, actions: Action[]
         if (run.state.deadlineAt) run.now = new Date(new Date(run.state.deadlineAt).getTime() + a.extra);
         else run.advance(SETTINGS.stepTimeoutMs + a.extra);
         step(a.k, { kind: 'timeout' });
+        break;
+      }
+      case 'crash': {
+        if (!isActive(run.state.status)) break;
+        const message = world.answer(run.current(), a.ok);
+        if (a.committed) reply('current', message);
+        else {
+          // The lost transaction: decided, never stored, nothing sent.
+          decide(s.def, run.state, { kind: 'reply', message }, { now: new Date(run.now), settings: run.settings, newId: run.newId });
+        }
+        restart();
+        reply(a.committed ? 'redeliver' : 'current', message);
         break;
       }
       case 'early': {
