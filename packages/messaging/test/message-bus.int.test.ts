@@ -96,7 +96,15 @@ interface Env {
 }
 
 async function openEnv(
-  options: { like?: Env; wrap?: (t: EmbeddedTransport) => Transport; maxAttempts?: number; keyConcurrency?: number } = {},
+  options: {
+    like?: Env;
+    wrap?: (t: EmbeddedTransport) => Transport;
+    maxAttempts?: number;
+    keyConcurrency?: number;
+    chunkSize?: number;
+    /** Counts the transactions the bus opens. */
+    transactions?: { n: number };
+  } = {},
 ): Promise<Env> {
   let { schema, group, topic } = options.like ?? { schema: '', group: '', topic: '' };
   if (!options.like) {
@@ -113,8 +121,17 @@ async function openEnv(
     await transport.ensureTopics(specs);
   }
   const metrics = new Metrics({ defaultMetrics: false });
+  const counted = options.transactions;
+  const busDb: Db = counted
+    ? Object.assign(Object.create(db) as Db, {
+        transaction: <T>(fn: Parameters<Db['transaction']>[0]) => {
+          counted.n++;
+          return db.transaction(fn) as Promise<T>;
+        },
+      })
+    : db;
   const bus = new MessageBus({
-    db,
+    db: busDb,
     transport: options.wrap ? options.wrap(transport) : transport,
     outbox: new EmbeddedOutbox(transport),
     schema,
@@ -126,6 +143,7 @@ async function openEnv(
     maxAttempts: options.maxAttempts ?? 4,
     retryBaseMs: 5,
     keyConcurrency: options.keyConcurrency ?? 8,
+    chunkSize: options.chunkSize,
   });
   let closed = false;
   const env: Env = {
@@ -320,8 +338,11 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(await deadLetters(env)).toEqual([]);
   });
 
-  it('dead-letters a non-retryable handler error with reason HANDLER_ERROR, once, and moves on', async () => {
-    const env = await openEnv();
+  it.each([
+    ['one message per transaction', 1],
+    ['in chunks', 50],
+  ])('dead-letters a non-retryable handler error with reason HANDLER_ERROR, once, and moves on (%s)', async (_, chunkSize) => {
+    const env = await openEnv({ chunkSize });
     const orderId = crypto.randomUUID();
     const poison = command(orderId, 'CREATED');
     const behind = command(orderId, 'ACCEPTED'); // same key, right behind it
@@ -348,7 +369,8 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(Number(d!.headers['dlq-original-offset'])).toBeGreaterThanOrEqual(0);
     expect(d!.value).toBe(toRecord(poison, orderId).value);
     expect(d!.key).toBe(orderId);
-    expect(svc.attempts.get(poison.message_id)).toBe(1); // not retried
+    // Not retried: handled once on its own (in chunks, after its chunk was rolled back as a whole).
+    expect(svc.attempts.get(poison.message_id)).toBe(chunkSize === 1 ? 1 : 2);
     expect((await effects(env)).map((e) => e.message_id)).toEqual([behind.message_id]);
     expect(await counterValue(env.metrics.deadLettered, { reason: 'HANDLER_ERROR', group: env.group })).toBe(1);
   });
@@ -456,7 +478,8 @@ describe('MessageBus (embedded transport, service schema)', () => {
   });
 
   it('handles one key at a time in offset order while different keys run concurrently', async () => {
-    const env = await openEnv({ keyConcurrency: 8 });
+    // A transaction per message: on the embedded database chunks of different keys would run one after another.
+    const env = await openEnv({ keyConcurrency: 8, chunkSize: 1 });
     const keys = idsOnPartition(4, 0); // one partition, so one batch holds all keys
     const seq = new Map<string, number>();
     const cmds: Command[] = [];
@@ -498,6 +521,39 @@ describe('MessageBus (embedded transport, service schema)', () => {
     for (const k of keys) {
       expect(done.filter((e) => e.order_id === k).map((e) => seq.get(e.message_id))).toEqual([...Array(10).keys()]);
     }
+  });
+
+  it('handles a chunk of messages in one transaction: far fewer commits, each effect once, per key in order', async () => {
+    const transactions = { n: 0 };
+    const env = await openEnv({ keyConcurrency: 2, chunkSize: 50, transactions });
+    const keys = idsOnPartition(4, 0); // one partition: one batch
+    const seq = new Map<string, number>();
+    const cmds: Command[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (const k of keys) {
+        const c = command(k, i % 2 === 0 ? 'CREATED' : 'ACCEPTED');
+        seq.set(c.message_id, i);
+        cmds.push(c);
+      }
+    }
+    // The same message twice in the batch: one effect.
+    cmds.push(cmds[5]!);
+    await publish(env, cmds);
+    const svc = service(env);
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
+    await waitFor(async () => (await lag(env)) === 0, 'all 41 records');
+
+    const done = await effects(env);
+    expect(done).toHaveLength(40);
+    for (const k of keys) {
+      expect(done.filter((e) => e.order_id === k).map((e) => seq.get(e.message_id))).toEqual([...Array(10).keys()]);
+    }
+    expect(transactions.n).toBeLessThan(10);
+    // Every effect emitted its reply, committed with it: one reply per command.
+    const ours = new Set(cmds.map((c) => c.message_id));
+    const replies = (await readTopic('order_events')).map((r) => JSON.parse(r.value)).filter((m) => ours.has(m.causation_id));
+    expect(new Set(replies.map((m) => m.causation_id)).size).toBe(40);
+    expect(replies).toHaveLength(40);
   });
 
   it('transact: the state change and the emitted messages commit together, or neither does', async () => {
