@@ -19,7 +19,9 @@ async function campusg(...argv: string[]): Promise<any> {
 }
 
 beforeAll(async () => {
-  sys = await startSystem({ ADMIN_TOKEN, SAGA_STEP_TIMEOUT_MS: '400', SAGA_MAX_ATTEMPTS: '2' });
+  // A short step deadline, so the FAILED case below fails within seconds; long enough that no step
+  // of a healthy saga misses it on a busy machine (the poison case needs its order COMPLETED).
+  sys = await startSystem({ ADMIN_TOKEN, SAGA_STEP_TIMEOUT_MS: '2000', SAGA_MAX_ATTEMPTS: '2' });
 });
 afterAll(async () => {
   await quiesce(sys.infra.db, sys.infra.transport);

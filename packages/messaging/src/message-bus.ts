@@ -196,27 +196,7 @@ export class MessageBus {
         for (const { record, message, handler } of work) {
           // Each id once, even when one batch carries a message twice.
           if (!fresh.delete(message.message_id.toLowerCase())) continue;
-          const now = clock.now();
-          const log = this.#deps.log.child({
-            group: groupId,
-            correlation_id: message.correlation_id,
-            message_id: message.message_id,
-            type: message.type,
-          });
-          const emit: Emit = (type, payload, routing = {}) =>
-            this.#emit(
-              out,
-              type,
-              payload,
-              {
-                key: routing.key ?? record.key ?? message.correlation_id,
-                correlationId: routing.correlationId ?? message.correlation_id,
-                causationId: routing.causationId ?? message.message_id,
-                messageId: routing.messageId,
-              },
-              now,
-            );
-          await handler(message, { tx, emit, now, log, record, afterCommit: (fn) => afterCommit.push(fn) });
+          await this.#invoke(handler, message, { tx, record, now: clock.now(), log: this.#messageLog(groupId, message) }, out, afterCommit);
         }
         if (out.length > 0) {
           const receipt = await this.#deps.outbox.add(tx, out);
@@ -279,12 +259,7 @@ export class MessageBus {
 
   async #handleOnce(groupId: string, record: ConsumedRecord, message: TypedMessage, handler: Handler): Promise<void> {
     const { schema, clock } = this.#deps;
-    const log = this.#deps.log.child({
-      group: groupId,
-      correlation_id: message.correlation_id,
-      message_id: message.message_id,
-      type: message.type,
-    });
+    const log = this.#messageLog(groupId, message);
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
     const now = clock.now();
@@ -297,26 +272,46 @@ export class MessageBus {
         log.debug('duplicate delivery ignored');
         return;
       }
-      const emit: Emit = (type, payload, routing = {}) =>
-        this.#emit(
-          out,
-          type,
-          payload,
-          {
-            key: routing.key ?? record.key ?? message.correlation_id,
-            correlationId: routing.correlationId ?? message.correlation_id,
-            causationId: routing.causationId ?? message.message_id,
-            messageId: routing.messageId,
-          },
-          now,
-        );
-      await handler(message, { tx, emit, now, log, record, afterCommit: (fn) => afterCommit.push(fn) });
+      await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
       if (out.length > 0) {
         const receipt = await this.#deps.outbox.add(tx, out);
         afterCommit.unshift(() => receipt.wake());
       }
     });
     for (const fn of afterCommit) fn();
+  }
+
+  #messageLog(groupId: string, message: TypedMessage): Logger {
+    return this.#deps.log.child({
+      group: groupId,
+      correlation_id: message.correlation_id,
+      message_id: message.message_id,
+      type: message.type,
+    });
+  }
+
+  /** Runs a handler in `tx`; what it emits (a reply by default: same key and correlation, caused by `message`) goes to `out`. */
+  #invoke(
+    handler: Handler,
+    message: TypedMessage,
+    ctx: Pick<HandlerContext, 'tx' | 'record' | 'now' | 'log'>,
+    out: OutgoingRecord[],
+    afterCommit: (() => void)[],
+  ): Promise<void> {
+    const emit: Emit = (type, payload, routing = {}) =>
+      this.#emit(
+        out,
+        type,
+        payload,
+        {
+          key: routing.key ?? ctx.record.key ?? message.correlation_id,
+          correlationId: routing.correlationId ?? message.correlation_id,
+          causationId: routing.causationId ?? message.message_id,
+          messageId: routing.messageId,
+        },
+        ctx.now,
+      );
+    return handler(message, { ...ctx, emit, afterCommit: (fn) => afterCommit.push(fn) });
   }
 
   async #deadLetter(groupId: string, record: ConsumedRecord, reason: string, detail: string): Promise<void> {
