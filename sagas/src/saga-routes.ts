@@ -9,7 +9,7 @@ import {
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
-import { isBehind, type ServiceDeps } from '@campusg/messaging';
+import { behindCheck, type ServiceDeps } from '@campusg/messaging';
 import { readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { sagaStore } from '@campusg/saga';
@@ -21,8 +21,14 @@ const notFound = () => new AppError('NOT_FOUND', 'no such order');
 export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, sagas: SagaOrchestrators): void {
   const { bus, ids, db } = deps;
   /** The order as the sagas' read model knows it, once it shows what the caller's own last change did. */
-  const behind = (orderId: string) => isBehind(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, deps.config.partitions);
-  const lookup = (orderId: string, ready: (o: Order) => boolean) => readOrderView(db, 'sagas', orderId, ready, behind);
+  const lookup = (orderId: string, ready: (o: Order) => boolean) =>
+    readOrderView(
+      db,
+      'sagas',
+      orderId,
+      ready,
+      behindCheck(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, deps.config.partitions),
+    );
 
   app.post(
     '/api/orders',

@@ -47,7 +47,7 @@ export interface MessageBusDeps {
   keyConcurrency?: number;
   /** Most messages handled in one transaction (default 50; 1 = a transaction per message). */
   chunkSize?: number;
-  /** How long `transact` waits for its messages to reach the transport (default 2000 ms). */
+  /** How long `transact` waits for its messages to reach the transport (default 5000 ms). */
   publishWaitMs?: number;
 }
 
@@ -122,7 +122,7 @@ export class MessageBus {
     });
     if (receipt) {
       receipt.wake();
-      if (options.awaitPublish !== false) await receipt.published(this.#deps.publishWaitMs ?? 2000);
+      if (options.awaitPublish !== false) await receipt.published(this.#deps.publishWaitMs ?? 5000);
     }
     return result;
   }

@@ -73,9 +73,18 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Whether `groupId` still has messages to handle on the partition of `key` in `topic`. */
-export async function isBehind(transport: Transport, groupId: string, topic: string, key: string, partitions: number): Promise<boolean> {
+/**
+ * Read your own writes: a check, asked again until it says false, of whether `groupId` has still to
+ * handle what the partition of `key` in `topic` held when the check was first asked. It waits only
+ * for what was there when the request came, never for the moving end of a busy partition.
+ */
+export function behindCheck(transport: Transport, groupId: string, topic: string, key: string, partitions: number): () => Promise<boolean> {
   const partition = partitionFor(topic, key, partitions);
-  const lag = await transport.lag(groupId, [topic]);
-  return lag.some((l) => l.partition === partition && l.lag > 0);
+  let target: number | undefined;
+  return async () => {
+    const lag = (await transport.lag(groupId, [topic])).find((l) => l.partition === partition);
+    if (!lag) return false;
+    target ??= lag.end;
+    return lag.committed < target;
+  };
 }

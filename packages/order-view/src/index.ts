@@ -111,22 +111,26 @@ export function orderViewHandlers(schema: string): Handlers {
 }
 
 /**
- * Reads the view; when it does not (yet) satisfy `ready` and the read model's consumer still has
- * order events to apply (`behind`), waits for it — so a client that just changed an order through
- * another service reads its own write, while a view that is current answers at once.
+ * Reads the view; when it does not (yet) satisfy `ready` and the read model's consumer has still to
+ * handle order events that were on the bus when the request came (`behind`, see `behindCheck`),
+ * waits for it — so a client that just changed an order through another service reads its own
+ * write, while a view that is current answers at once.
  */
 export async function readOrderView(
   db: Sql,
   schema: string,
   orderId: string,
   ready: (o: Order) => boolean,
-  behind: (orderId: string) => Promise<boolean>,
-  waitMs = 5000,
+  behind: () => Promise<boolean>,
+  waitMs = 15_000,
 ): Promise<Order | undefined> {
   const deadline = Date.now() + waitMs;
   for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
     const view = await findOrderView(db, schema, orderId);
-    if ((view && ready(view)) || Date.now() >= deadline || !(await behind(orderId))) return view;
+    if ((view && ready(view)) || Date.now() >= deadline || !(await behind())) {
+      // The consumer caught up between the read and the check: read once more.
+      return view && ready(view) ? view : ((await findOrderView(db, schema, orderId)) ?? view);
+    }
     await new Promise((r) => setTimeout(r, pause));
   }
 }

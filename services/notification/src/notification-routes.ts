@@ -1,5 +1,5 @@
 import { GROUPS, idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
-import { isBehind, type ServiceDeps } from '@campusg/messaging';
+import { behindCheck, type ServiceDeps } from '@campusg/messaging';
 import { findOrderView, readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
@@ -26,7 +26,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
     },
     async (req) => {
       const user = callerOf(req);
-      const behind = (id: string) => isBehind(deps.bus.transport, GROUPS.notification, 'order_events', id, deps.config.partitions);
+      const behind = behindCheck(deps.bus.transport, GROUPS.notification, 'order_events', req.params.id, deps.config.partitions);
       const order = await readOrderView(
         db,
         'notifications',
