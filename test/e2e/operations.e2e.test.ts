@@ -154,5 +154,6 @@ function busDeps(infra: NonNullable<TestSystem['platform']>['infra']) {
     metrics: infra.metrics,
     maxAttempts: config.busMaxAttempts,
     retryBaseMs: config.busRetryBaseMs,
+    chunkSize: config.busChunkSize,
   };
 }

@@ -138,6 +138,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
         metrics,
         maxAttempts: config.busMaxAttempts,
         retryBaseMs: config.busRetryBaseMs,
+        chunkSize: config.busChunkSize,
       });
       buses.set(schema, bus);
     }

@@ -45,6 +45,7 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: intFrom(1, 10_000).default(10),
   BUS_MAX_ATTEMPTS: intFrom(1, 100).default(5),
   BUS_RETRY_BASE_MS: intFrom(1, 60_000).default(100),
+  BUS_CHUNK_SIZE: intFrom(1, 1000).default(50),
   PLATFORM_FEE_CENTS: intFrom(0, 100_000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: z.string().optional(),
@@ -90,6 +91,8 @@ export interface Config {
   loginRateLimit: number;
   busMaxAttempts: number;
   busRetryBaseMs: number;
+  /** Most messages a consumer handles in one transaction (1: one per message). */
+  busChunkSize: number;
   platformFeeCents: number;
   logLevel: string;
   webDistDir: string | undefined;
@@ -168,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     busMaxAttempts: e.BUS_MAX_ATTEMPTS,
     busRetryBaseMs: e.BUS_RETRY_BASE_MS,
+    busChunkSize: e.BUS_CHUNK_SIZE,
     platformFeeCents: e.PLATFORM_FEE_CENTS,
     logLevel: e.LOG_LEVEL,
     webDistDir: e.WEB_DIST_DIR,
