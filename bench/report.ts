@@ -413,8 +413,8 @@ function tables(r: Json): string {
   if (sc?.points?.length) {
     push('### Growth: partitions and instances', '', '![scaling](bench/growth-scaling.svg)', '');
     push(
-      '| partitions | instances | sagas/s at saturation | p50 / p99 at fixed rate | platform / PostgreSQL / Kafka / other (cores) |',
-      '|---|---|---|---|---|',
+      '| partitions | instances | sagas/s at saturation | p50 / p99 at fixed rate | platform / PostgreSQL / Kafka / other (cores) | CPU ms per saga (platform + PostgreSQL) |',
+      '|---|---|---|---|---|---|',
     );
     for (const p of sc.points) {
       const c = p.saturation.cpu.cores;
