@@ -171,16 +171,17 @@ export class MessageBus {
   }
 
   async #handleChunk(groupId: string, records: ConsumedRecord[], handlers: Handlers): Promise<void> {
+    // Each record is decoded once, here; the one-by-one path gets the result.
+    const decoded = records.map((record) => ({ record, decoded: decodeMessage(record.value) }));
     const work: { record: ConsumedRecord; message: TypedMessage; handler: Handler }[] = [];
-    for (const record of records) {
-      const decoded = decodeMessage(record.value);
+    for (const { record, decoded: d } of decoded) {
       // Not for the fast path: a poison message goes to the dead-letter topic in order.
-      if (!decoded.ok) return this.#oneByOne(groupId, records, handlers);
-      const handler = handlers[decoded.message.type] as Handler | undefined;
-      if (handler) work.push({ record, message: decoded.message, handler });
+      if (!d.ok) return this.#oneByOne(groupId, decoded, handlers);
+      const handler = handlers[d.message.type] as Handler | undefined;
+      if (handler) work.push({ record, message: d.message, handler });
     }
     if (work.length === 0) return;
-    if (work.length === 1) return this.#oneByOne(groupId, records, handlers);
+    if (work.length === 1) return this.#oneByOne(groupId, decoded, handlers);
     await yieldToEventLoop();
     const { schema, clock, metrics } = this.#deps;
     const out: OutgoingRecord[] = [];
@@ -198,30 +199,26 @@ export class MessageBus {
           if (!fresh.delete(message.message_id.toLowerCase())) continue;
           await this.#invoke(handler, message, { tx, record, now: clock.now(), log: this.#messageLog(groupId, message) }, out, afterCommit);
         }
-        if (out.length > 0) {
-          const receipt = await this.#deps.outbox.add(tx, out);
-          afterCommit.unshift(() => receipt.wake());
-        }
+        await this.#store(tx, out, afterCommit);
       });
     } catch (err) {
       if (this.#closing) throw err;
       this.#deps.log.debug({ err, group: groupId, records: records.length }, 'chunk failed; handling its messages one by one');
-      return this.#oneByOne(groupId, records, handlers);
+      return this.#oneByOne(groupId, decoded, handlers);
     }
     for (const fn of afterCommit) fn();
     for (const { record, message } of work) metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
   }
 
-  async #oneByOne(groupId: string, records: ConsumedRecord[], handlers: Handlers): Promise<void> {
-    for (const record of records) {
+  async #oneByOne(groupId: string, items: { record: ConsumedRecord; decoded: Decoded }[], handlers: Handlers): Promise<void> {
+    for (const { record, decoded } of items) {
       await yieldToEventLoop();
-      await this.#handleRecord(groupId, record, handlers);
+      await this.#handleRecord(groupId, record, decoded, handlers);
     }
   }
 
-  async #handleRecord(groupId: string, record: ConsumedRecord, handlers: Handlers): Promise<void> {
+  async #handleRecord(groupId: string, record: ConsumedRecord, decoded: Decoded, handlers: Handlers): Promise<void> {
     const { log, metrics, maxAttempts, retryBaseMs } = this.#deps;
-    const decoded = decodeMessage(record.value);
     if (!decoded.ok) return this.#deadLetter(groupId, record, decoded.reason, decoded.detail);
     const message = decoded.message;
     const handler = handlers[message.type] as Handler | undefined;
@@ -273,12 +270,16 @@ export class MessageBus {
         return;
       }
       await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
-      if (out.length > 0) {
-        const receipt = await this.#deps.outbox.add(tx, out);
-        afterCommit.unshift(() => receipt.wake());
-      }
+      await this.#store(tx, out, afterCommit);
     });
     for (const fn of afterCommit) fn();
+  }
+
+  /** Stores what the handlers emitted in their transaction; the deliverer is woken first after the commit. */
+  async #store(tx: Sql, out: OutgoingRecord[], afterCommit: (() => void)[]): Promise<void> {
+    if (out.length === 0) return;
+    const receipt = await this.#deps.outbox.add(tx, out);
+    afterCommit.unshift(() => receipt.wake());
   }
 
   #messageLog(groupId: string, message: TypedMessage): Logger {
@@ -373,5 +374,8 @@ export function isInfrastructureError(err: unknown): boolean {
     message,
   );
 }
+
+/** What `decodeMessage` says of a record. */
+type Decoded = ReturnType<typeof decodeMessage>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
