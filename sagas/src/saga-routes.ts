@@ -5,12 +5,11 @@ import {
   createOrderResponse,
   GROUPS,
   idParams,
-  type Order,
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
 import { behindCheck, type ServiceDeps } from '@campusg/messaging';
-import { readOrderView } from '@campusg/order-view';
+import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
@@ -20,13 +19,15 @@ const notFound = () => new AppError('NOT_FOUND', 'no such order');
 /** Routes that start sagas (create, accept, complete, cancel) and show them. */
 export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, sagas: SagaOrchestrators): void {
   const { bus, ids, db } = deps;
-  /** The order as the sagas' read model knows it, once it shows what the caller's own last change did. */
-  const lookup = (orderId: string, ready: (o: Order) => boolean) =>
-    readOrderView(
+  /**
+   * The order as the sagas' read model knows it once it has caught up with everything on the bus
+   * when the request came (the caller's own last change included): these routes decide from its status.
+   */
+  const lookup = (orderId: string) =>
+    readCurrentOrderView(
       db,
       'sagas',
       orderId,
-      ready,
       behindCheck(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, deps.config.partitions),
     );
 
@@ -100,7 +101,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     async (req, reply) => {
       const user = callerOf(req);
       if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners accept orders');
-      const order = await lookup(req.params.id, (o) => o.status !== 'PENDING');
+      const order = await lookup(req.params.id);
       // Runners only ever see CREATED orders; a pending or cancelled one is not theirs to know of.
       if (!order || order.status === 'PENDING' || order.status === 'CANCELLED') throw notFound();
       if (order.customerId === user.id) throw new AppError('FORBIDDEN', 'you cannot accept your own order');
@@ -132,7 +133,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     },
     async (req, reply) => {
       const user = callerOf(req);
-      const order = await lookup(req.params.id, (o) => o.runnerId === user.id && ['DELIVERED', 'COMPLETED'].includes(o.status));
+      const order = await lookup(req.params.id);
       if (!order || order.runnerId !== user.id) throw notFound();
       if (order.status !== 'DELIVERED') throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot be completed`);
       const { sagaId } = await bus.transact((tx, emit) =>
@@ -161,7 +162,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     },
     async (req, reply) => {
       const user = callerOf(req);
-      const order = await lookup(req.params.id, () => true);
+      const order = await lookup(req.params.id);
       if (!order || order.customerId !== user.id) throw notFound();
       if (order.status !== 'PENDING' && order.status !== 'CREATED') {
         throw new AppError('ORDER_NOT_CANCELLABLE', `an order that is ${order.status} can no longer be cancelled`);

@@ -127,10 +127,29 @@ export async function readOrderView(
   const deadline = Date.now() + waitMs;
   for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
     const view = await findOrderView(db, schema, orderId);
-    if ((view && ready(view)) || Date.now() >= deadline || !(await behind())) {
-      // The consumer caught up between the read and the check: read once more.
-      return view && ready(view) ? view : ((await findOrderView(db, schema, orderId)) ?? view);
-    }
+    if (view && ready(view)) return view;
+    if (Date.now() >= deadline) return view;
+    // The consumer may have caught up between the read and the check: once it has, read again.
+    if (!(await behind())) return findOrderView(db, schema, orderId);
     await new Promise((r) => setTimeout(r, pause));
   }
+}
+
+/**
+ * The view as it stands once its consumer has handled every order event that was on the bus when
+ * the request came (or after `waitMs`, as it is): for a route that decides from the order's status
+ * — cancel, accept, complete — where a view that merely shows the order could be a hop behind.
+ */
+export async function readCurrentOrderView(
+  db: Sql,
+  schema: string,
+  orderId: string,
+  behind: () => Promise<boolean>,
+  waitMs = 15_000,
+): Promise<Order | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (let pause = 10; (await behind()) && Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
+    await new Promise((r) => setTimeout(r, pause));
+  }
+  return findOrderView(db, schema, orderId);
 }
