@@ -12,6 +12,7 @@ import {
   runJourney,
   startLoad,
   summarize,
+  underWay,
   unsettled,
 } from '../support/load.ts';
 import { type PrivateKafka, type PrivatePostgres, postgresBinDir, startPrivateKafka, startPrivatePostgres } from '../support/servers.ts';
@@ -166,8 +167,9 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
   }, 120_000);
 
   it('PostgreSQL restarted under load: every process reconnects, every journey ends, nothing doubled', async () => {
+    const since = new Date();
     const load = startLoad(actors, mix(12), 120);
-    await pause(900);
+    await underWay(db(), since, { orders: 6, past: 2 });
     const t0 = Date.now();
     await pg!.restart(1500);
     const timings: Record<string, number> = { 'database back after': Date.now() - t0 };
@@ -179,8 +181,9 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
   it('the payment service down past the step deadline: the sagas compensate, its late replies change nothing', async () => {
     const payment = sys.processes!.find((p) => p.service === 'payment')!;
     // Journeys already under way (most past authorize_payment) complete once payment is back.
+    const since = new Date();
     const before = startLoad(actors, ['complete', 'complete'], 100);
-    await pause(3000);
+    await underWay(db(), since, { orders: 2, past: 2 });
     const t0 = Date.now();
     await payment.process.kill9();
     // New orders: authorize_payment goes unanswered past the deadline.
@@ -248,8 +251,9 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
   it('the broker stopped past the step deadline, then restarted: timed-out sagas compensate, the rest complete, clients reconnect', async () => {
     // Journeys spread over 3 s: the first ones are well under way (or done) when the broker stops.
     // The journeys wait as long as it takes: on a busy machine the broker takes tens of seconds to start.
+    const since = new Date();
     const load = startLoad(actors, mix(12), 250, 150_000);
-    await pause(2500);
+    await underWay(db(), since, { orders: 8, past: 4 });
     const t0 = Date.now();
     const timings: Record<string, number> = {};
     try {

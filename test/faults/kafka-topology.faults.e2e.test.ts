@@ -15,6 +15,7 @@ import {
   registerActors,
   startLoad,
   summarize,
+  underWay,
   unsettled,
 } from '../support/load.ts';
 import type { PlatformProcess } from '../support/process.ts';
@@ -98,9 +99,10 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
 /** Load, a kill -9 of one process mid-way, a restart after `downMs`; returns the journeys and the timings. */
 async function crashUnderLoad(service: string, index: number, opts: { downMs?: number; restart?: boolean; orders?: number } = {}) {
   const { downMs = 1000, restart = true, orders = 12 } = opts;
+  const since = new Date();
   const load = startLoad(actors, mix(orders), 120);
   // Mid-load: some journeys are still being created, others accepting, progressing or completing.
-  await pause(900);
+  await underWay(sys.infra.db, since, { orders: Math.ceil(orders / 2), past: 2 });
   const target = entry(service, index);
   const t0 = Date.now();
   await target.process.kill9();
@@ -143,8 +145,9 @@ describeWithKafka('faults on the production topology: kill -9 of each process un
   }, 120_000);
 
   it('the killed order instance restarts under load and takes its share of the partitions back', async () => {
+    const since = new Date();
     const load = startLoad(actors, mix(12), 120);
-    await pause(900);
+    await underWay(sys.infra.db, since, { orders: 6, past: 2 });
     const target = entry('order', 0);
     const t0 = Date.now();
     target.process = await target.process.restart();

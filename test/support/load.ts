@@ -1,7 +1,7 @@
 import { GROUP_TOPICS } from '@campusg/contracts';
 import type { Transport } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
-import { type ApiClient, ORDER_BODY, type Res } from './client.ts';
+import { type ApiClient, ORDER_BODY, type Res, waitFor } from './client.ts';
 import type { TestSystem } from './system.ts';
 
 /**
@@ -212,6 +212,25 @@ export function startLoad(actors: Actors, kinds: JourneyKind[], staggerMs = 100,
       const customer = kind === 'decline' ? actors.decliner : actors.customers[i % actors.customers.length]!;
       return runJourney(kind, customer, actors.runners[i % actors.runners.length]!, timeoutMs);
     }),
+  );
+}
+
+/**
+ * Waits, on the database's word, until the load begun at `since` is under way: at least `orders`
+ * orders posted, and at least `past` of them past PENDING (authorised, accepted, …) — the moment
+ * to strike with a fault when journeys should be in every stage.
+ */
+export async function underWay(db: Sql, since: Date, at: { orders: number; past: number }): Promise<void> {
+  await waitFor(
+    async () => {
+      const [row] = await db.query<{ n: number; past: number }>(
+        `select count(*)::int as n, (count(*) filter (where status <> 'PENDING'))::int as past from orders.orders where created_at >= $1`,
+        [since],
+      );
+      return row && row.n >= at.orders && row.past >= at.past;
+    },
+    `the load to be under way (${at.orders} orders, ${at.past} past PENDING)`,
+    30_000,
   );
 }
 
