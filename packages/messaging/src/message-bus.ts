@@ -171,8 +171,15 @@ export class MessageBus {
   }
 
   async #handleChunk(groupId: string, records: ConsumedRecord[], handlers: Handlers): Promise<void> {
-    // Each record is decoded once, here; the one-by-one path gets the result.
-    const decoded = records.map((record) => ({ record, decoded: decodeMessage(record.value) }));
+    // Records of a type this group does not handle are dropped before they are decoded (the `type`
+    // header repeats the envelope's); each other record is decoded once, here, and the one-by-one
+    // path gets the result.
+    const decoded = records
+      .filter((record) => {
+        const type = record.headers.type;
+        return type === undefined || (handlers as Record<string, Handler | undefined>)[type] !== undefined;
+      })
+      .map((record) => ({ record, decoded: decodeMessage(record.value) }));
     const work: { record: ConsumedRecord; message: TypedMessage; handler: Handler }[] = [];
     for (const { record, decoded: d } of decoded) {
       // Not for the fast path: a poison message goes to the dead-letter topic in order.
@@ -197,7 +204,7 @@ export class MessageBus {
         for (const { record, message, handler } of work) {
           // Each id once, even when one batch carries a message twice.
           if (!fresh.delete(message.message_id.toLowerCase())) continue;
-          await this.#invoke(handler, message, { tx, record, now: clock.now(), log: this.#messageLog(groupId, message) }, out, afterCommit);
+          await this.#invoke(handler, message, { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message) }, out, afterCommit);
         }
         await this.#store(tx, out, afterCommit);
       });
@@ -256,7 +263,7 @@ export class MessageBus {
 
   async #handleOnce(groupId: string, record: ConsumedRecord, message: TypedMessage, handler: Handler): Promise<void> {
     const { schema, clock } = this.#deps;
-    const log = this.#messageLog(groupId, message);
+    const log = this.#lazyLog(groupId, message);
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
     const now = clock.now();
@@ -280,6 +287,18 @@ export class MessageBus {
     if (out.length === 0) return;
     const receipt = await this.#deps.outbox.add(tx, out);
     afterCommit.unshift(() => receipt.wake());
+  }
+
+  /** A logger for one message, built only if a handler logs (most never do). */
+  #lazyLog(groupId: string, message: TypedMessage): Logger {
+    let built: Logger | undefined;
+    return new Proxy({} as Logger, {
+      get: (_target, prop) => {
+        built ??= this.#messageLog(groupId, message);
+        const value = Reflect.get(built, prop, built);
+        return typeof value === 'function' ? value.bind(built) : value;
+      },
+    });
   }
 
   #messageLog(groupId: string, message: TypedMessage): Logger {
