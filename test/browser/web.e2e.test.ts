@@ -1,164 +1,33 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addCard, navigate, placeOrder, replaceCard, seen, shot } from './web-actions.ts';
+import { CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, useWebApp } from './web-harness.ts';
 
 /**
  * The web app in a real browser against the real one-process platform: a customer (desktop) and
  * a runner (375 px phone) in two browser contexts go through sign-up, card, order, live accept,
  * progress, completion, wallet and notifications; then a declined card, a cancel, validation
  * messages, paging, and a second runner who loses the race. Run with SCREENSHOTS=1 to refresh
- * docs/screenshots/.
+ * docs/screenshots/. One story: each test goes on from where the one before it left the pages.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const REPO = path.resolve(import.meta.dirname, '../..');
-/** `SCREENSHOTS=1` refreshes docs/screenshots/; otherwise no screenshots are taken (they cost seconds under load). */
-const SHOTS = process.env.SCREENSHOTS ? path.join(REPO, 'docs/screenshots') : null;
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 860 };
 const PASSWORD = 'correct horse battery';
 
 if (!HAVE_CHROMIUM && !process.env.CI) {
   console.warn(`web.e2e: skipped, ${CHROMIUM} is not installed (apt-get install -y chromium). CI fails instead of skipping.`);
 }
 
-/** Waits until the locator is visible (the page signal), then returns it. */
-async function seen(locator: Locator, timeout = 15_000): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout });
-  return locator;
-}
-
-/** Console errors the app itself caused. Chrome also logs every 4xx answer as "Failed to load resource"; those are the API's expected answers. */
-function watchConsole(page: Page, errors: string[]): void {
-  page.on('pageerror', (err) => errors.push(`${page.url()} pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error' && msg.type() !== 'warning') return;
-    if (/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) return;
-    errors.push(`${page.url()} console.${msg.type()}: ${msg.text()}`);
-  });
-}
-
 describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => {
-  let sys: TestSystem;
-  let browser: Browser;
-  let distDir: string;
-  const consoleErrors: string[] = [];
-  const contexts: BrowserContext[] = [];
+  const app = useWebApp();
   let customer: Page;
   let runner: Page;
   const stamp = `${process.pid}.${Date.now()}`;
   const customerEmail = `cara.${stamp}@smu.edu.sg`;
   let firstOrderId = '';
 
-  async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ baseURL: sys.url, viewport, locale: 'en-SG' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    watchConsole(page, consoleErrors);
-    return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    const size = page.viewportSize();
-    // Browser-side snippets are strings: this file is type-checked without the DOM library.
-    await page.evaluate('document.activeElement?.blur(); window.scrollTo(0, 0)');
-    for (const [label, viewport] of [
-      ['desktop', DESKTOP],
-      ['phone', PHONE],
-    ] as const) {
-      await page.setViewportSize(viewport);
-      await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
-    }
-    if (size) await page.setViewportSize(size);
-  }
-
-  /** The phone layout hides the navigation behind the menu button. */
-  async function navigate(page: Page, link: string): Promise<void> {
-    const menu = page.getByRole('button', { name: 'Menu' });
-    if (await menu.isVisible()) await menu.click();
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
-  }
-
-  async function addCard(page: Page, number: string): Promise<void> {
-    await page.getByLabel('Card number').fill(number);
-    await page.getByLabel('Expiry month').fill('12');
-    await page.getByLabel('Expiry year').fill('2031');
-    await page.getByLabel('CVC').fill('123');
-    await page.getByRole('button', { name: /^Save/ }).click();
-    await seen(page.getByText(`ending in ${number.slice(-4)}`));
-  }
-
-  async function replaceCard(page: Page, number: string): Promise<void> {
-    await navigate(page, 'Profile');
-    await page.getByRole('button', { name: 'Replace card' }).click();
-    await addCard(page, number);
-  }
-
-  /** Fills the new-order form with one or more items and places it; returns the new order's id. */
-  async function placeOrder(page: Page, store: string, items: [string, string, string][]): Promise<string> {
-    await navigate(page, 'New order');
-    await page.getByLabel('Store name').fill(store);
-    await page.getByLabel('Store location').fill('SMU Connexion L1');
-    for (const [i, [name, qty, price]] of items.entries()) {
-      if (i > 0) await page.getByRole('button', { name: '+ Add item' }).click();
-      await page.getByLabel(`Item ${i + 1} name`).fill(name);
-      await page.getByLabel(`Item ${i + 1} quantity`).fill(qty);
-      await page.getByLabel(`Item ${i + 1} price`).fill(price);
-    }
-    await page.getByLabel('Building').fill('SCIS 1');
-    await page.getByLabel('Room').fill('GSR 2-4');
-    await seen(page.getByText('Ready to order.'));
-    await page.getByRole('button', { name: /^Place order/ }).click();
-    await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
-    return page.url().split('/').pop()!;
-  }
-
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium)`);
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-    distDir = await mkdtemp(path.join(os.tmpdir(), 'campusg-web-'));
-    const { build } = await import('vite');
-    // Under vitest NODE_ENV is 'test', so this bundle keeps React's development checks (bigger, hence
-    // the raised size limit): any warning they print fails the console check at the end.
-    await build({
-      root: path.join(REPO, 'apps/web'),
-      logLevel: 'warn',
-      build: { outDir: distDir, emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 2_000 },
-    });
-    sys = await startSystem({ WEB_DIST_DIR: distDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    customer = await newPage(DESKTOP);
-    runner = await newPage(PHONE);
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    if (sys) {
-      await quiesce(sys.infra.db, sys.infra.transport);
-      expect(await checkInvariants(sys.infra.db)).toEqual([]);
-      await sys.close();
-    }
-    if (distDir) await rm(distDir, { recursive: true, force: true });
+    customer = await app.newPage(DESKTOP);
+    runner = await app.newPage(PHONE);
   });
 
   it('signs up with field errors from the API, signs out and signs in with the keyboard', async () => {
@@ -343,7 +212,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
   });
 
   it('keeps the available list live and tells a second runner honestly that another runner took the order', async () => {
-    const rival = await newPage(DESKTOP);
+    const rival = await app.newPage(DESKTOP);
     const res = await rival.request.post('/api/auth/register', {
       data: { name: 'Rita Rival', email: `rita.${stamp}@smu.edu.sg`, password: PASSWORD },
     });
@@ -442,7 +311,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
   });
 
   it('caused no console errors', () => {
-    expect(consoleErrors).toEqual([]);
+    expect(app.consoleErrors).toEqual([]);
     expect(firstOrderId).not.toBe('');
   });
 });

@@ -31,7 +31,12 @@ afterAll(async () => {
 
 describe('bus hygiene', () => {
   it('dead-letters poison messages with the reason and keeps the partition flowing', async () => {
-    const key = crypto.randomUUID();
+    // A real order waiting for a runner: its next command, accept_order, travels on order_commands keyed by its id.
+    const cust = await (await sys.client().register('Pat')).addCard();
+    const runner = await (await sys.client().register('Rue')).becomeRunner();
+    const { orderId: key, sagaId } = await cust.createOrder();
+    expect((await cust.saga(sagaId)).status).toBe('COMPLETED');
+    await runner.orderIn(key, 'CREATED');
     const poison = [
       { value: '{not json', reason: 'NOT_JSON' },
       { value: JSON.stringify({ ...envelope('teleport_order', { order_id: key }) }), reason: 'UNKNOWN_TYPE' },
@@ -39,22 +44,37 @@ describe('bus hygiene', () => {
       { value: JSON.stringify({ hello: 'world' }), reason: 'INVALID_ENVELOPE' },
     ];
     await sys.infra.transport.publish(poison.map((p) => ({ topic: 'order_commands', key, value: p.value, headers: {} })));
-    // Behind the poison, on the same key and partition, a real order still goes through.
-    const cust = await (await sys.client().register('Pat')).addCard();
-    const { sagaId } = await cust.createOrder();
-    expect((await cust.saga(sagaId)).status).toBe('COMPLETED');
+    // Behind the poison, on the same key, topic and partition, the order's accept still goes through:
+    // were the partition stuck on the poison, accept_order would go unanswered and the saga would not complete.
+    const accept = await runner.post(`/api/orders/${key}/accept`);
+    expect(accept.status).toBe(202);
+    expect((await runner.saga(accept.body.sagaId)).status).toBe('COMPLETED');
+    await cust.orderIn(key, 'ACCEPTED');
 
-    const dead = await waitFor(async () => {
+    const { dead, audited } = await waitFor(async () => {
       const res = await campusg('dlq', 'list', 'order_commands');
-      const mine = res.items.filter((i: any) => i.group === 'order-service' && poison.some((p) => p.value === i.value));
-      return mine.length === poison.length ? mine : undefined;
-    }, 'four dead letters');
+      const of = (group: string) => res.items.filter((i: any) => i.group === group && poison.some((p) => p.value === i.value));
+      const [dead, audited] = [of('order-service'), of('notification-service')];
+      return dead.length === poison.length && audited.length === poison.length ? { dead, audited } : undefined;
+    }, 'four dead letters from the order service and four from the notification service');
     expect(dead.map((d: any) => d.reason)).toEqual(poison.map((p) => p.reason));
     for (const d of dead) {
       expect(d.original.topic).toBe('order_commands');
       expect(d.original.offset).toBeGreaterThanOrEqual(0);
       expect(d.error.length).toBeGreaterThan(0);
     }
+    // The notification service logs where it read each message: the accept came from the poison's
+    // partition, after the poison (offsets compared within that one group, as RabbitMQ counts per group).
+    const followUp = await waitFor(async () => {
+      const [row] = await sys.infra.db.query<{ partition: number; offset: string }>(
+        `select partition, "offset"::text as "offset" from notifications.audit_log
+         where type = 'accept_order' and topic = 'order_commands' and order_id = $1`,
+        [key],
+      );
+      return row;
+    }, 'the accept_order command in the audit log');
+    for (const d of [...dead, ...audited]) expect(d.original.partition).toBe(followUp.partition);
+    for (const d of audited) expect(Number(followUp.offset)).toBeGreaterThan(d.original.offset);
     const metrics = (await sys.client().get('/metrics')).body as string;
     expect(metrics).toMatch(/campusg_messages_dead_lettered_total\{group="order-service",topic="order_commands",reason="NOT_JSON"\} [1-9]/);
   });
