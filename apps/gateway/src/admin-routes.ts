@@ -66,6 +66,7 @@ export function registerAdminRoutes(
     const waitingFor = history
       .filter((h) => h.messageId && s.awaiting.includes(h.messageId))
       .map((h) => ({ type: h.type, messageId: h.messageId, sentAt: h.at }));
+    // Every CampusG saga is keyed by its order: operators (and the CLI) read that key as `orderId`.
     const { key, ...rest } = s;
     return { ...rest, orderId: key, step: stepOf(sagas, s), version: stored.version, startedBy: stored.startedBy, waitingFor, history };
   });
