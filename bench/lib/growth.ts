@@ -27,8 +27,10 @@ function replicateSql(table: string, template: string, cols: Column[]): string {
     names.push(q);
     if (c.type === 'uuid' && !KEEP_UUID.has(c.name)) exprs.push(`md5(${q}::text || ':' || r)::uuid`);
     else if (c.type === 'timestamp with time zone') exprs.push(`${q} - r * $3::float8 * interval '1 second'`);
+    // An instance's key is its order id, as text: replicated like the uuid columns that hold it.
+    else if (table === 'sagas.instances' && c.name === 'key') exprs.push(`md5(${q} || ':' || r)::uuid::text`);
     else if (table === 'sagas.instances' && c.name === 'business_key')
-      exprs.push(`regexp_replace(${q}, '^([a-z-]+):[0-9a-f-]{36}', '\\1:' || md5(order_id::text || ':' || r)::uuid::text)`);
+      exprs.push(`regexp_replace(${q}, '^([a-z-]+):[0-9a-f-]{36}', '\\1:' || md5(key || ':' || r)::uuid::text)`);
     else if (table === 'payments.gateway_operations' && c.name === 'idempotency_key')
       exprs.push(`md5(split_part(${q}, ':', 1) || ':' || r)::uuid::text || ':' || split_part(${q}, ':', 2)`);
     else exprs.push(q);

@@ -1,3 +1,4 @@
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { SagaDefinition } from '@campusg/saga';
 
 export interface AcceptOrderData {
@@ -8,6 +9,13 @@ export interface AcceptOrderData {
 /** accept-order (sagas.md): the order service decides the race; the winner stops the timer. */
 export const acceptOrderSaga: SagaDefinition<AcceptOrderData> = {
   type: 'accept-order',
+  group: GROUPS.acceptOrderSaga,
+  topics: GROUP_TOPICS[GROUPS.acceptOrderSaga],
+  key: (d) => d.orderId,
+  // One running accept per (order, runner): another runner may still race for the order.
+  businessKey: (d) => `accept-order:${d.orderId}:${d.runnerId}`,
+  exclusive: false,
+  compensationReplies: ['order.runner_released', 'order.runner_release_failed'],
   steps: [
     {
       name: 'accept_order',

@@ -1,3 +1,4 @@
+import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { SagaDefinition } from '@campusg/saga';
 
 export interface CancelOrderData {
@@ -8,6 +9,14 @@ export interface CancelOrderData {
 /** cancel-order (sagas.md): cancel, release the hold, disarm the timer (a customer's cancel only). */
 export const cancelOrderSaga: SagaDefinition<CancelOrderData> = {
   type: 'cancel-order',
+  group: GROUPS.cancelOrderSaga,
+  topics: GROUP_TOPICS[GROUPS.cancelOrderSaga],
+  key: (d) => d.orderId,
+  // One running cancel per order, whoever asks (the customer or the acceptance timer).
+  businessKey: (d) => `cancel-order:${d.orderId}`,
+  exclusive: false,
+  // No step registers a compensation.
+  compensationReplies: [],
   steps: [
     {
       name: 'cancel_order',

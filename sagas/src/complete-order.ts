@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@campusg/contracts';
+import { GROUP_TOPICS, GROUPS, type PayloadOf } from '@campusg/contracts';
 import type { SagaDefinition } from '@campusg/saga';
 
 export interface CompleteOrderData {
@@ -10,6 +10,14 @@ export interface CompleteOrderData {
 /** complete-order (sagas.md): payout first, then COMPLETED. Money moves once; the status must follow. */
 export const completeOrderSaga: SagaDefinition<CompleteOrderData> = {
   type: 'complete-order',
+  group: GROUPS.completeOrderSaga,
+  topics: GROUP_TOPICS[GROUPS.completeOrderSaga],
+  key: (d) => d.orderId,
+  // One payout per order, ever.
+  businessKey: (d) => `complete-order:${d.orderId}`,
+  exclusive: true,
+  // No step registers a compensation.
+  compensationReplies: [],
   steps: [
     {
       name: 'get_payout_info',

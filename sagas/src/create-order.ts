@@ -1,4 +1,4 @@
-import type { CancelReason, PayloadOf, TypedMessage } from '@campusg/contracts';
+import { type CancelReason, GROUP_TOPICS, GROUPS, type PayloadOf, type TypedMessage } from '@campusg/contracts';
 import type { SagaDefinition } from '@campusg/saga';
 
 export interface CreateOrderData {
@@ -11,9 +11,22 @@ export interface CreateOrderData {
 
 const payload = <T extends TypedMessage['type']>(m: TypedMessage, _type: T) => m.payload as PayloadOf<T>;
 
+export interface CreateOrderSettings {
+  /** The acceptance window (`ORDER_ACCEPT_TIMEOUT_MS`): the timer is due this long after step 5 is sent. */
+  orderAcceptTimeoutMs: number;
+}
+
 /** create-order (sagas.md): create → card → authorise → CREATED → acceptance timer. */
-export const createOrderSaga: SagaDefinition<CreateOrderData> = {
+export const createOrderSaga = ({ orderAcceptTimeoutMs }: CreateOrderSettings): SagaDefinition<CreateOrderData> => ({
   type: 'create-order',
+  group: GROUPS.createOrderSaga,
+  topics: GROUP_TOPICS[GROUPS.createOrderSaga],
+  key: (d) => d.order.order_id,
+  // At most one create-order saga per order, ever.
+  businessKey: (d) => `create-order:${d.order.order_id}`,
+  exclusive: true,
+  // What cancel_order, revert_payment and stop_order_timer answer.
+  compensationReplies: ['order.cancelled', 'order.cancel_failed', 'payment.reverted', 'payment.revert_failed', 'timer.stopped'],
   steps: [
     {
       name: 'create_order',
@@ -65,11 +78,11 @@ export const createOrderSaga: SagaDefinition<CreateOrderData> = {
     },
     {
       name: 'start_order_timer',
-      command: (d, { now, settings }) => ({
+      command: (d, { now }) => ({
         type: 'start_order_timer',
         payload: {
           order_id: d.order.order_id,
-          timeout_at: new Date(now.getTime() + settings.orderAcceptTimeoutMs).toISOString(),
+          timeout_at: new Date(now.getTime() + orderAcceptTimeoutMs).toISOString(),
         },
       }),
       replies: { 'timer.started': 'success', 'timer.failed': 'failure' },
@@ -80,4 +93,4 @@ export const createOrderSaga: SagaDefinition<CreateOrderData> = {
       compensation: (d) => ({ type: 'stop_order_timer', payload: { order_id: d.order.order_id, reason: 'CANCELLED' } }),
     },
   ],
-};
+});

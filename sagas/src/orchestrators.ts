@@ -17,14 +17,10 @@ export interface SagaOrchestrators {
 export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
   const o: OrchestratorDeps = {
     ...deps,
-    settings: {
-      stepTimeoutMs: deps.config.sagaStepTimeoutMs,
-      maxAttempts: deps.config.sagaMaxAttempts,
-      orderAcceptTimeoutMs: deps.config.orderAcceptTimeoutMs,
-    },
+    settings: { stepTimeoutMs: deps.config.sagaStepTimeoutMs, maxAttempts: deps.config.sagaMaxAttempts },
   };
   return {
-    createOrder: new SagaOrchestrator(createOrderSaga, o),
+    createOrder: new SagaOrchestrator(createOrderSaga({ orderAcceptTimeoutMs: deps.config.orderAcceptTimeoutMs }), o),
     acceptOrder: new SagaOrchestrator(acceptOrderSaga, o),
     completeOrder: new SagaOrchestrator(completeOrderSaga, o),
     cancelOrder: new SagaOrchestrator(cancelOrderSaga, o),
@@ -43,9 +39,6 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
   await sagas.cancelOrder.listen({
     'timer.expired': async (m, { tx, emit }) => {
       await sagas.cancelOrder.start(tx, emit, {
-        orderId: m.payload.order_id,
-        businessKey: `cancel-order:${m.payload.order_id}`,
-        exclusive: false,
         startedBy: null,
         data: { orderId: m.payload.order_id, reason: 'ACCEPT_TIMEOUT' },
       });

@@ -5,6 +5,7 @@ import {
   createOrderResponse,
   GROUPS,
   idParams,
+  type SagaType,
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
@@ -55,9 +56,6 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
         }
         const orderId = ids.uuid();
         const { sagaId } = await sagas.createOrder.start(tx, emit, {
-          orderId,
-          businessKey: `create-order:${orderId}`,
-          exclusive: true,
           startedBy: user.id,
           data: {
             order: {
@@ -109,9 +107,6 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       if (order.status !== 'CREATED') throw new AppError('ORDER_NOT_AVAILABLE', `the order is ${order.status}`);
       const { sagaId } = await bus.transact((tx, emit) =>
         sagas.acceptOrder.start(tx, emit, {
-          orderId: req.params.id,
-          businessKey: `accept-order:${req.params.id}:${user.id}`,
-          exclusive: false,
           startedBy: user.id,
           data: { orderId: req.params.id, runnerId: user.id },
         }),
@@ -138,9 +133,6 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       if (order.status !== 'DELIVERED') throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot be completed`);
       const { sagaId } = await bus.transact((tx, emit) =>
         sagas.completeOrder.start(tx, emit, {
-          orderId: req.params.id,
-          businessKey: `complete-order:${req.params.id}`,
-          exclusive: true,
           startedBy: user.id,
           data: { orderId: req.params.id, runnerId: user.id, payoutAccountId: null },
         }),
@@ -169,9 +161,6 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       }
       const { sagaId } = await bus.transact((tx, emit) =>
         sagas.cancelOrder.start(tx, emit, {
-          orderId: req.params.id,
-          businessKey: `cancel-order:${req.params.id}`,
-          exclusive: false,
           startedBy: user.id,
           data: { orderId: req.params.id, reason: 'CUSTOMER_CANCELLED' },
         }),
@@ -194,10 +183,11 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       const history = await sagaStore.history(db, s.id);
       return {
         id: s.id,
-        type: s.type,
+        type: s.type as SagaType,
         status: s.status,
         step: current ?? stepName(sagas, s.type, s.stepIndex),
-        orderId: s.orderId,
+        // Every saga here is keyed by its order.
+        orderId: s.key,
         startedAt: s.startedAt,
         endedAt: s.endedAt,
         error: s.error,

@@ -10,10 +10,11 @@ import {
   type SagaSettings,
   type SagaState,
 } from '@campusg/saga';
+import { expect } from 'vitest';
 import type { AcceptOrderData } from '../src/accept-order.ts';
 import type { CancelOrderData } from '../src/cancel-order.ts';
 import type { CompleteOrderData } from '../src/complete-order.ts';
-import type { CreateOrderData } from '../src/create-order.ts';
+import { type CreateOrderData, createOrderSaga } from '../src/create-order.ts';
 
 // Test support for the saga definitions: fixed ids, a hand-moved clock, and a tiny "world" that
 // answers every command with a schema-valid success or failure reply.
@@ -25,7 +26,10 @@ export const OTHER_RUNNER = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
 export const PAYMENT = '1f2e3d4c-5b6a-4978-8a7b-6c5d4e3f2a1b';
 export const SAGA = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
 export const T0 = new Date('2026-11-26T10:00:00.000Z');
-export const SETTINGS: SagaSettings = { stepTimeoutMs: 30_000, maxAttempts: 4, orderAcceptTimeoutMs: 1_800_000 };
+export const SETTINGS: SagaSettings = { stepTimeoutMs: 30_000, maxAttempts: 4 };
+/** The acceptance window the create-order definition under test is built with. */
+export const ACCEPT_TIMEOUT_MS = 1_800_000;
+export const createOrder = createOrderSaga({ orderAcceptTimeoutMs: ACCEPT_TIMEOUT_MS });
 
 export const ORDER_PAYLOAD: PayloadOf<'create_order'> = {
   order_id: ORDER,
@@ -187,7 +191,7 @@ export class Run<D> {
     data: D,
     readonly settings: SagaSettings = SETTINGS,
   ) {
-    this.state = initialState(def, { id: SAGA, orderId: ORDER, data, now: this.now });
+    this.state = initialState(def, { id: SAGA, data, now: this.now });
   }
 
   newId = (): string => `00000000-0000-4000-8000-${String(++this.#ids).padStart(12, '0')}`;
@@ -273,4 +277,30 @@ export class Run<D> {
   commands(kind: 'command' | 'compensation', all = false): SagaCommand[] {
     return this.sent.filter((s) => s.kind === kind && (all || s.attempt === 1)).map((s) => s.command);
   }
+}
+
+// Commands the tests expect, for the order under test.
+export const cancel = (reason: string): SagaCommand => ({ type: 'cancel_order', payload: { order_id: ORDER, reason } }) as SagaCommand;
+export const revert = (reason: string): SagaCommand => ({ type: 'revert_payment', payload: { order_id: ORDER, reason } });
+export const stopTimer = (reason: 'ACCEPTED' | 'CANCELLED'): SagaCommand => ({
+  type: 'stop_order_timer',
+  payload: { order_id: ORDER, reason },
+});
+export const releaseRunner = (runner = RUNNER): SagaCommand => ({
+  type: 'release_runner',
+  payload: { order_id: ORDER, runner_id: runner },
+});
+
+/** Acknowledges compensations one by one (alternating success and failure replies) until the saga ends. */
+export function acknowledgeAll<D>(run: Run<D>): SagaCommand[] {
+  const seen: SagaCommand[] = [];
+  let ok = true;
+  while (run.state.status === 'COMPENSATING') {
+    seen.push(run.current().command);
+    run.answer(ok);
+    // One compensation at a time.
+    expect(run.last.commands.length).toBeLessThanOrEqual(1);
+    ok = !ok;
+  }
+  return seen;
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cancelOrderSaga } from '../src/cancel-order.ts';
 import { completeOrderSaga } from '../src/complete-order.ts';
-import { createOrderSaga } from '../src/create-order.ts';
-import { cancelData, completeData, createData, ORDER, RUNNER, Run } from './harness.ts';
+import { cancelData, completeData, createData, createOrder, ORDER, RUNNER, Run } from './harness.ts';
 
 // An operator's retry resumes a FAILED saga exactly where it stopped; it moves nothing else.
 
@@ -29,7 +28,7 @@ describe('operator retry of a FAILED saga', () => {
   });
 
   it('resumes the unacknowledged compensation of a saga that failed while compensating', () => {
-    const run = new Run(createOrderSaga, createData(), { stepTimeoutMs: 1000, maxAttempts: 2, orderAcceptTimeoutMs: 60_000 });
+    const run = new Run(createOrder, createData(), { stepTimeoutMs: 1000, maxAttempts: 2 });
     run.start();
     run.answer(true); // order.created
     run.answer(true); // payment info

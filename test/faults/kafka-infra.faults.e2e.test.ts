@@ -190,12 +190,12 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
     const posted = startLoad(actors, ['open', 'open', 'open', 'open', 'open', 'open'], 50);
     const compensating = await waitFor(
       async () => {
-        const rows = await db().query<{ order_id: string }>(
-          `select order_id from sagas.instances where type = 'create-order' and status = 'COMPENSATING'
+        const rows = await db().query<{ key: string }>(
+          `select key from sagas.instances where type = 'create-order' and status = 'COMPENSATING'
              and state->>'error' like 'STEP_TIMEOUT: no reply to authorize_payment%' and started_at >= $1`,
           [new Date(t0)],
         );
-        return rows.length >= 6 ? rows.map((r) => r.order_id) : undefined;
+        return rows.length >= 6 ? rows.map((r) => r.key) : undefined;
       },
       'the create-order sagas to time out on authorize_payment',
       STEP_TIMEOUT_MS * 4,
@@ -235,8 +235,8 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
     );
     // The late payment.authorized reached each saga and was recorded, and ignored.
     const ignored = await db().query<{ n: number }>(
-      `select count(distinct i.order_id)::int as n from sagas.history h join sagas.instances i on i.id = h.saga_id
-        where i.order_id = any($1::uuid[]) and h.type = 'payment.authorized' and h.note like 'ignored%'`,
+      `select count(distinct i.key)::int as n from sagas.history h join sagas.instances i on i.id = h.saga_id
+        where i.key = any($1::text[]) and h.type = 'payment.authorized' and h.note like 'ignored%'`,
       [lateIds],
     );
     expect(ignored[0]!.n).toBe(lateIds.length);

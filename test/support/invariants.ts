@@ -47,13 +47,13 @@ export async function checkInvariants(db: Sql): Promise<string[]> {
   add(
     await db.query(`select o.id, p.status as payment from orders.orders o join payments.payments p on p.order_id = o.id
     where o.status = 'CANCELLED' and p.status not in ('REVERTED', 'FAILED')
-      and not exists (select 1 from sagas.instances s where s.order_id = o.id and s.status in ('RUNNING', 'COMPENSATING'))`),
+      and not exists (select 1 from sagas.instances s where s.key = o.id::text and s.status in ('RUNNING', 'COMPENSATING'))`),
     'CANCELLED order whose payment is still held',
   );
   add(
     await db.query(`select o.id, o.status from orders.orders o
     where o.status not in ('COMPLETED', 'CANCELLED')
-      and not exists (select 1 from sagas.instances s where s.order_id = o.id and s.status in ('RUNNING', 'COMPENSATING', 'FAILED'))
+      and not exists (select 1 from sagas.instances s where s.key = o.id::text and s.status in ('RUNNING', 'COMPENSATING', 'FAILED'))
       and not (o.status = 'CREATED' and exists (select 1 from timers.timers t where t.order_id = o.id and t.status = 'ARMED'))
       and not (o.status in ('ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED')
                and exists (select 1 from timers.timers t where t.order_id = o.id and (t.stop_reason = 'ACCEPTED' or t.status = 'FIRED')))`),

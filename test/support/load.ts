@@ -270,15 +270,15 @@ export async function duplicateEffects(db: Sql, orderIds: Set<string>): Promise<
   await rows('order both created and tombstoned', 'select o.id from orders.orders o join orders.tombstones t on t.order_id = o.id');
   await rows(
     'create-order saga missing',
-    `select u.id from unnest(${ids}) as u(id) where not exists (select 1 from sagas.instances s where s.order_id = u.id and s.type = 'create-order')`,
+    `select u.id from unnest(${ids}) as u(id) where not exists (select 1 from sagas.instances s where s.key = u.id::text and s.type = 'create-order')`,
   );
   await rows(
     'more than one create-order saga',
-    `select order_id, count(*)::int from sagas.instances where type = 'create-order' group by 1 having count(*) > 1`,
+    `select key, count(*)::int from sagas.instances where type = 'create-order' group by 1 having count(*) > 1`,
   );
   await rows(
     'more than one complete-order saga',
-    `select order_id, count(*)::int from sagas.instances where type = 'complete-order' group by 1 having count(*) > 1`,
+    `select key, count(*)::int from sagas.instances where type = 'complete-order' group by 1 having count(*) > 1`,
   );
   await rows(
     'more than one hold',
@@ -301,7 +301,7 @@ export async function duplicateEffects(db: Sql, orderIds: Set<string>): Promise<
     `select user_id, order_id, kind, count(*)::int from notifications.notifications
     where kind <> 'ORDER_ACCEPTED' group by 1, 2, 3 having count(*) > 1`,
   );
-  await rows('saga FAILED', `select id, type, order_id, state->>'error' as error from sagas.instances where status = 'FAILED'`);
+  await rows('saga FAILED', `select id, type, key, state->>'error' as error from sagas.instances where status = 'FAILED'`);
   return problems;
 }
 
@@ -313,9 +313,9 @@ export async function describeOrders(db: Sql, ids: string[]): Promise<string> {
     `orders:\n  ${await q(`select id, status, runner_id is not null as runner, cancel_reason from orders.orders where id = any($1::uuid[])`)}`,
     `payments:\n  ${await q(`select order_id, status, revert_method from payments.payments where order_id = any($1::uuid[])`)}`,
     `timers:\n  ${await q(`select order_id, status, stop_reason from timers.timers where order_id = any($1::uuid[])`)}`,
-    `sagas:\n  ${await q(`select order_id, type, status, state->>'stepIndex' as step, state->>'error' as error from sagas.instances where order_id = any($1::uuid[]) order by started_at`)}`,
-    `saga history:\n  ${await q(`select i.order_id, i.type, h.seq, h.kind, h.type as what, h.note from sagas.history h join sagas.instances i on i.id = h.saga_id
-      where i.order_id = any($1::uuid[]) order by i.order_id, i.started_at, h.seq`)}`,
+    `sagas:\n  ${await q(`select key, type, status, state->>'stepIndex' as step, state->>'error' as error from sagas.instances where key = any($1::text[]) order by started_at`)}`,
+    `saga history:\n  ${await q(`select i.key, i.type, h.seq, h.kind, h.type as what, h.note from sagas.history h join sagas.instances i on i.id = h.saga_id
+      where i.key = any($1::text[]) order by i.key, i.started_at, h.seq`)}`,
   ].join('\n');
 }
 
@@ -335,7 +335,7 @@ export async function unsettled(db: Sql, transport: Transport): Promise<string> 
     if (row && row.n > 0) lines.push(`outbox ${schema}: ${row.n} unpublished since ${row.oldest}`);
   }
   for (const r of await db.query(
-    `select order_id, type, status, deadline_at, state->>'stepIndex' as step, state->>'attempts' as attempts, state->>'error' as error
+    `select key, type, status, deadline_at, state->>'stepIndex' as step, state->>'attempts' as attempts, state->>'error' as error
        from sagas.instances where status in ('RUNNING', 'COMPENSATING') order by started_at`,
   )) {
     lines.push(`saga ${JSON.stringify(r)}`);

@@ -48,7 +48,7 @@ export function registerAdminRoutes(
           id: r.id,
           type: r.type,
           status: r.status,
-          orderId: r.order_id,
+          orderId: r.key,
           step: stepOf(sagas, r.state),
           startedAt: r.started_at,
           endedAt: r.ended_at,
@@ -66,7 +66,9 @@ export function registerAdminRoutes(
     const waitingFor = history
       .filter((h) => h.messageId && s.awaiting.includes(h.messageId))
       .map((h) => ({ type: h.type, messageId: h.messageId, sentAt: h.at }));
-    return { ...s, step: stepOf(sagas, s), version: stored.version, startedBy: stored.startedBy, waitingFor, history };
+    // Every CampusG saga is keyed by its order: operators (and the CLI) read that key as `orderId`.
+    const { key, ...rest } = s;
+    return { ...rest, orderId: key, step: stepOf(sagas, s), version: stored.version, startedBy: stored.startedBy, waitingFor, history };
   });
 
   app.post('/admin/sagas/:id/retry', { onRequest: operator, schema: { ...hide, params: z.object({ id: z.uuid() }) } }, async (req) => {

@@ -1,4 +1,4 @@
-import type { MessageType, PayloadOf, SagaType, TypedMessage } from '@campusg/contracts';
+import type { MessageType, PayloadOf, TypedMessage } from '@campusg/contracts';
 
 /** A command a saga step sends: its type and payload (the topic follows from the type). */
 export type SagaCommand = { [T in MessageType]: { type: T; payload: PayloadOf<T> } }[MessageType];
@@ -6,15 +6,17 @@ export type SagaCommand = { [T in MessageType]: { type: T; payload: PayloadOf<T>
 /** What a step does when it fails: undo what is done, try again, or stop for an operator. */
 export type FailurePolicy = 'compensate' | 'retry' | 'fail';
 
+/** What a step's command may depend on besides the saga's data: the decision's time. */
 export interface StepContext {
   now: Date;
-  settings: SagaSettings;
 }
 
+/** The engine's own settings, the same for every saga it runs. */
 export interface SagaSettings {
+  /** How long a step or compensation waits for its reply before it counts as timed out. */
   stepTimeoutMs: number;
+  /** How many times a command is sent before the saga is FAILED. */
   maxAttempts: number;
-  orderAcceptTimeoutMs: number;
 }
 
 /** One step of a saga, as data plus pure functions. */
@@ -40,7 +42,28 @@ export interface StepDefinition<D> {
   compensation?: (data: D) => SagaCommand;
 }
 
+/**
+ * A saga, as data: everything the engine needs to run it, so the engine itself knows no saga.
+ * Settings a saga needs beyond the engine's (a business window, say) are the definition's own.
+ */
 export interface SagaDefinition<D> {
-  type: SagaType;
+  /** The saga's type, stored with each instance and carried by its `saga.*` events. */
+  type: string;
+  /** The consumer group its orchestrator joins, and the topics it reads there (where the replies arrive). */
+  group: string;
+  topics: readonly string[];
+  /**
+   * The instance's key: the partition key of every message it sends (so one orchestrator at a
+   * time handles its replies), stored with the instance for lookups.
+   */
+  key: (data: D) => string;
+  /** At most one instance per business key: for ever when `exclusive`, else while one is active. */
+  businessKey: (data: D) => string;
+  exclusive: boolean;
   steps: StepDefinition<D>[];
+  /**
+   * Reply types its compensating commands may get, besides the steps' own replies: any of them
+   * acknowledges a compensation, so the orchestrator must listen to all of them.
+   */
+  compensationReplies: readonly MessageType[];
 }

@@ -30,11 +30,11 @@ export interface DecideContext {
 }
 
 /** A fresh instance, before its first decision. */
-export function initialState<D>(def: SagaDefinition<D>, init: { id: string; orderId: string; data: D; now: Date }): SagaState<D> {
+export function initialState<D>(def: SagaDefinition<D>, init: { id: string; data: D; now: Date }): SagaState<D> {
   return {
     id: init.id,
     type: def.type,
-    orderId: init.orderId,
+    key: def.key(init.data),
     status: 'RUNNING',
     phase: 'forward',
     stepIndex: 0,
@@ -100,7 +100,7 @@ class Decider<D> {
     if (!step) return this.#finish('COMPLETED', null);
     this.s.attempts = 0;
     this.s.awaiting = [];
-    this.#send(step.command(this.s.data, { now: this.ctx.now, settings: this.ctx.settings }), 'command');
+    this.#send(step.command(this.s.data, { now: this.ctx.now }), 'command');
   }
 
   #send(command: SagaCommand, kind: 'command' | 'compensation'): void {
@@ -172,14 +172,14 @@ class Decider<D> {
     this.s.phase = 'forward';
     const step = this.step;
     if (!step) return this.#finish('COMPLETED', null);
-    this.#send(step.command(this.s.data, { now: this.ctx.now, settings: this.ctx.settings }), 'command');
+    this.#send(step.command(this.s.data, { now: this.ctx.now }), 'command');
   }
 
   #fail(step: StepDefinition<D>, policy: 'compensate' | 'retry' | 'fail', reply: TypedMessage | null, error: string): void {
     if (policy === 'retry') {
       // The failed attempt is answered: a duplicate of its reply must not trigger another retry.
       if (reply) this.s.awaiting = this.s.awaiting.filter((id) => id !== reply.causation_id);
-      return this.#retryOrFail(step.command(this.s.data, { now: this.ctx.now, settings: this.ctx.settings }), 'command', error);
+      return this.#retryOrFail(step.command(this.s.data, { now: this.ctx.now }), 'command', error);
     }
     if (step.onFailed) this.s.data = step.onFailed(this.s.data, reply);
     this.s.error = error;

@@ -1,4 +1,4 @@
-import { GROUP_TOPICS, GROUPS, type MessageType, type TypedMessage } from '@campusg/contracts';
+import type { MessageType, SagaType, TypedMessage } from '@campusg/contracts';
 import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
 import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
@@ -15,29 +15,19 @@ export interface OrchestratorDeps {
   metrics: Metrics;
 }
 
+/** A new instance: its data (the definition derives its key and business key), and who asked. */
 export interface StartParams<D> {
-  orderId: string;
-  /** At most one saga per business key (for ever when `exclusive`, else while it is active). */
-  businessKey: string;
-  exclusive: boolean;
   data: D;
   startedBy: string | null;
   sagaId?: string;
 }
-
-const GROUP_OF = {
-  'create-order': GROUPS.createOrderSaga,
-  'accept-order': GROUPS.acceptOrderSaga,
-  'complete-order': GROUPS.completeOrderSaga,
-  'cancel-order': GROUPS.cancelOrderSaga,
-} as const;
 
 /**
  * Runs one saga definition: starts instances, feeds them replies from the event topics (in the
  * consumer's transaction, with its inbox and outbox), and fires missed step deadlines.
  */
 export class SagaOrchestrator<D> {
-  readonly groupId: (typeof GROUP_OF)[keyof typeof GROUP_OF];
+  readonly groupId: string;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<number> | undefined;
   #stopped = false;
@@ -46,15 +36,20 @@ export class SagaOrchestrator<D> {
     readonly def: SagaDefinition<D>,
     private readonly deps: OrchestratorDeps,
   ) {
-    this.groupId = GROUP_OF[def.type];
+    this.groupId = def.group;
   }
 
-  /** Starts a saga inside the caller's transaction. Idempotent per business key. */
+  /** Starts a saga inside the caller's transaction. Idempotent per the definition's business key. */
   async start(tx: Sql, emit: Emit, params: StartParams<D>): Promise<{ sagaId: string; created: boolean }> {
     const now = this.deps.clock.now();
     const id = params.sagaId ?? this.deps.ids.uuid();
-    const fresh = initialState(this.def, { id, orderId: params.orderId, data: params.data, now });
-    const { id: sagaId, created } = await sagaStore.insert(tx, fresh, { ...params, now });
+    const fresh = initialState(this.def, { id, data: params.data, now });
+    const { id: sagaId, created } = await sagaStore.insert(tx, fresh, {
+      businessKey: this.def.businessKey(params.data),
+      exclusive: this.def.exclusive,
+      startedBy: params.startedBy,
+      now,
+    });
     if (!created) return { sagaId, created };
     const decision = this.#decide(fresh, { kind: 'start' }, now);
     await sagaStore.save(tx, decision.state, 0, decision.history, now);
@@ -65,13 +60,13 @@ export class SagaOrchestrator<D> {
   /** Joins the orchestrator's consumer group; `extra` handles other inputs (e.g. a timer that starts a saga). */
   async listen(extra: Handlers = {}): Promise<void> {
     const replyTypes = new Set<MessageType>(this.def.steps.flatMap((s) => Object.keys(s.replies) as MessageType[]));
-    // Any reply a compensation may get counts, so listen to every event of the reply topics' producers.
+    // Any reply to a compensating command acknowledges it, so every type the definition lists counts.
     const handlers: Handlers = {};
     const onReply: Handler = (m, ctx) => this.onMessage(m, ctx.tx, ctx.emit);
     for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
-    for (const type of COMPENSATION_REPLIES) (handlers as Record<string, Handler>)[type] ??= onReply;
+    for (const type of this.def.compensationReplies) (handlers as Record<string, Handler>)[type] ??= onReply;
     Object.assign(handlers, extra);
-    await this.deps.bus.consume(this.groupId, GROUP_TOPICS[this.groupId], handlers);
+    await this.deps.bus.consume(this.groupId, [...this.def.topics], handlers);
   }
 
   /** Feeds one event to the saga it belongs to (its `correlation_id`), if that saga is of this type. */
@@ -157,17 +152,18 @@ export class SagaOrchestrator<D> {
 
   #effects(decision: Decision<D>, emit: Emit, causationId: string | null): void {
     const { state } = decision;
-    const routing = { key: state.orderId, correlationId: state.id, causationId };
+    const routing = { key: state.key, correlationId: state.id, causationId };
     for (const { messageId, command } of decision.commands) {
       emit(command.type, command.payload as never, { ...routing, messageId });
     }
     for (const event of decision.events) {
+      // messages.md names the instance's key `order_id` in the `saga.*` events; the bus validates `saga_type`.
       emit(
         event.type,
         {
           saga_id: state.id,
-          saga_type: state.type,
-          order_id: state.orderId,
+          saga_type: state.type as SagaType,
+          order_id: state.key,
           step: event.step,
           status: state.status,
           error: state.error?.slice(0, 1000) ?? null,
@@ -183,14 +179,3 @@ export class SagaOrchestrator<D> {
 }
 
 const END_EVENTS = new Set(['saga.completed', 'saga.compensated', 'saga.failed']);
-
-/** Replies that acknowledge compensating commands (cancel_order, revert_payment, release_runner, stop_order_timer). */
-const COMPENSATION_REPLIES: MessageType[] = [
-  'order.cancelled',
-  'order.cancel_failed',
-  'payment.reverted',
-  'payment.revert_failed',
-  'order.runner_released',
-  'order.runner_release_failed',
-  'timer.stopped',
-];

@@ -1,4 +1,4 @@
-import type { SagaStatus, SagaType } from '@campusg/contracts';
+import type { SagaStatus } from '@campusg/contracts';
 import type { SagaCommand } from './definition.ts';
 
 export type HistoryKind = 'command' | 'event' | 'timeout' | 'compensation';
@@ -14,8 +14,9 @@ export interface HistoryEntry {
 /** A saga instance: everything the engine needs to take its next decision. */
 export interface SagaState<D = Record<string, unknown>> {
   id: string;
-  type: SagaType;
-  orderId: string;
+  type: string;
+  /** The definition's `key(data)` at start: the partition key of everything the instance sends. */
+  key: string;
   status: SagaStatus;
   phase: 'forward' | 'compensation' | 'done';
   /** Where a FAILED saga stopped, so an operator's retry resumes there. */

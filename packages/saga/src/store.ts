@@ -1,4 +1,4 @@
-import type { SagaStatus, SagaType } from '@campusg/contracts';
+import type { SagaStatus } from '@campusg/contracts';
 import { AppError, type Sql } from '@campusg/platform';
 import type { HistoryEntry, SagaState } from './state.ts';
 
@@ -19,13 +19,13 @@ export const sagaStore = {
     opts: { businessKey: string; exclusive: boolean; startedBy: string | null; now: Date },
   ): Promise<{ id: string; created: boolean }> {
     const inserted = await tx.query<{ id: string }>(
-      `insert into sagas.instances (id, type, order_id, business_key, exclusive, status, deadline_at, started_by, state, started_at, updated_at)
+      `insert into sagas.instances (id, type, key, business_key, exclusive, status, deadline_at, started_by, state, started_at, updated_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10)
        on conflict (business_key) where exclusive or ${ACTIVE} do nothing returning id`,
       [
         state.id,
         state.type,
-        state.orderId,
+        state.key,
         opts.businessKey,
         opts.exclusive,
         state.status,
@@ -45,7 +45,7 @@ export const sagaStore = {
   },
 
   /** Loads an instance for a decision, locking its row (PostgreSQL) so one orchestrator decides at a time. */
-  async load<D>(tx: Sql, id: string, type?: SagaType): Promise<StoredSaga<D> | undefined> {
+  async load<D>(tx: Sql, id: string, type?: string): Promise<StoredSaga<D> | undefined> {
     const rows = await tx.query<{ state: SagaState<D>; version: number; started_by: string | null }>(
       `select state, version, started_by from sagas.instances where id = $1 ${type ? 'and type = $2' : ''} for update`,
       type ? [id, type] : [id],
@@ -76,7 +76,7 @@ export const sagaStore = {
     );
   },
 
-  async due(tx: Sql, type: SagaType, now: Date, limit: number): Promise<string[]> {
+  async due(tx: Sql, type: string, now: Date, limit: number): Promise<string[]> {
     const rows = await tx.query<{ id: string }>(
       `select id from sagas.instances where type = $1 and ${ACTIVE} and deadline_at <= $2 order by deadline_at limit $3`,
       [type, now, limit],
@@ -84,27 +84,28 @@ export const sagaStore = {
     return rows.map((r) => r.id);
   },
 
-  async nextDeadline(tx: Sql, type: SagaType): Promise<Date | null> {
+  async nextDeadline(tx: Sql, type: string): Promise<Date | null> {
     const [row] = await tx.query<{ at: Date | null }>(`select min(deadline_at) as at from sagas.instances where type = $1 and ${ACTIVE}`, [
       type,
     ]);
     return row?.at ? new Date(row.at) : null;
   },
 
-  async list(tx: Sql, filter: { status?: SagaStatus; type?: SagaType; orderId?: string; limit: number }) {
+  /** Instances, newest first, optionally of one status, type or key (for operators). */
+  async list(tx: Sql, filter: { status?: SagaStatus; type?: string; key?: string; limit: number }) {
     return tx.query<{
       id: string;
-      type: SagaType;
-      order_id: string;
+      type: string;
+      key: string;
       status: SagaStatus;
       started_at: Date;
       ended_at: Date | null;
       state: SagaState;
     }>(
-      `select id, type, order_id, status, started_at, ended_at, state from sagas.instances
-       where ($1::text is null or status = $1) and ($2::text is null or type = $2) and ($3::uuid is null or order_id = $3)
+      `select id, type, key, status, started_at, ended_at, state from sagas.instances
+       where ($1::text is null or status = $1) and ($2::text is null or type = $2) and ($3::text is null or key = $3)
        order by started_at desc limit $4`,
-      [filter.status ?? null, filter.type ?? null, filter.orderId ?? null, filter.limit],
+      [filter.status ?? null, filter.type ?? null, filter.key ?? null, filter.limit],
     );
   },
 };
