@@ -4,7 +4,7 @@ import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { orderHandlers } from './order-handlers.ts';
 
-export { canView, toOrderView } from './order.ts';
+export { toOrderView } from './order.ts';
 export { registerOrderRoutes } from './order-routes.ts';
 
 export const ORDER_SCHEMA = 'orders';
