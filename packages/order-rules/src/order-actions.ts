@@ -22,6 +22,7 @@ export interface Refusal {
 
 const NO_SUCH_ORDER: Refusal = { code: 'NOT_FOUND', message: 'no such order' };
 
+/** A runner: a user who took the runner role and may deliver orders. */
 export const isRunner = (user: Caller): boolean => user.roles.includes('runner');
 
 /** The order's customer or its runner: they see everything about it (payment, timeline). */

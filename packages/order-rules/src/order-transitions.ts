@@ -34,10 +34,12 @@ export const isSagaStatusUpdate = (expected: OrderStatus, to: OrderStatus): bool
 
 /** An order a customer may still cancel: no runner has accepted it yet. */
 export const CANCELLABLE: readonly OrderStatus[] = ['PENDING', 'CREATED'];
+/** Whether the customer may still cancel the order. */
 export const isCancellable = (status: OrderStatus): boolean => CANCELLABLE.includes(status);
 
 /** The status of an order open for runners: paid for (held) and not yet accepted. */
 export const AVAILABLE_STATUS: OrderStatus = 'CREATED';
+/** Whether runners see the order and may accept it. */
 export const isAvailable = (status: OrderStatus): boolean => status === AVAILABLE_STATUS;
 
 /** The status of an order whose runner may still be released (it goes back to the runners). */
