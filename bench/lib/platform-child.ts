@@ -6,7 +6,7 @@
  * The parent also asks it for SQL (the embedded database lives in this process) and the invariant
  * check. Run with `--cpu-prof` to profile the platform alone.
  */
-import { buildPlatform, openInfrastructure } from '@campusg/gateway';
+import { buildPlatform, openInfrastructure } from '@campusg/host';
 import type { ConsumedRecord } from '@campusg/messaging';
 import { loadConfig } from '@campusg/platform';
 import pg from 'pg';

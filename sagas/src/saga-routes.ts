@@ -10,12 +10,16 @@ import {
   sagaView,
 } from '@campusg/contracts';
 import { behindCheck, type ServiceDeps } from '@campusg/messaging';
+import { mayAccept, mayAcceptAny, mayCancel, mayComplete, type Refusal } from '@campusg/order-rules';
 import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
 
-const notFound = () => new AppError('NOT_FOUND', 'no such order');
+/** The order rules' refusal, as this API's error. */
+const refuse = (refusal: Refusal | null) => {
+  if (refusal) throw new AppError(refusal.code, refusal.message);
+};
 
 /** Routes that start sagas (create, accept, complete, cancel) and show them. */
 export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, sagas: SagaOrchestrators): void {
@@ -98,13 +102,9 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     },
     async (req, reply) => {
       const user = callerOf(req);
-      if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners accept orders');
-      const order = await lookup(req.params.id);
-      // Runners only ever see CREATED orders; a pending or cancelled one is not theirs to know of.
-      if (!order || order.status === 'PENDING' || order.status === 'CANCELLED') throw notFound();
-      if (order.customerId === user.id) throw new AppError('FORBIDDEN', 'you cannot accept your own order');
-      // Every runner saw it while it was CREATED, so saying another runner has it leaks nothing.
-      if (order.status !== 'CREATED') throw new AppError('ORDER_NOT_AVAILABLE', `the order is ${order.status}`);
+      // Refused before the read model is asked: a customer learns nothing of the order.
+      refuse(mayAcceptAny(user));
+      refuse(mayAccept(await lookup(req.params.id), user));
       const { sagaId } = await bus.transact((tx, emit) =>
         sagas.acceptOrder.start(tx, emit, {
           startedBy: user.id,
@@ -128,9 +128,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     },
     async (req, reply) => {
       const user = callerOf(req);
-      const order = await lookup(req.params.id);
-      if (!order || order.runnerId !== user.id) throw notFound();
-      if (order.status !== 'DELIVERED') throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot be completed`);
+      refuse(mayComplete(await lookup(req.params.id), user));
       const { sagaId } = await bus.transact((tx, emit) =>
         sagas.completeOrder.start(tx, emit, {
           startedBy: user.id,
@@ -154,11 +152,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     },
     async (req, reply) => {
       const user = callerOf(req);
-      const order = await lookup(req.params.id);
-      if (!order || order.customerId !== user.id) throw notFound();
-      if (order.status !== 'PENDING' && order.status !== 'CREATED') {
-        throw new AppError('ORDER_NOT_CANCELLABLE', `an order that is ${order.status} can no longer be cancelled`);
-      }
+      refuse(mayCancel(await lookup(req.params.id), user));
       const { sagaId } = await bus.transact((tx, emit) =>
         sagas.cancelOrder.start(tx, emit, {
           startedBy: user.id,

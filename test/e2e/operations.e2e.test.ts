@@ -1,6 +1,6 @@
 import { createMessage } from '@campusg/contracts';
 import { EmbeddedOutbox, type EmbeddedTransport, MessageBus, toRecord } from '@campusg/messaging';
-import { startPaymentService } from '@campusg/payment-service';
+import { paymentService } from '@campusg/payment-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { waitFor } from '../support/client.ts';
@@ -130,7 +130,7 @@ describe.skipIf(e2eBus !== 'embedded')('sagas an operator must look at', () => {
 
     // The payment service comes back and works through what waited for it.
     const bus = new MessageBus({ ...busDeps(infra), schema: 'payments', source: 'payment-service' });
-    await startPaymentService({ ...payments, bus });
+    await paymentService.open({ deps: { ...payments, bus }, auth: async () => {}, operator: undefined }).start();
     const retried = await campusg('saga', 'retry', sagaId);
     expect(retried).toMatchObject({ code: 0, retried: true, status: 'COMPENSATING' });
     const done = await cust.saga(sagaId);

@@ -1,4 +1,4 @@
-import { buildPlatform, openInfrastructure, type SystemOptions } from '@campusg/gateway';
+import { buildPlatform, openInfrastructure, type SystemOptions } from '@campusg/host';
 import type { Transport } from '@campusg/messaging';
 import { loadConfig, type Sql } from '@campusg/platform';
 import { ApiClient } from './client.ts';

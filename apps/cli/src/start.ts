@@ -1,11 +1,5 @@
-import {
-  buildGateway,
-  buildPlatform,
-  openInfrastructure,
-  PLATFORM_SERVICES,
-  type PlatformService,
-  SERVICE_SCHEMAS,
-} from '@campusg/gateway';
+import { buildGateway } from '@campusg/gateway';
+import { buildPlatform, openInfrastructure, PLATFORM_SERVICES, type PlatformService, SERVICES } from '@campusg/host';
 import { type Config, createLogger, Metrics } from '@campusg/platform';
 
 /**
@@ -25,7 +19,7 @@ export async function start(config: Readonly<Config>): Promise<void> {
     app = gateway;
     shutdown = () => gateway.close();
   } else {
-    const schemas = SERVICE_SCHEMAS.filter((s) => services.includes(s.service)).map((s) => s.schema);
+    const schemas = SERVICES.filter((s) => services.includes(s.name)).map((s) => s.schema);
     const infra = await openInfrastructure(config, { schemas });
     const platform = await buildPlatform(infra, services);
     await platform.start();

@@ -1,3 +1,5 @@
+import { SERVICES } from '@campusg/host/services';
+import { registerWebApp } from '@campusg/host/web';
 import {
   AppError,
   type AuthUser,
@@ -12,36 +14,10 @@ import {
   tokenOf,
 } from '@campusg/platform';
 import replyFrom from '@fastify/reply-from';
-import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { registerWebApp } from './web.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type GatewayRoute, routeTable } from './route-table.ts';
 
 type Upstream = keyof Config['upstreams'];
-
-/** Every `/api` route and the service that answers it (the routes the one-process mode mounts directly). */
-export const ROUTES: { method: HTTPMethods; url: string; upstream: Upstream; public?: true }[] = [
-  { method: 'POST', url: '/api/auth/register', upstream: 'user', public: true },
-  { method: 'POST', url: '/api/auth/login', upstream: 'user', public: true },
-  { method: 'POST', url: '/api/auth/logout', upstream: 'user' },
-  { method: 'GET', url: '/api/me', upstream: 'user' },
-  { method: 'PUT', url: '/api/me/card', upstream: 'user' },
-  { method: 'DELETE', url: '/api/me/card', upstream: 'user' },
-  { method: 'POST', url: '/api/me/runner', upstream: 'user' },
-  { method: 'POST', url: '/api/orders', upstream: 'sagas' },
-  { method: 'POST', url: '/api/orders/:id/accept', upstream: 'sagas' },
-  { method: 'POST', url: '/api/orders/:id/complete', upstream: 'sagas' },
-  { method: 'POST', url: '/api/orders/:id/cancel', upstream: 'sagas' },
-  { method: 'GET', url: '/api/sagas/:id', upstream: 'sagas' },
-  { method: 'GET', url: '/api/orders', upstream: 'order' },
-  { method: 'GET', url: '/api/orders/available', upstream: 'order' },
-  { method: 'GET', url: '/api/orders/:id', upstream: 'order' },
-  { method: 'POST', url: '/api/orders/:id/progress', upstream: 'order' },
-  { method: 'GET', url: '/api/orders/:id/payment', upstream: 'payment' },
-  { method: 'GET', url: '/api/wallet', upstream: 'payment' },
-  { method: 'GET', url: '/api/orders/:id/timeline', upstream: 'notification' },
-  { method: 'GET', url: '/api/notifications', upstream: 'notification' },
-  { method: 'POST', url: '/api/notifications/:id/read', upstream: 'notification' },
-  { method: 'GET', url: '/api/stream', upstream: 'notification' },
-];
 
 /**
  * The gateway of the production topology: serves the web app, authenticates each `/api` request
@@ -115,7 +91,7 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
   await app.register(replyFrom, { undici: { headersTimeout: 0, bodyTimeout: 0 } });
 
-  const forward = (route: (typeof ROUTES)[number]) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const forward = (route: GatewayRoute) => async (req: FastifyRequest, reply: FastifyReply) => {
     const identity = route.public ? {} : signIdentity(await authenticate(req), config.authSecret);
     const raw = Buffer.isBuffer(req.body) ? { body: req.body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {};
     return reply.from(`${pick(route.upstream)}${req.url}`, {
@@ -131,13 +107,14 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
       },
     });
   };
-  for (const route of ROUTES) app.route({ method: route.method, url: route.url, schema: { hide: true }, handler: forward(route) });
-  // Operator routes: the orchestrators' process answers them and checks the operator token itself.
-  const admin = (req: FastifyRequest, reply: FastifyReply) => {
+  // Operator routes: the service that declares them answers and checks the operator token itself.
+  const operator = (route: GatewayRoute) => (req: FastifyRequest, reply: FastifyReply) => {
     const raw = Buffer.isBuffer(req.body) ? { body: req.body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {};
-    return reply.from(`${pick('sagas')}${req.url}`, raw);
+    return reply.from(`${pick(route.upstream)}${req.url}`, raw);
   };
-  app.route({ method: ['GET', 'POST'], url: '/admin/*', schema: { hide: true }, handler: admin });
+  for (const route of routeTable(SERVICES, Object.keys(upstreams) as Upstream[])) {
+    app.route({ method: route.method, url: route.url, schema: { hide: true }, handler: route.operator ? operator(route) : forward(route) });
+  }
 
   registerWebApp(app, config.webDistDir);
   return app;

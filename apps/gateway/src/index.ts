@@ -1,3 +1,2 @@
-export { buildPlatform, PLATFORM_SERVICES, type PlatformService } from './app.ts';
-export { buildGateway, ROUTES } from './gateway.ts';
-export { type Infrastructure, openInfrastructure, SERVICE_SCHEMAS, type SystemOptions } from './system.ts';
+export { buildGateway } from './gateway.ts';
+export { type GatewayRoute, routeTable } from './route-table.ts';

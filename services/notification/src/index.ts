@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
+import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
-import type { LiveHub } from './live-hub.ts';
+import { LiveHub } from './live-hub.ts';
 import { notificationHandlers } from './notification-handlers.ts';
+import { registerNotificationRoutes } from './notification-routes.ts';
 
 export { type LiveEvent, LiveHub } from './live-hub.ts';
 export { type NotificationRouteDeps, registerNotificationRoutes } from './notification-routes.ts';
@@ -20,7 +21,27 @@ export function notificationMigrations(): Migration[] {
   ];
 }
 
-/** Consumes every topic into the audit log and the users' notifications. */
-export async function startNotificationService(deps: ServiceDeps, hub: LiveHub): Promise<void> {
-  await deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], notificationHandlers({ ids: deps.ids, hub }));
-}
+/** The notification service: consumes every topic into the audit log and the users' notifications, and streams them live. */
+export const notificationService: ServiceModule = {
+  name: 'notification',
+  schema: NOTIFICATION_SCHEMA,
+  source: 'notification-service',
+  migrations: notificationMigrations,
+  manifest: [
+    { method: 'GET', url: '/api/orders/:id/timeline' },
+    { method: 'GET', url: '/api/notifications' },
+    { method: 'POST', url: '/api/notifications/:id/read' },
+    { method: 'GET', url: '/api/stream' },
+  ],
+  open: ({ deps, auth }) => {
+    // What the consumer hears, the open streams of this process are told.
+    const hub = new LiveHub();
+    return {
+      registerRoutes: (app) => registerNotificationRoutes(app, deps, auth, { hub }),
+      start: async () => {
+        await deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], notificationHandlers({ ids: deps.ids, hub }));
+      },
+      stop: async () => {},
+    };
+  },
+};

@@ -1,5 +1,6 @@
 import { GROUPS, idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
 import { behindCheck, type ServiceDeps } from '@campusg/messaging';
+import { isPartyTo } from '@campusg/order-rules';
 import { findOrderView, readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
@@ -27,14 +28,8 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
     async (req) => {
       const user = callerOf(req);
       const behind = behindCheck(deps.bus.transport, GROUPS.notification, 'order_events', req.params.id, deps.config.partitions);
-      const order = await readOrderView(
-        db,
-        'notifications',
-        req.params.id,
-        (o) => o.customerId === user.id || o.runnerId === user.id,
-        behind,
-      );
-      if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
+      const order = await readOrderView(db, 'notifications', req.params.id, (o) => isPartyTo(o, user), behind);
+      if (!order || !isPartyTo(order, user)) throw new AppError('NOT_FOUND', 'no such order');
       const rows = await db.query<{ message_id: string; at: Date; topic: string; type: string; source: string; summary: string }>(
         'select message_id, at, topic, type, source, summary from notifications.audit_log where order_id = $1 order by at, seq',
         [req.params.id],
@@ -129,7 +124,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
         else if (e.kind === 'order' && e.userIds.includes(user.id)) {
           findOrderView(db, 'notifications', e.orderId).then(
             (order) => {
-              if (order && (order.customerId === user.id || order.runnerId === user.id)) send('order', order);
+              if (order && isPartyTo(order, user)) send('order', order);
             },
             () => {},
           );

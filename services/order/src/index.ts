@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
+import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { orderHandlers } from './order-handlers.ts';
+import { registerOrderRoutes } from './order-routes.ts';
 
-export { canView, toOrderView } from './order.ts';
+export { toOrderView } from './order.ts';
 export { registerOrderRoutes } from './order-routes.ts';
 
 export const ORDER_SCHEMA = 'orders';
@@ -16,7 +17,22 @@ export function orderMigrations(): Migration[] {
   ];
 }
 
-/** Starts the order service's consumer: create_order_commands and order_commands. */
-export async function startOrderService(deps: ServiceDeps): Promise<void> {
-  await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], orderHandlers);
-}
+/** The order service: owns orders; answers the order commands and the order reads and progress steps. */
+export const orderService: ServiceModule = {
+  name: 'order',
+  schema: ORDER_SCHEMA,
+  source: 'order-service',
+  migrations: orderMigrations,
+  manifest: [
+    { method: 'GET', url: '/api/orders' },
+    { method: 'GET', url: '/api/orders/available' },
+    { method: 'GET', url: '/api/orders/:id' },
+    { method: 'POST', url: '/api/orders/:id/progress' },
+  ],
+  open: ({ deps, auth }) => ({
+    registerRoutes: (app) => registerOrderRoutes(app, deps, auth),
+    // Its consumer: create_order_commands and order_commands.
+    start: async () => void (await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], orderHandlers)),
+    stop: async () => {},
+  }),
+};

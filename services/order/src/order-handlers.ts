@@ -1,5 +1,5 @@
 import type { Handlers } from '@campusg/messaging';
-import { CANCELLABLE, SAGA_STATUS_UPDATES } from './order.ts';
+import { AVAILABLE_STATUS, CANCELLABLE, isSagaStatusUpdate, RELEASABLE_STATUS } from '@campusg/order-rules';
 import { orderRepository as repo } from './order-repository.ts';
 
 /** Command handlers of the order service: every command gets exactly one reply, and each is idempotent. */
@@ -45,7 +45,7 @@ export const orderHandlers: Handlers = {
       emit('order.status_update_failed', { order_id, code: 'ORDER_NOT_FOUND', message: 'no such order' });
       return;
     }
-    const allowed = SAGA_STATUS_UPDATES.some(([from, to]) => from === expected_status && to === status);
+    const allowed = isSagaStatusUpdate(expected_status, status);
     // Already there (a retried command): the same success reply again, no second effect.
     if (allowed && order.status === status) {
       emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: order.runner_id });
@@ -72,14 +72,17 @@ export const orderHandlers: Handlers = {
       return void emit('order.accepted', { order_id, runner_id, customer_id: order.customer_id });
     }
     // The race is decided here: one conditional update, the first accept (or cancel) to land wins.
-    const won = await repo.transition(tx, order_id, ['CREATED'], 'ACCEPTED', now, { runnerId: runner_id });
+    const won = await repo.transition(tx, order_id, [AVAILABLE_STATUS], 'ACCEPTED', now, { runnerId: runner_id });
     if (!won) return void emit('order.accept_failed', { order_id, runner_id, code: 'ORDER_NOT_AVAILABLE' });
     emit('order.accepted', { order_id, runner_id, customer_id: order.customer_id });
   },
 
   async release_runner(m, { tx, emit, now }) {
     const { order_id, runner_id } = m.payload;
-    const released = await repo.transition(tx, order_id, ['ACCEPTED'], 'CREATED', now, { runnerId: null, runnerWhere: runner_id });
+    const released = await repo.transition(tx, order_id, [RELEASABLE_STATUS], AVAILABLE_STATUS, now, {
+      runnerId: null,
+      runnerWhere: runner_id,
+    });
     if (released) return void emit('order.runner_released', { order_id, runner_id });
     const order = await repo.find(tx, order_id);
     emit('order.runner_release_failed', { order_id, code: order ? 'RUNNER_NOT_ASSIGNED' : 'ORDER_NOT_FOUND' });

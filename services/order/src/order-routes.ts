@@ -1,10 +1,14 @@
 import { availableOrdersQuery, idParams, listOrdersQuery, orderPage, orderSchema, progressBody } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
+import { AVAILABLE_STATUS, canView, mayProgress, maySeeAvailable, type Refusal } from '@campusg/order-rules';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
-import { canView, nextProgress, toOrderView } from './order.ts';
+import { partiesOf, toOrderView } from './order.ts';
 import { orderRepository as repo } from './order-repository.ts';
 
 const notFound = () => new AppError('NOT_FOUND', 'no such order');
+const refuse = (refusal: Refusal | null) => {
+  if (refusal) throw new AppError(refusal.code, refusal.message);
+};
 
 /** Order reads and the runner's progress steps. */
 export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
@@ -18,8 +22,8 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
     },
     async (req) => {
       const user = callerOf(req);
-      if (!user.roles.includes('runner')) throw new AppError('FORBIDDEN', 'only runners see available orders');
-      const page = await repo.page(db, { status: 'CREATED', excludeCustomer: user.id }, req.query);
+      refuse(maySeeAvailable(user));
+      const page = await repo.page(db, { status: AVAILABLE_STATUS, excludeCustomer: user.id }, req.query);
       return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
     },
   );
@@ -52,7 +56,7 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
     },
     async (req) => {
       const order = await repo.find(db, req.params.id);
-      if (!order || !canView(order, callerOf(req))) throw notFound();
+      if (!order || !canView(partiesOf(order), callerOf(req))) throw notFound();
       return toOrderView(order);
     },
   );
@@ -74,10 +78,8 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
       const to = req.body.status;
       const updated = await bus.transact(async (tx, emit, now) => {
         const order = await repo.find(tx, req.params.id);
-        if (!order || order.runner_id !== user.id) throw notFound();
-        if (nextProgress(order.status) !== to) {
-          throw new AppError('INVALID_TRANSITION', `an order that is ${order.status} cannot move to ${to}`);
-        }
+        if (!order) throw notFound();
+        refuse(mayProgress(partiesOf(order), user, to));
         const row = await repo.transition(tx, order.id, [order.status], to, now, { runnerWhere: user.id });
         if (!row) throw new AppError('INVALID_TRANSITION', 'the order changed meanwhile; reload it');
         emit('order.status_updated', { order_id: row.id, status: to, previous_status: order.status, runner_id: user.id });

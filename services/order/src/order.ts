@@ -1,32 +1,5 @@
 import type { CancelReason, Order, OrderStatus, PayloadOf } from '@campusg/contracts';
-
-/** The order state machine (sagas.md): every transition that exists. */
-const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
-  PENDING: ['CREATED', 'CANCELLED'],
-  CREATED: ['ACCEPTED', 'CANCELLED'],
-  ACCEPTED: ['CREATED', 'PLACED'],
-  PLACED: ['ON_THE_WAY'],
-  ON_THE_WAY: ['DELIVERED'],
-  DELIVERED: ['COMPLETED'],
-  COMPLETED: [],
-  CANCELLED: [],
-};
-
-export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => TRANSITIONS[from].includes(to);
-
-/** The one step a runner may take next over HTTP, if any. */
-export function nextProgress(status: OrderStatus): OrderStatus | null {
-  const next: Partial<Record<OrderStatus, OrderStatus>> = { ACCEPTED: 'PLACED', PLACED: 'ON_THE_WAY', ON_THE_WAY: 'DELIVERED' };
-  return next[status] ?? null;
-}
-
-/** Transitions the sagas may ask for with `update_order_status`; the others have their own commands. */
-export const SAGA_STATUS_UPDATES: readonly [OrderStatus, OrderStatus][] = [
-  ['PENDING', 'CREATED'],
-  ['DELIVERED', 'COMPLETED'],
-];
-
-export const CANCELLABLE: readonly OrderStatus[] = ['PENDING', 'CREATED'];
+import type { OrderParties } from '@campusg/order-rules';
 
 /** The column each status stamps when an order enters it. */
 export const TIMESTAMP_COLUMN: Partial<Record<OrderStatus, string>> = {
@@ -95,8 +68,9 @@ export function toOrderView(r: OrderRow): Order {
   };
 }
 
-/** Who may read an order: its customer, its runner, and any runner while it is open for accepting. */
-export function canView(order: Pick<OrderRow, 'customer_id' | 'runner_id' | 'status'>, user: { id: string; roles: string[] }): boolean {
-  if (order.customer_id === user.id || order.runner_id === user.id) return true;
-  return order.status === 'CREATED' && user.roles.includes('runner');
-}
+/** The parts of a stored order that the order rules decide from. */
+export const partiesOf = (r: Pick<OrderRow, 'customer_id' | 'runner_id' | 'status'>): OrderParties => ({
+  customerId: r.customer_id,
+  runnerId: r.runner_id,
+  status: r.status,
+});

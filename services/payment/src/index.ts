@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceDeps } from '@campusg/messaging';
+import { messagingTablesSql, type ServiceDeps, type ServiceModule } from '@campusg/messaging';
 import { orderViewHandlers, orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
+import { registerPaymentRoutes } from './payment-routes.ts';
 import { SandboxGateway } from './sandbox-gateway.ts';
 
 export { entriesFor, type LedgerKind } from './ledger.ts';
@@ -19,7 +20,7 @@ export function paymentMigrations(): Migration[] {
   ];
 }
 
-export async function startPaymentService(deps: ServiceDeps): Promise<void> {
+async function consume(deps: ServiceDeps): Promise<void> {
   const gateway = new SandboxGateway(deps.clock, deps.ids);
   const handlers = paymentHandlers({ gateway, clock: deps.clock, ids: deps.ids, platformFeeCents: deps.config.platformFeeCents });
   // A transaction per message: its handlers call the card gateway, and a chunk rolled back as a whole
@@ -29,3 +30,20 @@ export async function startPaymentService(deps: ServiceDeps): Promise<void> {
   // Who is on each order, for the payment view's access check.
   await deps.bus.consume(GROUPS.paymentOrderView, GROUP_TOPICS[GROUPS.paymentOrderView], orderViewHandlers(PAYMENT_SCHEMA));
 }
+
+/** The payment service: holds, captures, payouts and the ledger, through the sandbox card gateway. */
+export const paymentService: ServiceModule = {
+  name: 'payment',
+  schema: PAYMENT_SCHEMA,
+  source: 'payment-service',
+  migrations: paymentMigrations,
+  manifest: [
+    { method: 'GET', url: '/api/orders/:id/payment' },
+    { method: 'GET', url: '/api/wallet' },
+  ],
+  open: ({ deps, auth }) => ({
+    registerRoutes: (app) => registerPaymentRoutes(app, deps, auth),
+    start: () => consume(deps),
+    stop: async () => {},
+  }),
+};

@@ -1,5 +1,6 @@
 import { GROUPS, idParams, paymentView, walletView } from '@campusg/contracts';
 import { behindCheck, type ServiceDeps } from '@campusg/messaging';
+import { isPartyTo } from '@campusg/order-rules';
 import { readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { account } from './ledger.ts';
@@ -20,8 +21,8 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
     async (req) => {
       const user = callerOf(req);
       const behind = behindCheck(deps.bus.transport, GROUPS.paymentOrderView, 'order_events', req.params.id, deps.config.partitions);
-      const order = await readOrderView(db, 'payments', req.params.id, (o) => o.customerId === user.id || o.runnerId === user.id, behind);
-      if (!order || (order.customerId !== user.id && order.runnerId !== user.id)) throw new AppError('NOT_FOUND', 'no such order');
+      const order = await readOrderView(db, 'payments', req.params.id, (o) => isPartyTo(o, user), behind);
+      if (!order || !isPartyTo(order, user)) throw new AppError('NOT_FOUND', 'no such order');
       const [p] = await db.query<PaymentRow>('select * from payments.payments where order_id = $1', [req.params.id]);
       if (!p) throw new AppError('NOT_FOUND', 'this order has no payment yet');
       return {

@@ -1,4 +1,8 @@
 import type { CancelReason, Order, OrderStatus, PaymentView, ProgressStatus } from '@campusg/contracts';
+import { nextRunnerMove } from '@campusg/order-rules';
+
+// Which buttons a page shows is decided by the order's own rules, the ones the API enforces.
+export { ACTIVE_RUNNER_STATUSES, isCancellable } from '@campusg/order-rules';
 
 /** What a customer reads for each status. */
 export const STATUS_LABEL: Record<OrderStatus, string> = {
@@ -55,26 +59,19 @@ export const CANCEL_REASON_TEXT: Record<CancelReason, string> = {
   SYSTEM_ERROR: 'A system error stopped it. Any hold on your card was released.',
 };
 
-/** A customer may cancel until a runner accepts. */
-export const isCancellable = (status: OrderStatus): boolean => status === 'PENDING' || status === 'CREATED';
+const PROGRESS_LABEL: Record<ProgressStatus, string> = {
+  PLACED: 'I bought the food',
+  ON_THE_WAY: 'Start delivery',
+  DELIVERED: 'Mark as delivered',
+};
 
-/** The runner's orders still in their hands. */
-export const ACTIVE_RUNNER_STATUSES = ['ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED'] as const satisfies readonly OrderStatus[];
-
-/** The runner's next move on an active order: a progress step, or completing it. */
+/** The runner's next move on an active order, with its button's label: a progress step, or completing it. */
 export function nextRunnerAction(status: OrderStatus): { label: string; progress?: ProgressStatus; complete?: true } | null {
-  switch (status) {
-    case 'ACCEPTED':
-      return { label: 'I bought the food', progress: 'PLACED' };
-    case 'PLACED':
-      return { label: 'Start delivery', progress: 'ON_THE_WAY' };
-    case 'ON_THE_WAY':
-      return { label: 'Mark as delivered', progress: 'DELIVERED' };
-    case 'DELIVERED':
-      return { label: 'Complete order', complete: true };
-    default:
-      return null;
-  }
+  const move = nextRunnerMove(status);
+  if (!move) return null;
+  return 'progress' in move
+    ? { label: PROGRESS_LABEL[move.progress], progress: move.progress }
+    : { label: 'Complete order', complete: true };
 }
 
 /** Where the payment stands, in words. */

@@ -1,83 +1,30 @@
 import { timingSafeEqual } from 'node:crypto';
-import { dlqTopic, GROUP_TOPICS, SAGA_STATUSES, SAGA_TYPES, TOPIC_NAMES } from '@campusg/contracts';
+import { dlqTopic, GROUP_TOPICS, TOPIC_NAMES } from '@campusg/contracts';
 import type { Transport } from '@campusg/messaging';
-import { type App, AppError, type Sql } from '@campusg/platform';
-import { sagaStore } from '@campusg/saga';
-import type { SagaOrchestrators } from '@campusg/sagas';
+import { type App, AppError, type AuthHook } from '@campusg/platform';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
 const DLQ_HEADERS = /^dlq-/;
 
-/**
- * What operators need: sagas (list, inspect with what each waits for, retry a FAILED one), dead
- * letters (list, replay to their topic) and consumer lag. Behind `ADMIN_TOKEN`; absent without it.
- */
-export function registerAdminRoutes(
-  app: App,
-  deps: { db: Sql; transport: Transport; sagas: SagaOrchestrators; adminToken: string | undefined },
-): void {
-  const { db, transport, sagas, adminToken } = deps;
-  if (!adminToken) return;
+/** Checks the operator's token (`ADMIN_TOKEN`); without one there are no operator routes. */
+export function operatorHook(adminToken: string | undefined): AuthHook | undefined {
+  if (!adminToken) return undefined;
   const expected = Buffer.from(adminToken);
-  const operator = async (req: FastifyRequest) => {
+  return async (req: FastifyRequest) => {
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
       throw new AppError('UNAUTHENTICATED', 'an operator token is required');
   };
+}
+
+/**
+ * What operators need of the bus: dead letters (list, replay to their topic) and consumer lag.
+ * The sagas' own operator routes (list, inspect, retry) are registered by the sagas service.
+ */
+export function registerAdminRoutes(app: App, transport: Transport, operator: AuthHook): void {
   const hide = { hide: true };
   const topicParams = z.object({ topic: z.enum(TOPIC_NAMES) });
-
-  app.get(
-    '/admin/sagas',
-    {
-      onRequest: operator,
-      schema: {
-        ...hide,
-        querystring: z.object({
-          status: z.enum(SAGA_STATUSES).optional(),
-          type: z.enum(SAGA_TYPES).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(50),
-        }),
-      },
-    },
-    async (req) => {
-      const rows = await sagaStore.list(db, req.query);
-      return {
-        items: rows.map((r) => ({
-          id: r.id,
-          type: r.type,
-          status: r.status,
-          orderId: r.key,
-          step: stepOf(sagas, r.state),
-          startedAt: r.started_at,
-          endedAt: r.ended_at,
-          error: r.state.error,
-        })),
-      };
-    },
-  );
-
-  app.get('/admin/sagas/:id', { onRequest: operator, schema: { ...hide, params: z.object({ id: z.uuid() }) } }, async (req) => {
-    const stored = await sagaStore.load(db, req.params.id);
-    if (!stored) throw new AppError('NOT_FOUND', 'no such saga');
-    const s = stored.state;
-    const history = await sagaStore.history(db, s.id);
-    const waitingFor = history
-      .filter((h) => h.messageId && s.awaiting.includes(h.messageId))
-      .map((h) => ({ type: h.type, messageId: h.messageId, sentAt: h.at }));
-    // Every CampusG saga is keyed by its order: operators (and the CLI) read that key as `orderId`.
-    const { key, ...rest } = s;
-    return { ...rest, orderId: key, step: stepOf(sagas, s), version: stored.version, startedBy: stored.startedBy, waitingFor, history };
-  });
-
-  app.post('/admin/sagas/:id/retry', { onRequest: operator, schema: { ...hide, params: z.object({ id: z.uuid() }) } }, async (req) => {
-    for (const orchestrator of Object.values(sagas)) {
-      const result = await orchestrator.retry(req.params.id);
-      if (result) return result;
-    }
-    throw new AppError('NOT_FOUND', 'no such saga');
-  });
 
   app.get(
     '/admin/dlq/:topic',
@@ -145,9 +92,4 @@ export function registerAdminRoutes(
     }
     return { groups };
   });
-}
-
-function stepOf(sagas: SagaOrchestrators, s: { type: string; stepIndex: number; phase: string }): string | null {
-  const def = Object.values(sagas).find((o) => o.def.type === s.type)?.def;
-  return s.phase === 'compensation' ? 'compensating' : (def?.steps[s.stepIndex]?.name ?? null);
 }

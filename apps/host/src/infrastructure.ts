@@ -8,12 +8,10 @@ import {
   type Outbox,
   RabbitMqTransport,
   type ServiceDeps,
+  type ServiceModule,
   TableOutbox,
   type Transport,
 } from '@campusg/messaging';
-import { NOTIFICATION_SCHEMA, notificationMigrations } from '@campusg/notification-service';
-import { ORDER_SCHEMA, orderMigrations } from '@campusg/order-service';
-import { PAYMENT_SCHEMA, paymentMigrations } from '@campusg/payment-service';
 import {
   type Clock,
   type Config,
@@ -22,18 +20,14 @@ import {
   type IdGenerator,
   type Logger,
   Metrics,
-  type Migration,
   migrate,
   openPglite,
   openPostgres,
   randomIds,
-  type ServiceName,
   systemClock,
 } from '@campusg/platform';
-import { SAGA_SCHEMA, sagaMigrations } from '@campusg/sagas';
-import { TIMER_SCHEMA, timerMigrations } from '@campusg/timer-service';
-import { USER_SCHEMA, userMigrations } from '@campusg/user-service';
 import type pino from 'pino';
+import { SERVICES } from './services.ts';
 
 export interface SystemOptions {
   /** The schemas this process owns and migrates (default: every one). */
@@ -45,17 +39,8 @@ export interface SystemOptions {
   logDestination?: pino.DestinationStream;
 }
 
-/** Each service: its schema, the `source` of its messages, and its migrations. */
-export const SERVICE_SCHEMAS = [
-  { service: 'order', schema: ORDER_SCHEMA, source: 'order-service', migrations: orderMigrations },
-  { service: 'user', schema: USER_SCHEMA, source: 'user-service', migrations: userMigrations },
-  { service: 'payment', schema: PAYMENT_SCHEMA, source: 'payment-service', migrations: paymentMigrations },
-  { service: 'timer', schema: TIMER_SCHEMA, source: 'timer-service', migrations: timerMigrations },
-  { service: 'notification', schema: NOTIFICATION_SCHEMA, source: 'notification-service', migrations: notificationMigrations },
-  { service: 'sagas', schema: SAGA_SCHEMA, source: 'saga-orchestrator', migrations: sagaMigrations },
-] as const satisfies readonly { service: ServiceName; schema: string; source: string; migrations: () => Migration[] }[];
-
-export type SchemaName = (typeof SERVICE_SCHEMAS)[number]['schema'];
+/** A schema of the platform: each service owns one (`ServiceModule.schema`). */
+export type SchemaName = string;
 
 /** The shared infrastructure of the one-process embedded mode: one database, the embedded bus. */
 export interface Infrastructure {
@@ -72,6 +57,8 @@ export interface Infrastructure {
   metrics: Metrics;
   /** The dependencies of one service: its own inbox schema and message source. */
   depsFor(schema: SchemaName): ServiceDeps;
+  /** Messages stored in a schema's outbox and not yet handed to the bus (the outbox answers). */
+  outboxBacklog(schema: SchemaName): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -81,18 +68,18 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const metrics = new Metrics();
-  const schemas = options.schemas ?? SERVICE_SCHEMAS.map((s) => s.schema);
+  const schemas = options.schemas ?? SERVICES.map((s) => s.schema);
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl, { applicationName: 'campusg' })
     : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'));
   const pools = new Map<string, Db>();
   const dbFor = (schema: SchemaName): Db => {
-    const spec = SERVICE_SCHEMAS.find((s) => s.schema === schema)!;
-    const url = config.serviceDatabaseUrls[spec.service];
+    const spec = serviceOf(schema);
+    const url = config.serviceDatabaseUrls[spec.name];
     if (!url || url === config.databaseUrl) return db;
     let pool = pools.get(url);
     if (!pool) {
-      pool = openPostgres(url, { applicationName: `campusg-${spec.service}` });
+      pool = openPostgres(url, { applicationName: `campusg-${spec.name}` });
       pools.set(url, pool);
     }
     return pool;
@@ -101,7 +88,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     throw new Error('the embedded bus needs every service in one database: unset the <SERVICE>_DATABASE_URL variables');
   }
   // Each service migrates its own schema at start.
-  for (const s of SERVICE_SCHEMAS) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
+  for (const s of SERVICES) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
   const transport = openTransport(config, db, log);
   await transport.ensureTopics(topicCatalog({ partitions: config.partitions }));
   const outboxes = new Map<string, Outbox>();
@@ -111,9 +98,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     if (!outbox) {
       if (transport instanceof EmbeddedTransport) outbox = new EmbeddedOutbox(transport);
       else {
-        const table = new TableOutbox(dbFor(schema as SchemaName), schema, transport, (err) =>
-          log.warn({ err, schema }, 'outbox relay retrying'),
-        );
+        const table = new TableOutbox(dbFor(schema), schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
         table.start();
         outbox = table;
       }
@@ -123,7 +108,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   };
   const buses = new Map<string, MessageBus>();
   const depsFor = (schema: SchemaName): ServiceDeps => {
-    const spec = SERVICE_SCHEMAS.find((s) => s.schema === schema)!;
+    const spec = serviceOf(schema);
     let bus = buses.get(schema);
     if (!bus) {
       bus = new MessageBus({
@@ -155,6 +140,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
     log,
     metrics,
     depsFor,
+    outboxBacklog: (schema) => outboxFor(schema).backlog(),
     async close() {
       // Each bus leaves its groups, then stops its outbox relay (what is left is relayed next start).
       for (const bus of buses.values()) await bus.close();
@@ -163,6 +149,12 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
       await db.close();
     },
   };
+}
+
+function serviceOf(schema: SchemaName): ServiceModule {
+  const service = SERVICES.find((s) => s.schema === schema);
+  if (!service) throw new Error(`no service owns the schema ${schema}`);
+  return service;
 }
 
 function openTransport(config: Readonly<Config>, db: Db, log: Logger): Transport {

@@ -1,0 +1,48 @@
+import { createHttpApp, requireGatewayIdentity, requireUser } from '@campusg/platform';
+import { operatorHook, registerAdminRoutes } from './admin-routes.ts';
+import { registerGauges } from './gauges.ts';
+import type { Infrastructure } from './infrastructure.ts';
+import { PLATFORM_SERVICES, type PlatformService, SERVICES } from './services.ts';
+import { registerWebApp } from './web.ts';
+
+/**
+ * The services of this process: their consumers, orchestrators, timers and HTTP routes, on one
+ * ready, non-listening app. With every service it is the whole platform in one process and
+ * authenticates tokens itself; a subset runs behind the gateway and trusts its signed identity
+ * (a process that runs the service holding the sessions always checks tokens itself).
+ */
+export async function buildPlatform(infra: Infrastructure, services: readonly PlatformService[] = PLATFORM_SERVICES) {
+  const { config, metrics, log } = infra;
+  const modules = SERVICES.filter((s) => services.includes(s.name));
+  const sessions = modules.find((s) => s.authenticator);
+  const auth = sessions?.authenticator
+    ? requireUser(sessions.authenticator(infra.depsFor(sessions.schema)))
+    : requireGatewayIdentity(config.authSecret);
+  const operator = operatorHook(config.adminToken);
+  const running = modules.map((s) => s.open({ deps: infra.depsFor(s.schema), auth, operator }));
+
+  let started = false;
+  const databases = [...new Set(infra.schemas.map((schema) => infra.dbFor(schema)))];
+  const isReady = async () =>
+    started && (await infra.transport.ping()) && (await Promise.all(databases.map((d) => d.ping()))).every(Boolean);
+  const app = await createHttpApp({ log, metrics, isReady });
+  for (const service of running) service.registerRoutes(app);
+  // The operator's routes are answered where a service's manifest says `/admin/*` goes.
+  if (operator && modules.some((s) => s.manifest.some((r) => r.operator))) registerAdminRoutes(app, infra.transport, operator);
+  if (modules.length === SERVICES.length) registerWebApp(app, config.webDistDir);
+  registerGauges(infra, running);
+
+  return {
+    app,
+    /** Joins this process's consumer groups and starts its timers and deadline checks. */
+    async start() {
+      for (const service of running) await service.start();
+      started = true;
+    },
+    async stop() {
+      started = false;
+      for (const service of running) await service.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './order-actions.ts';
+export * from './order-transitions.ts';

@@ -1,0 +1,63 @@
+import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
+import { orderViewTableSql } from '@campusg/order-view';
+import type { Metrics, Migration, Sql } from '@campusg/platform';
+import { sagaStoreMigrations } from '@campusg/saga';
+import { registerSagaOperatorRoutes } from './operator-routes.ts';
+import { createOrchestrators, startOrchestrators, stopOrchestrators } from './orchestrators.ts';
+import { registerSagaRoutes } from './saga-routes.ts';
+
+export const SAGA_SCHEMA = 'sagas';
+
+export function sagaMigrations(): Migration[] {
+  return [
+    { id: '000_messaging', sql: messagingTablesSql(SAGA_SCHEMA) },
+    { id: '000_order_view', sql: orderViewTableSql(SAGA_SCHEMA) },
+    ...sagaStoreMigrations(),
+  ];
+}
+
+/**
+ * The orchestrators as a service: the routes that start sagas and show them, the four
+ * orchestrators and their deadlines, and the operator's saga routes (`/admin/*` is forwarded here).
+ */
+export const sagasService: ServiceModule = {
+  name: 'sagas',
+  schema: SAGA_SCHEMA,
+  source: 'saga-orchestrator',
+  migrations: sagaMigrations,
+  manifest: [
+    { method: 'POST', url: '/api/orders' },
+    { method: 'POST', url: '/api/orders/:id/accept' },
+    { method: 'POST', url: '/api/orders/:id/complete' },
+    { method: 'POST', url: '/api/orders/:id/cancel' },
+    { method: 'GET', url: '/api/sagas/:id' },
+    { method: ['GET', 'POST'], url: '/admin/*', operator: true },
+  ],
+  open: ({ deps, auth, operator }) => {
+    const sagas = createOrchestrators(deps);
+    return {
+      registerRoutes(app) {
+        registerSagaRoutes(app, deps, auth, sagas);
+        if (operator) registerSagaOperatorRoutes(app, deps.db, sagas, operator);
+      },
+      start: () => startOrchestrators(sagas, deps),
+      stop: async () => stopOrchestrators(sagas),
+      gauges: (metrics) => registerSagaGauge(metrics, deps.db),
+    };
+  },
+};
+
+function registerSagaGauge(metrics: Metrics, db: Sql): void {
+  metrics.gauge(
+    'campusg_sagas',
+    'Saga instances by type and status',
+    ['type', 'status'],
+    async (set) => {
+      const rows = await db.query<{ type: string; status: string; n: number }>(
+        'select type, status, count(*)::int as n from sagas.instances group by type, status',
+      );
+      for (const r of rows) set({ type: r.type, status: r.status }, r.n);
+    },
+    'max',
+  );
+}
