@@ -12,10 +12,9 @@ import path from 'node:path';
 import { createMessage, dlqTopic, type OrderStatus, type TopicSpec, type TypedMessage, topicCatalog } from '@campusg/contracts';
 import { AppError, createLogger, type Db, Metrics, migrate, openPglite, randomIds, systemClock } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedOutbox, EmbeddedTransport } from '../src/embedded/index.ts';
 import {
   type ConsumedRecord,
-  EmbeddedOutbox,
-  EmbeddedTransport,
   type Handlers,
   MessageBus,
   messagingTablesSql,

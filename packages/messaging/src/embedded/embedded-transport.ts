@@ -1,8 +1,8 @@
 import type { TopicSpec } from '@campusg/contracts';
 import type { Db, Sql } from '@campusg/platform';
-import { partitionFor } from './partitioner.ts';
-import { backoffDelay, Signal, yieldToEventLoop } from './signal.ts';
-import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
+import { partitionFor } from '../partitioner.ts';
+import { backoffDelay, Signal, yieldToEventLoop } from '../signal.ts';
+import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 
 const SCHEMA_SQL = `
 create schema if not exists bus;

@@ -1,9 +1,9 @@
 import { dlqTopic, GROUP_TOPICS, type TopicSpec, topicCatalog } from '@campusg/contracts';
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect, type Message } from 'amqplib';
 import type { Logger } from 'pino';
-import { partitionFor } from './partitioner.ts';
-import { backoffDelay, Signal } from './signal.ts';
-import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
+import { partitionFor } from '../partitioner.ts';
+import { backoffDelay, Signal } from '../signal.ts';
+import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 
 /** Settings of the RabbitMQ transport; only `url` and `log` are required. */
 export interface RabbitMqTransportOptions {

@@ -1,0 +1,2 @@
+/** The RabbitMQ adapter (amqplib, AMQP 0-9-1). */
+export * from './rabbitmq-transport.ts';
