@@ -15,6 +15,7 @@ export interface Link {
   pending: Partial<Record<'pub' | 'admin' | 'control', Promise<Channel>>>;
 }
 
+/** What a connection needs: where the broker is, how to name itself, and whom to tell when it is up. */
 export interface ConnectionOptions {
   url: string;
   connectionName: string;
@@ -55,6 +56,7 @@ export class RabbitMqConnection {
   get connected(): boolean {
     return this.#link !== undefined;
   }
+  /** True once the transport closed: nothing reconnects any more. */
   get closed(): boolean {
     return this.#closed;
   }

@@ -44,14 +44,17 @@ export class GroupMember {
     this.id = `${Date.now().toString(36).padStart(9, '0')}-${crypto.randomUUID()}`;
   }
 
+  /** The shards this member consumes now (`topic:shard`). */
   assignment(): string[] {
     return [...this.#workers.keys()].sort();
   }
 
+  /** The worker of one of this member's shards (`topic:shard`), if it owns it. */
   worker(tp: string): ShardWorker | undefined {
     return this.#workers.get(tp);
   }
 
+  /** Joins the group on `link` and takes this member's shards. */
   async join(link: Link): Promise<void> {
     await this.attach(link);
     // Listen for the others (they answer a hello at once) before taking any shard.
@@ -172,6 +175,7 @@ export class GroupMember {
     this.#stopping.set(tp, stopped);
   }
 
+  /** Says bye, stops the workers after their batches in hand, and leaves the control exchange. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // Bye first: the others take the shards over at once (single active consumer holds them

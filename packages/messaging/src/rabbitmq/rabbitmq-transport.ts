@@ -11,8 +11,6 @@ import type { ShardWorker } from './shard-worker.ts';
 import { declaredNames, RabbitTopology } from './topology.ts';
 import { fromWire, toWire } from './wire.ts';
 
-export { rabbitExchangeOf, rabbitRoutingKey } from './topology.ts';
-
 /** Settings of the RabbitMQ transport; only `url` and `log` are required. */
 export interface RabbitMqTransportOptions {
   /** `amqp://user:pass@host:5672/vhost` (or `amqps://`). */

@@ -43,6 +43,7 @@ export class ShardWorker {
     this.#shard = shard;
   }
 
+  /** Deliveries this worker holds unacknowledged (part of the lag no other process can see). */
   get unacked(): number {
     const ep = this.#epoch;
     return ep && !ep.closed ? ep.unacked : 0;
@@ -52,6 +53,7 @@ export class ShardWorker {
     return this.#bus.names.groupQueue(this.#member.groupId, this.#topic, this.#shard);
   }
 
+  /** Starts consuming once `after` (the previous owner in this process stopping) has settled. */
   start(after?: Promise<void>): void {
     this.#done = (async () => {
       await after;

@@ -40,6 +40,7 @@ export class RabbitTopology {
     private readonly groups: Readonly<Record<string, readonly string[]>> = GROUP_TOPICS,
   ) {}
 
+  /** An exchange's name on the broker. */
   exchange(name: string): string {
     return this.ns + name;
   }
@@ -67,6 +68,7 @@ export class RabbitTopology {
     return queue.startsWith(this.ns) && queue.endsWith(suffix) ? queue.slice(this.ns.length, queue.length - suffix.length) : '';
   }
 
+  /** The three topic exchanges and the control exchange of the group protocol. */
   exchanges(): Declaration[] {
     return [
       { kind: 'exchange', name: this.exchange(COMMAND_EXCHANGE), type: 'topic' },
