@@ -2,15 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { topicCatalog } from '@campusg/contracts';
-import {
-  EmbeddedOutbox,
-  EmbeddedTransport,
-  KafkaTransport,
-  type Outbox,
-  RabbitMqTransport,
-  TableOutbox,
-  type Transport,
-} from '@campusg/messaging';
+import { type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
+import { EmbeddedOutbox, EmbeddedTransport } from '@campusg/messaging/embedded';
+import { KafkaTransport } from '@campusg/messaging/kafka';
+import { RabbitMqTransport } from '@campusg/messaging/rabbitmq';
 import { type Db, openPglite, openPostgres } from '@campusg/platform';
 import kafkajs from 'kafkajs';
 import { pino } from 'pino';

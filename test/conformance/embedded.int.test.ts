@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EmbeddedTransport } from '@campusg/messaging';
+import { EmbeddedTransport } from '@campusg/messaging/embedded';
 import { type Db, openPglite } from '@campusg/platform';
 import { describeTransportConformance } from './transport-conformance.ts';
 

@@ -11,15 +11,8 @@
  * The database is a fresh PostgreSQL database when DATABASE_URL is set, else an in-memory PGlite.
  */
 import { createMessage, type TopicSpec } from '@campusg/contracts';
-import {
-  KafkaTransport,
-  MessageBus,
-  messagingTablesSql,
-  type Subscription,
-  TableOutbox,
-  type Transport,
-  toRecord,
-} from '@campusg/messaging';
+import { MessageBus, messagingTablesSql, type Subscription, TableOutbox, type Transport, toRecord } from '@campusg/messaging';
+import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, Metrics, migrate, openPglite, openPostgres, randomIds, systemClock } from '@campusg/platform';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import type { TopicSpec } from '@campusg/contracts';
-import { type ConsumedRecord, KafkaTransport, type OutgoingRecord } from '@campusg/messaging';
+import type { ConsumedRecord, OutgoingRecord } from '@campusg/messaging';
+import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, openPostgres } from '@campusg/platform';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

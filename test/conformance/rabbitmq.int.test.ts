@@ -1,5 +1,6 @@
 import { dlqTopic, type TopicSpec, topicCatalog } from '@campusg/contracts';
-import { type ConsumedRecord, partitionFor, RabbitMqTransport, type Transport } from '@campusg/messaging';
+import { type ConsumedRecord, partitionFor, type Transport } from '@campusg/messaging';
+import { RabbitMqTransport } from '@campusg/messaging/rabbitmq';
 import { createLogger, type Db, openPostgres } from '@campusg/platform';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

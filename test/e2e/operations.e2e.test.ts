@@ -1,5 +1,6 @@
 import { createMessage } from '@campusg/contracts';
-import { EmbeddedOutbox, type EmbeddedTransport, MessageBus, toRecord } from '@campusg/messaging';
+import { MessageBus, toRecord } from '@campusg/messaging';
+import { EmbeddedOutbox, type EmbeddedTransport } from '@campusg/messaging/embedded';
 import { paymentService } from '@campusg/payment-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorCommand } from '../../apps/cli/src/operator.ts';

@@ -1,4 +1,4 @@
-import { KafkaTransport } from '@campusg/messaging';
+import { KafkaTransport } from '@campusg/messaging/kafka';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../support/client.ts';

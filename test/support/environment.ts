@@ -1,5 +1,5 @@
 import { topicCatalog } from '@campusg/contracts';
-import { RabbitMqTransport } from '@campusg/messaging';
+import { RabbitMqTransport } from '@campusg/messaging/rabbitmq';
 import pg from 'pg';
 import { pino } from 'pino';
 

@@ -1,4 +1,4 @@
-import { KafkaTransport } from '@campusg/messaging';
+import { KafkaTransport } from '@campusg/messaging/kafka';
 import { openPostgres } from '@campusg/platform';
 import { pino } from 'pino';
 import { ApiClient } from './client.ts';

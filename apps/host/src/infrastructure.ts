@@ -1,17 +1,6 @@
 import path from 'node:path';
 import { topicCatalog } from '@campusg/contracts';
-import {
-  EmbeddedOutbox,
-  EmbeddedTransport,
-  KafkaTransport,
-  MessageBus,
-  type Outbox,
-  RabbitMqTransport,
-  type ServiceDeps,
-  type ServiceModule,
-  TableOutbox,
-  type Transport,
-} from '@campusg/messaging';
+import { MessageBus, type Outbox, openTransport, type ServiceDeps, type ServiceModule, type Transport } from '@campusg/messaging';
 import {
   type Clock,
   type Config,
@@ -89,19 +78,14 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   }
   // Each service migrates its own schema at start.
   for (const s of SERVICES) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
-  const transport = openTransport(config, db, log);
+  const { transport, outboxFor: openOutbox } = await openTransport(config, { db, log });
   await transport.ensureTopics(topicCatalog({ partitions: config.partitions }));
   const outboxes = new Map<string, Outbox>();
   /** Embedded: the log is in this database, the outbox write is the publish. Otherwise: a relayed outbox table per schema. */
   const outboxFor = (schema: string): Outbox => {
     let outbox = outboxes.get(schema);
     if (!outbox) {
-      if (transport instanceof EmbeddedTransport) outbox = new EmbeddedOutbox(transport);
-      else {
-        const table = new TableOutbox(dbFor(schema), schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
-        table.start();
-        outbox = table;
-      }
+      outbox = openOutbox(dbFor(schema), schema);
       outboxes.set(schema, outbox);
     }
     return outbox;
@@ -155,20 +139,4 @@ function serviceOf(schema: SchemaName): ServiceModule {
   const service = SERVICES.find((s) => s.schema === schema);
   if (!service) throw new Error(`no service owns the schema ${schema}`);
   return service;
-}
-
-function openTransport(config: Readonly<Config>, db: Db, log: Logger): Transport {
-  switch (config.bus) {
-    case 'embedded':
-      return new EmbeddedTransport(db, { onError: (err, where) => log.warn({ err, where }, 'embedded bus retrying') });
-    case 'kafka':
-      return new KafkaTransport({ ...config.kafka, log: log.child({ component: 'kafka' }) });
-    case 'rabbitmq':
-      return new RabbitMqTransport({
-        url: config.amqpUrl!,
-        namespace: config.amqpNamespace,
-        queueType: config.amqpQueueType,
-        log: log.child({ component: 'rabbitmq' }),
-      });
-  }
 }

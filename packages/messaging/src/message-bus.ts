@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessage, decodeMessage, dlqTopic, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
 import { type Clock, type Db, type IdGenerator, isRetryable, type Logger, type Metrics, type Sql } from '@campusg/platform';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
@@ -396,5 +397,3 @@ export function isInfrastructureError(err: unknown): boolean {
 
 /** What `decodeMessage` says of a record. */
 type Decoded = ReturnType<typeof decodeMessage>;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db, Sql } from '@campusg/platform';
-import type { EmbeddedTransport } from './embedded-transport.ts';
 import { backoffDelay, Signal } from './signal.ts';
 import type { OutgoingRecord, Transport } from './transport.ts';
 
@@ -23,19 +23,6 @@ export interface Outbox {
   /** Records stored and not yet handed to the transport. */
   backlog(): Promise<number>;
   close(): Promise<void>;
-}
-
-/** On the embedded bus the log is in the same database: the outbox write *is* the publish. */
-export class EmbeddedOutbox implements Outbox {
-  constructor(private readonly transport: EmbeddedTransport) {}
-  async add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt> {
-    const written = await this.transport.appendIn(tx, records);
-    return { wake: () => this.transport.notifyAppended(written), published: async () => true };
-  }
-  async backlog(): Promise<number> {
-    return 0;
-  }
-  async close(): Promise<void> {}
 }
 
 /** SQL for a service schema's outbox and inbox tables; part of every service's migrations. */
@@ -148,7 +135,7 @@ export class TableOutbox implements Outbox {
         if (sent === 0) await this.#wake.wait(seen, 250);
       } catch (err) {
         this.onError(err);
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt++, 100, 5000)));
+        await sleep(backoffDelay(attempt++, 100, 5000));
       }
     }
   }

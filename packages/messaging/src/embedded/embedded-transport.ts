@@ -1,8 +1,10 @@
 import type { TopicSpec } from '@campusg/contracts';
 import type { Db, Sql } from '@campusg/platform';
-import { partitionFor } from './partitioner.ts';
-import { backoffDelay, Signal, yieldToEventLoop } from './signal.ts';
-import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
+import { partitionFor } from '../partitioner.ts';
+import { Signal } from '../signal.ts';
+import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { PartitionWorker } from './partition-worker.ts';
+import { Tail } from './tail.ts';
 
 const SCHEMA_SQL = `
 create schema if not exists bus;
@@ -28,7 +30,8 @@ export interface EmbeddedTransportOptions {
   onError?: (err: unknown, where: string) => void;
 }
 
-interface Member {
+/** @internal a subscription: one member of a consumer group in this process */
+export interface Member {
   id: number;
   groupId: string;
   topics: string[];
@@ -370,118 +373,8 @@ export class EmbeddedTransport implements Transport {
   }
 }
 
-/** Consumes one partition for one group member: fetch a batch, hand it over, commit, repeat. */
-class PartitionWorker {
-  #stopping = false;
-  #done: Promise<void> = Promise.resolve();
-  constructor(
-    private readonly bus: EmbeddedTransport,
-    readonly member: Member,
-    private readonly topic: string,
-    private readonly partition: number,
-  ) {}
-
-  start(): void {
-    this.#done = this.#run();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    this.bus.signal(`${this.topic}:${this.partition}`).notify();
-    await this.#done;
-  }
-
-  async #run(): Promise<void> {
-    const { groupId, fromBeginning } = this.member;
-    const { batchSize, pollIntervalMs, commitIntervalMs, onError } = this.bus.options;
-    const tp = `${this.topic}:${this.partition}`;
-    let attempt = 0;
-    let next: number | undefined;
-    /** Handled but not yet committed: a worker commits at most once per `commitIntervalMs`, and within it. */
-    let uncommitted: number | undefined;
-    let commitBy: number | undefined;
-    /** When the database was last read: records appended by other processes show up there only. */
-    let readAt = 0;
-    const signal = this.bus.signal(tp);
-    const flush = async () => {
-      if (uncommitted === undefined) return;
-      await this.bus.commit(groupId, this.topic, this.partition, uncommitted);
-      uncommitted = undefined;
-      commitBy = undefined;
-    };
-    while (!this.#stopping) {
-      try {
-        // Read the version before yielding: a notify (or a stop) during the yield must not be missed.
-        const version = signal.version;
-        await yieldToEventLoop();
-        if (this.#stopping) break;
-        next ??= await this.bus.committedOffset(groupId, this.topic, this.partition, fromBeginning);
-        let batch = this.bus.fromTail(tp, next, batchSize);
-        if (batch === null || (batch.length === 0 && performance.now() - readAt >= pollIntervalMs)) {
-          readAt = performance.now();
-          batch = await this.bus.read(this.topic, this.partition, next, batchSize);
-        }
-        if (batch.length === 0) {
-          const left = commitBy === undefined ? pollIntervalMs : commitBy - performance.now();
-          if (left <= 0) await flush();
-          else await signal.wait(version, Math.min(left, pollIntervalMs));
-          continue;
-        }
-        await this.member.handleBatch(batch);
-        next = batch[batch.length - 1]!.offset + 1;
-        uncommitted = next;
-        commitBy ??= performance.now() + commitIntervalMs;
-        if (performance.now() >= commitBy) await flush();
-        attempt = 0;
-      } catch (err) {
-        onError?.(err, `consume ${groupId} ${this.topic}:${this.partition}`);
-        // What was handled stays handled; the rest comes again from the last commit.
-        await flush().catch(() => {});
-        next = undefined;
-        await sleep(backoffDelay(attempt++, 50, 5000));
-      }
-    }
-    await flush().catch((err) => onError?.(err, `commit ${groupId} ${tp}`));
-  }
-}
-
-/**
- * The newest committed records of one partition, contiguous by offset. Commits of one partition are
- * serialised by its row lock, so they arrive in order; a gap (an append by another process, or a
- * late callback) starts the tail afresh, and anything older is read from the database.
- */
-class Tail {
-  #base = 0;
-  #records: ConsumedRecord[] = [];
-  constructor(private readonly size: number) {}
-
-  add(r: ConsumedRecord): void {
-    const end = this.#base + this.#records.length;
-    if (r.offset < end && r.offset >= this.#base) return;
-    if (r.offset !== end) {
-      if (r.offset < this.#base) return;
-      this.#base = r.offset;
-      this.#records = [];
-    }
-    this.#records.push(r);
-    if (this.#records.length > this.size) {
-      const drop = this.#records.length - Math.floor(this.size / 2);
-      this.#records = this.#records.slice(drop);
-      this.#base += drop;
-    }
-  }
-
-  from(offset: number, limit: number): ConsumedRecord[] | null {
-    if (this.#records.length === 0 || offset < this.#base) return null;
-    const i = offset - this.#base;
-    return i >= this.#records.length ? [] : this.#records.slice(i, i + limit);
-  }
-}
-
 /** What one `appendIn` wrote: the partitions (`topic:partition`) and the records with their offsets. */
 export interface Appended {
   partitions: string[];
   records: ConsumedRecord[];
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

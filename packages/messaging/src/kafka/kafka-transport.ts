@@ -10,7 +10,7 @@ import kafkajs, {
 } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
-import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from './transport.ts';
+import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 

@@ -1,0 +1,2 @@
+/** The Kafka adapter (kafkajs). */
+export * from './kafka-transport.ts';
