@@ -57,7 +57,7 @@ function explained(j: Journey): boolean {
     return j.sagas[0]?.type === 'create-order' && /STEP_TIMEOUT: no reply to create_order/.test(j.sagas[0].error ?? '');
   switch (j.kind) {
     case 'complete':
-      return j.status === 'COMPLETED' || (timedOut && (j.status === 'CANCELLED' || j.status === 'CREATED'));
+      return j.status === 'COMPLETED' || (timedOut && (j.status === 'CANCELLED' || j.status === 'CREATED')) || acceptLostToExpiry(j);
     case 'decline':
       return j.status === 'CANCELLED' && (j.cancelReason === 'PAYMENT_DECLINED' || (timedOut && compensatedReason(j)));
     case 'cancel':
@@ -67,6 +67,19 @@ function explained(j: Journey): boolean {
         j.status === 'CREATED' || (j.status === 'CANCELLED' && (j.cancelReason === 'ACCEPT_TIMEOUT' || (timedOut && compensatedReason(j))))
       );
   }
+}
+
+/**
+ * The acceptance window ran out while the fault held the accept back: the timer's cancel reached the
+ * order first, so the (uncontended) accept was refused ORDER_NOT_AVAILABLE and the order expired, as
+ * it would for an accept that came after the window on a healthy deployment.
+ */
+function acceptLostToExpiry(j: Journey): boolean {
+  return (
+    j.status === 'CANCELLED' &&
+    j.cancelReason === 'ACCEPT_TIMEOUT' &&
+    j.sagas.some((s) => s.type === 'accept-order' && s.status === 'COMPENSATED' && /ORDER_NOT_AVAILABLE/.test(s.error ?? ''))
+  );
 }
 
 /**
