@@ -17,6 +17,9 @@ let counter = 0;
 
 const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
+/** A simple-protocol BEGIN: nothing to prepare, and it answers with its own ReadyForQuery. */
+const BEGIN = serialize.query('BEGIN');
+
 /** The error PGlite's `query()` would throw: the database error, with the statement attached. */
 function withStatement(err: unknown, query: string, params: unknown[] | undefined): unknown {
   if (err instanceof protocol.messages.DatabaseError) {
@@ -44,6 +47,8 @@ export class PgliteStatements {
   readonly #db: PGlite;
   readonly #maxPrepared: number;
   readonly #prepared = new Map<string, Prepared>();
+  /** BEGIN waits to travel with a transaction's first statement: one round into WebAssembly fewer. */
+  #beginPending = false;
 
   /**
    * @param maxPrepared beyond this many distinct texts (texts with values spliced in, say) a
@@ -55,7 +60,7 @@ export class PgliteStatements {
   }
 
   /** One statement on its own (an implicit transaction), after any open transaction has ended. */
-  async query(text: string, params: unknown[] | undefined): Promise<Results> {
+  async query(text: string, params?: unknown[]): Promise<Results> {
     await this.#db._checkReady();
     return this.#db._runExclusiveTransaction(() => this.#db._runExclusiveQuery(() => this.#run(text, params, false)));
   }
@@ -68,7 +73,7 @@ export class PgliteStatements {
   async transaction<T>(fn: (tx: TxStatements) => Promise<T>): Promise<T> {
     await this.#db._checkReady();
     return this.#db._runExclusiveTransaction(async () => {
-      await this.#locked(() => this.#run('BEGIN', [], true));
+      this.#beginPending = true;
       let closed = false;
       const open = () => {
         if (closed) throw new Error('Transaction is closed');
@@ -95,6 +100,8 @@ export class PgliteStatements {
           await this.#locked(() => this.#run('ROLLBACK', [], true));
         }
         throw err;
+      } finally {
+        this.#beginPending = false;
       }
     });
   }
@@ -107,6 +114,14 @@ export class PgliteStatements {
 
   #locked<T>(fn: () => Promise<T>): Promise<T> {
     return this.#db._runExclusiveQuery(fn);
+  }
+
+  /** One round into WebAssembly, led by a pending BEGIN (whose own answer is dropped). */
+  async #send(parts: Uint8Array[], options: { syncToFs: boolean; throwOnError?: boolean }): Promise<BackendMessage[]> {
+    if (!this.#beginPending) return this.#db.execProtocolStream(concat(parts), options);
+    this.#beginPending = false;
+    const messages = await this.#db.execProtocolStream(concat([BEGIN, ...parts]), options);
+    return messages.slice(messages.findIndex((m) => m.name === 'readyForQuery') + 1);
   }
 
   async #run(text: string, params: unknown[] = [], inTransaction: boolean): Promise<Results> {
@@ -129,10 +144,9 @@ export class PgliteStatements {
     const name = this.#prepared.size < this.#maxPrepared ? `campusg_${++counter}` : '';
     let messages: BackendMessage[];
     try {
-      messages = await this.#db.execProtocolStream(
-        concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
-        { syncToFs: false },
-      );
+      messages = await this.#send([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()], {
+        syncToFs: false,
+      });
     } catch (err) {
       throw withStatement(err, text, params);
     }
@@ -148,13 +162,8 @@ export class PgliteStatements {
       const serializer = serializers[statement.paramTypes[i] as number];
       return serializer ? serializer(param) : String(param);
     });
-    const messages = await this.#db.execProtocolStream(
-      concat([
-        serialize.bind({ statement: statement.name, values }),
-        serialize.describe({ type: 'P' }),
-        serialize.execute({}),
-        serialize.sync(),
-      ]),
+    const messages = await this.#send(
+      [serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()],
       { syncToFs },
     );
     return parse.parseResults(messages, this.#db.parsers)[0] as Results;
@@ -164,7 +173,7 @@ export class PgliteStatements {
     // DDL may change what prepared statements return: parse every statement again afterwards.
     await this.#forgetAll();
     try {
-      await this.#db.execProtocolStream(concat([serialize.query(text), serialize.sync()]), { syncToFs });
+      await this.#send([serialize.query(text), serialize.sync()], { syncToFs });
     } catch (err) {
       throw withStatement(err, text, undefined);
     }
@@ -173,7 +182,7 @@ export class PgliteStatements {
   async #forget(text: string, statement: Prepared): Promise<void> {
     this.#prepared.delete(text);
     // Best effort: a name is never reused, so a statement left behind only costs memory.
-    await this.#db.execProtocolStream(concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]), {
+    await this.#send([serialize.close({ type: 'S', name: statement.name }), serialize.sync()], {
       syncToFs: false,
       throwOnError: false,
     });
@@ -182,7 +191,7 @@ export class PgliteStatements {
   async #forgetAll(): Promise<void> {
     if (this.#prepared.size === 0) return;
     this.#prepared.clear();
-    await this.#db.execProtocolStream(concat([serialize.query('DEALLOCATE ALL'), serialize.sync()]), {
+    await this.#send([serialize.query('DEALLOCATE ALL'), serialize.sync()], {
       syncToFs: false,
       throwOnError: false,
     });

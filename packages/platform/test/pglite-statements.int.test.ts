@@ -157,6 +157,21 @@ describe('prepared statements on PGlite: transactions', () => {
     expect((await statements.query('select 1 as ok', [])).rows).toEqual([{ ok: 1 }]);
   });
 
+  it('opens the transaction with its first statement, whatever that is', async () => {
+    expect(await statements.transaction(async () => 'nothing ran')).toBe('nothing ran');
+    const bad = await statements.transaction((tx) => tx.query('select from where')).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: '42601' });
+    await statements.transaction((tx) => tx.exec(`insert into t.unique_names (name) values ('via-exec')`));
+    const inside = await statements.transaction(async (tx) => {
+      await tx.query('insert into t.unique_names (name) values ($1)', ['first-of-two']);
+      return (await tx.query('select count(*)::int as n from t.unique_names where name = any($1)', [['via-exec', 'first-of-two']])).rows;
+    });
+    expect(inside).toEqual([{ n: 2 }]);
+    // Nothing was left open: a statement outside sees the committed rows, and a throw rolls back.
+    await expect(statements.transaction(async () => Promise.reject(new Error('before any statement')))).rejects.toThrow('before any');
+    expect((await statements.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
   it('closes the handle when the transaction ends', async () => {
     let kept: { query(text: string, params?: unknown[]): Promise<unknown> } | undefined;
     await statements.transaction(async (tx) => {
