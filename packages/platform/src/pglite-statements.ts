@@ -170,7 +170,7 @@ export class PgliteStatements {
   }
 
   async #exec(text: string, syncToFs: boolean): Promise<void> {
-    // DDL may change what prepared statements return: parse every statement again afterwards.
+    // DDL may change what prepared statements return: drop them all, so what runs next is parsed anew.
     await this.#forgetAll();
     try {
       await this.#send([serialize.query(text), serialize.sync()], { syncToFs });
