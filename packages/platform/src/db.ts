@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { PgliteStatements } from './pglite-statements.ts';
+import { PostgresStatements } from './postgres-statements.ts';
 
 /** What a query needs: the database, or one open transaction on it. */
 export interface Sql {
@@ -21,25 +23,31 @@ export interface Db extends Sql {
 // int8 (counts, offsets, sums) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-/** The embedded database: one PGlite instance per process, persisted in `dataDir` (or in memory). */
+/**
+ * The embedded database: one PGlite instance per process, persisted in `dataDir` (or in memory).
+ * Statements run as named prepared statements over PGlite's wire protocol (see `PgliteStatements`).
+ */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = dataDir ? new PGlite(dataDir) : new PGlite();
   await db.waitReady;
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Sql => ({
-    async query<T>(text: string, params?: unknown[]) {
-      return (await q.query<T>(text, params)).rows;
-    },
-    async exec(text: string) {
-      await q.exec(text);
-    },
-  });
-  const base = wrap(db);
+  const statements = new PgliteStatements(db);
   let closed = false;
   return {
     kind: 'pglite',
-    ...base,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async query<T>(text: string, params?: unknown[]) {
+      return (await statements.query(text, params)).rows as T[];
+    },
+    exec: (text) => statements.exec(text),
+    transaction: (fn) =>
+      statements.transaction((tx) =>
+        fn({
+          async query<T>(text: string, params?: unknown[]) {
+            return (await tx.query(text, params)).rows as T[];
+          },
+          exec: (text) => tx.exec(text),
+        }),
+      ),
     async ping() {
       if (closed) return false;
       await db.query('select 1');
@@ -53,7 +61,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   };
 }
 
-/** A PostgreSQL server through a connection pool. */
+/**
+ * A PostgreSQL server through a connection pool. Parameterised statements are prepared once per
+ * connection (see `PostgresStatements`); the rest use the simple protocol.
+ */
 export function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
@@ -65,22 +76,29 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
   pool.on('error', () => {});
   // A checked-out client whose server went away (a restart) must not crash the process; the pool drops it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const wrap = (c: pg.Pool | pg.PoolClient): Sql => ({
+  const statements = new PostgresStatements();
+  const wrap = (c: pg.Pool | pg.PoolClient, inTransaction: boolean): Sql => ({
     async query<T>(text: string, params?: unknown[]) {
-      return (await c.query(text, params as unknown[])).rows as T[];
+      return (await statements.query(c, text, params, inTransaction)).rows as T[];
     },
     async exec(text: string) {
-      await c.query(text);
+      // DDL may change what prepared statements return: every connection prepares them again.
+      statements.invalidate();
+      try {
+        await c.query(text);
+      } finally {
+        statements.invalidate();
+      }
     },
   });
   return {
     kind: 'postgres',
-    ...wrap(pool),
+    ...wrap(pool, false),
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(wrap(client));
+        const result = await fn(wrap(client, true));
         await client.query('COMMIT');
         return result;
       } catch (err) {
