@@ -88,7 +88,10 @@ function summary(r: Json): string {
   const baseline = r.baseline as Omit<PlatformRun, 'transport'> | undefined;
   if (baseline?.saturation) row("the original's style (Kafka + PostgreSQL, one flushed send per message)", baseline);
   const at = (r.runs as Record<string, Json> | undefined)?.platform?.startedAt;
-  lines.push('', `Measured with \`npm run bench\` on a 2-core machine${at ? ` (${String(at).slice(0, 10)})` : ''}; every figure, chart and profile in [docs/performance.md](docs/performance.md).`);
+  lines.push(
+    '',
+    `Measured with \`npm run bench\` on a 2-core machine${at ? ` (${String(at).slice(0, 10)})` : ''}; every figure, chart and profile in [docs/performance.md](docs/performance.md).`,
+  );
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Http } from './http.ts';
 import type { PlatformChild } from './platform.ts';
-import { nowMs, round, type Summary, sleep, summarize } from './stats.ts';
+import { nowMs, round, type Summary, summarize } from './stats.ts';
 
 export const ORDER_BODY = {
   store: { name: 'Koufu', location: 'SMU Connexion L1' },

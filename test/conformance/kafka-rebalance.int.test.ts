@@ -10,6 +10,7 @@
  *
  * The database is a fresh PostgreSQL database when DATABASE_URL is set, else an in-memory PGlite.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessage, type TopicSpec } from '@campusg/contracts';
 import {
   KafkaTransport,
@@ -34,8 +35,6 @@ const PARTITIONS = 6;
 const SCHEMA = 'rebalance';
 const GROUP = 'rebalance-service';
 const WAIT = 60_000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
   const namespace = `rebal${process.pid}${Date.now().toString(36)}.`;
