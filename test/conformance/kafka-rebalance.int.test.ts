@@ -22,9 +22,8 @@ import {
   toRecord,
 } from '@campusg/messaging';
 import { createLogger, type Db, Metrics, migrate, openPglite, openPostgres, randomIds, systemClock } from '@campusg/platform';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freshDatabase } from '../support/environment.ts';
+import { dropKafkaNamespace, freshDatabase } from '../support/environment.ts';
 import { describeWithKafka, kafkaBrokers } from '../support/kafka.ts';
 import { Deferred, waitFor } from './transport-conformance.ts';
 
@@ -78,18 +77,7 @@ describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
     await producer?.close();
     await shared?.close();
     await fresh?.drop();
-    const admin = new kafkajs.Kafka({
-      clientId: 'campusg-rebalance-cleanup',
-      brokers: kafkaBrokers,
-      logLevel: kafkajs.logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    try {
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-    } finally {
-      await admin.disconnect();
-    }
+    await dropKafkaNamespace(kafkaBrokers, namespace, { clientId: 'campusg-rebalance-cleanup', timeoutMs: 5000 });
   });
 
   it('an instance leaving and another joining mid-load: every message has exactly one effect, per-key order kept', async () => {
