@@ -18,6 +18,7 @@ export interface ScheduleOptions {
  * Open loop: task i starts at `firstDue + i × intervalMs` whatever happened to the ones before it,
  * so a slow system does not slow the offered load down (no coordinated omission). Resolves, once
  * the last task has started, with every task's promise, in order; `start` is told the task's due time.
+ * A task's promise should settle its own failures: nothing awaits it before the schedule ends.
  */
 export async function startOnSchedule<T>(o: ScheduleOptions, start: (i: number, due: number) => Promise<T>): Promise<Promise<T>[]> {
   const now = o.now ?? (() => performance.now());
