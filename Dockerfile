@@ -6,7 +6,6 @@ COPY packages ./packages
 COPY services ./services
 COPY sagas ./sagas
 COPY apps ./apps
-COPY kafka ./kafka
 RUN npm ci --no-audit --no-fund && npm run build:web
 
 FROM node:20-bookworm-slim
@@ -17,7 +16,6 @@ COPY packages ./packages
 COPY services ./services
 COPY sagas ./sagas
 COPY apps ./apps
-COPY kafka ./kafka
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/apps/web/dist ./apps/web/dist
 USER node

@@ -7,9 +7,8 @@ import { EmbeddedOutbox, EmbeddedTransport } from '@campusg/messaging/embedded';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { RabbitMqTransport } from '@campusg/messaging/rabbitmq';
 import { type Db, openPglite, openPostgres } from '@campusg/platform';
-import kafkajs from 'kafkajs';
 import { pino } from 'pino';
-import { freshDatabase } from '../../test/support/environment.ts';
+import { dropKafkaNamespace, freshDatabase } from '../../test/support/environment.ts';
 
 export type TransportKind = 'embedded' | 'kafka' | 'rabbitmq';
 
@@ -69,21 +68,9 @@ export async function platformDeployment(
   };
 }
 
-/** Deletes the topics and consumer groups of a namespace on the (shared) broker. */
-export async function deleteKafkaNamespace(brokers: string, namespace: string): Promise<void> {
-  const kafka = new kafkajs.Kafka({ clientId: 'campusg-bench-cleanup', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(namespace));
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
-  } catch {
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
+/** Deletes the topics and consumer groups of a namespace on the (shared) broker; a failure to clean up is not the benchmark's. */
+const deleteKafkaNamespace = (brokers: string, namespace: string): Promise<void> =>
+  dropKafkaNamespace(brokers, namespace, { clientId: 'campusg-bench-cleanup', groups: true, timeoutMs: 30_000 }).catch(() => {});
 
 /** A database, a transport and an outbox factory for component benchmarks (bus alone, timers). */
 export async function openBus(kind: TransportKind, env: BenchEnv, partitions = 3) {

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { type BenchEnv, platformDeployment } from './deployment.ts';
 import { lifecycle, type OpenLoopResult, openLoop, registerUsers, type SaturationResult, saturation, Target, type User } from './load.ts';
 import { cpuMeter } from './machine.ts';
 import { log, ours, type Settings, type WithCpu, waitQuiet, withCost } from './phases.ts';
 import { PlatformChild } from './platform.ts';
-import { round, sleep } from './stats.ts';
+import { round } from './stats.ts';
 
 /** Tables that grow with orders, copied by replication (users and bookkeeping are not). */
 const SKIP = /^(users\.|.*\.schema_migrations$|.*\.outbox$|notifications\.user_names$|sagas\.idempotency_keys$)/;

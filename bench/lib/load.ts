@@ -1,17 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { acceptOrder, deliverOrder, type JourneyClient, type SagaEnd, sampleOrderBody, startOnSchedule } from '@campusg/journeys';
 import { Http } from './http.ts';
 import type { PlatformChild } from './platform.ts';
-import { nowMs, round, type Summary, sleep, summarize } from './stats.ts';
-
-export const ORDER_BODY = {
-  store: { name: 'Koufu', location: 'SMU Connexion L1' },
-  items: [
-    { name: 'Chicken rice', quantity: 2, priceCents: 450 },
-    { name: 'Teh peng', quantity: 1, priceCents: 180 },
-  ],
-  deliveryFeeCents: 300,
-  deliveryLocation: { building: 'SCIS 1', room: 'GSR 2-4' },
-  instructions: 'Leave at the door',
-};
+import { nowMs, round, type Summary, summarize } from './stats.ts';
 
 export interface User {
   token: string;
@@ -32,9 +23,63 @@ export class Target {
     const c = this.clients[this.#rr++ % this.clients.length]!;
     return c;
   }
+  /** The journeys' view of the deployment: each request to the next instance in turn. */
+  get client(): JourneyClient {
+    return { request: (method, path, body, token) => this.http.request(method, path, body, token) };
+  }
   close() {
     for (const c of this.clients) c.close();
   }
+}
+
+interface Window {
+  concurrency: number;
+  warmupS: number;
+  measureS: number;
+}
+
+/**
+ * A closed loop: `concurrency` workers, each running `one(worker)` again as soon as it ends.
+ * `one` resolves with the latency of what it measured, or `null` for a failure that needs no pause;
+ * a throw is a failure too, reported to `onError`, after which the worker pauses 100 ms. Only what
+ * ends inside the measured window (after the warm-up) counts.
+ */
+async function closedLoop(
+  o: Window,
+  one: (worker: number) => Promise<number | null>,
+  onError: (err: unknown, errors: number) => void = () => {},
+): Promise<{ seconds: number; completed: number; latencies: number[]; errors: number }> {
+  let stop = false;
+  let measuring = false;
+  let completed = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const worker = async (w: number) => {
+    while (!stop) {
+      try {
+        const ms = await one(w);
+        if (ms === null) errors++;
+        else if (measuring && !stop) {
+          completed++;
+          latencies.push(ms);
+        }
+      } catch (err) {
+        errors++;
+        onError(err, errors);
+        await sleep(100);
+      }
+    }
+  };
+  const workers = Array.from({ length: o.concurrency }, (_, w) => worker(w));
+  await sleep(o.warmupS * 1000);
+  measuring = true;
+  const start = nowMs();
+  await sleep(o.measureS * 1000);
+  stop = true;
+  const seconds = (nowMs() - start) / 1000;
+  const done = completed;
+  await Promise.all(workers);
+  return { seconds, completed: done, latencies, errors };
 }
 
 let seq = 0;
@@ -60,7 +105,7 @@ export async function registerUsers(t: Target, n: number, runner = false): Promi
 }
 
 export async function postOrder(t: Target, user: User): Promise<{ orderId: string; sagaId: string }> {
-  return t.http.expect(202, 'POST', '/api/orders', ORDER_BODY, user.token);
+  return t.http.expect(202, 'POST', '/api/orders', sampleOrderBody(), user.token);
 }
 
 export interface SaturationResult {
@@ -78,49 +123,19 @@ export interface SaturationResult {
  * as soon as its create-order saga has completed. Counts sagas completed within the measured
  * window (after a warm-up).
  */
-export async function saturation(
-  t: Target,
-  users: User[],
-  o: { concurrency: number; warmupS: number; measureS: number },
-): Promise<SaturationResult> {
-  let stop = false;
-  let measuring = false;
-  let completed = 0;
-  let errors = 0;
-  const lat: number[] = [];
-  const worker = async (w: number) => {
-    const user = users[w % users.length]!;
-    while (!stop) {
-      const t0 = nowMs();
-      try {
-        const { sagaId } = await postOrder(t, user);
-        const { t: t1, detail } = await t.observer.waitFor(sagaId, 120_000);
-        if (!detail.endsWith(':completed')) errors++;
-        else if (measuring && !stop) {
-          completed++;
-          lat.push(t1 - t0);
-        }
-      } catch {
-        errors++;
-        await sleep(100);
-      }
-    }
-  };
-  const workers = Array.from({ length: o.concurrency }, (_, w) => worker(w));
-  await sleep(o.warmupS * 1000);
-  measuring = true;
-  const start = nowMs();
-  await sleep(o.measureS * 1000);
-  stop = true;
-  const seconds = (nowMs() - start) / 1000;
-  const done = completed;
-  await Promise.all(workers);
+export async function saturation(t: Target, users: User[], o: Window): Promise<SaturationResult> {
+  const { seconds, completed, latencies, errors } = await closedLoop(o, async (w) => {
+    const t0 = nowMs();
+    const { sagaId } = await postOrder(t, users[w % users.length]!);
+    const { t: t1, detail } = await t.observer.waitFor(sagaId, 120_000);
+    return detail.endsWith(':completed') ? t1 - t0 : null;
+  });
   return {
     concurrency: o.concurrency,
     seconds: round(seconds),
-    completed: done,
-    sagasPerSecond: round(done / seconds),
-    sagaLatencyMs: summarize(lat),
+    completed,
+    sagasPerSecond: round(completed / seconds),
+    sagaLatencyMs: summarize(latencies),
     errors,
   };
 }
@@ -150,12 +165,10 @@ export async function openLoop(
   users: User[],
   o: { rate: number; warmupS: number; measureS: number; drainS?: number },
 ): Promise<OpenLoopResult> {
-  const interval = 1000 / o.rate;
   const total = Math.round((o.warmupS + o.measureS) * o.rate);
   const firstMeasured = Math.round(o.warmupS * o.rate);
   const orders: { due: number; posted?: number; orderId?: string; sagaId?: string }[] = [];
   let errors = 0;
-  const inflight = new Set<Promise<void>>();
   const start = nowMs() + 50;
   const created = new Map<string, number>();
   const sagas = new Map<string, [number, string]>();
@@ -165,26 +178,24 @@ export async function openLoop(
   };
   t.observer.listeners.push(listener);
   try {
-    for (let i = 0; i < total; i++) {
-      const due = start + i * interval;
-      const wait = due - nowMs();
-      if (wait > 1) await sleep(wait);
-      const rec: (typeof orders)[number] = { due };
-      orders.push(rec);
-      const p = postOrder(t, users[i % users.length]!)
-        .then((r) => {
-          rec.posted = nowMs();
-          rec.orderId = r.orderId;
-          rec.sagaId = r.sagaId;
-        })
-        .catch(() => {
-          errors++;
-        })
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
-    }
+    const posts = await startOnSchedule(
+      { count: total, intervalMs: 1000 / o.rate, now: nowMs, firstDue: start, minWaitMs: 1 },
+      (i, due) => {
+        const rec: (typeof orders)[number] = { due };
+        orders.push(rec);
+        return postOrder(t, users[i % users.length]!)
+          .then((r) => {
+            rec.posted = nowMs();
+            rec.orderId = r.orderId;
+            rec.sagaId = r.sagaId;
+          })
+          .catch(() => {
+            errors++;
+          });
+      },
+    );
     const sendEnd = nowMs();
-    await Promise.all(inflight);
+    await Promise.all(posts);
     const measured = orders.slice(firstMeasured);
     const drainUntil = nowMs() + (o.drainS ?? 30) * 1000;
     const pending = () => measured.filter((r) => r.sagaId && !sagas.has(r.sagaId)).length;
@@ -244,70 +255,37 @@ export async function lifecycle(
   t: Target,
   customers: User[],
   runners: User[],
-  o: { concurrency: number; warmupS: number; measureS: number },
+  o: Window,
 ): Promise<Omit<LifecycleResult, 'invariantViolations' | 'violationsSample'>> {
-  let stop = false;
-  let measuring = false;
-  let completed = 0;
-  let errors = 0;
-  const lat: number[] = [];
   const one = async (customer: User, runner: User) => {
     const t0 = nowMs();
+    let endedAt = t0;
+    // Sagas end as the observer sees them on the bus; the last one to end is the complete-order saga.
+    const sagaEnd: SagaEnd = async (_token, sagaId) => {
+      const end = await t.observer.waitFor(sagaId, 120_000);
+      endedAt = end.t;
+      return end.detail.endsWith(':completed') ? 'COMPLETED' : end.detail;
+    };
     const { orderId } = await postOrder(t, customer);
     await t.observer.waitFor(orderId, 120_000);
-    const { sagaId: accept } = await t.http.expect<{ sagaId: string }>(
-      202,
-      'POST',
-      `/api/orders/${orderId}/accept`,
-      undefined,
-      runner.token,
-    );
-    const a = await t.observer.waitFor(accept, 120_000);
-    if (!a.detail.endsWith(':completed')) throw new Error(`accept ${a.detail}`);
-    for (const status of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) {
-      await t.http.expect(200, 'POST', `/api/orders/${orderId}/progress`, { status }, runner.token);
-    }
-    const { sagaId: complete } = await t.http.expect<{ sagaId: string }>(
-      202,
-      'POST',
-      `/api/orders/${orderId}/complete`,
-      undefined,
-      runner.token,
-    );
-    const c = await t.observer.waitFor(complete, 120_000);
-    if (!c.detail.endsWith(':completed')) throw new Error(`complete ${c.detail}`);
-    return c.t - t0;
+    const accepted = await acceptOrder(t.client, sagaEnd, runner.token, orderId);
+    if (accepted !== 'COMPLETED') throw new Error(`accept ${accepted}`);
+    await deliverOrder(t.client, sagaEnd, runner.token, orderId);
+    return endedAt - t0;
   };
-  const worker = async (w: number) => {
-    while (!stop) {
-      try {
-        const ms = await one(customers[w % customers.length]!, runners[w % runners.length]!);
-        if (measuring && !stop) {
-          completed++;
-          lat.push(ms);
-        }
-      } catch (err) {
-        errors++;
-        if (errors < 5) process.stderr.write(`lifecycle: ${(err as Error).message}\n`);
-        await sleep(100);
-      }
-    }
-  };
-  const workers = Array.from({ length: o.concurrency }, (_, w) => worker(w));
-  await sleep(o.warmupS * 1000);
-  measuring = true;
-  const start = nowMs();
-  await sleep(o.measureS * 1000);
-  stop = true;
-  const seconds = (nowMs() - start) / 1000;
-  const done = completed;
-  await Promise.all(workers);
+  const { seconds, completed, latencies, errors } = await closedLoop(
+    o,
+    (w) => one(customers[w % customers.length]!, runners[w % runners.length]!),
+    (err, n) => {
+      if (n < 5) process.stderr.write(`lifecycle: ${(err as Error).message}\n`);
+    },
+  );
   return {
     concurrency: o.concurrency,
     seconds: round(seconds),
-    completed: done,
-    lifecyclesPerSecond: round(done / seconds, 2),
-    lifecycleMs: summarize(lat),
+    completed,
+    lifecyclesPerSecond: round(completed / seconds, 2),
+    lifecycleMs: summarize(latencies),
     errors,
   };
 }

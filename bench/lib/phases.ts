@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchEnv, platformDeployment, type TransportKind } from './deployment.ts';
 import {
   type LifecycleResult,
@@ -15,7 +16,7 @@ import {
 } from './load.ts';
 import { type CpuReport, cpuMeter } from './machine.ts';
 import { PlatformChild, ROOT } from './platform.ts';
-import { round, sleep } from './stats.ts';
+import { round } from './stats.ts';
 
 export interface Settings {
   scale: number;

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
+import { inheritedEnv } from '../../test/support/process.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -17,15 +18,8 @@ export interface ChildOptions {
   label?: string;
 }
 
-/** Drops deployment settings inherited from the shell, as test/support/process.ts does. */
-export function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (e): e is [string, string] =>
-        e[1] !== undefined && !/^(CAMPUSG_|KAFKA_|AMQP_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_|NODE_OPTIONS)/.test(e[0]),
-    ),
-  );
-}
+/** Drops deployment settings inherited from the shell, and NODE_OPTIONS. */
+export const cleanEnv = (): Record<string, string> => inheritedEnv({ nodeOptions: false });
 
 /**
  * A platform process (or the baseline) under the parent's control: its URL, the observer's

@@ -31,5 +31,3 @@ export const round = (v: number, digits = 1): number => {
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -89,14 +89,26 @@ export interface BarChart {
   goals?: { value: number; label: string }[];
 }
 
-export function barChart(c: BarChart): string {
-  // Wide enough for every group's bars and its label.
-  W = Math.max(760, M.left + M.right + c.categories.length * Math.max(84, c.series.length * 26));
-  const all = c.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
+/** The y scale over every value and goal of a chart, and the frame drawn on it. */
+function axes(c: {
+  title: string;
+  subtitle?: string;
+  yLabel: string;
+  series: { values: (number | null)[] }[];
+  log?: boolean;
+  goals?: { value: number }[];
+}) {
+  const all = c.series.flatMap((x) => x.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const max = Math.max(...all, ...(c.goals ?? []).map((g) => g.value), 0);
   const min = Math.min(...all.filter((v) => v > 0), 1);
   const s = scale(max, c.log ?? false, min);
-  const out = frame(c.title, c.yLabel, s, c.subtitle);
+  return { s, out: frame(c.title, c.yLabel, s, c.subtitle) };
+}
+
+export function barChart(c: BarChart): string {
+  // Wide enough for every group's bars and its label.
+  W = Math.max(760, M.left + M.right + c.categories.length * Math.max(84, c.series.length * 26));
+  const { s, out } = axes(c);
   const plotW = W - M.left - M.right;
   const groupW = plotW / Math.max(1, c.categories.length);
   const barW = Math.min(48, (groupW * 0.8) / Math.max(1, c.series.length));
@@ -144,11 +156,7 @@ export interface LineChart {
 
 export function lineChart(c: LineChart): string {
   W = 760;
-  const all = c.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
-  const max = Math.max(...all, ...(c.goals ?? []).map((g) => g.value), 0);
-  const min = Math.min(...all.filter((v) => v > 0), 1);
-  const s = scale(max, c.log ?? false, min);
-  const out = frame(c.title, c.yLabel, s, c.subtitle);
+  const { s, out } = axes(c);
   const plotW = W - M.left - M.right;
   const xs = c.x.map((_, i) => M.left + (c.x.length === 1 ? plotW / 2 : 20 + (i * (plotW - 40)) / (c.x.length - 1)));
   c.x.forEach((v, i) => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * The bus alone, one transport per run (a process of its own): messages published through the
  * service API — envelope, outbox in the producer's transaction, inbox in the consumer's — and
@@ -8,7 +9,7 @@ import { MessageBus, messagingTablesSql } from '@campusg/messaging';
 import { Metrics, migrate, randomIds, systemClock } from '@campusg/platform';
 import { pino } from 'pino';
 import { benchEnv, openBus, type TransportKind } from '../lib/deployment.ts';
-import { nowMs, round, sleep, summarize } from '../lib/stats.ts';
+import { nowMs, round, summarize } from '../lib/stats.ts';
 
 const kind = (process.env.BUS_TRANSPORT ?? 'embedded') as TransportKind;
 const N = Number(process.env.BUS_MESSAGES ?? 3000);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Timers (a process of its own, so its memory is the timer service's): TIMERS armed timers whose
  * due times are spread evenly over WINDOW_S seconds, then the real TimerService fires them through
@@ -10,7 +11,7 @@ import { loadConfig, Metrics, migrate, randomIds, systemClock } from '@campusg/p
 import { TIMER_SCHEMA, TimerService, timerMigrations } from '@campusg/timer-service';
 import { pino } from 'pino';
 import { benchEnv, openBus, type TransportKind } from '../lib/deployment.ts';
-import { nowMs, round, sleep, summarize } from '../lib/stats.ts';
+import { nowMs, round, summarize } from '../lib/stats.ts';
 
 const kind = (process.env.TIMER_TRANSPORT ?? 'embedded') as TransportKind;
 const N = Number(process.env.TIMERS ?? 100_000);

@@ -10,13 +10,13 @@
  *
  * The database is a fresh PostgreSQL database when DATABASE_URL is set, else an in-memory PGlite.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessage, type TopicSpec } from '@campusg/contracts';
 import { MessageBus, messagingTablesSql, type Subscription, TableOutbox, type Transport, toRecord } from '@campusg/messaging';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, Metrics, migrate, openPglite, openPostgres, randomIds, systemClock } from '@campusg/platform';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freshDatabase } from '../support/environment.ts';
+import { dropKafkaNamespace, freshDatabase } from '../support/environment.ts';
 import { describeWithKafka, kafkaBrokers } from '../support/kafka.ts';
 import { Deferred, waitFor } from './transport-conformance.ts';
 
@@ -27,8 +27,6 @@ const PARTITIONS = 6;
 const SCHEMA = 'rebalance';
 const GROUP = 'rebalance-service';
 const WAIT = 60_000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
   const namespace = `rebal${process.pid}${Date.now().toString(36)}.`;
@@ -72,18 +70,7 @@ describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
     await producer?.close();
     await shared?.close();
     await fresh?.drop();
-    const admin = new kafkajs.Kafka({
-      clientId: 'campusg-rebalance-cleanup',
-      brokers: kafkaBrokers,
-      logLevel: kafkajs.logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    try {
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-    } finally {
-      await admin.disconnect();
-    }
+    await dropKafkaNamespace(kafkaBrokers, namespace, { clientId: 'campusg-rebalance-cleanup', timeoutMs: 5000 });
   });
 
   it('an instance leaving and another joining mid-load: every message has exactly one effect, per-key order kept', async () => {

@@ -2,9 +2,8 @@ import type { TopicSpec } from '@campusg/contracts';
 import type { ConsumedRecord, OutgoingRecord } from '@campusg/messaging';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, openPostgres } from '@campusg/platform';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../support/environment.ts';
+import { dropKafkaNamespace, freshDatabase } from '../support/environment.ts';
 import { describeWithKafka, kafkaBrokers } from '../support/kafka.ts';
 import { Deferred, describeTransportConformance, waitFor } from './transport-conformance.ts';
 
@@ -168,16 +167,5 @@ describeWithKafka('kafka', {}, () => {
 });
 
 async function deleteTopics(): Promise<void> {
-  const admin = new kafkajs.Kafka({
-    clientId: 'campusg-conformance-cleanup',
-    brokers: kafkaBrokers,
-    logLevel: kafkajs.logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  } finally {
-    await admin.disconnect();
-  }
+  await dropKafkaNamespace(kafkaBrokers, namespace, { clientId: 'campusg-conformance-cleanup', timeoutMs: 5000 });
 }

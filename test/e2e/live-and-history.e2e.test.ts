@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDER_BODY, waitFor } from '../support/client.ts';
+import { waitFor } from '../support/client.ts';
+import { sampleOrderBody } from '../support/fixtures.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
 import { openStream } from '../support/sse.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
@@ -145,7 +146,7 @@ describe('paging', () => {
   it('pages through more than one page newest first, every order exactly once', async () => {
     const cust = await (await sys.client().register('Pia')).addCard();
     const created: string[] = [];
-    for (let i = 0; i < 7; i++) created.push((await cust.createOrder({ ...ORDER_BODY, instructions: `order ${i}` })).orderId);
+    for (let i = 0; i < 7; i++) created.push((await cust.createOrder(sampleOrderBody({ instructions: `order ${i}` }))).orderId);
     await waitFor(async () => (await cust.get('/api/orders?limit=100')).body.items.length === 7 && true, 'all seven orders');
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, ORDER_BODY } from '../support/client.ts';
+import type { ApiClient } from '../support/client.ts';
+import { sampleOrderBody } from '../support/fixtures.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -83,11 +84,11 @@ describe('create-order saga', () => {
   it('creates one order per Idempotency-Key, and refuses the key with another body', async () => {
     const cust = await customer();
     const headers = { 'idempotency-key': `key-${Date.now()}` };
-    const first = await cust.createOrder(ORDER_BODY, headers);
-    const again = await cust.post('/api/orders', ORDER_BODY, headers);
+    const first = await cust.createOrder(sampleOrderBody(), headers);
+    const again = await cust.post('/api/orders', sampleOrderBody(), headers);
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first);
-    const other = await cust.post('/api/orders', { ...ORDER_BODY, deliveryFeeCents: 400 }, headers);
+    const other = await cust.post('/api/orders', sampleOrderBody({ deliveryFeeCents: 400 }), headers);
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     await cust.saga(first.sagaId);

@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { decodeMessage } from '@campusg/contracts';
 import { partitionFor } from '@campusg/messaging';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiClient, waitFor } from '../support/client.ts';
+import { dropKafkaNamespace } from '../support/environment.ts';
 import { describeWithKafka, hasPythonModule, kafkaBrokers, requireKafka } from '../support/kafka.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -137,18 +137,7 @@ describeWithKafka('kafka interoperability (kcat, python3-kafka)', { database: tr
 
   afterAll(async () => {
     await sys?.close();
-    const admin = new kafkajs.Kafka({
-      clientId: 'campusg-interop-cleanup',
-      brokers: kafkaBrokers,
-      logLevel: kafkajs.logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    try {
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-    } finally {
-      await admin.disconnect();
-    }
+    await dropKafkaNamespace(kafkaBrokers, namespace, { clientId: 'campusg-interop-cleanup', timeoutMs: 5000 });
   });
 
   it('kcat reads order_events: a JSON envelope, keyed by the order id, with type, message_id and traceparent headers', async () => {

@@ -1,5 +1,5 @@
+import { runLoad } from '@campusg/journeys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLoad } from '../../apps/cli/src/load.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 

@@ -1,20 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sampleOrderBody } from './fixtures.ts';
+
 /** A response as the tests look at it. */
 export interface Res<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
-
-export const ORDER_BODY = {
-  store: { name: 'Koufu', location: 'SMU Connexion L1' },
-  items: [
-    { name: 'Chicken rice', quantity: 2, priceCents: 450 },
-    { name: 'Teh peng', quantity: 1, priceCents: 180 },
-  ],
-  deliveryFeeCents: 300,
-  deliveryLocation: { building: 'SCIS 1', room: 'GSR 2-4' },
-  instructions: 'Leave at the door',
-};
 
 let seq = 0;
 
@@ -24,7 +16,14 @@ export class ApiClient {
   user: any;
   constructor(public baseUrl: string) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+  /** One request; `signal` can bound it (a deployment in trouble may accept a connection and never answer). */
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<Res<T>> {
     const h: Record<string, string> = { ...headers };
     if (this.token && !('authorization' in h)) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
@@ -32,7 +31,7 @@ export class ApiClient {
       h['content-type'] ??= 'application/json';
       payload = typeof body === 'string' ? body : JSON.stringify(body);
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers: h, body: payload });
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers: h, body: payload, signal });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -73,7 +72,7 @@ export class ApiClient {
     this.user = res.body;
     return this;
   }
-  async createOrder(body: unknown = ORDER_BODY, headers?: Record<string, string>) {
+  async createOrder(body: unknown = sampleOrderBody(), headers?: Record<string, string>) {
     const res = await this.post('/api/orders', body, headers);
     if (res.status !== 202) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as { orderId: string; sagaId: string; status: 'PENDING' };
@@ -109,6 +108,6 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, pause));
+    await sleep(pause);
   }
 }

@@ -79,14 +79,29 @@ async function rabbitMqDeployment(): Promise<Isolated> {
   };
 }
 
-/** Deletes the topics a test deployment created under its Kafka namespace. */
-export async function dropKafkaNamespace(brokers: string, namespace: string): Promise<void> {
+/**
+ * Deletes the topics created under a Kafka namespace on the shared broker (and, with `groups`, its
+ * consumer groups): what a test deployment, a suite or a benchmark run leaves behind.
+ */
+export async function dropKafkaNamespace(
+  brokers: string | string[],
+  namespace: string,
+  o: { clientId?: string; groups?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
   const { Kafka, logLevel } = (await import('kafkajs')).default;
-  const admin = new Kafka({ clientId: 'campusg-test-cleanup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: o.clientId ?? 'campusg-test-cleanup',
+    brokers: typeof brokers === 'string' ? brokers.split(',') : brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: o.timeoutMs ?? 10_000 });
+    if (o.groups) {
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(namespace));
+      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
+    }
   } finally {
     await admin.disconnect();
   }

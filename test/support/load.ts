@@ -1,7 +1,10 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { GROUP_TOPICS } from '@campusg/contracts';
+import { startOnSchedule } from '@campusg/journeys';
 import type { Transport } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
-import { type ApiClient, ORDER_BODY, type Res, waitFor } from './client.ts';
+import { type ApiClient, type Res, waitFor } from './client.ts';
+import { DELIVERY_STEPS, SANDBOX_CARDS, sampleOrderBody } from './fixtures.ts';
 import type { TestSystem } from './system.ts';
 
 /**
@@ -52,37 +55,19 @@ export async function registerActors(sys: TestSystem, counts = { customers: 4, r
   const customers = await Promise.all(
     Array.from({ length: counts.customers }, async (_, i) => (await sys.client().register(`Cust${i}`)).addCard()),
   );
-  const decliner = await (await sys.client().register('Decliner')).addCard('4000000000000002');
+  const decliner = await (await sys.client().register('Decliner')).addCard(SANDBOX_CARDS.declined);
   const runners = await Promise.all(
     Array.from({ length: counts.runners }, async (_, i) => (await sys.client().register(`Runner${i}`)).becomeRunner()),
   );
   return { customers, decliner, runners };
 }
 
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const PROGRESS = ['CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED', 'COMPLETED'];
 let keySeq = 0;
 
 class JourneyFailed extends Error {}
 
-/** The client's request with a time limit: a deployment in trouble may accept a connection and never answer. */
-async function request(c: ApiClient, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
-  const h: Record<string, string> = { ...headers };
-  if (c.token) h.authorization = `Bearer ${c.token}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
-  const res = await fetch(`${c.baseUrl}${url}`, {
-    method,
-    headers: h,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {}
-  return { status: res.status, body: parsed, headers: res.headers };
-}
+/** A request's time limit: a deployment in trouble may accept a connection and never answer. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Runs one journey to its end, or until `timeoutMs` has passed. */
@@ -99,7 +84,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
   const send = async (c: ApiClient, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Res> => {
     for (;;) {
       check(`${method} ${url}`);
-      const res = await request(c, method, url, body, headers).catch((err: Error) => ({
+      const res = await c.request(method, url, body, headers, AbortSignal.timeout(REQUEST_TIMEOUT_MS)).catch((err: Error) => ({
         status: 0,
         body: String(err.cause ?? err),
         headers: new Headers(),
@@ -146,7 +131,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
   try {
     const c = customer;
     const key = `fault-${process.pid}-${Date.now()}-${++keySeq}`;
-    const created = await send(c, 'POST', '/api/orders', ORDER_BODY, { 'idempotency-key': key });
+    const created = await send(c, 'POST', '/api/orders', sampleOrderBody(), { 'idempotency-key': key });
     if (created.status !== 202) throw new JourneyFailed(`create: ${created.status} ${JSON.stringify(created.body)}`);
     j.orderId = created.body.orderId;
     const createStatus = await saga(c, created.body.sagaId);
@@ -165,7 +150,7 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
       // Read as the customer: a runner does not see an order that is no longer open to it.
       let o = await order();
       if (o.runnerId === me && o.status !== 'CANCELLED') {
-        for (const to of ['PLACED', 'ON_THE_WAY', 'DELIVERED']) {
+        for (const to of DELIVERY_STEPS) {
           for (;;) {
             const res = await send(runner, 'POST', `/api/orders/${j.orderId}/progress`, { status: to });
             note(`progress ${to} ${res.status}`);
@@ -205,14 +190,13 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
 }
 
 /** Journeys started `staggerMs` apart, each kind in turn, customers and runners in rotation. */
-export function startLoad(actors: Actors, kinds: JourneyKind[], staggerMs = 100, timeoutMs = 60_000): Promise<Journey[]> {
-  return Promise.all(
-    kinds.map(async (kind, i) => {
-      await pause(i * staggerMs);
-      const customer = kind === 'decline' ? actors.decliner : actors.customers[i % actors.customers.length]!;
-      return runJourney(kind, customer, actors.runners[i % actors.runners.length]!, timeoutMs);
-    }),
-  );
+export async function startLoad(actors: Actors, kinds: JourneyKind[], staggerMs = 100, timeoutMs = 60_000): Promise<Journey[]> {
+  const journeys = await startOnSchedule({ count: kinds.length, intervalMs: staggerMs }, (i) => {
+    const kind = kinds[i]!;
+    const customer = kind === 'decline' ? actors.decliner : actors.customers[i % actors.customers.length]!;
+    return runJourney(kind, customer, actors.runners[i % actors.runners.length]!, timeoutMs);
+  });
+  return Promise.all(journeys);
 }
 
 /**

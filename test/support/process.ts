@@ -32,13 +32,26 @@ export interface PlatformProcess {
   restart(): Promise<PlatformProcess>;
 }
 
+const DEPLOYMENT_SETTING = /^(CAMPUSG_|KAFKA_|AMQP_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/;
+
+/**
+ * The shell's environment less every deployment setting, for a child process that must get only
+ * the settings it is given; `nodeOptions: false` drops `NODE_OPTIONS` too.
+ */
+export function inheritedEnv(o: { nodeOptions?: boolean } = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined && !DEPLOYMENT_SETTING.test(e[0]) && (o.nodeOptions !== false || e[0] !== 'NODE_OPTIONS'),
+    ),
+  );
+}
+
 /** Runs `campusg start` as its own process (the CLI, exactly as `npm start` does) and waits until it is ready. */
 export async function startProcess(env: Record<string, string>, args = ['start']): Promise<PlatformProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Only what the test says: a deployment setting inherited from the shell must not leak in.
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(CAMPUSG_|KAFKA_|AMQP_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/.test(k)),
-  );
+  const inherited = inheritedEnv();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps/cli/src/main.ts'), ...args], {
     cwd: ROOT,
     env: { ...inherited, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },

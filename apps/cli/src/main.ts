@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runLoad } from '@campusg/journeys';
 import { ConfigError, loadConfig } from '@campusg/platform';
-import { runLoad } from './load.ts';
 import { operatorCommand } from './operator.ts';
 import { start } from './start.ts';
 

@@ -1,5 +1,3 @@
-import catalog from '../../../kafka/config/topics.json' with { type: 'json' };
-
 /** One topic of the catalogue, with its effective settings. */
 export interface TopicSpec {
   name: string;
@@ -8,31 +6,42 @@ export interface TopicSpec {
   retentionMs: number;
 }
 
-export const TOPIC_NAMES = [
-  'create_order_commands',
-  'order_commands',
-  'order_events',
-  'user_commands',
-  'user_events',
-  'payment_commands',
-  'payment_events',
-  'timer_commands',
-  'timer_events',
-  'saga_events',
-] as const;
-export type TopicName = (typeof TOPIC_NAMES)[number];
+/**
+ * The topic catalogue: the single source for every transport (Kafka topics, RabbitMQ queues, the
+ * embedded log) and for the topic names the HTTP API accepts.
+ */
+const CATALOG = {
+  defaults: { partitions: 3, retentionMs: 604_800_000, dlqRetentionMs: 2_592_000_000 },
+  topics: [
+    { name: 'create_order_commands', description: 'create_order, from the create-order saga to the order service' },
+    { name: 'order_commands', description: 'every other order command, from the sagas to the order service' },
+    { name: 'order_events', description: 'order.* events from the order service' },
+    { name: 'user_commands', description: 'get_payment_info and get_payout_info, to the user service' },
+    { name: 'user_events', description: 'user.* events from the user service' },
+    { name: 'payment_commands', description: 'authorize_payment, revert_payment, release_payment, to the payment service' },
+    { name: 'payment_events', description: 'payment.* events from the payment service' },
+    { name: 'timer_commands', description: 'start_order_timer and stop_order_timer, to the timer service' },
+    { name: 'timer_events', description: 'timer.* events from the timer service' },
+    { name: 'saga_events', description: 'saga.* transitions from every saga orchestrator' },
+  ],
+} as const;
+
+export type TopicName = (typeof CATALOG.topics)[number]['name'];
+
+/** Every topic's name, in catalogue order. */
+export const TOPIC_NAMES: readonly [TopicName, ...TopicName[]] = CATALOG.topics.map((t) => t.name) as [TopicName, ...TopicName[]];
 
 /** `<topic>_dlq`: where a consumer puts a message it cannot handle. */
 export const dlqTopic = (topic: string): string => `${topic}_dlq`;
 
 /**
- * The topic catalogue (`kafka/config/topics.json`) with defaults applied, plus one dead-letter topic
- * per topic. `partitions` overrides the catalogue's default partition count.
+ * The topic catalogue with defaults applied, plus one dead-letter topic per topic. `partitions`
+ * overrides the catalogue's default partition count.
  */
 export function topicCatalog(options: { partitions?: number } = {}): TopicSpec[] {
-  const { defaults } = catalog;
+  const { defaults } = CATALOG;
   const partitions = options.partitions ?? defaults.partitions;
-  const main = catalog.topics.map((t) => ({
+  const main = CATALOG.topics.map((t) => ({
     name: t.name,
     description: t.description,
     partitions,

@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessage, decodeMessage, dlqTopic, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
-import { type Clock, type Db, type IdGenerator, isRetryable, type Logger, type Metrics, type Sql } from '@campusg/platform';
+import {
+  type Clock,
+  type Db,
+  type IdGenerator,
+  isInfrastructureError,
+  isRetryable,
+  type Logger,
+  type Metrics,
+  type Sql,
+} from '@campusg/platform';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
 import type { ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
@@ -383,16 +392,6 @@ export function toRecord(message: TypedMessage, key: string): OutgoingRecord {
 function keyFromPayload(payload: Record<string, unknown>, ids: IdGenerator): string {
   const k = payload.order_id ?? payload.user_id;
   return typeof k === 'string' ? k : ids.uuid();
-}
-
-/** Database or broker unreachable: retried without limit, since giving up would lose the message. */
-export function isInfrastructureError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|08|57P0|53)/.test(code)) return true;
-  const message = (err as Error | null)?.message ?? '';
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    message,
-  );
 }
 
 /** What `decodeMessage` says of a record. */

@@ -1,20 +1,13 @@
-/** The closed set of error codes (http-api.md), plus bus-side codes. */
+import { ERROR_STATUS } from '@campusg/contracts';
+
+/**
+ * The closed set of error codes: the public ones of the HTTP contract (`ERROR_STATUS`), plus two
+ * that only travel inside the platform. `CONFLICT` answers as `INVALID_TRANSITION` and `TRANSIENT`
+ * (retryable) as `NOT_READY`.
+ */
 export const APP_ERROR_CODES = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  INVALID_CREDENTIALS: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  EMAIL_TAKEN: 409,
-  ORDER_NOT_AVAILABLE: 409,
-  ORDER_NOT_CANCELLABLE: 409,
-  INVALID_TRANSITION: 409,
+  ...ERROR_STATUS,
   CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  NOT_READY: 503,
   TRANSIENT: 503,
 } as const;
 export type AppErrorCode = keyof typeof APP_ERROR_CODES;
@@ -49,16 +42,3 @@ export class AppError extends Error {
 }
 
 export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
-
-/** True when an error is worth retrying: our own transient errors, and connection-level failures. */
-export function isRetryable(err: unknown): boolean {
-  if (isAppError(err)) return err.retryable;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
-    // Node network errors and PostgreSQL connection / serialization / lock failures.
-    if (/^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)/.test(code)) return true;
-    if (/^(08|40001|40P01|57P0|53)/.test(code)) return true;
-  }
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && /Kafka(JS)?(Connection|Request|NumberOfRetriesExceeded|Timeout)/.test(name);
-}

@@ -7,3 +7,4 @@ export * from './http.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
+export * from './retry.ts';

@@ -1,23 +1,29 @@
 import { z } from 'zod';
 
-/** Every `code` a problem+json body can carry (http-api.md, Errors). */
-export const ERROR_CODES = [
-  'VALIDATION_FAILED',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'PAYLOAD_TOO_LARGE',
-  'EMAIL_TAKEN',
-  'INVALID_CREDENTIALS',
-  'ORDER_NOT_AVAILABLE',
-  'ORDER_NOT_CANCELLABLE',
-  'INVALID_TRANSITION',
-  'IDEMPOTENCY_KEY_REUSED',
-  'RATE_LIMITED',
-  'NOT_READY',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/**
+ * Every `code` a problem+json body can carry, with the HTTP status it answers with (http-api.md,
+ * Errors). The one list of public codes: the platform's `AppError` builds its closed set on it.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  EMAIL_TAKEN: 409,
+  INVALID_CREDENTIALS: 401,
+  ORDER_NOT_AVAILABLE: 409,
+  ORDER_NOT_CANCELLABLE: 409,
+  INVALID_TRANSITION: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  NOT_READY: 503,
+  INTERNAL: 500,
+} as const satisfies Record<string, number>;
+
+/** The codes of `ERROR_STATUS`, in the order the contract lists them. */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** One invalid field of a request: `{path: "items[0].quantity", message: "must be …"}`. */
 export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
