@@ -1,5 +1,5 @@
 /**
- * The transport conformance suite (runtime.md, "Transport conformance"): the same tests for every
+ * The transport conformance suite (docs/runtime.md, "Transport conformance"): the same tests for every
  * transport — embedded, Kafka, RabbitMQ. A transport plugs in through a `TransportHarness`.
  *
  * Rules the tests keep, so any transport can run them:

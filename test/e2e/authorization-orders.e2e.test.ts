@@ -18,7 +18,7 @@ import {
 } from './authorization-support.ts';
 
 /**
- * Who may act on an order (http-api.md): every order-scoped route against the order's customer, its
+ * Who may act on an order (docs/http-api.md): every order-scoped route against the order's customer, its
  * runner, other runners, other customers and non-runners, with the exact status and problem code;
  * the runner's steps, cancelling, and notifications.
  */
@@ -132,7 +132,7 @@ describe('order-scoped routes × callers', () => {
     expect((await noCard.saga(o.sagaId)).status).toBe('COMPENSATED');
     expect((await noCard.orderIn(o.orderId, 'CANCELLED')).cancelReason).toBe('NO_PAYMENT_METHOD');
     expectProblem(await users.runnerB.get(`/api/orders/${o.orderId}`), 404, 'NOT_FOUND');
-    // http-api.md: "404 when the caller cannot see it" and "never leak existence".
+    // docs/http-api.md#accept-an-order: an order the caller cannot know of is 404, so its existence never leaks.
     expectProblem(await users.runnerB.post(`/api/orders/${o.orderId}/accept`), 404, 'NOT_FOUND');
   });
 

@@ -20,7 +20,7 @@ import {
 } from './authorization-support.ts';
 
 /**
- * Who may call which route (http-api.md): every /api route against callers without a valid token,
+ * Who may call which route (docs/http-api.md): every /api route against callers without a valid token,
  * the routes open to any signed-in user, the runners' list, unknown routes and the runner role.
  */
 

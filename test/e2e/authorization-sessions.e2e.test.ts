@@ -13,7 +13,7 @@ import {
 } from './authorization-support.ts';
 
 /**
- * Sessions (http-api.md): logout revokes one token, the session cookie, one answer for wrong
+ * Sessions (docs/http-api.md): logout revokes one token, the session cookie, one answer for wrong
  * password and unknown email, and the sign-in rate limits per email and per client address.
  */
 

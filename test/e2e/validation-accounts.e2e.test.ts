@@ -14,7 +14,7 @@ import {
 } from './validation-support.ts';
 
 /**
- * The validation rules of http-api.md for accounts (register, login, card): 400 VALIDATION_FAILED
+ * The validation rules of docs/http-api.md for accounts (register, login, card): 400 VALIDATION_FAILED
  * problem+json naming the field, nothing created or stored, no internals or card data in the body.
  */
 

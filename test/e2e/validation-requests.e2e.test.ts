@@ -16,7 +16,7 @@ import {
 } from './validation-support.ts';
 
 /**
- * The validation rules of http-api.md for orders and for every query string and path id: 400
+ * The validation rules of docs/http-api.md for orders and for every query string and path id: 400
  * VALIDATION_FAILED problem+json naming the field, nothing created, no internals in the body, and
  * the server keeps answering.
  */

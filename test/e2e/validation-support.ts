@@ -5,7 +5,7 @@ import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * What the validation suites share: one platform per suite, the problem+json checks, and
- * generators for values at and just past the limits of http-api.md.
+ * generators for values at and just past the limits of docs/http-api.md.
  */
 
 /** The platform of the running suite, started by `useValidationSystem` before its first test. */

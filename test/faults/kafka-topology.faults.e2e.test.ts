@@ -28,7 +28,7 @@ import { startTopology } from '../support/topology.ts';
  * partitions). The step deadline and the acceptance window are longer than an outage lasts (a dead
  * consumer holds its partitions until its 10 s session expires), so every journey must end exactly
  * as it would have without the crash: no step times out, nothing is compensated that would not have
- * been. After every case: the system settles, sagas.md's invariants hold over every order, and no
+ * been. After every case: the system settles, docs/sagas.md's invariants hold over every order, and no
  * effect is doubled.
  */
 const STEP_TIMEOUT_MS = 30_000;

@@ -62,7 +62,7 @@ interface Seen {
   envelope: WireEnvelope;
 }
 
-/** The envelope as a foreign client decodes it: plain JSON (messages.md, "Envelope"). */
+/** The envelope as a foreign client decodes it: plain JSON (docs/messages.md, "Envelope"). */
 interface WireEnvelope {
   message_id: string;
   type: string;
@@ -97,7 +97,7 @@ async function pythonRead(topic: string): Promise<Seen[]> {
     .map((line) => JSON.parse(line) as Seen);
 }
 
-/** What every client must find in a record of the platform: messages.md, "Envelope". */
+/** What every client must find in a record of the platform: docs/messages.md, "Envelope". */
 function expectWellFormed(r: Seen): void {
   const e = r.envelope;
   expect(Object.keys(e).sort()).toEqual(ENVELOPE_FIELDS);

@@ -4,7 +4,7 @@ import type { Sql } from '@campusg/platform';
 import { waitFor } from './client.ts';
 
 /**
- * Checks every invariant of sagas.md over all orders in the database; returns the violations
+ * Checks every invariant of docs/sagas.md over all orders in the database; returns the violations
  * (an empty list when everything holds). Reads each service's schema directly: a test-only view.
  */
 export async function checkInvariants(db: Sql): Promise<string[]> {

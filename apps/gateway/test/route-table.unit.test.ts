@@ -4,7 +4,7 @@ import { routeTable } from '../src/route-table.ts';
 
 const UPSTREAMS = ['user', 'order', 'sagas', 'payment', 'notification'] as const;
 
-// The gateway's routes of http-api.md and the service each goes to.
+// The gateway's routes of docs/http-api.md and the service each goes to.
 const EXPECTED = [
   'POST /api/auth/register user public',
   'POST /api/auth/login user public',

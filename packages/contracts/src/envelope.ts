@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The wire envelope of every bus message (messages.md). Payload fields are snake_case. */
+/** The wire envelope of every bus message (docs/messages.md). Payload fields are snake_case. */
 export const envelopeSchema = z.object({
   message_id: z.uuid(),
   type: z.string().min(1).max(100),

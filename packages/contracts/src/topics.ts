@@ -56,7 +56,7 @@ export function topicCatalog(options: { partitions?: number } = {}): TopicSpec[]
   return [...main, ...dlq];
 }
 
-/** Consumer group ids, named after their service (messages.md). */
+/** Consumer group ids, named after their service (docs/messages.md). */
 export const GROUPS = {
   order: 'order-service',
   user: 'user-service',
@@ -74,7 +74,7 @@ export const GROUPS = {
 
 const REPLY_TOPICS: TopicName[] = ['order_events', 'user_events', 'payment_events', 'timer_events'];
 
-/** The topics each consumer group reads (messages.md, Topics). */
+/** The topics each consumer group reads (docs/messages.md, Topics). */
 export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicName[]> = {
   'order-service': ['create_order_commands', 'order_commands'],
   'user-service': ['user_commands'],

@@ -262,7 +262,7 @@ describe('topic catalogue', () => {
   const catalog = topicCatalog();
   const names = catalog.map((t) => t.name);
 
-  it('has the 10 topics of messages.md and one dead-letter topic each', () => {
+  it('has the 10 topics of docs/messages.md and one dead-letter topic each', () => {
     expect(catalog).toHaveLength(20);
     expect(names.filter((n) => !n.endsWith('_dlq')).sort()).toEqual([...TOPIC_NAMES].sort());
     expect(names.filter((n) => n.endsWith('_dlq')).sort()).toEqual(TOPIC_NAMES.map((t) => `${t}_dlq`).sort());

@@ -14,7 +14,7 @@ export interface Caller {
   roles: readonly string[];
 }
 
-/** Why an action is refused: an error code of http-api.md and its message. */
+/** Why an action is refused: an error code of docs/http-api.md and its message. */
 export interface Refusal {
   code: 'NOT_FOUND' | 'FORBIDDEN' | 'ORDER_NOT_AVAILABLE' | 'INVALID_TRANSITION' | 'ORDER_NOT_CANCELLABLE';
   message: string;

@@ -1,6 +1,6 @@
 import type { OrderStatus, ProgressStatus } from '@campusg/contracts';
 
-/** The order state machine (sagas.md): every transition that exists. */
+/** The order state machine (docs/sagas.md): every transition that exists. */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['CREATED', 'CANCELLED'],
   CREATED: ['ACCEPTED', 'CANCELLED'],

@@ -2,7 +2,7 @@ import { ORDER_STATUSES, type OrderStatus } from '@campusg/contracts';
 import { describe, expect, it } from 'vitest';
 import { CANCELLABLE, canTransition, canView, isSagaStatusUpdate, nextProgress, SAGA_STATUS_UPDATES } from '../src/index.ts';
 
-// The order state machine of sagas.md, every pair checked: these and only these transitions exist.
+// The order state machine of docs/sagas.md, every pair checked: these and only these transitions exist.
 const ALLOWED: [OrderStatus, OrderStatus][] = [
   ['PENDING', 'CREATED'],
   ['PENDING', 'CANCELLED'],

@@ -1,4 +1,4 @@
-/** Schemas and types of every HTTP body, query and response (http-api.md). */
+/** Schemas and types of every HTTP body, query and response (docs/http-api.md). */
 export * from './auth.ts';
 export * from './card.ts';
 export * from './common.ts';

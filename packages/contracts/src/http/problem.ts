@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Every `code` a problem+json body can carry, with the HTTP status it answers with (http-api.md,
+ * Every `code` a problem+json body can carry, with the HTTP status it answers with (docs/http-api.md,
  * Errors). The one list of public codes: the platform's `AppError` builds its closed set on it.
  */
 export const ERROR_STATUS = {
