@@ -4,52 +4,60 @@ import client from 'prom-client';
  * The process's Prometheus registry and the metrics every part of CampusG records.
  * Gauges that need a query (lag, backlog, saga counts) register a collector with `onCollect`.
  */
+/** What a counter or histogram declares: its name, help text and label names. */
+interface MetricSpec<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+}
+
+/**
+ * The process's Prometheus registry and the metrics every part of CampusG records.
+ * Gauges that need a query (lag, backlog, saga counts) register a collector with `onCollect`.
+ */
 export class Metrics {
   readonly registry = new client.Registry();
-  readonly httpRequests = new client.Counter({
+  readonly httpRequests = this.counter({
     name: 'campusg_http_requests_total',
     help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
+    labelNames: ['method', 'route', 'status'],
   });
-  readonly httpDuration = new client.Histogram({
-    name: 'campusg_http_request_duration_seconds',
-    help: 'HTTP request latency',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
-  readonly consumed = new client.Counter({
+  readonly httpDuration = this.histogram(
+    {
+      name: 'campusg_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+    },
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
+  readonly consumed = this.counter({
     name: 'campusg_messages_consumed_total',
     help: 'Bus messages handled, by consumer group, topic and type',
-    labelNames: ['group', 'topic', 'type'] as const,
-    registers: [this.registry],
+    labelNames: ['group', 'topic', 'type'],
   });
-  readonly produced = new client.Counter({
+  readonly produced = this.counter({
     name: 'campusg_messages_produced_total',
     help: 'Bus messages written (to the outbox or the log), by topic and type',
-    labelNames: ['topic', 'type'] as const,
-    registers: [this.registry],
+    labelNames: ['topic', 'type'],
   });
-  readonly deadLettered = new client.Counter({
+  readonly deadLettered = this.counter({
     name: 'campusg_messages_dead_lettered_total',
     help: 'Messages sent to a dead-letter topic, by group, topic and reason',
-    labelNames: ['group', 'topic', 'reason'] as const,
-    registers: [this.registry],
+    labelNames: ['group', 'topic', 'reason'],
   });
-  readonly handlerRetries = new client.Counter({
+  readonly handlerRetries = this.counter({
     name: 'campusg_message_handler_retries_total',
     help: 'Retries of a message handler after a transient error',
-    labelNames: ['group', 'topic'] as const,
-    registers: [this.registry],
+    labelNames: ['group', 'topic'],
   });
-  readonly sagaDuration = new client.Histogram({
-    name: 'campusg_saga_duration_seconds',
-    help: 'Time from saga start to its end state, by type and end status',
-    labelNames: ['type', 'status'] as const,
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    registers: [this.registry],
-  });
+  readonly sagaDuration = this.histogram(
+    {
+      name: 'campusg_saga_duration_seconds',
+      help: 'Time from saga start to its end state, by type and end status',
+      labelNames: ['type', 'status'],
+    },
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  );
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'campusg_' });
@@ -77,6 +85,15 @@ export class Metrics {
         await collect((labels, value) => this.set(labels, value)).catch(() => {});
       },
     });
+  }
+
+  // Field initialisers call these, so every declared metric lands in this instance's registry.
+  private counter<L extends string>(spec: MetricSpec<L>): client.Counter<L> {
+    return new client.Counter({ ...spec, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(spec: MetricSpec<L>, buckets: number[]): client.Histogram<L> {
+    return new client.Histogram({ ...spec, buckets, registers: [this.registry] });
   }
 
   text(): Promise<string> {

@@ -5,6 +5,16 @@ import { useLiveUpdates } from '../api/live.ts';
 import { isRunner, useSignOut } from '../session.ts';
 import { NotificationBell } from './notification-bell.tsx';
 
+/** The main navigation, in order; runner pages only for runners. */
+const NAV: { to: string; label: string; end?: boolean; runnerOnly?: boolean }[] = [
+  { to: '/orders/new', label: 'New order' },
+  { to: '/orders', label: 'My orders', end: true },
+  { to: '/runner', label: 'Available', end: true, runnerOnly: true },
+  { to: '/runner/deliveries', label: 'Deliveries', runnerOnly: true },
+  { to: '/wallet', label: 'Wallet' },
+  { to: '/profile', label: 'Profile' },
+];
+
 /** The signed-in frame: top bar with navigation and the bell, live updates, the page. */
 export function AppShell({ user }: { user: User }) {
   const live = useLiveUpdates(`${user.id}:${user.roles.join(',')}`);
@@ -36,28 +46,11 @@ export function AppShell({ user }: { user: User }) {
             <span className="brand__name">CampusG</span>
           </Link>
           <nav id="main-nav" aria-label="Main" className={menuOpen ? 'nav nav--open' : 'nav'}>
-            <NavLink to="/orders/new" className="nav__link">
-              New order
-            </NavLink>
-            <NavLink to="/orders" end className="nav__link">
-              My orders
-            </NavLink>
-            {runner && (
-              <>
-                <NavLink to="/runner" end className="nav__link">
-                  Available
-                </NavLink>
-                <NavLink to="/runner/deliveries" className="nav__link">
-                  Deliveries
-                </NavLink>
-              </>
-            )}
-            <NavLink to="/wallet" className="nav__link">
-              Wallet
-            </NavLink>
-            <NavLink to="/profile" className="nav__link">
-              Profile
-            </NavLink>
+            {NAV.filter((link) => runner || !link.runnerOnly).map((link) => (
+              <NavLink key={link.to} to={link.to} end={link.end} className="nav__link">
+                {link.label}
+              </NavLink>
+            ))}
             <button type="button" className="nav__link nav__signout" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
               Sign out
             </button>

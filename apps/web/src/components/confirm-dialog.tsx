@@ -1,15 +1,28 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+
+/** Whether a confirmation dialog is open, and how to open and close it. */
+export interface DialogState {
+  open: boolean;
+  show: () => void;
+  close: () => void;
+}
+
+/** The open state of one confirmation dialog; closed to begin with. */
+export function useDialog(): DialogState {
+  const [open, setOpen] = useState(false);
+  return { open, show: () => setOpen(true), close: () => setOpen(false) };
+}
 
 interface ConfirmDialogProps {
-  open: boolean;
+  dialog: Pick<DialogState, 'open' | 'close'>;
+  /** What confirming runs; while it is pending the button is disabled and reads `busyLabel`. */
+  action: { mutate: () => void; isPending: boolean };
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  busyLabel: string;
   cancelLabel?: string;
   danger?: boolean;
-  busy?: boolean;
-  onConfirm: () => void;
-  onClose: () => void;
 }
 
 /**
@@ -17,15 +30,14 @@ interface ConfirmDialogProps {
  * focus to the button that opened it.
  */
 export function ConfirmDialog({
-  open,
+  dialog: { open, close },
+  action,
   title,
   children,
   confirmLabel,
+  busyLabel,
   cancelLabel = 'Keep it',
   danger,
-  busy,
-  onConfirm,
-  onClose,
 }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -35,17 +47,22 @@ export function ConfirmDialog({
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="confirm-title" onClose={onClose}>
+    <dialog ref={ref} className="dialog" aria-labelledby="confirm-title" onClose={close}>
       <h2 id="confirm-title" className="dialog__title">
         {title}
       </h2>
       <div className="dialog__body">{children}</div>
       <div className="dialog__actions">
-        <button type="button" className="button button--ghost" onClick={onClose}>
+        <button type="button" className="button button--ghost" onClick={close}>
           {cancelLabel}
         </button>
-        <button type="button" className={danger ? 'button button--danger' : 'button'} onClick={onConfirm} disabled={busy}>
-          {confirmLabel}
+        <button
+          type="button"
+          className={danger ? 'button button--danger' : 'button'}
+          onClick={() => action.mutate()}
+          disabled={action.isPending}
+        >
+          {action.isPending ? busyLabel : confirmLabel}
         </button>
       </div>
     </dialog>

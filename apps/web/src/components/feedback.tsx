@@ -41,13 +41,36 @@ export function Notice({
   );
 }
 
-/** An error from a query or mutation, in words. */
-export function ErrorNotice({ error }: { error: unknown }) {
+/** A problem already put in words, announced as it appears; nothing while there is none. */
+export function ProblemNotice({ children }: { children: ReactNode }) {
+  if (!children) return null;
   return (
     <Notice tone="danger" alert>
-      {describeError(error)}
+      {children}
     </Notice>
   );
+}
+
+/** An error from a query or mutation, in words; nothing while there is none. */
+export function ErrorNotice({ error }: { error: unknown }) {
+  return <ProblemNotice>{error ? describeError(error) : null}</ProblemNotice>;
+}
+
+/** The state of a query that has not answered yet or failed. */
+interface QueryLike<T> {
+  isPending: boolean;
+  error: unknown;
+  data: T | undefined;
+}
+
+/**
+ * A query's spinner while it loads, its error if it failed, and otherwise what `children` renders
+ * from its data (a function, so nothing reads the data before it is there).
+ */
+export function QueryState<T>({ query, loading, children }: { query: QueryLike<T>; loading?: string; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Loading label={loading} />;
+  if (query.error || query.data === undefined) return <ErrorNotice error={query.error} />;
+  return <>{children(query.data)}</>;
 }
 
 export function describeError(error: unknown): string {

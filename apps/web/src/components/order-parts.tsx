@@ -43,15 +43,11 @@ export function OrderBill({ order }: { order: Order }) {
       <thead>
         <tr>
           <th scope="col">Item</th>
-          <th scope="col" className="num">
-            Qty
-          </th>
-          <th scope="col" className="num">
-            Price
-          </th>
-          <th scope="col" className="num">
-            Amount
-          </th>
+          {['Qty', 'Price', 'Amount'].map((column) => (
+            <th key={column} scope="col" className="num">
+              {column}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>

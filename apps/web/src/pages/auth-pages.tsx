@@ -1,10 +1,11 @@
+import type { AuthResponse } from '@campusg/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type ChangeEvent, type FormEvent, type ReactNode, useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { useMe } from '../api/queries.ts';
-import { describeError, Notice } from '../components/feedback.tsx';
+import { describeError, Notice, ProblemNotice } from '../components/feedback.tsx';
 import { TextField } from '../components/field.tsx';
 import { sentence } from '../lib/format.ts';
 import { useSignedIn } from '../session.ts';
@@ -31,7 +32,7 @@ function formError(error: unknown): string | null {
   return describeError(error);
 }
 
-function AuthFrame({ title, subtitle, children }: { title: string; subtitle: string; children: React.ReactNode }) {
+function AuthFrame({ title, subtitle, children }: { title: string; subtitle: string; children: ReactNode }) {
   return (
     <div className="auth">
       <title>{`${title} · CampusG`}</title>
@@ -51,125 +52,126 @@ function AuthFrame({ title, subtitle, children }: { title: string; subtitle: str
   );
 }
 
-export function SignInPage() {
+/** Signs in or up with `mutationFn`, then goes on to `destination(next)`. */
+function useAuthMutation<B>(mutationFn: (body: B) => Promise<AuthResponse>, destination: (next: string) => string) {
   const me = useMe();
   const next = useNext();
   const navigate = useNavigate();
   const signedIn = useSignedIn();
-  const location = useLocation();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const login = useMutation({
-    mutationFn: api.auth.login,
+  const mutation = useMutation({
+    mutationFn,
     onSuccess: ({ user }) => {
       signedIn(user);
-      navigate(next, { replace: true });
+      navigate(destination(next), { replace: true });
     },
   });
-  if (me.data && !login.isSuccess) return <Navigate to={next} replace />;
+  // Someone already signed in has nothing to do here, unless this very form just signed them in.
+  return { mutation, next, alreadySignedIn: Boolean(me.data) && !mutation.isSuccess };
+}
 
+type Bind<K extends string> = (name: K) => { value: string; onChange: (event: ChangeEvent<HTMLInputElement>) => void };
+
+/** The values of a form's text inputs, and `bind(name)`: the `value` and `onChange` of one of them. */
+function useTextFields<K extends string>(initial: Record<K, string>): { values: Record<K, string>; bind: Bind<K> } {
+  const [values, setValues] = useState(initial);
+  const bind: Bind<K> = (name) => ({ value: values[name], onChange: (event) => setValues((v) => ({ ...v, [name]: event.target.value })) });
+  return { values, bind };
+}
+
+interface AuthFormProps {
+  mutation: { error: unknown; isPending: boolean };
+  onSubmit: () => void;
+  label: string;
+  busyLabel: string;
+  children: ReactNode;
+}
+
+/** The form of both pages: a problem that belongs to no field above the fields, the submit button below. */
+function AuthForm({ mutation, onSubmit, label, busyLabel, children }: AuthFormProps) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    login.mutate({ email, password });
+    onSubmit();
   };
-  const problem = formError(login.error);
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <ProblemNotice>{formError(mutation.error)}</ProblemNotice>
+      {children}
+      <button type="submit" className="button button--block" disabled={mutation.isPending}>
+        {mutation.isPending ? busyLabel : label}
+      </button>
+    </form>
+  );
+}
+
+/** The email and password both pages ask for; a new password comes with its rule. */
+function CredentialFields({
+  bind,
+  error,
+  newPassword = false,
+}: {
+  bind: Bind<'email' | 'password'>;
+  error: unknown;
+  newPassword?: boolean;
+}) {
+  return (
+    <>
+      <TextField label="Email" type="email" autoComplete="email" {...bind('email')} error={fieldError(error, 'email')} />
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete={newPassword ? 'new-password' : 'current-password'}
+        {...bind('password')}
+        error={fieldError(error, 'password')}
+        hint={newPassword ? '8 to 128 characters.' : undefined}
+      />
+    </>
+  );
+}
+
+/** The way to the other page, keeping where to go afterwards. */
+function AuthSwitch({ question, to, next, children }: { question: string; to: string; next: string; children: ReactNode }) {
+  return (
+    <p className="auth__switch">
+      {question} <Link to={`${to}${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`}>{children}</Link>
+    </p>
+  );
+}
+
+export function SignInPage() {
+  const location = useLocation();
+  const { values, bind } = useTextFields({ email: '', password: '' });
+  const { mutation: login, next, alreadySignedIn } = useAuthMutation(api.auth.login, (next) => next);
+  if (alreadySignedIn) return <Navigate to={next} replace />;
   return (
     <AuthFrame title="Sign in" subtitle="Welcome back. Hungry?">
       {(location.state as { signedOut?: boolean } | null)?.signedOut && <Notice tone="success">You have signed out.</Notice>}
-      <form className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <Notice tone="danger" alert>
-            {problem}
-          </Notice>
-        )}
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="email"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={fieldError(login.error, 'email')}
-        />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fieldError(login.error, 'password')}
-        />
-        <button type="submit" className="button button--block" disabled={login.isPending}>
-          {login.isPending ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-      <p className="auth__switch">
-        New to CampusG? <Link to={`/sign-up${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`}>Create an account</Link>
-      </p>
+      <AuthForm mutation={login} onSubmit={() => login.mutate(values)} label="Sign in" busyLabel="Signing in…">
+        <CredentialFields bind={bind} error={login.error} />
+      </AuthForm>
+      <AuthSwitch question="New to CampusG?" to="/sign-up" next={next}>
+        Create an account
+      </AuthSwitch>
     </AuthFrame>
   );
 }
 
 export function SignUpPage() {
-  const me = useMe();
-  const next = useNext();
-  const navigate = useNavigate();
-  const signedIn = useSignedIn();
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const register = useMutation({
-    mutationFn: api.auth.register,
-    onSuccess: ({ user }) => {
-      signedIn(user);
-      navigate(next === '/' ? '/profile?welcome=1' : next, { replace: true });
-    },
-  });
-  if (me.data && !register.isSuccess) return <Navigate to={next} replace />;
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    register.mutate({ name, email, password });
-  };
-  const problem = formError(register.error);
+  const { values, bind } = useTextFields({ name: '', email: '', password: '' });
+  const {
+    mutation: register,
+    next,
+    alreadySignedIn,
+  } = useAuthMutation(api.auth.register, (next) => (next === '/' ? '/profile?welcome=1' : next));
+  if (alreadySignedIn) return <Navigate to={next} replace />;
   return (
     <AuthFrame title="Create your account" subtitle="Order food, or deliver it and earn.">
-      <form className="form" onSubmit={submit} noValidate>
-        {problem && (
-          <Notice tone="danger" alert>
-            {problem}
-          </Notice>
-        )}
-        <TextField
-          label="Name"
-          autoComplete="name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={fieldError(register.error, 'name')}
-        />
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="email"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={fieldError(register.error, 'email')}
-        />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fieldError(register.error, 'password')}
-          hint="8 to 128 characters."
-        />
-        <button type="submit" className="button button--block" disabled={register.isPending}>
-          {register.isPending ? 'Creating account…' : 'Create account'}
-        </button>
-      </form>
-      <p className="auth__switch">
-        Already have an account? <Link to={`/sign-in${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`}>Sign in</Link>
-      </p>
+      <AuthForm mutation={register} onSubmit={() => register.mutate(values)} label="Create account" busyLabel="Creating account…">
+        <TextField label="Name" autoComplete="name" {...bind('name')} error={fieldError(register.error, 'name')} />
+        <CredentialFields bind={bind} error={register.error} newPassword />
+      </AuthForm>
+      <AuthSwitch question="Already have an account?" to="/sign-in" next={next}>
+        Sign in
+      </AuthSwitch>
     </AuthFrame>
   );
 }

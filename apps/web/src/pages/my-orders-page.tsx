@@ -1,9 +1,11 @@
-import type { OrderStatus } from '@campusg/contracts';
+import type { Order, OrderStatus } from '@campusg/contracts';
 import { Link, useSearchParams } from 'react-router';
 import { useOrderPages } from '../api/queries.ts';
-import { EmptyState, ErrorNotice, Loading } from '../components/feedback.tsx';
+import { EmptyState, QueryState } from '../components/feedback.tsx';
 import { FormField } from '../components/field.tsx';
+import { MoreButton, type Paging } from '../components/more-button.tsx';
 import { OrderRow } from '../components/order-parts.tsx';
+import { PageHead } from '../components/page-head.tsx';
 import { STATUS_LABEL } from '../lib/order-status.ts';
 
 const FILTERS = Object.keys(STATUS_LABEL) as OrderStatus[];
@@ -14,20 +16,18 @@ export function MyOrdersPage() {
   const raw = params.get('status');
   const status = FILTERS.includes(raw as OrderStatus) ? (raw as OrderStatus) : undefined;
   const pages = useOrderPages('customer', status);
-  const orders = pages.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <>
-      <title>My orders · CampusG</title>
-      <div className="page-head page-head--split">
-        <div>
-          <h1>My orders</h1>
-          <p className="muted">Newest first.</p>
-        </div>
-        <Link to="/orders/new" className="button">
-          New order
-        </Link>
-      </div>
+      <PageHead
+        title="My orders"
+        subtitle="Newest first."
+        actions={
+          <Link to="/orders/new" className="button">
+            New order
+          </Link>
+        }
+      />
       <div className="toolbar">
         <FormField label="Status">
           {(control) => (
@@ -47,45 +47,61 @@ export function MyOrdersPage() {
           )}
         </FormField>
       </div>
-      {pages.isPending ? (
-        <Loading label="Loading your orders…" />
-      ) : pages.error ? (
-        <ErrorNotice error={pages.error} />
-      ) : orders.length === 0 ? (
-        <EmptyState title={status ? `No ${STATUS_LABEL[status].toLowerCase()} orders` : 'No orders yet'}>
-          {status ? (
-            <button type="button" className="button button--secondary" onClick={() => setParams({}, { replace: true })}>
-              Show all orders
-            </button>
-          ) : (
-            <Link to="/orders/new" className="button">
-              Order your first meal
-            </Link>
-          )}
-        </EmptyState>
-      ) : (
-        <>
-          <ul className="order-list" aria-label="Orders">
-            {orders.map((order) => (
-              <OrderRow key={order.id} order={order} />
-            ))}
-          </ul>
-          <div className="list-footer">
-            {pages.hasNextPage ? (
-              <button
-                type="button"
-                className="button button--secondary"
-                onClick={() => pages.fetchNextPage()}
-                disabled={pages.isFetchingNextPage}
-              >
-                {pages.isFetchingNextPage ? 'Loading…' : 'Show more orders'}
-              </button>
-            ) : (
-              <p className="muted small">{orders.length === 1 ? 'That is your only order.' : `All ${orders.length} orders shown.`}</p>
-            )}
-          </div>
-        </>
-      )}
+      <QueryState query={pages} loading="Loading your orders…">
+        {(data) => (
+          <OrderList
+            orders={data.pages.flatMap((p) => p.items)}
+            status={status}
+            pages={pages}
+            onShowAll={() => setParams({}, { replace: true })}
+          />
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+/** The customer's orders so far, a footer to load more, or what to do when there are none. */
+function OrderList({
+  orders,
+  status,
+  pages,
+  onShowAll,
+}: {
+  orders: Order[];
+  status: OrderStatus | undefined;
+  pages: Paging;
+  onShowAll: () => void;
+}) {
+  if (orders.length === 0) {
+    return (
+      <EmptyState title={status ? `No ${STATUS_LABEL[status].toLowerCase()} orders` : 'No orders yet'}>
+        {status ? (
+          <button type="button" className="button button--secondary" onClick={onShowAll}>
+            Show all orders
+          </button>
+        ) : (
+          <Link to="/orders/new" className="button">
+            Order your first meal
+          </Link>
+        )}
+      </EmptyState>
+    );
+  }
+  return (
+    <>
+      <ul className="order-list" aria-label="Orders">
+        {orders.map((order) => (
+          <OrderRow key={order.id} order={order} />
+        ))}
+      </ul>
+      <div className="list-footer">
+        {pages.hasNextPage ? (
+          <MoreButton pages={pages} label="Show more orders" loadingLabel="Loading…" />
+        ) : (
+          <p className="muted small">{orders.length === 1 ? 'That is your only order.' : `All ${orders.length} orders shown.`}</p>
+        )}
+      </div>
     </>
   );
 }

@@ -1,11 +1,12 @@
 import type { CreateOrderBody } from '@campusg/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
-import { describeError, Notice } from '../components/feedback.tsx';
+import { ErrorNotice, Notice } from '../components/feedback.tsx';
 import { FormField, TextField } from '../components/field.tsx';
+import { PageHead } from '../components/page-head.tsx';
 import { money, parseDollars, sentence, uuid } from '../lib/format.ts';
 import {
   emptyDraft,
@@ -53,6 +54,21 @@ export function NewOrderPage() {
     return touched.has(path) ? errors[path] : undefined;
   };
 
+  /** What binds a text input to draft field `key`, whose errors the API names `path`. */
+  const draftField = (key: Exclude<keyof OrderDraft, 'items' | 'instructions'>, path: string) => ({
+    value: draft[key],
+    onChange: (e: ChangeEvent<HTMLInputElement>) => update({ [key]: e.target.value }),
+    onBlur: () => touch(path),
+    error: errorFor(path),
+  });
+  /** The same for field `key` of item `i`, named `items[i].path` by the API. */
+  const itemField = (item: ItemDraft, i: number, key: 'name' | 'quantity' | 'price', path: string) => ({
+    value: item[key],
+    onChange: (e: ChangeEvent<HTMLInputElement>) => updateItem(item.key, { [key]: e.target.value }),
+    onBlur: () => touch(`items[${i}].${path}`),
+    error: errorFor(`items[${i}].${path}`),
+  });
+
   const missing = Object.keys(errors).map(fieldLabel);
 
   const submit = (event: FormEvent) => {
@@ -63,32 +79,14 @@ export function NewOrderPage() {
 
   return (
     <>
-      <title>New order · CampusG</title>
-      <div className="page-head">
-        <h1>New order</h1>
-        <p className="muted">Tell a runner what to buy and where to bring it.</p>
-      </div>
+      <PageHead title="New order" subtitle="Tell a runner what to buy and where to bring it." />
       <form className="order-form" onSubmit={submit} noValidate>
         <div className="order-form__main">
           <fieldset className="card">
             <legend className="card__legend">Store</legend>
             <div className="row row--fields">
-              <TextField
-                label="Store name"
-                list="outlets"
-                value={draft.storeName}
-                onChange={(e) => update({ storeName: e.target.value })}
-                onBlur={() => touch('store.name')}
-                error={errorFor('store.name')}
-              />
-              <TextField
-                label="Store location"
-                placeholder="e.g. SMU Connexion L1"
-                value={draft.storeLocation}
-                onChange={(e) => update({ storeLocation: e.target.value })}
-                onBlur={() => touch('store.location')}
-                error={errorFor('store.location')}
-              />
+              <TextField label="Store name" list="outlets" {...draftField('storeName', 'store.name')} />
+              <TextField label="Store location" placeholder="e.g. SMU Connexion L1" {...draftField('storeLocation', 'store.location')} />
             </div>
             <datalist id="outlets">
               {OUTLETS.map((o) => (
@@ -105,29 +103,20 @@ export function NewOrderPage() {
                   <TextField
                     fieldClassName="items__name"
                     label={<ItemLabel n={i + 1} visible="Item" spoken="name" />}
-                    value={item.name}
-                    onChange={(e) => updateItem(item.key, { name: e.target.value })}
-                    onBlur={() => touch(`items[${i}].name`)}
-                    error={errorFor(`items[${i}].name`)}
+                    {...itemField(item, i, 'name', 'name')}
                   />
                   <TextField
                     fieldClassName="items__qty"
                     label={<ItemLabel n={i + 1} visible="Qty" spoken="quantity" />}
                     inputMode="numeric"
-                    value={item.quantity}
-                    onChange={(e) => updateItem(item.key, { quantity: e.target.value })}
-                    onBlur={() => touch(`items[${i}].quantity`)}
-                    error={errorFor(`items[${i}].quantity`)}
+                    {...itemField(item, i, 'quantity', 'quantity')}
                   />
                   <TextField
                     fieldClassName="items__price"
                     label={<ItemLabel n={i + 1} visible="Price (S$)" spoken="price (S$)" />}
                     inputMode="decimal"
                     placeholder="0.00"
-                    value={item.price}
-                    onChange={(e) => updateItem(item.key, { price: e.target.value })}
-                    onBlur={() => touch(`items[${i}].priceCents`)}
-                    error={errorFor(`items[${i}].priceCents`)}
+                    {...itemField(item, i, 'price', 'priceCents')}
                   />
                   <button
                     type="button"
@@ -156,29 +145,12 @@ export function NewOrderPage() {
           <fieldset className="card">
             <legend className="card__legend">Delivery</legend>
             <div className="row row--fields">
-              <TextField
-                label="Building"
-                placeholder="e.g. SCIS 1"
-                value={draft.building}
-                onChange={(e) => update({ building: e.target.value })}
-                onBlur={() => touch('deliveryLocation.building')}
-                error={errorFor('deliveryLocation.building')}
-              />
-              <TextField
-                label="Room"
-                placeholder="e.g. GSR 2-4"
-                value={draft.room}
-                onChange={(e) => update({ room: e.target.value })}
-                onBlur={() => touch('deliveryLocation.room')}
-                error={errorFor('deliveryLocation.room')}
-              />
+              <TextField label="Building" placeholder="e.g. SCIS 1" {...draftField('building', 'deliveryLocation.building')} />
+              <TextField label="Room" placeholder="e.g. GSR 2-4" {...draftField('room', 'deliveryLocation.room')} />
               <TextField
                 label="Delivery fee (S$)"
                 inputMode="decimal"
-                value={draft.deliveryFee}
-                onChange={(e) => update({ deliveryFee: e.target.value })}
-                onBlur={() => touch('deliveryFeeCents')}
-                error={errorFor('deliveryFeeCents')}
+                {...draftField('deliveryFee', 'deliveryFeeCents')}
                 hint="S$1.00 to S$50.00, paid to your runner."
               />
             </div>
@@ -235,11 +207,7 @@ export function NewOrderPage() {
               user.card && <p className="ready">Ready to order.</p>
             )}
           </div>
-          {place.error && !Object.keys(serverErrors).length && (
-            <Notice tone="danger" alert>
-              {describeError(place.error)}
-            </Notice>
-          )}
+          <ErrorNotice error={Object.keys(serverErrors).length ? null : place.error} />
           <button
             type="submit"
             className="button button--block button--large"

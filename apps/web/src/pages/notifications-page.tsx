@@ -2,7 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../api/client.ts';
 import { keys, useNotifications } from '../api/queries.ts';
-import { describeError, EmptyState, ErrorNotice, Loading, Notice } from '../components/feedback.tsx';
+import { EmptyState, ErrorNotice, QueryState } from '../components/feedback.tsx';
+import { PageHead } from '../components/page-head.tsx';
 import { when } from '../lib/format.ts';
 
 /** Everything that happened to the user's orders, newest first; unread ones can be marked read. */
@@ -13,76 +14,70 @@ export function NotificationsPage() {
     mutationFn: (ids: string[]) => Promise.all(ids.map((id) => api.notifications.markRead(id))),
     onSettled: () => queryClient.invalidateQueries({ queryKey: keys.notifications }),
   });
-  const items = notifications.data?.items ?? [];
-  const unreadIds = items.filter((n) => !n.read).map((n) => n.id);
+  const unreadIds = (notifications.data?.items ?? []).filter((n) => !n.read).map((n) => n.id);
 
   return (
     <>
-      <title>Notifications · CampusG</title>
-      <div className="page-head page-head--split">
-        <div>
-          <h1>Notifications</h1>
-          <p className="muted">{notifications.data ? `${notifications.data.unread} unread` : ' '}</p>
-        </div>
-        {unreadIds.length > 0 && (
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => markRead.mutate(unreadIds)}
-            disabled={markRead.isPending}
-          >
-            Mark all as read
-          </button>
-        )}
-      </div>
-      {markRead.error && (
-        <Notice tone="danger" alert>
-          {describeError(markRead.error)}
-        </Notice>
-      )}
-      {notifications.isPending ? (
-        <Loading label="Loading notifications…" />
-      ) : notifications.error ? (
-        <ErrorNotice error={notifications.error} />
-      ) : items.length === 0 ? (
-        <EmptyState title="You are all caught up" icon="🔔">
-          <p>Updates about your orders and deliveries will appear here.</p>
-        </EmptyState>
-      ) : (
-        <ul className="notifications" aria-label="Notifications">
-          {items.map((n) => (
-            <li key={n.id} className={n.read ? 'notification' : 'notification notification--unread'}>
-              <span className="notification__dot" aria-hidden="true" />
-              <div className="notification__body">
-                <p className="notification__text">
-                  {!n.read && <span className="visually-hidden">Unread: </span>}
-                  {n.text}
-                </p>
-                <p className="muted small">
-                  <time dateTime={n.at}>{when(n.at)}</time>
-                  {n.orderId && (
-                    <>
-                      {' · '}
-                      <Link to={`/orders/${n.orderId}`}>View order</Link>
-                    </>
+      <PageHead
+        title="Notifications"
+        subtitle={notifications.data ? `${notifications.data.unread} unread` : ' '}
+        actions={
+          unreadIds.length > 0 && (
+            <button
+              type="button"
+              className="button button--secondary"
+              onClick={() => markRead.mutate(unreadIds)}
+              disabled={markRead.isPending}
+            >
+              Mark all as read
+            </button>
+          )
+        }
+      />
+      <ErrorNotice error={markRead.error} />
+      <QueryState query={notifications} loading="Loading notifications…">
+        {({ items }) =>
+          items.length === 0 ? (
+            <EmptyState title="You are all caught up" icon="🔔">
+              <p>Updates about your orders and deliveries will appear here.</p>
+            </EmptyState>
+          ) : (
+            <ul className="notifications" aria-label="Notifications">
+              {items.map((n) => (
+                <li key={n.id} className={n.read ? 'notification' : 'notification notification--unread'}>
+                  <span className="notification__dot" aria-hidden="true" />
+                  <div className="notification__body">
+                    <p className="notification__text">
+                      {!n.read && <span className="visually-hidden">Unread: </span>}
+                      {n.text}
+                    </p>
+                    <p className="muted small">
+                      <time dateTime={n.at}>{when(n.at)}</time>
+                      {n.orderId && (
+                        <>
+                          {' · '}
+                          <Link to={`/orders/${n.orderId}`}>View order</Link>
+                        </>
+                      )}
+                    </p>
+                  </div>
+                  {!n.read && (
+                    <button
+                      type="button"
+                      className="button button--ghost button--small"
+                      onClick={() => markRead.mutate([n.id])}
+                      disabled={markRead.isPending}
+                      aria-label={`Mark as read: ${n.text}`}
+                    >
+                      Mark as read
+                    </button>
                   )}
-                </p>
-              </div>
-              {!n.read && (
-                <button
-                  type="button"
-                  className="button button--ghost button--small"
-                  onClick={() => markRead.mutate([n.id])}
-                  disabled={markRead.isPending}
-                  aria-label={`Mark as read: ${n.text}`}
-                >
-                  Mark as read
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </QueryState>
     </>
   );
 }

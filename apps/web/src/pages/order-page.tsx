@@ -1,12 +1,13 @@
 import type { Order, TimelineItem } from '@campusg/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { useNotifications, useOrder, usePayment, useSaga, useTimeline } from '../api/queries.ts';
-import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { describeError, EmptyState, ErrorNotice, Loading, Notice } from '../components/feedback.tsx';
+import { ConfirmDialog, useDialog } from '../components/confirm-dialog.tsx';
+import { Fact } from '../components/fact.tsx';
+import { EmptyState, ErrorNotice, Loading, Notice } from '../components/feedback.tsx';
 import { OrderBill } from '../components/order-parts.tsx';
 import { RunnerAction } from '../components/runner-action.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -87,30 +88,18 @@ function OrderView({ order }: { order: Order }) {
         <section className="card" aria-labelledby="details-title">
           <h2 id="details-title">Details</h2>
           <dl className="facts">
-            <div>
-              <dt>Runner</dt>
-              <dd>{isRunner ? 'You' : <RunnerName order={order} />}</dd>
-            </div>
-            <div>
-              <dt>Payment</dt>
-              <dd>
-                <span>
-                  {order.status === 'PENDING' ? 'Checking…' : payment.isPending && party ? 'Loading…' : paymentText(payment.data)}
-                </span>
-                {payment.data && <span className="muted"> · {money(payment.data.amountCents)}</span>}
-              </dd>
-            </div>
-            <div>
-              <dt>Deliver to</dt>
-              <dd>
-                {order.deliveryLocation.building}, {order.deliveryLocation.room}
-              </dd>
-            </div>
+            <Fact term="Runner">{isRunner ? 'You' : <RunnerName order={order} />}</Fact>
+            <Fact term="Payment">
+              <span>{order.status === 'PENDING' ? 'Checking…' : payment.isPending && party ? 'Loading…' : paymentText(payment.data)}</span>
+              {payment.data && <span className="muted"> · {money(payment.data.amountCents)}</span>}
+            </Fact>
+            <Fact term="Deliver to">
+              {order.deliveryLocation.building}, {order.deliveryLocation.room}
+            </Fact>
             {order.instructions && (
-              <div>
-                <dt>Instructions</dt>
-                <dd className="pre">{order.instructions}</dd>
-              </div>
+              <Fact term="Instructions" className="pre">
+                {order.instructions}
+              </Fact>
             )}
           </dl>
           <OrderBill order={order} />
@@ -207,8 +196,8 @@ function RunnerName({ order }: { order: Order }) {
 
 /** Cancel while no runner has accepted, after confirming; the outcome comes from the cancel saga. */
 function CancelOrder({ order }: { order: Order }) {
-  const [confirming, setConfirming] = useState(false);
-  const cancel = useMutation({ mutationFn: () => api.orders.cancel(order.id), onSettled: () => setConfirming(false) });
+  const confirm = useDialog();
+  const cancel = useMutation({ mutationFn: () => api.orders.cancel(order.id), onSettled: confirm.close });
   const saga = useSaga(cancel.data?.sagaId);
   const sagaStatus = saga.data?.status;
   return (
@@ -223,24 +212,19 @@ function CancelOrder({ order }: { order: Order }) {
           It is too late to cancel: a runner has already accepted this order.
         </Notice>
       )}
-      {cancel.error && !isApiError(cancel.error, 'ORDER_NOT_CANCELLABLE') && (
-        <Notice tone="danger" alert>
-          {describeError(cancel.error)}
-        </Notice>
-      )}
+      <ErrorNotice error={isApiError(cancel.error, 'ORDER_NOT_CANCELLABLE') ? null : cancel.error} />
       {!cancel.isSuccess && isCancellable(order.status) && (
-        <button type="button" className="button button--ghost button--danger-text" onClick={() => setConfirming(true)}>
+        <button type="button" className="button button--ghost button--danger-text" onClick={confirm.show}>
           Cancel order
         </button>
       )}
       <ConfirmDialog
-        open={confirming}
+        dialog={confirm}
+        action={cancel}
         title="Cancel this order?"
-        confirmLabel={cancel.isPending ? 'Cancelling…' : 'Yes, cancel order'}
+        confirmLabel="Yes, cancel order"
+        busyLabel="Cancelling…"
         danger
-        busy={cancel.isPending}
-        onConfirm={() => cancel.mutate()}
-        onClose={() => setConfirming(false)}
       >
         <p>
           Nobody has accepted it yet. If you cancel, the hold of {money(order.totalCents)} on your card is released and you are not charged.

@@ -5,9 +5,11 @@ import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { keys } from '../api/queries.ts';
-import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { describeError, Notice } from '../components/feedback.tsx';
+import { ConfirmDialog, useDialog } from '../components/confirm-dialog.tsx';
+import { Fact } from '../components/fact.tsx';
+import { describeError, ErrorNotice, Notice, ProblemNotice } from '../components/feedback.tsx';
 import { TextField } from '../components/field.tsx';
+import { PageHead } from '../components/page-head.tsx';
 import { sentence } from '../lib/format.ts';
 import { isRunner, useSignOut, useUser } from '../session.ts';
 
@@ -31,10 +33,7 @@ export function ProfilePage() {
   const signOut = useSignOut();
   return (
     <>
-      <title>Profile · CampusG</title>
-      <div className="page-head">
-        <h1>Profile</h1>
-      </div>
+      <PageHead title="Profile" />
       {params.has('welcome') && !user.card && (
         <Notice tone="info">Welcome to CampusG, {user.name}! Add a card below and you are ready to order.</Notice>
       )}
@@ -42,26 +41,17 @@ export function ProfilePage() {
         <section className="card" aria-labelledby="account-title">
           <h2 id="account-title">Account</h2>
           <dl className="facts">
-            <div>
-              <dt>Name</dt>
-              <dd>{user.name}</dd>
-            </div>
-            <div>
-              <dt>Email</dt>
-              <dd>{user.email}</dd>
-            </div>
-            <div>
-              <dt>Roles</dt>
-              <dd>
-                <ul className="chips" aria-label="Roles">
-                  {user.roles.map((role) => (
-                    <li key={role} className="chip">
-                      {role === 'runner' ? 'Runner' : 'Customer'}
-                    </li>
-                  ))}
-                </ul>
-              </dd>
-            </div>
+            <Fact term="Name">{user.name}</Fact>
+            <Fact term="Email">{user.email}</Fact>
+            <Fact term="Roles">
+              <ul className="chips" aria-label="Roles">
+                {user.roles.map((role) => (
+                  <li key={role} className="chip">
+                    {role === 'runner' ? 'Runner' : 'Customer'}
+                  </li>
+                ))}
+              </ul>
+            </Fact>
           </dl>
           <RunnerSection />
           <button type="button" className="button button--ghost" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
@@ -95,11 +85,7 @@ function RunnerSection() {
     <div className="subsection">
       <h3>Deliver and earn</h3>
       <p className="muted">Runners pick up orders from campus outlets and are paid the order total when they complete a delivery.</p>
-      {become.error && (
-        <Notice tone="danger" alert>
-          {describeError(become.error)}
-        </Notice>
-      )}
+      <ErrorNotice error={become.error} />
       <button type="button" className="button button--secondary" onClick={() => become.mutate()} disabled={become.isPending}>
         {become.isPending ? 'Signing you up…' : 'Become a runner'}
       </button>
@@ -111,12 +97,12 @@ function CardSection() {
   const user = useUser();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const [confirmRemove, setConfirmRemove] = useState(false);
+  const removal = useDialog();
   const remove = useMutation({
     mutationFn: api.me.deleteCard,
     onSuccess: () => {
       queryClient.setQueryData(keys.me, { ...user, card: null });
-      setConfirmRemove(false);
+      removal.close();
     },
   });
   const card = user.card;
@@ -139,7 +125,7 @@ function CardSection() {
                 Replace card
               </button>
             )}
-            <button type="button" className="button button--ghost" onClick={() => setConfirmRemove(true)}>
+            <button type="button" className="button button--ghost" onClick={removal.show}>
               Remove card
             </button>
           </div>
@@ -147,11 +133,7 @@ function CardSection() {
       ) : (
         <Notice tone="warning">No card yet. You need one to place an order: the amount is held on it until your food arrives.</Notice>
       )}
-      {remove.error && (
-        <Notice tone="danger" alert>
-          {describeError(remove.error)}
-        </Notice>
-      )}
+      <ErrorNotice error={remove.error} />
       {(!card || editing) && <CardForm replacing={Boolean(card)} onDone={() => setEditing(false)} />}
       <details className="test-cards">
         <summary>Sandbox test cards</summary>
@@ -180,15 +162,7 @@ function CardSection() {
           </tbody>
         </table>
       </details>
-      <ConfirmDialog
-        open={confirmRemove}
-        title="Remove your card?"
-        confirmLabel={remove.isPending ? 'Removing…' : 'Remove card'}
-        danger
-        busy={remove.isPending}
-        onConfirm={() => remove.mutate()}
-        onClose={() => setConfirmRemove(false)}
-      >
+      <ConfirmDialog dialog={removal} action={remove} title="Remove your card?" confirmLabel="Remove card" busyLabel="Removing…" danger>
         <p>You will not be able to place orders until you add a card again. Orders already placed are not affected.</p>
       </ConfirmDialog>
     </section>
@@ -197,76 +171,54 @@ function CardSection() {
 
 const toInt = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
 
+type CardDraft = Record<'number' | 'expMonth' | 'expYear' | 'cvc', string>;
+
+/** The card form's inputs: the number on its own line, then expiry and CVC side by side. */
+const NUMBER_FIELD = { name: 'number', label: 'Card number', autoComplete: 'cc-number', placeholder: '4242 4242 4242 4242' } as const;
+const SIDE_BY_SIDE_FIELDS = [
+  { name: 'expMonth', label: 'Expiry month', autoComplete: 'cc-exp-month', placeholder: 'MM' },
+  { name: 'expYear', label: 'Expiry year', autoComplete: 'cc-exp-year', placeholder: 'YYYY' },
+  { name: 'cvc', label: 'CVC', autoComplete: 'cc-csc', placeholder: '123' },
+] as const;
+
 function CardForm({ replacing, onDone }: { replacing: boolean; onDone: () => void }) {
   const queryClient = useQueryClient();
-  const [number, setNumber] = useState('');
-  const [expMonth, setExpMonth] = useState('');
-  const [expYear, setExpYear] = useState('');
-  const [cvc, setCvc] = useState('');
+  const [draft, setDraft] = useState<CardDraft>({ number: '', expMonth: '', expYear: '', cvc: '' });
   const save = useMutation({
     mutationFn: (body: CardBody) => api.me.putCard(body),
     onSuccess: (updated) => {
       queryClient.setQueryData(keys.me, updated);
-      setNumber('');
-      setCvc('');
+      setDraft((d) => ({ ...d, number: '', cvc: '' }));
       onDone();
     },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     // Missing numbers are left out so the server answers "is required" for them.
-    save.mutate({ number, expMonth: toInt(expMonth), expYear: toInt(expYear), cvc } as CardBody);
+    save.mutate({ number: draft.number, expMonth: toInt(draft.expMonth), expYear: toInt(draft.expYear), cvc: draft.cvc } as CardBody);
   };
   const error = (field: string) => {
     const message = isApiError(save.error) ? save.error.fields[field] : undefined;
     return message ? sentence(message) : undefined;
   };
   const general = save.error && !(isApiError(save.error) && Object.keys(save.error.fields).length > 0) ? describeError(save.error) : null;
+  const input = (field: typeof NUMBER_FIELD | (typeof SIDE_BY_SIDE_FIELDS)[number]) => (
+    <TextField
+      key={field.name}
+      label={field.label}
+      inputMode="numeric"
+      autoComplete={field.autoComplete}
+      placeholder={field.placeholder}
+      value={draft[field.name]}
+      onChange={(e) => setDraft((d) => ({ ...d, [field.name]: e.target.value }))}
+      error={error(field.name)}
+    />
+  );
   return (
     <form className="form" onSubmit={submit} noValidate aria-label={replacing ? 'Replace card' : 'Add card'}>
-      {general && (
-        <Notice tone="danger" alert>
-          {general}
-        </Notice>
-      )}
-      <TextField
-        label="Card number"
-        inputMode="numeric"
-        autoComplete="cc-number"
-        placeholder="4242 4242 4242 4242"
-        value={number}
-        onChange={(e) => setNumber(e.target.value)}
-        error={error('number')}
-      />
-      <div className="row row--fields">
-        <TextField
-          label="Expiry month"
-          inputMode="numeric"
-          autoComplete="cc-exp-month"
-          placeholder="MM"
-          value={expMonth}
-          onChange={(e) => setExpMonth(e.target.value)}
-          error={error('expMonth')}
-        />
-        <TextField
-          label="Expiry year"
-          inputMode="numeric"
-          autoComplete="cc-exp-year"
-          placeholder="YYYY"
-          value={expYear}
-          onChange={(e) => setExpYear(e.target.value)}
-          error={error('expYear')}
-        />
-        <TextField
-          label="CVC"
-          inputMode="numeric"
-          autoComplete="cc-csc"
-          placeholder="123"
-          value={cvc}
-          onChange={(e) => setCvc(e.target.value)}
-          error={error('cvc')}
-        />
-      </div>
+      <ProblemNotice>{general}</ProblemNotice>
+      {input(NUMBER_FIELD)}
+      <div className="row row--fields">{SIDE_BY_SIDE_FIELDS.map(input)}</div>
       <div className="row">
         <button type="submit" className="button" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : replacing ? 'Save new card' : 'Save card'}

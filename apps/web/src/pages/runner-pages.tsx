@@ -5,8 +5,10 @@ import { Link } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { keys, useActiveDeliveries, useAvailablePages, useOrderPages, useSaga } from '../api/queries.ts';
-import { describeError, EmptyState, ErrorNotice, Loading, Notice } from '../components/feedback.tsx';
+import { EmptyState, ErrorNotice, Loading, Notice, QueryState } from '../components/feedback.tsx';
+import { MoreButton } from '../components/more-button.tsx';
 import { OrderRow } from '../components/order-parts.tsx';
+import { PageHead } from '../components/page-head.tsx';
 import { RunnerAction } from '../components/runner-action.tsx';
 import { money } from '../lib/format.ts';
 import { isRunner, useUser } from '../session.ts';
@@ -25,6 +27,15 @@ function RunnerOnly({ children }: { children: React.ReactNode }) {
   );
 }
 
+/** Orders kept on screen after they leave a live list, until the saga acting on them answers. */
+function useKeptOrders(live: Order[]) {
+  const [kept, setKept] = useState<Order[]>([]);
+  const shown = [...kept.filter((k) => !live.some((o) => o.id === k.id)), ...live];
+  const keep = (order: Order) => setKept((list) => (list.some((o) => o.id === order.id) ? list : [order, ...list]));
+  const release = (id: string) => setKept((list) => list.filter((o) => o.id !== id));
+  return { shown, keep, release };
+}
+
 /**
  * Orders waiting for a runner, kept live by the stream: new ones appear, taken ones disappear.
  * An order this runner tried to accept stays on screen until the accept saga gives its answer.
@@ -32,11 +43,7 @@ function RunnerOnly({ children }: { children: React.ReactNode }) {
 export function AvailablePage() {
   return (
     <>
-      <title>Available orders · CampusG</title>
-      <div className="page-head">
-        <h1>Available orders</h1>
-        <p className="muted">New orders appear here as they come in. The first runner to accept gets the order.</p>
-      </div>
+      <PageHead title="Available orders" subtitle="New orders appear here as they come in. The first runner to accept gets the order." />
       <RunnerOnly>
         <AvailableList />
       </RunnerOnly>
@@ -46,39 +53,29 @@ export function AvailablePage() {
 
 function AvailableList() {
   const pages = useAvailablePages();
-  const [tried, setTried] = useState<Order[]>([]);
-  const live = pages.data?.pages.flatMap((p) => p.items) ?? [];
-  const shown = [...tried.filter((t) => !live.some((o) => o.id === t.id)), ...live];
-  const remember = (order: Order) => setTried((list) => (list.some((o) => o.id === order.id) ? list : [order, ...list]));
-  const forget = (id: string) => setTried((list) => list.filter((o) => o.id !== id));
+  // An order this runner tried to accept stays until the accept saga answers or it is dismissed.
+  const tried = useKeptOrders(pages.data?.pages.flatMap((p) => p.items) ?? []);
 
   if (pages.isPending) return <Loading label="Looking for orders…" />;
   if (pages.error) return <ErrorNotice error={pages.error} />;
   return (
     <>
-      {shown.length === 0 ? (
+      {tried.shown.length === 0 ? (
         <EmptyState title="No orders waiting right now" icon="🛵">
           <p>Keep this page open: new orders show up here by themselves.</p>
         </EmptyState>
       ) : (
         <ul className="order-list" aria-label="Available orders">
-          {shown.map((order) => (
+          {tried.shown.map((order) => (
             <OrderRow key={order.id} order={order}>
-              <AcceptButton order={order} onTry={() => remember(order)} onDismiss={() => forget(order.id)} />
+              <AcceptButton order={order} onTry={() => tried.keep(order)} onDismiss={() => tried.release(order.id)} />
             </OrderRow>
           ))}
         </ul>
       )}
       {pages.hasNextPage && (
         <div className="list-footer">
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => pages.fetchNextPage()}
-            disabled={pages.isFetchingNextPage}
-          >
-            {pages.isFetchingNextPage ? 'Loading…' : 'Show more'}
-          </button>
+          <MoreButton pages={pages} loadingLabel="Loading…" />
         </div>
       )}
     </>
@@ -129,9 +126,7 @@ function AcceptButton({ order, onTry, onDismiss }: { order: Order; onTry: () => 
   if (accept.error) {
     return (
       <div className="outcome">
-        <Notice tone="danger" alert>
-          {describeError(accept.error)}
-        </Notice>
+        <ErrorNotice error={accept.error} />
         <button type="button" className="button button--small" onClick={() => accept.mutate()}>
           Try again
         </button>
@@ -156,11 +151,7 @@ function AcceptButton({ order, onTry, onDismiss }: { order: Order; onTry: () => 
 export function DeliveriesPage() {
   return (
     <>
-      <title>Deliveries · CampusG</title>
-      <div className="page-head">
-        <h1>Deliveries</h1>
-        <p className="muted">Your orders in hand. Move each one along as you go.</p>
-      </div>
+      <PageHead title="Deliveries" subtitle="Your orders in hand. Move each one along as you go." />
       <RunnerOnly>
         <ActiveDeliveries />
         <PastDeliveries />
@@ -172,33 +163,29 @@ export function DeliveriesPage() {
 function ActiveDeliveries() {
   const active = useActiveDeliveries();
   // An order being completed leaves the active list; it stays on screen until its saga answers.
-  const [finishing, setFinishing] = useState<Order[]>([]);
-  const shown = [...finishing.filter((f) => !active.orders.some((o) => o.id === f.id)), ...active.orders];
+  const finishing = useKeptOrders(active.orders);
   return (
     <section aria-labelledby="active-title" className="section">
       <h2 id="active-title">In progress</h2>
-      {active.isPending ? (
-        <Loading label="Loading your deliveries…" />
-      ) : active.error ? (
-        <ErrorNotice error={active.error} />
-      ) : shown.length === 0 ? (
-        <EmptyState title="No deliveries in progress" icon="🛵">
-          <Link to="/runner" className="button">
-            Find an order
-          </Link>
-        </EmptyState>
-      ) : (
-        <ul className="order-list" aria-label="Deliveries in progress">
-          {shown.map((order) => (
-            <OrderRow key={order.id} order={order}>
-              <RunnerAction
-                order={order}
-                onCompleting={() => setFinishing((f) => (f.some((x) => x.id === order.id) ? f : [order, ...f]))}
-              />
-            </OrderRow>
-          ))}
-        </ul>
-      )}
+      <QueryState query={{ ...active, data: finishing.shown }} loading="Loading your deliveries…">
+        {(shown) =>
+          shown.length === 0 ? (
+            <EmptyState title="No deliveries in progress" icon="🛵">
+              <Link to="/runner" className="button">
+                Find an order
+              </Link>
+            </EmptyState>
+          ) : (
+            <ul className="order-list" aria-label="Deliveries in progress">
+              {shown.map((order) => (
+                <OrderRow key={order.id} order={order}>
+                  <RunnerAction order={order} onCompleting={() => finishing.keep(order)} />
+                </OrderRow>
+              ))}
+            </ul>
+          )
+        }
+      </QueryState>
     </section>
   );
 }
@@ -209,33 +196,26 @@ function PastDeliveries() {
   return (
     <section aria-labelledby="past-title" className="section">
       <h2 id="past-title">Completed</h2>
-      {pages.isPending ? (
-        <Loading />
-      ) : pages.error ? (
-        <ErrorNotice error={pages.error} />
-      ) : orders.length === 0 ? (
-        <p className="muted">Completed deliveries will be listed here.</p>
-      ) : (
-        <>
-          <ul className="order-list" aria-label="Completed deliveries">
-            {orders.map((order) => (
-              <OrderRow key={order.id} order={order} />
-            ))}
-          </ul>
-          {pages.hasNextPage && (
-            <div className="list-footer">
-              <button
-                type="button"
-                className="button button--secondary"
-                onClick={() => pages.fetchNextPage()}
-                disabled={pages.isFetchingNextPage}
-              >
-                Show more
-              </button>
-            </div>
-          )}
-        </>
-      )}
+      <QueryState query={pages}>
+        {() =>
+          orders.length === 0 ? (
+            <p className="muted">Completed deliveries will be listed here.</p>
+          ) : (
+            <>
+              <ul className="order-list" aria-label="Completed deliveries">
+                {orders.map((order) => (
+                  <OrderRow key={order.id} order={order} />
+                ))}
+              </ul>
+              {pages.hasNextPage && (
+                <div className="list-footer">
+                  <MoreButton pages={pages} />
+                </div>
+              )}
+            </>
+          )
+        }
+      </QueryState>
     </section>
   );
 }
