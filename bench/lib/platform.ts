@@ -51,6 +51,8 @@ export class PlatformChild {
         ...cleanEnv(),
         LOG_LEVEL: 'warn',
         AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-01',
+        // Statement counts for the cost figures (bench/lib/sql-stats.ts): a few µs per statement.
+        BENCH_SQL_STATS: '1',
         ...options.env,
         BENCH_OBSERVE: options.observe ? '1' : '0',
       },
