@@ -39,9 +39,9 @@ export function cpuPerSaga(cpu: CpuReport, sagas: number, broker?: string): Reco
   const out: Record<string, number> = {};
   if (!(sagas > 0)) return out;
   for (const k of broker ? [...COSTED, broker] : COSTED) {
-    const cores = cpu.cores[k];
-    if (cores === undefined) continue;
-    out[k] = round((cores * cpu.seconds * 1000) / sagas, 1);
+    const ms = cpu.cpuMs[k];
+    if (ms === undefined) continue;
+    out[k] = round(ms / sagas, 1);
   }
   return out;
 }
