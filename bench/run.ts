@@ -5,12 +5,19 @@
  *   npm run bench                        platform (embedded, Kafka + PostgreSQL, RabbitMQ + PostgreSQL),
  *                                        baseline, bus alone, timers (≈ 10 minutes)
  *   npm run bench -- growth scaling      + data growth and partitions/instances (long; see BENCH_GROWTH)
- *   npm run bench -- profile             the saturation benchmark under --cpu-prof, with SQL statement counts
- *   npm run bench -- all                 everything
+ *   npm run bench -- profile             the platform under --cpu-prof at its saturation rate, with SQL statement counts
+ *   npm run bench -- quick               before/after check (≈ 3 minutes per transport): saturation, p99 at half
+ *                                        of it, CPU, statements and transactions per saga; e.g.
+ *                                        BENCH_TRANSPORTS=embedded npm run bench -- quick
+ *   npm run bench -- all                 everything but quick
  *   npm run bench -- report <file.json>  charts and tables again from a results file
  *
+ * Saturation is found open loop: fixed offered rates, rising, until fewer than 99 % of the orders
+ * turn CREATED within 1 s of their intended send time or any is left behind (bench/lib/saturation-search.ts).
+ *
  * Knobs (environment): BENCH_SCALE (× measuring windows, default 1), BENCH_TRANSPORTS
- * (embedded,kafka,rabbitmq), BENCH_CONCURRENCY (closed-loop sagas in flight, 48),
+ * (embedded,kafka,rabbitmq), BENCH_START_RATE (the search's first rate, 10/s; quick 8/s),
+ * BENCH_RATE_GROWTH (factor between rates, 1.5; quick 2),
  * BENCH_TIMERS (100000), BENCH_GROWTH (completed orders per level, 10000,100000,1000000),
  * BENCH_GROWTH_TEMPLATE (real lifecycles replicated, 300), BENCH_QUIET_LOAD (wait for the 1-minute
  * load average to fall below it before each phase), DATABASE_URL, KAFKA_BROKERS, AMQP_URL.
@@ -26,10 +33,13 @@ import { cpuMeter, describeMachine } from './lib/machine.ts';
 import { log, measureDeployment, type PlatformRun, platformRun, runScript, type Settings, waitQuiet } from './lib/phases.ts';
 import { PlatformChild, ROOT } from './lib/platform.ts';
 import { profileRun } from './lib/profile.ts';
+import { type QuickRun, quickRun } from './lib/quick.ts';
+import { round } from './lib/stats.ts';
 import { writeReport } from './report.ts';
 
 const DEFAULT_PHASES = ['platform', 'baseline', 'bus', 'timers'];
 const ALL_PHASES = [...DEFAULT_PHASES, 'growth', 'scaling', 'profile'];
+const KNOWN_PHASES = [...ALL_PHASES, 'quick'];
 
 async function main() {
   const args = process.argv.slice(2);
@@ -40,15 +50,20 @@ async function main() {
     return;
   }
   const phases = args.includes('all') ? ALL_PHASES : args.length > 0 ? args : DEFAULT_PHASES;
-  for (const p of phases) if (!ALL_PHASES.includes(p)) throw new Error(`unknown phase ${p} (known: ${ALL_PHASES.join(', ')}, all, report)`);
+  for (const p of phases)
+    if (!KNOWN_PHASES.includes(p)) throw new Error(`unknown phase ${p} (known: ${KNOWN_PHASES.join(', ')}, all, report)`);
+  const quick = phases.length === 1 && phases[0] === 'quick';
   const env = benchEnv();
   const s: Settings = {
     scale: Number(process.env.BENCH_SCALE ?? 1),
-    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 48),
     lifecycleConcurrency: Number(process.env.BENCH_LIFECYCLE_CONCURRENCY ?? 16),
     customers: 48,
     runners: 16,
     quietLoad: process.env.BENCH_QUIET_LOAD ? Number(process.env.BENCH_QUIET_LOAD) : null,
+    startRate: Number(process.env.BENCH_START_RATE ?? (quick ? 8 : 10)),
+    rateGrowth: Number(process.env.BENCH_RATE_GROWTH ?? (quick ? 2 : 1.5)),
+    stepWarmupS: quick ? 2 : 3,
+    stepMeasureS: quick ? 6 : 10,
   };
   const transports = (process.env.BENCH_TRANSPORTS ?? 'embedded,kafka,rabbitmq').split(',').filter(Boolean) as TransportKind[];
   const startedAt = new Date();
@@ -90,6 +105,19 @@ async function main() {
   };
   results.phaseSeconds = {};
 
+  if (phases.includes('quick')) {
+    await phase('quick', async () => {
+      const runs: Record<string, QuickRun> = {};
+      for (const kind of transports) {
+        runs[kind] = await quickRun(kind, env, s);
+        results.quick = runs;
+        save();
+      }
+      for (const r of Object.values(runs)) log('summary', r.summary ?? `${r.transport}: ${r.status} ${r.reason?.split('\n')[0] ?? ''}`);
+      return runs;
+    });
+  }
+
   if (phases.includes('platform')) {
     await phase('platform', async () => {
       const runs: Record<string, PlatformRun> = {};
@@ -126,8 +154,12 @@ async function main() {
               })
             ).latency
           : [];
+        const platformKafka = (results.platform as Record<string, PlatformRun> | undefined)?.kafka?.saturation?.sagasPerSecond;
+        const ratio = platformKafka && m.saturation?.sagasPerSecond ? round(platformKafka / m.saturation.sagasPerSecond, 2) : null;
+        if (ratio !== null) log('baseline', `platform on Kafka + PostgreSQL / original style: ${ratio}× the sagas per second`);
         return {
           status: 'ok',
+          platformRatio: ratio,
           description:
             'the same 5-step create-order saga on Kafka + PostgreSQL in the original style: one awaited producer.send per message (no batching), fire-and-forget handlers per message (no ordering, auto-committed offsets), plain JSON without envelope, outbox, inbox, retries or dead letters, saga state in memory, no token verification or body validation',
           ...m,
@@ -217,6 +249,8 @@ async function main() {
   results.durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   save();
   log('results:', path.relative(ROOT, file));
+  // A quick check is for comparing runs of it; the published report comes from full runs.
+  if (quick) return;
   writeReport(results);
   log('charts: docs/bench/*.svg; tables: docs/performance.md');
 }

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { type BenchEnv, platformDeployment } from './deployment.ts';
-import { lifecycle, type OpenLoopResult, openLoop, registerUsers, type SaturationResult, saturation, Target, type User } from './load.ts';
+import { lifecycle, type OpenLoopResult, openLoop, registerUsers, Target, type User } from './load.ts';
 import { cpuMeter } from './machine.ts';
-import { log, ours, type Settings, type WithCpu, waitQuiet, withCost } from './phases.ts';
+import { log, ours, type Saturation, type Settings, searchSaturation, type WithCpu, waitQuiet } from './phases.ts';
 import { PlatformChild } from './platform.ts';
 import { round } from './stats.ts';
 
@@ -131,7 +131,7 @@ export interface GrowthPoint {
   databaseMiB?: number;
   seedSeconds?: number;
   seededRows?: number;
-  saturation: SaturationResult & WithCpu;
+  saturation: Saturation;
   latency: OpenLoopResult & WithCpu;
 }
 
@@ -152,14 +152,12 @@ export async function growthRun(env: BenchEnv, s: Settings, levels: number[], te
     let rate = 0;
     const measure = async (extra: Partial<GrowthPoint> & { completedOrders: number }) => {
       await waitQuiet(s);
-      let cpu = cpuMeter(ours([child]), child.database);
-      const sat = await saturation(t, customers, { concurrency: s.concurrency, warmupS: 5, measureS: 15 * s.scale });
-      const satCpu = cpu.stop();
+      const sat = await searchSaturation(`growth ${extra.completedOrders}`, t, customers, [child], s);
       rate ||= sat.sagasPerSecond / 2;
       child.seen.clear();
-      cpu = cpuMeter(ours([child]), child.database);
+      const cpu = cpuMeter(ours([child]), child.database);
       const lat = await openLoop(t, customers, { rate, warmupS: 3, measureS: Math.max(10, 200 / rate) * s.scale, drainS: 30 });
-      points.push({ ...extra, saturation: withCost({ ...sat, cpu: satCpu }), latency: { ...lat, cpu: cpu.stop() } });
+      points.push({ ...extra, saturation: sat, latency: { ...lat, cpu: cpu.stop() } });
       child.seen.clear();
       log(
         'growth',
@@ -194,7 +192,7 @@ export async function growthRun(env: BenchEnv, s: Settings, levels: number[], te
 export interface ScalingPoint {
   partitions: number;
   instances: number;
-  saturation: SaturationResult & WithCpu;
+  saturation: Saturation;
   latency: OpenLoopResult & WithCpu;
   connections?: number;
 }
@@ -218,14 +216,12 @@ export async function scalingRun(env: BenchEnv, s: Settings, configs: [number, n
       );
       const customers = await registerUsers(t, s.customers);
       await waitQuiet(s);
-      let cpu = cpuMeter(ours(children), children[0]!.database);
-      const sat = await saturation(t, customers, { concurrency: s.concurrency, warmupS: 5, measureS: 15 * s.scale });
-      const satCpu = cpu.stop();
+      const sat = await searchSaturation(`scaling ${partitions}×${instances}`, t, customers, children, s);
       rate ||= sat.sagasPerSecond / 2;
       children[0]!.seen.clear();
-      cpu = cpuMeter(ours(children), children[0]!.database);
+      const cpu = cpuMeter(ours(children), children[0]!.database);
       const lat = await openLoop(t, customers, { rate, warmupS: 3, measureS: Math.max(10, 200 / rate) * s.scale, drainS: 30 });
-      points.push({ partitions, instances, saturation: withCost({ ...sat, cpu: satCpu }), latency: { ...lat, cpu: cpu.stop() } });
+      points.push({ partitions, instances, saturation: sat, latency: { ...lat, cpu: cpu.stop() } });
       log(
         'scaling',
         `${partitions} partitions × ${instances} instances: ${sat.sagasPerSecond} sagas/s, p99 ${lat.createdLatencyMs.p99} ms at ${round(rate)}/s`,

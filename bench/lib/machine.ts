@@ -108,6 +108,8 @@ export interface CpuReport {
   machineBusyPct: number;
   /** Per process class, in cores (1.0 = one core fully busy). */
   cores: Record<string, number>;
+  /** Per process class, CPU milliseconds over the window (at the clock tick's 10 ms resolution). */
+  cpuMs: Record<string, number>;
   loadAverage: number[];
 }
 
@@ -125,17 +127,19 @@ export function cpuMeter(ours: () => Record<string, number[]>, database?: string
     if (p.comm.startsWith('beam')) return 'rabbitmq';
     return null;
   };
+  // Per process, so a process that starts or ends during the window (a pooled PostgreSQL backend
+  // replaced after its idle timeout) does not cancel out the others of its class.
   const snapshot = () => {
-    const byClass: Record<string, number> = {};
+    const byPid = new Map<number, [string, number]>();
     const own = ours();
     const ownPids = new Set(Object.values(own).flat());
-    for (const [k, pids] of Object.entries(own)) byClass[k] = pids.reduce((a, p) => a + processTicks(p), 0);
+    for (const [k, pids] of Object.entries(own)) for (const p of pids) byPid.set(p, [k, processTicks(p)]);
     for (const p of processes()) {
       if (ownPids.has(p.pid)) continue;
       const c = classify(p);
-      if (c) byClass[c] = (byClass[c] ?? 0) + processTicks(p.pid);
+      if (c) byPid.set(p.pid, [c, processTicks(p.pid)]);
     }
-    return byClass;
+    return byPid;
   };
   const before = snapshot();
   return {
@@ -143,10 +147,14 @@ export function cpuMeter(ours: () => Record<string, number[]>, database?: string
       const after = snapshot();
       const end = machineTicks();
       const seconds = (performance.now() - t0) / 1000;
+      const ticks: Record<string, number> = {};
+      for (const [k] of before.values()) ticks[k] ??= 0;
+      // A process seen only at the end started during the window: all its ticks are the window's.
+      // One that ended during it is lost (its ticks can no longer be read): an undercount.
+      for (const [pid, [k, t]] of after) ticks[k] = (ticks[k] ?? 0) + Math.max(0, t - (before.get(pid)?.[1] ?? 0));
       const cores: Record<string, number> = {};
       let attributed = 0;
-      for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        const d = Math.max(0, (after[k] ?? 0) - (before[k] ?? 0));
+      for (const [k, d] of Object.entries(ticks)) {
         attributed += d;
         cores[k] = Math.round((d / hz / seconds) * 100) / 100;
       }
@@ -157,6 +165,7 @@ export function cpuMeter(ours: () => Record<string, number[]>, database?: string
         seconds: Math.round(seconds * 10) / 10,
         machineBusyPct: Math.round((busy / Math.max(1, end.total - start.total)) * 1000) / 10,
         cores: Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, Math.min(v, ncpu)])),
+        cpuMs: Object.fromEntries(Object.entries(ticks).map(([k, d]) => [k, (d * 1000) / hz])),
         loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
       };
     },

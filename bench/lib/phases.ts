@@ -2,30 +2,29 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { costProbe, ours, type SqlPerSaga, type StepCost, type StoragePerOrder, storagePerOrder, storageSnapshot } from './cost.ts';
 import { type BenchEnv, platformDeployment, type TransportKind } from './deployment.ts';
-import {
-  type LifecycleResult,
-  lifecycle,
-  type OpenLoopResult,
-  openLoop,
-  registerUsers,
-  type SaturationResult,
-  saturation,
-  Target,
-  type User,
-} from './load.ts';
+import { type LifecycleResult, lifecycle, type OpenLoopResult, openLoop, registerUsers, Target, type User } from './load.ts';
 import { type CpuReport, cpuMeter } from './machine.ts';
 import { PlatformChild, ROOT } from './platform.ts';
+import { findSaturation, type OpenLoopSaturation } from './saturation-search.ts';
 import { round } from './stats.ts';
+
+export { ours };
 
 export interface Settings {
   scale: number;
-  concurrency: number;
   lifecycleConcurrency: number;
   customers: number;
   runners: number;
   /** Wait (up to 3 minutes) for the 1-minute load average to drop below this before each phase. */
   quietLoad: number | null;
+  /** The saturation search: first offered rate, and the factor between rates while the platform keeps up. */
+  startRate: number;
+  rateGrowth: number;
+  /** Seconds of warm-up and of measuring at each offered rate of the search. */
+  stepWarmupS: number;
+  stepMeasureS: number;
 }
 
 export const log = (...a: unknown[]) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`);
@@ -39,35 +38,76 @@ export async function waitQuiet(s: Settings): Promise<number> {
   return round((Date.now() - t0) / 1000);
 }
 
-/** Pids of the processes a phase owns (for the CPU meter): this process and the platform's. */
-export function ours(children: PlatformChild[]): () => Record<string, number[]> {
-  return () => ({ 'bench driver': [process.pid], platform: children.map((c) => c.child.pid!).filter(Boolean) });
-}
-
 export interface WithCpu {
   cpu: CpuReport;
   /** CPU milliseconds per completed saga, by process class: independent of other jobs on the machine. */
   cpuMsPerSaga?: Record<string, number>;
 }
 
-/** CPU cost per saga: the cores each class used during the phase, divided by the sagas per second. */
-export function withCost<T extends WithCpu & { sagasPerSecond: number }>(r: T): T {
-  if (!(r.sagasPerSecond > 0)) return r;
-  const cost: Record<string, number> = {};
-  for (const [k, cores] of Object.entries(r.cpu.cores)) {
-    if (k !== 'platform' && k !== 'postgres (this deployment)' && k !== 'bench driver') continue;
-    cost[k] = round((cores / r.sagasPerSecond) * 1000, 1);
+/** Saturation found open loop, with the cost figures of the step at the saturation rate lifted to the top. */
+export type Saturation = OpenLoopSaturation<StepCost> & WithCpu & { sql?: SqlPerSaga };
+
+/** The open-loop saturation search on one deployment, logged step by step. */
+export async function searchSaturation(
+  label: string,
+  t: Target,
+  users: User[],
+  children: PlatformChild[],
+  s: Settings,
+): Promise<Saturation> {
+  // A fresh process is slow at first (JIT, statements not yet prepared, cold caches): not what is measured.
+  const warm = Math.max(1, s.startRate / 2);
+  log(label, `warming up at ${warm}/s…`);
+  await openLoop(t, users, { rate: warm, warmupS: 0, measureS: 5, drainS: 60 });
+  t.observer.seen.clear();
+  log(label, `saturation, open loop from ${s.startRate}/s ×${s.rateGrowth}…`);
+  const sat = await findSaturation(t, users, {
+    startRate: s.startRate,
+    growth: s.rateGrowth,
+    refine: s.rateGrowth >= 2 ? 3 : 2,
+    warmupS: s.stepWarmupS,
+    measureS: s.stepMeasureS * s.scale,
+    probe: costProbe(children),
+    onStep: (x) =>
+      log(
+        label,
+        `  ${x.offeredPerSecond}/s: ${round(x.createdInTime * 100, 1)} % CREATED ≤ ${x.createdWithinMs} ms, p99 ${x.createdLatencyMs.p99} ms, ${x.incomplete} left, ${x.errors} errors → ${x.kept ? 'kept up' : 'lost'}`,
+      ),
+  });
+  const cost = sat.atSaturation?.cost;
+  const out: Saturation = cost
+    ? { ...sat, cpu: cost.cpu, cpuMsPerSaga: cost.cpuMsPerSaga, ...(cost.sql ? { sql: cost.sql } : {}) }
+    : (sat as Saturation);
+  log(label, `saturation: ${sat.sagasPerSecond} sagas/s (open loop)${costLine(out)}`);
+  return out;
+}
+
+/** CPU, statements and transactions per saga, for the log. */
+export function costLine(x: { cpuMsPerSaga?: Record<string, number>; sql?: SqlPerSaga }): string {
+  const parts: string[] = [];
+  const c = x.cpuMsPerSaga;
+  if (c) {
+    const broker = (c.kafka ?? 0) + (c.rabbitmq ?? 0);
+    parts.push(
+      `CPU/saga: platform ${c.platform ?? '–'} ms` +
+        (c['postgres (this deployment)'] !== undefined ? `, PostgreSQL ${c['postgres (this deployment)']} ms` : '') +
+        (broker ? `, broker ${round(broker)} ms` : ''),
+    );
   }
-  return { ...r, cpuMsPerSaga: cost };
+  if (x.sql)
+    parts.push(
+      `${x.sql.statementsPerSaga} statements/saga, ${x.sql.transactionsPerSaga} transactions/saga (+ ${x.sql.standalonePerSaga} standalone)`,
+    );
+  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 export interface PlatformRun {
   transport: string;
   status: 'ok' | 'failed' | 'skipped';
   reason?: string;
-  saturation?: SaturationResult & WithCpu;
+  saturation?: Saturation;
   latency?: (OpenLoopResult & WithCpu & { fractionOfSaturation: number })[];
-  lifecycle?: LifecycleResult & WithCpu;
+  lifecycle?: LifecycleResult & WithCpu & { storage?: StoragePerOrder };
   memoryMiB?: number;
   startSeconds?: number;
 }
@@ -90,14 +130,10 @@ export async function measureDeployment(
     const customers = await registerUsers(t, s.customers);
     const runners = o.lifecycle ? await registerUsers(t, s.runners, true) : [];
     await waitQuiet(s);
-    let cpu = cpuMeter(ours(children), children[0]!.database);
     let reference = o.reference ?? 0;
     if (!o.fixedRates) {
-      log(label, 'saturation…');
-      const sat = await saturation(t, customers, { concurrency: s.concurrency, warmupS: 5, measureS: 15 * s.scale });
-      out.saturation = withCost({ ...sat, cpu: cpu.stop() });
-      reference = sat.sagasPerSecond;
-      log(label, `saturation: ${sat.sagasPerSecond} sagas/s (closed loop of ${sat.concurrency}), saga p50 ${sat.sagaLatencyMs.p50} ms`);
+      out.saturation = await searchSaturation(label, t, customers, children, s);
+      reference = out.saturation.sagasPerSecond;
       children[0]!.seen.clear();
     }
     out.latency = [];
@@ -106,7 +142,7 @@ export async function measureDeployment(
       if (!(rate > 0)) continue;
       await waitQuiet(s);
       await sleep(1000);
-      cpu = cpuMeter(ours(children), children[0]!.database);
+      const cpu = cpuMeter(ours(children), children[0]!.database);
       const r = await openLoop(t, customers, { rate, warmupS: 3, measureS: latencyWindow(rate, s), drainS: 30 });
       out.latency.push({ ...r, cpu: cpu.stop(), fractionOfSaturation: round(rate / reference, 2) });
       log(
@@ -118,7 +154,10 @@ export async function measureDeployment(
     if (o.lifecycle) {
       await waitQuiet(s);
       log(label, 'lifecycle…');
-      cpu = cpuMeter(ours(children), children[0]!.database);
+      // Settled first, so the tables hold only finished work on either side of the run.
+      await children[0]!.call({ cmd: 'invariants', timeoutMs: 60_000 }, 120_000).catch(() => {});
+      const before = await storageSnapshot(children[0]!).catch(() => undefined);
+      const cpu = cpuMeter(ours(children), children[0]!.database);
       const lc = await lifecycle(t, customers, runners, { concurrency: s.lifecycleConcurrency, warmupS: 3, measureS: 15 * s.scale });
       const lcCpu = cpu.stop();
       log(label, `lifecycle: ${lc.lifecyclesPerSecond}/s; checking invariants…`);
@@ -128,13 +167,17 @@ export async function measureDeployment(
       } catch (err) {
         log(label, `invariant check failed to run: ${(err as Error).message.split('\n')[0]}`);
       }
+      const after = await storageSnapshot(children[0]!).catch(() => undefined);
+      const storage = before && after ? storagePerOrder(before, after) : undefined;
       out.lifecycle = {
         ...lc,
         cpu: lcCpu,
         invariantViolations: violations?.length ?? null,
         violationsSample: violations?.slice(0, 5) ?? [],
+        ...(storage ? { storage } : {}),
       };
       log(label, `invariants: ${violations === null ? 'not checked' : `${violations.length} violations`}`);
+      if (storage) log(label, `stored: ${storage.bytesPerCompletedOrder} bytes per completed order (${storage.completedOrders} orders)`);
     }
     const stats = await children[0]!.call<{ memory: { rss: number } }>({ cmd: 'stats' }).catch(() => undefined);
     if (stats) out.memoryMiB = Math.round(stats.memory.rss / 2 ** 20);

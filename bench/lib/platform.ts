@@ -30,6 +30,8 @@ export class PlatformChild {
   url = '';
   /** The database of the deployment (its backends' CPU is counted apart), if PostgreSQL. */
   database: string | undefined;
+  /** The deployment's bus: whose broker's CPU is its cost (the baseline runs on Kafka). */
+  bus: 'embedded' | 'kafka' | 'rabbitmq' = 'embedded';
   #nextId = 1;
   readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   /** Completed/ended sagas and CREATED orders: id → [time, detail]. */
@@ -51,6 +53,8 @@ export class PlatformChild {
         ...cleanEnv(),
         LOG_LEVEL: 'warn',
         AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-01',
+        // Statement counts for the cost figures (bench/lib/sql-stats.ts): a few µs per statement.
+        BENCH_SQL_STATS: '1',
         ...options.env,
         BENCH_OBSERVE: options.observe ? '1' : '0',
       },
@@ -60,6 +64,8 @@ export class PlatformChild {
     const p = new PlatformChild(child);
     const dbUrl = options.env.DATABASE_URL;
     p.database = dbUrl ? new URL(dbUrl).pathname.slice(1) : undefined;
+    const bus = options.env.CAMPUSG_BUS ?? (options.env.KAFKA_BROKERS ? 'kafka' : 'embedded');
+    if (bus === 'kafka' || bus === 'rabbitmq') p.bus = bus;
     child.stdout?.on('data', (d) => p.#keep(d));
     child.stderr?.on('data', (d) => p.#keep(d));
     await new Promise<void>((resolve, reject) => {

@@ -1,24 +1,26 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { costProbe, type StepCost } from './cost.ts';
 import { summarizeProfile } from './cpuprofile.ts';
 import { type BenchEnv, platformDeployment, type TransportKind } from './deployment.ts';
-import { registerUsers, saturation, Target } from './load.ts';
-import { log, type Settings } from './phases.ts';
+import { openLoop, registerUsers, Target } from './load.ts';
+import { costLine, log, type Saturation, type Settings, searchSaturation } from './phases.ts';
 import { PlatformChild } from './platform.ts';
-import { round } from './stats.ts';
 
 /**
- * The saturation benchmark on one deployment with the platform process under `--cpu-prof`, plus a
+ * One deployment at its saturation rate with the platform process under `--cpu-prof`, plus a
  * count of every SQL statement (and, on PGlite, the time transactions hold its single lock).
- * A second, unprofiled run gives the throughput without the profiler's overhead.
+ * The saturation rate comes from an unprofiled open-loop search first (the profiler's overhead
+ * would lower it); the profiled run then offers that rate, open loop, for a fixed window.
  */
 export async function profileRun(kind: TransportKind, env: BenchEnv, s: Settings, dir: string) {
+  let found: Saturation | undefined;
   const run = async (profiled: boolean) => {
     const dep = await platformDeployment(kind, env);
     const profDir = path.join(dir, `${kind}-${Date.now()}`);
     if (profiled) mkdirSync(profDir, { recursive: true });
     const child = await PlatformChild.start({
-      env: { ...dep.env, BENCH_SQL_STATS: profiled ? '1' : '0' },
+      env: { ...dep.env, BENCH_SQL_STATS: '1' },
       observe: true,
       label: `profile ${kind}`,
       execArgv: profiled ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=500'] : [],
@@ -26,17 +28,17 @@ export async function profileRun(kind: TransportKind, env: BenchEnv, s: Settings
     const t = new Target([child.url], child);
     try {
       const users = await registerUsers(t, s.customers);
-      if (profiled) await child.call({ cmd: 'sqlstats', reset: true });
-      const sat = await saturation(t, users, { concurrency: s.concurrency, warmupS: 5, measureS: 15 * s.scale });
-      const sql = profiled
-        ? await child.call<{
-            transactions: { n: number; ms: number };
-            statements: { sql: string; n: number; ms: number; avgMs: number }[];
-          }>({
-            cmd: 'sqlstats',
-          })
-        : undefined;
-      return { sat, sql, profDir };
+      if (!profiled) {
+        found = await searchSaturation(`profile ${kind}`, t, users, [child], s);
+        return { cost: found.atSaturation?.cost, profDir };
+      }
+      const rate = found?.sagasPerSecond || s.startRate;
+      const probe = costProbe([child]);
+      await probe.start();
+      const r = await openLoop(t, users, { rate, warmupS: s.stepWarmupS, measureS: 15 * s.scale, drainS: 60 });
+      const cost: StepCost = await probe.stop(r.allSent);
+      log('profile', `${kind} profiled at ${rate}/s: created p99 ${r.createdLatencyMs.p99} ms, ${r.incomplete} left${costLine(cost)}`);
+      return { cost, profDir };
     } finally {
       t.close();
       await child.stop();
@@ -45,21 +47,17 @@ export async function profileRun(kind: TransportKind, env: BenchEnv, s: Settings
   };
   log('profile', `${kind}: unprofiled saturation…`);
   const plain = await run(false);
-  log('profile', `${kind}: ${plain.sat.sagasPerSecond} sagas/s; profiled run…`);
+  log('profile', `${kind}: ${found?.sagasPerSecond} sagas/s; profiled run at that rate…`);
   const prof = await run(true);
   const file = readdirSync(prof.profDir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => path.join(prof.profDir, f))[0];
   const summary = file ? summarizeProfile(file, 20) : undefined;
   if (file && !process.env.BENCH_KEEP_PROFILES) rmSync(prof.profDir, { recursive: true, force: true });
-  // Sagas started while the statements were counted: the window includes warm-up and drain.
-  const started = prof.sql?.statements.find((x) => x.sql.startsWith('insert into sagas.instances'))?.n ?? 0;
-  const total = prof.sql?.statements.reduce((a, x) => a + x.n, 0) ?? 0;
-  const statementMs = prof.sql?.statements.reduce((a, x) => a + x.ms, 0) ?? 0;
   return {
     transport: kind,
-    sagasPerSecond: plain.sat.sagasPerSecond,
-    sagasPerSecondProfiled: prof.sat.sagasPerSecond,
+    sagasPerSecond: found?.sagasPerSecond ?? 0,
+    saturation: found,
     cpu: summary && {
       durationMs: summary.durationMs,
       idlePct: summary.idlePct,
@@ -67,16 +65,8 @@ export async function profileRun(kind: TransportKind, env: BenchEnv, s: Settings
       byAreaWithCallsCharged: summary.byAreaWithCallsCharged,
       topSelf: summary.topSelf,
     },
-    sql: prof.sql && {
-      sagasStarted: started,
-      statements: total,
-      statementsPerSaga: started ? round(total / started, 1) : null,
-      // PGlite's transactions are counted by the wrapper; on PostgreSQL they are the BEGIN statements.
-      transactionsPerSaga: started
-        ? round((prof.sql.transactions.n || (prof.sql.statements.find((x) => x.sql === 'BEGIN')?.n ?? 0)) / started, 1)
-        : null,
-      meanStatementMs: total ? round(statementMs / total, 3) : null,
-      top: prof.sql.statements.slice(0, 25).map((x) => ({ ...x, perSaga: started ? round(x.n / started, 2) : null })),
-    },
+    // Counted on the unprofiled run at saturation (the profiler does not change what runs, only how fast).
+    cpuMsPerSaga: plain.cost?.cpuMsPerSaga,
+    sql: plain.cost?.sql ?? prof.cost?.sql,
   };
 }

@@ -84,6 +84,10 @@ export function tables(r: Json): string {
     for (const p of runs) row(LABEL[p.transport] ?? p.transport, p);
     if (baseline) row('baseline: original style (Kafka + PostgreSQL)', baseline);
     push('');
+    costTable(push, [
+      ...runs.filter(ok).map((p) => [LABEL[p.transport] ?? p.transport, p] as const),
+      ...(baseline?.saturation ? [['baseline: original style', baseline] as const] : []),
+    ]);
     const kafka = runs.find((p) => p.transport === 'kafka' && ok(p));
     if (kafka?.saturation && baseline?.saturation) {
       const ratio = kafka.saturation.sagasPerSecond / baseline.saturation.sagasPerSecond;
@@ -184,9 +188,9 @@ export function tables(r: Json): string {
       const sql = v.sql as Json | undefined;
       const cpu = v.cpu as Json | undefined;
       push(
-        `**${LABEL[k] ?? k}** — ${n(v.sagasPerSecond)} sagas/s (${n(v.sagasPerSecondProfiled)} under the profiler). ` +
+        `**${LABEL[k] ?? k}** — ${n(v.sagasPerSecond)} sagas/s at saturation (open loop; profiled at that rate). ` +
           (sql
-            ? `${sql.statementsPerSaga} SQL statements and ${sql.transactionsPerSaga ?? '–'} transactions per saga, ${sql.meanStatementMs} ms per statement on average. `
+            ? `${sql.statementsPerSaga} SQL statements and ${sql.transactionsPerSaga ?? '–'} transactions (+ ${sql.standalonePerSaga ?? '–'} standalone statements) per saga, ${sql.meanStatementMs} ms per statement on average. `
             : '') +
           (cpu
             ? `CPU: ${Object.entries(cpu.byAreaWithCallsCharged as Record<string, number>)
@@ -225,4 +229,24 @@ export function tables(r: Json): string {
     }
   }
   return lines.join('\n');
+}
+
+/** What one saga costs at the saturation rate, and what one completed order leaves stored. */
+function costTable(push: (...l: string[]) => void, rows: (readonly [string, Omit<PlatformRun, 'transport'>])[]) {
+  if (!rows.some(([, p]) => p.saturation?.cpuMsPerSaga)) return;
+  push(
+    'Cost per create-order saga at the saturation rate (CPU of every process of the deployment over the step, divided by the sagas it ran; the broker is shared, so its figure includes other tenants):',
+    '',
+    '| deployment | CPU ms per saga: platform / PostgreSQL / broker | SQL statements per saga | transactions per saga (+ standalone statements) | bytes stored per completed order |',
+    '|---|---|---|---|---|',
+  );
+  for (const [name, p] of rows) {
+    const c = p.saturation?.cpuMsPerSaga ?? {};
+    const sql = p.saturation?.sql;
+    const broker = c.kafka ?? c.rabbitmq;
+    push(
+      `| ${name} | ${n(c.platform)} / ${n(c['postgres (this deployment)'])} / ${n(broker)} | ${n(sql?.statementsPerSaga)} | ${sql ? `${n(sql.transactionsPerSaga)} (+ ${n(sql.standalonePerSaga)})` : '–'} | ${n(p.lifecycle?.storage?.bytesPerCompletedOrder)} |`,
+    );
+  }
+  push('');
 }

@@ -1,11 +1,13 @@
 /**
- * Profiling aid (BENCH_SQL_STATS=1 in the platform child): counts every statement PGlite runs and
- * the time it takes, and how long transactions hold PGlite's single exclusive lock. PGlite runs one
- * statement or transaction at a time, so on the embedded default this is the platform's critical
- * resource. Normalised by statement text (whitespace squeezed).
+ * Statement counts (BENCH_SQL_STATS=1 in the platform child): every `Db` the platform opens is
+ * wrapped (`wrapOpenedDbs`), so each statement, each transaction and each statement run on its own
+ * (its own implicit transaction) is counted with its time, on PGlite and PostgreSQL alike, whatever
+ * driver path the handle uses underneath. Normalised by statement text (whitespace squeezed).
+ * On PGlite, which runs one statement or transaction at a time, transaction time is the time the
+ * single lock is held: the embedded default's critical resource.
  */
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Db, type Sql, wrapOpenedDbs } from '@campusg/platform';
 
 interface Stat {
   n: number;
@@ -13,6 +15,11 @@ interface Stat {
 }
 const statements = new Map<string, Stat>();
 const txs = { n: 0, ms: 0 };
+const standalone = { n: 0 };
+
+/** Work run inside `uncounted` (the benchmark's own observer) is left out of the counts. */
+const benchOwn = new AsyncLocalStorage<true>();
+export const uncounted = <T>(fn: () => T): T => benchOwn.run(true, fn);
 
 const norm = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 160);
 const add = (sql: string, ms: number) => {
@@ -23,65 +30,65 @@ const add = (sql: string, ms: number) => {
   statements.set(k, s);
 };
 
-type Q = (text: string, params?: unknown[], opts?: unknown) => Promise<unknown>;
+async function timed<T>(text: string, inTx: boolean, run: () => Promise<T>): Promise<T> {
+  if (benchOwn.getStore()) return run();
+  const t0 = performance.now();
+  try {
+    return await run();
+  } finally {
+    add(text, performance.now() - t0);
+    if (!inTx) standalone.n++;
+  }
+}
 
-export function installSqlStats(): void {
-  const proto = PGlite.prototype as unknown as {
-    query: Q;
-    exec: Q;
-    transaction: (fn: (tx: { query: Q; exec: Q }) => Promise<unknown>) => Promise<unknown>;
-  };
-  const timed = (f: Q): Q =>
-    async function (this: unknown, text, params, opts) {
-      const t0 = performance.now();
-      try {
-        return await f.call(this, text, params, opts);
-      } finally {
-        add(text, performance.now() - t0);
-      }
-    };
-  // PostgreSQL: every statement goes through Client#query (the pool hands out clients).
-  const client = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const clientQuery = client.query;
-  client.query = function (this: unknown, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '?');
-    const t0 = performance.now();
-    const r = clientQuery.apply(this, args);
-    if (r && typeof (r as Promise<unknown>).then === 'function')
-      (r as Promise<unknown>).then(
-        () => add(text, performance.now() - t0),
-        () => add(text, performance.now() - t0),
-      );
-    else add(text, 0);
-    return r;
-  };
-  proto.query = timed(proto.query);
-  proto.exec = timed(proto.exec);
-  const transaction = proto.transaction;
-  proto.transaction = async function (this: unknown, fn) {
-    let t0 = 0;
-    try {
-      return await transaction.call(this, (tx) => {
-        t0 = performance.now();
-        tx.query = timed(tx.query.bind(tx));
-        tx.exec = timed(tx.exec.bind(tx));
-        return fn(tx);
-      });
-    } finally {
-      txs.n++;
-      txs.ms += performance.now() - t0;
-    }
+function countedSql(sql: Sql, inTx: boolean): Sql {
+  return {
+    query: (text, params) => timed(text, inTx, () => sql.query(text, params)),
+    exec: (text) => timed(text, inTx, () => sql.exec(text)),
   };
 }
 
-export function sqlStats() {
+function counted(db: Db): Db {
+  return {
+    ...countedSql(db, false),
+    kind: db.kind,
+    async transaction(fn) {
+      if (benchOwn.getStore()) return db.transaction(fn);
+      const t0 = performance.now();
+      try {
+        return await db.transaction((tx) => fn(countedSql(tx, true)));
+      } finally {
+        txs.n++;
+        txs.ms += performance.now() - t0;
+      }
+    },
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+}
+
+/** Counts on every handle opened from now on (call before the platform opens its database). */
+export function installSqlStats(): void {
+  wrapOpenedDbs(counted);
+}
+
+export interface SqlStats {
+  /** `Db.transaction` calls: BEGIN … COMMIT (or ROLLBACK) each. */
+  transactions: { n: number; ms: number };
+  /** Statements run outside a transaction: each commits on its own. */
+  standalone: number;
+  statements: { sql: string; n: number; ms: number; avgMs: number }[];
+}
+
+export function sqlStats(): SqlStats {
   const rows = [...statements].map(([sql, s]) => ({ sql, n: s.n, ms: Math.round(s.ms), avgMs: Math.round((s.ms / s.n) * 1000) / 1000 }));
   rows.sort((a, b) => b.ms - a.ms);
-  return { transactions: { n: txs.n, ms: Math.round(txs.ms) }, statements: rows };
+  return { transactions: { n: txs.n, ms: Math.round(txs.ms) }, standalone: standalone.n, statements: rows };
 }
 
 export function resetSqlStats(): void {
   statements.clear();
   txs.n = 0;
   txs.ms = 0;
+  standalone.n = 0;
 }

@@ -23,6 +23,16 @@ export interface Db extends Sql {
 // int8 (counts, offsets, sums) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
+/** Applied to every handle opened after it is set: lets a benchmark count statements without touching callers. */
+let observeOpened: ((db: Db) => Db) | undefined;
+
+/** Passes every `Db` opened from now on through `wrap` (e.g. a statement counter); `undefined` stops it. */
+export function wrapOpenedDbs(wrap: ((db: Db) => Db) | undefined): void {
+  observeOpened = wrap;
+}
+
+const opened = (db: Db): Db => (observeOpened ? observeOpened(db) : db);
+
 /**
  * The embedded database: one PGlite instance per process, persisted in `dataDir` (or in memory).
  * Statements run as named prepared statements over PGlite's wire protocol (see `PgliteStatements`).
@@ -33,7 +43,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   await db.waitReady;
   const statements = new PgliteStatements(db);
   let closed = false;
-  return {
+  return opened({
     kind: 'pglite',
     async query<T>(text: string, params?: unknown[]) {
       return (await statements.query(text, params)).rows as T[];
@@ -58,7 +68,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
       closed = true;
       await db.close();
     },
-  };
+  });
 }
 
 /**
@@ -91,7 +101,7 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
       }
     },
   });
-  return {
+  return opened({
     kind: 'postgres',
     ...wrap(pool, false),
     async transaction(fn) {
@@ -113,5 +123,5 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
       return true;
     },
     close: () => pool.end(),
-  };
+  });
 }
