@@ -1,4 +1,5 @@
 import type { Order, OrderStatus, PayloadOf, TypedMessage } from '@campusg/contracts';
+import { CANCELLABLE } from '@campusg/order-rules';
 
 /**
  * What one order event does to a view, decided from the event alone (pure), so that applying it is
@@ -135,7 +136,8 @@ export function orderViewChange(m: TypedMessage): ViewChange | undefined {
       });
     }
     case 'order.cancelled':
-      return move('CANCELLED', { patch: { cancelReason: (m.payload as PayloadOf<'order.cancelled'>).reason } });
+      // Only an order no runner has accepted can be cancelled: a late cancel cannot end a later order.
+      return move('CANCELLED', { patch: { cancelReason: (m.payload as PayloadOf<'order.cancelled'>).reason }, from: CANCELLABLE });
     default:
       return undefined;
   }
