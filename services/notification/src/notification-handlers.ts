@@ -1,6 +1,6 @@
 import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage } from '@campusg/contracts';
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
-import { applyOrderEvent, findOrderView } from '@campusg/order-view';
+import { applyOrderEvent, findOrderView, ORDER_EVENT_TYPES, type OrderParties } from '@campusg/order-view';
 import type { IdGenerator, Sql } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
@@ -92,20 +92,30 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
     if (logged.length === 0) return;
     await learnName(ctx.tx, m);
     if (!orderId) return;
-    const view =
-      ctx.record.topic === 'order_events'
-        ? await applyOrderEvent(ctx.tx, 'notifications', m)
-        : await findOrderView(ctx.tx, 'notifications', orderId);
-    const parties = view && { customer_id: view.customerId, runner_id: view.runnerId };
+    const fromOrders = ctx.record.topic === 'order_events';
+    // The order's view is read only when it is needed: an order event changes it (and goes out live
+    // to its parties); any other message only when one of its notifications names no recipient.
+    let parties = fromOrders ? await partiesAfter(ctx.tx, m, orderId) : undefined;
+    let known = fromOrders;
+    const partiesOf = async () => {
+      if (!known) {
+        parties = await findOrderView(ctx.tx, 'notifications', orderId);
+        known = true;
+      }
+      return parties;
+    };
     const runnerName = m.type === 'order.accepted' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
     for (const d of derive(m, runnerName)) {
-      const userId = d.to === 'customer' ? parties?.customer_id : ((payload.runner_id as string | undefined) ?? parties?.runner_id);
+      const userId =
+        d.to === 'customer'
+          ? (await partiesOf())?.customerId
+          : ((payload.runner_id as string | undefined) ?? (await partiesOf())?.runnerId);
       if (!userId) continue;
       const item = await store(ctx, deps.ids, userId, orderId, d, m.message_id);
       if (item) ctx.afterCommit(() => deps.hub.publish({ kind: 'notification', userId, notification: item }));
     }
-    if (ctx.record.topic === 'order_events') {
-      const userIds = [parties?.customer_id, parties?.runner_id, payload.runner_id].filter((u): u is string => typeof u === 'string');
+    if (fromOrders) {
+      const userIds = [parties?.customerId, parties?.runnerId, payload.runner_id].filter((u): u is string => typeof u === 'string');
       ctx.afterCommit(() => deps.hub.publish({ kind: 'order', orderId, userIds: [...new Set(userIds)] }));
       const available = availabilityChange(m);
       if (available) ctx.afterCommit(() => deps.hub.publish({ kind: 'available', orderId, status: available }));
@@ -114,6 +124,12 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
   const all: Handlers = {};
   for (const type of Object.keys(MESSAGES) as MessageType[]) (all as Record<string, Handler>)[type] = handle;
   return all;
+}
+
+/** An order event applied to the view (one statement); an order reply that changes nothing, read. */
+async function partiesAfter(tx: Sql, m: TypedMessage, orderId: string): Promise<OrderParties | undefined> {
+  if ((ORDER_EVENT_TYPES as readonly string[]).includes(m.type)) return applyOrderEvent(tx, 'notifications', m);
+  return findOrderView(tx, 'notifications', orderId);
 }
 
 /**

@@ -1,0 +1,99 @@
+import type { Order, TypedMessage } from '@campusg/contracts';
+import type { Handler, Handlers } from '@campusg/messaging';
+import type { Sql } from '@campusg/platform';
+import { orderViewChange, type ViewChange } from './order-view-change.ts';
+
+/**
+ * A read model of orders built from `order_events` (event-carried state), kept in the schema of the
+ * service that needs it. Services that show or check an order they do not own read this instead of
+ * asking the order service: services never call each other.
+ */
+export function orderViewTableSql(schema: string): string {
+  return `create table if not exists ${schema}.order_view (
+  order_id uuid primary key, customer_id uuid not null, runner_id uuid, status text not null,
+  view jsonb not null, updated_at timestamptz not null);`;
+}
+
+/** Who an order concerns, as its view says after an event. */
+export interface OrderParties {
+  customerId: string;
+  runnerId: string | null;
+}
+
+/** As the view holds them, so they compare equal to the ids the routes and the stream check. */
+const PARTIES = `view->>'customerId' as customer_id, view->>'runnerId' as runner_id`;
+// A data-modifying statement and the row as it was: the outer select sees the snapshot from before
+// the statement, which is the row unchanged whenever the change did not apply.
+const orElseCurrent = (schema: string) =>
+  `select customer_id, runner_id from changed
+   union all select ${PARTIES} from ${schema}.order_view where order_id = $1 and not exists (select 1 from changed)`;
+
+const createSql = (schema: string) =>
+  `with changed as (
+     insert into ${schema}.order_view (order_id, customer_id, runner_id, status, view, updated_at) values ($1, $2, null, $3, $4::jsonb, $5)
+     on conflict (order_id) do nothing returning ${PARTIES})
+   ${orElseCurrent(schema)}`;
+
+const moveSql = (schema: string) =>
+  `with changed as (
+     update ${schema}.order_view set status = $2, view = view || $3::jsonb, updated_at = $4,
+       runner_id = case when $6 then $5::uuid else coalesce($5::uuid, runner_id) end
+     where order_id = $1 and status = any($7::text[]) and ($8::uuid is null or runner_id = $8::uuid) and (not $9 or updated_at <= $4)
+     returning ${PARTIES})
+   ${orElseCurrent(schema)}`;
+
+async function apply(tx: Sql, schema: string, c: ViewChange): Promise<OrderParties | undefined> {
+  const [row] =
+    c.kind === 'create'
+      ? await tx.query<{ customer_id: string; runner_id: string | null }>(createSql(schema), [
+          c.view.id,
+          c.view.customerId,
+          c.view.status,
+          JSON.stringify(c.view),
+          c.view.updatedAt,
+        ])
+      : await tx.query<{ customer_id: string; runner_id: string | null }>(moveSql(schema), [
+          c.orderId,
+          c.status,
+          JSON.stringify(c.patch),
+          c.at,
+          c.runnerId,
+          c.setRunner,
+          c.from,
+          c.ifRunner,
+          c.notBeforeView,
+        ]);
+  return row && { customerId: row.customer_id, runnerId: row.runner_id };
+}
+
+/**
+ * Applies one order event to the read model in `schema`, in one statement that neither reads the
+ * view first nor moves it backwards (see `orderViewChange`), and returns who the order concerns as
+ * the view then says (`undefined` for an order the view does not know, or a message that is not an
+ * order change).
+ */
+export async function applyOrderEvent(tx: Sql, schema: string, m: TypedMessage): Promise<OrderParties | undefined> {
+  const change = orderViewChange(m);
+  return change && apply(tx, schema, change);
+}
+
+export async function findOrderView(tx: Sql, schema: string, orderId: string): Promise<Order | undefined> {
+  const [row] = await tx.query<{ view: Order }>(`select view from ${schema}.order_view where order_id = $1`, [orderId]);
+  return row?.view;
+}
+
+export const ORDER_EVENT_TYPES = [
+  'order.created',
+  'order.status_updated',
+  'order.accepted',
+  'order.runner_released',
+  'order.cancelled',
+] as const;
+
+/** Consumer handlers that keep the read model of `schema` up to date. */
+export function orderViewHandlers(schema: string): Handlers {
+  const handle: Handler = async (m, ctx) => {
+    await applyOrderEvent(ctx.tx, schema, m);
+  };
+  return Object.fromEntries(ORDER_EVENT_TYPES.map((t) => [t, handle])) as Handlers;
+}

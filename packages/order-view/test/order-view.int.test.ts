@@ -1,0 +1,160 @@
+/**
+ * The read model on a real database (PGlite): an order's events in their order build the view the
+ * order service holds; a replayed or late event never moves it backwards; each event is one
+ * statement, which says who the order concerns whether or not it changed the view.
+ */
+import { createMessage, type MessageType, type Order, type PayloadOf, type TypedMessage } from '@campusg/contracts';
+import { type Db, openPglite, type Sql } from '@campusg/platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyOrderEvent, findOrderView, orderViewTableSql } from '../src/index.ts';
+
+const SCHEMA = 'views';
+let db: Db;
+beforeAll(async () => {
+  db = await openPglite(undefined);
+  await db.exec(`create schema ${SCHEMA}; ${orderViewTableSql(SCHEMA)}`);
+});
+afterAll(() => db.close());
+
+const uuid = () => crypto.randomUUID();
+/** The events of one order, a second apart. */
+function order() {
+  const id = uuid();
+  const customer = uuid();
+  let second = 0;
+  const event = <T extends MessageType>(type: T, payload: Omit<PayloadOf<T>, 'order_id'>): TypedMessage<T> =>
+    createMessage(type, { order_id: id, ...payload } as PayloadOf<T>, {
+      messageId: uuid(),
+      correlationId: uuid(),
+      causationId: null,
+      source: 'order-service',
+      timestamp: new Date(Date.UTC(2026, 0, 1, 12, 0, second++)),
+    });
+  const created = () =>
+    event('order.created', { customer_id: customer, status: 'PENDING', food_cents: 1000, delivery_fee_cents: 380, total_cents: 1380 });
+  const status = (
+    s: 'CREATED' | 'PLACED' | 'ON_THE_WAY' | 'DELIVERED' | 'COMPLETED',
+    previous: PayloadOf<'order.status_updated'>['status'],
+    runner: string | null = null,
+  ) => event('order.status_updated', { status: s, previous_status: previous, runner_id: runner });
+  return {
+    id,
+    customer,
+    created,
+    status,
+    accepted: (runner: string) => event('order.accepted', { runner_id: runner, customer_id: customer }),
+    released: (runner: string) => event('order.runner_released', { runner_id: runner }),
+    cancelled: () => event('order.cancelled', { reason: 'CUSTOMER_CANCELLED', previous_status: 'CREATED' }),
+  };
+}
+
+/** Counts the statements run through it. */
+function counting(sql: Sql): Sql & { n: number } {
+  const c = {
+    n: 0,
+    query: <T>(text: string, params?: unknown[]) => {
+      c.n++;
+      return sql.query<T>(text, params);
+    },
+    exec: (text: string) => sql.exec(text),
+  };
+  return c;
+}
+
+async function apply(...events: TypedMessage[]): Promise<void> {
+  for (const m of events) await applyOrderEvent(db, SCHEMA, m);
+}
+const view = async (id: string) => (await findOrderView(db, SCHEMA, id)) as Order;
+
+describe('the order view', () => {
+  it('follows an order through its life, stamping each status with its event time', async () => {
+    const o = order();
+    const runner = uuid();
+    const events = [o.created(), o.status('CREATED', 'PENDING'), o.accepted(runner), o.status('PLACED', 'ACCEPTED', runner)];
+    const [created, , accepted, placed] = events.map((e) => e.timestamp);
+    await apply(...events);
+    expect(await view(o.id)).toMatchObject({
+      id: o.id,
+      customerId: o.customer,
+      runnerId: runner,
+      status: 'PLACED',
+      totalCents: 1380,
+      createdAt: created,
+      updatedAt: placed,
+      acceptedAt: accepted,
+      placedAt: placed,
+      pickedUpAt: null,
+      cancelledAt: null,
+    });
+    const [row] = await db.query(`select customer_id, runner_id, status from ${SCHEMA}.order_view where order_id = $1`, [o.id]);
+    expect(row).toEqual({ customer_id: o.customer, runner_id: runner, status: 'PLACED' });
+  });
+
+  it('applies each event in one statement and says who the order concerns, changed or not', async () => {
+    const o = order();
+    const runner = uuid();
+    const tx = counting(db);
+    expect(await applyOrderEvent(tx, SCHEMA, o.created())).toEqual({ customerId: o.customer, runnerId: null });
+    const open = o.status('CREATED', 'PENDING');
+    expect(await applyOrderEvent(tx, SCHEMA, open)).toEqual({ customerId: o.customer, runnerId: null });
+    expect(await applyOrderEvent(tx, SCHEMA, o.accepted(runner))).toEqual({ customerId: o.customer, runnerId: runner });
+    // A replay that changes nothing still answers, from the view as it is.
+    expect(await applyOrderEvent(tx, SCHEMA, open)).toEqual({ customerId: o.customer, runnerId: runner });
+    expect(tx.n).toBe(4);
+    expect(await applyOrderEvent(tx, SCHEMA, order().accepted(runner))).toBeUndefined();
+  });
+
+  it('never moves backwards on a replayed or late event', async () => {
+    const o = order();
+    const runner = uuid();
+    const created = o.created();
+    const open = o.status('CREATED', 'PENDING');
+    const accepted = o.accepted(runner);
+    const placed = o.status('PLACED', 'ACCEPTED', runner);
+    const delivered = o.status('DELIVERED', 'ON_THE_WAY', runner);
+    await apply(created, open, accepted, placed, delivered);
+    const before = await view(o.id);
+    await apply(open, accepted, placed, created, o.released(runner), o.cancelled());
+    expect(await view(o.id)).toEqual(before);
+    expect(before.status).toBe('DELIVERED');
+  });
+
+  it('goes round when a runner is released, and an old accept or release cannot undo the next round', async () => {
+    const o = order();
+    const [first, second] = [uuid(), uuid()];
+    const [created, open, firstAccept] = [o.created(), o.status('CREATED', 'PENDING'), o.accepted(first)];
+    await apply(created, open, firstAccept);
+    // A release naming another runner releases nobody.
+    await apply(o.released(second));
+    expect(await view(o.id)).toMatchObject({ status: 'ACCEPTED', runnerId: first });
+    const firstRelease = o.released(first);
+    await apply(firstRelease);
+    expect(await view(o.id)).toMatchObject({ status: 'CREATED', runnerId: null, acceptedAt: null });
+    await apply(firstAccept);
+    expect(await view(o.id)).toMatchObject({ status: 'CREATED', runnerId: null });
+    // The same runner takes it again: the old release is older than this round.
+    const secondAccept = o.accepted(first);
+    await apply(secondAccept, firstRelease);
+    expect(await view(o.id)).toMatchObject({ status: 'ACCEPTED', runnerId: first, acceptedAt: secondAccept.timestamp });
+    // A repeated accept of the runner who has it keeps the time it was first accepted.
+    await apply(o.accepted(first));
+    expect(await view(o.id)).toMatchObject({ acceptedAt: secondAccept.timestamp });
+  });
+
+  it('cancels an open order once, with its reason', async () => {
+    const o = order();
+    const cancel = o.cancelled();
+    await apply(o.created(), o.status('CREATED', 'PENDING'), cancel, o.cancelled(), o.status('CREATED', 'PENDING'));
+    expect(await view(o.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_CANCELLED', cancelledAt: cancel.timestamp });
+  });
+
+  it('keeps the first view of an order created twice, and ignores events of an order it never saw', async () => {
+    const o = order();
+    const first = o.created();
+    await apply(first, o.created());
+    expect((await view(o.id)).updatedAt).toBe(first.timestamp);
+    const unknown = order();
+    await apply(unknown.status('CREATED', 'PENDING'));
+    expect(await findOrderView(db, SCHEMA, unknown.id)).toBeUndefined();
+  });
+});
