@@ -43,17 +43,17 @@ export class SagaOrchestrator<D> {
   async start(tx: Sql, emit: Emit, params: StartParams<D>): Promise<{ sagaId: string; created: boolean }> {
     const now = this.deps.clock.now();
     const id = params.sagaId ?? this.deps.ids.uuid();
-    const fresh = initialState(this.def, { id, data: params.data, now });
-    const { id: sagaId, created } = await sagaStore.insert(tx, fresh, {
+    // The instance is created by its first decision: one statement writes both, and a business key
+    // already held leaves nothing written (the decision, its ids included, is simply dropped).
+    const decision = this.#decide(initialState(this.def, { id, data: params.data, now }), { kind: 'start' }, now);
+    const { id: sagaId, created } = await sagaStore.insert(tx, decision.state, {
       businessKey: this.def.businessKey(params.data),
       exclusive: this.def.exclusive,
       startedBy: params.startedBy,
       now,
+      history: decision.history,
     });
-    if (!created) return { sagaId, created };
-    const decision = this.#decide(fresh, { kind: 'start' }, now);
-    await sagaStore.save(tx, decision.state, 0, decision.history, now);
-    this.#effects(decision, emit, null);
+    if (created) this.#effects(decision, emit, null);
     return { sagaId, created };
   }
 
