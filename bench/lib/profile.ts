@@ -53,7 +53,7 @@ export async function profileRun(kind: TransportKind, env: BenchEnv, s: Settings
   const summary = file ? summarizeProfile(file, 20) : undefined;
   if (file && !process.env.BENCH_KEEP_PROFILES) rmSync(prof.profDir, { recursive: true, force: true });
   // Sagas started while the statements were counted: the window includes warm-up and drain.
-  const started = prof.sql?.statements.find((x) => x.sql.startsWith('insert into sagas.instances'))?.n ?? 0;
+  const started = prof.sql?.statements.find((x) => x.sql.includes('insert into sagas.instances'))?.n ?? 0;
   const total = prof.sql?.statements.reduce((a, x) => a + x.n, 0) ?? 0;
   const statementMs = prof.sql?.statements.reduce((a, x) => a + x.ms, 0) ?? 0;
   return {
