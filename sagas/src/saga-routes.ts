@@ -9,11 +9,11 @@ import {
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
-import { behindCheck, type ServiceDeps } from '@campusg/messaging';
+import { behindCheck, type Emit, type ServiceDeps } from '@campusg/messaging';
 import { mayAccept, mayAcceptAny, mayCancel, mayComplete, type Refusal } from '@campusg/order-rules';
 import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
-import { sagaStore } from '@campusg/saga';
+import { type AfterCommit, sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
 
 /** The order rules' refusal, as this API's error. */
@@ -35,6 +35,13 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       orderId,
       behindCheck(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, deps.config.partitions),
     );
+  /** Runs `fn` in a bus transaction; what it registers with `afterCommit` (the new saga, cached) runs once that committed. */
+  const transactStart = async <T>(fn: (tx: Sql, emit: Emit, afterCommit: AfterCommit) => Promise<T>): Promise<T> => {
+    const committed: (() => void)[] = [];
+    const result = await bus.transact((tx, emit) => fn(tx, emit, (hook) => committed.push(hook)));
+    for (const hook of committed) hook();
+    return result;
+  };
 
   app.post(
     '/api/orders',
@@ -56,7 +63,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       // The response is known before anything is written, so the key is claimed with it in one statement.
       const orderId = ids.uuid();
       const response = { orderId, sagaId: ids.uuid(), status: 'PENDING' as const };
-      const result = await bus.transact(async (tx, emit) => {
+      const result = await transactStart(async (tx, emit, afterCommit) => {
         if (key) {
           const previous = await claimIdempotencyKey(tx, user.id, key, bodyHash, response);
           if (previous) return previous;
@@ -64,6 +71,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
         const { sagaId } = await sagas.createOrder.start(tx, emit, {
           startedBy: user.id,
           sagaId: response.sagaId,
+          afterCommit,
           data: {
             order: {
               order_id: orderId,
@@ -103,9 +111,10 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       // Refused before the read model is asked: a customer learns nothing of the order.
       refuse(mayAcceptAny(user));
       refuse(mayAccept(await lookup(req.params.id), user));
-      const { sagaId } = await bus.transact((tx, emit) =>
+      const { sagaId } = await transactStart((tx, emit, afterCommit) =>
         sagas.acceptOrder.start(tx, emit, {
           startedBy: user.id,
+          afterCommit,
           data: { orderId: req.params.id, runnerId: user.id },
         }),
       );
@@ -127,9 +136,10 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     async (req, reply) => {
       const user = callerOf(req);
       refuse(mayComplete(await lookup(req.params.id), user));
-      const { sagaId } = await bus.transact((tx, emit) =>
+      const { sagaId } = await transactStart((tx, emit, afterCommit) =>
         sagas.completeOrder.start(tx, emit, {
           startedBy: user.id,
+          afterCommit,
           data: { orderId: req.params.id, runnerId: user.id, payoutAccountId: null },
         }),
       );
@@ -151,9 +161,10 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     async (req, reply) => {
       const user = callerOf(req);
       refuse(mayCancel(await lookup(req.params.id), user));
-      const { sagaId } = await bus.transact((tx, emit) =>
+      const { sagaId } = await transactStart((tx, emit, afterCommit) =>
         sagas.cancelOrder.start(tx, emit, {
           startedBy: user.id,
+          afterCommit,
           data: { orderId: req.params.id, reason: 'CUSTOMER_CANCELLED' },
         }),
       );
