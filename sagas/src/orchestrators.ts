@@ -1,7 +1,7 @@
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
 import { orderViewHandlers } from '@campusg/order-view';
-import { type OrchestratorDeps, SagaOrchestrator } from '@campusg/saga';
+import { type OrchestratorDeps, SagaOrchestrator, SagaStateCache } from '@campusg/saga';
 import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
 import { type CancelOrderData, cancelOrderSaga } from './cancel-order.ts';
 import { type CompleteOrderData, completeOrderSaga } from './complete-order.ts';
@@ -18,6 +18,8 @@ export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
   const o: OrchestratorDeps = {
     ...deps,
     settings: { stepTimeoutMs: deps.config.sagaStepTimeoutMs, maxAttempts: deps.config.sagaMaxAttempts },
+    // One cache for the four: each then knows a reply's saga is another's without asking the database.
+    cache: new SagaStateCache(),
   };
   return {
     createOrder: new SagaOrchestrator(createOrderSaga({ orderAcceptTimeoutMs: deps.config.orderAcceptTimeoutMs }), o),
@@ -37,9 +39,10 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
   await sagas.acceptOrder.listen();
   await sagas.completeOrder.listen();
   await sagas.cancelOrder.listen({
-    'timer.expired': async (m, { tx, emit }) => {
+    'timer.expired': async (m, { tx, emit, afterCommit }) => {
       await sagas.cancelOrder.start(tx, emit, {
         startedBy: null,
+        afterCommit,
         data: { orderId: m.payload.order_id, reason: 'ACCEPT_TIMEOUT' },
       });
     },

@@ -9,11 +9,11 @@ import {
   sagaStartedResponse,
   sagaView,
 } from '@campusg/contracts';
-import { behindCheck, type ServiceDeps } from '@campusg/messaging';
+import { behindCheck, type Emit, type ServiceDeps } from '@campusg/messaging';
 import { mayAccept, mayAcceptAny, mayCancel, mayComplete, type Refusal } from '@campusg/order-rules';
 import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
-import { sagaStore } from '@campusg/saga';
+import { type AfterCommit, sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
 
 /** The order rules' refusal, as this API's error. */
@@ -35,6 +35,13 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       orderId,
       behindCheck(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, deps.config.partitions),
     );
+  /** Runs `fn` in a bus transaction; what it registers with `afterCommit` (the new saga, cached) runs once that committed. */
+  const transactStart = async <T>(fn: (tx: Sql, emit: Emit, afterCommit: AfterCommit) => Promise<T>): Promise<T> => {
+    const committed: (() => void)[] = [];
+    const result = await bus.transact((tx, emit) => fn(tx, emit, (hook) => committed.push(hook)));
+    for (const hook of committed) hook();
+    return result;
+  };
 
   app.post(
     '/api/orders',
@@ -53,14 +60,18 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       const body = req.body;
       const key = req.headers['idempotency-key'];
       const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-      const result = await bus.transact(async (tx, emit) => {
+      // The response is known before anything is written, so the key is claimed with it in one statement.
+      const orderId = ids.uuid();
+      const response = { orderId, sagaId: ids.uuid(), status: 'PENDING' as const };
+      const result = await transactStart(async (tx, emit, afterCommit) => {
         if (key) {
-          const previous = await claimIdempotencyKey(tx, user.id, key, bodyHash);
+          const previous = await claimIdempotencyKey(tx, user.id, key, bodyHash, response);
           if (previous) return previous;
         }
-        const orderId = ids.uuid();
         const { sagaId } = await sagas.createOrder.start(tx, emit, {
           startedBy: user.id,
+          sagaId: response.sagaId,
+          afterCommit,
           data: {
             order: {
               order_id: orderId,
@@ -76,13 +87,8 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
             cancelReason: 'SYSTEM_ERROR',
           },
         });
-        const response = { orderId, sagaId, status: 'PENDING' as const };
-        if (key)
-          await tx.query('update sagas.idempotency_keys set response = $3::jsonb where user_id = $1 and key = $2', [
-            user.id,
-            key,
-            JSON.stringify(response),
-          ]);
+        // A fresh order id holds no business key yet; were it otherwise, the claimed response would lie.
+        if (sagaId !== response.sagaId) throw new AppError('TRANSIENT', 'order id already in use; retry');
         return response;
       });
       return reply.code(202).send(result);
@@ -105,9 +111,10 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       // Refused before the read model is asked: a customer learns nothing of the order.
       refuse(mayAcceptAny(user));
       refuse(mayAccept(await lookup(req.params.id), user));
-      const { sagaId } = await bus.transact((tx, emit) =>
+      const { sagaId } = await transactStart((tx, emit, afterCommit) =>
         sagas.acceptOrder.start(tx, emit, {
           startedBy: user.id,
+          afterCommit,
           data: { orderId: req.params.id, runnerId: user.id },
         }),
       );
@@ -129,9 +136,10 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     async (req, reply) => {
       const user = callerOf(req);
       refuse(mayComplete(await lookup(req.params.id), user));
-      const { sagaId } = await bus.transact((tx, emit) =>
+      const { sagaId } = await transactStart((tx, emit, afterCommit) =>
         sagas.completeOrder.start(tx, emit, {
           startedBy: user.id,
+          afterCommit,
           data: { orderId: req.params.id, runnerId: user.id, payoutAccountId: null },
         }),
       );
@@ -153,9 +161,10 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     async (req, reply) => {
       const user = callerOf(req);
       refuse(mayCancel(await lookup(req.params.id), user));
-      const { sagaId } = await bus.transact((tx, emit) =>
+      const { sagaId } = await transactStart((tx, emit, afterCommit) =>
         sagas.cancelOrder.start(tx, emit, {
           startedBy: user.id,
+          afterCommit,
           data: { orderId: req.params.id, reason: 'CUSTOMER_CANCELLED' },
         }),
       );
@@ -197,17 +206,17 @@ function stepName(sagas: SagaOrchestrators, type: string, index: number): string
 }
 
 /**
- * Records an Idempotency-Key for this user. Returns the earlier response when the key was used
- * with the same body; throws when it was used with another body.
+ * Records an Idempotency-Key for this user with the response it answers. Returns the earlier
+ * response when the key was used with the same body; throws when it was used with another body.
  */
-async function claimIdempotencyKey(tx: Sql, userId: string, key: string, bodyHash: string) {
+async function claimIdempotencyKey<R>(tx: Sql, userId: string, key: string, bodyHash: string, response: R): Promise<R | null> {
   const claimed = await tx.query(
-    `insert into sagas.idempotency_keys (user_id, key, body_hash, response, created_at) values ($1, $2, $3, 'null'::jsonb, now())
+    `insert into sagas.idempotency_keys (user_id, key, body_hash, response, created_at) values ($1, $2, $3, $4::jsonb, now())
      on conflict do nothing returning 1`,
-    [userId, key, bodyHash],
+    [userId, key, bodyHash, JSON.stringify(response)],
   );
   if (claimed.length > 0) return null;
-  const [row] = await tx.query<{ body_hash: string; response: { orderId: string; sagaId: string; status: 'PENDING' } }>(
+  const [row] = await tx.query<{ body_hash: string; response: R }>(
     'select body_hash, response from sagas.idempotency_keys where user_id = $1 and key = $2',
     [userId, key],
   );

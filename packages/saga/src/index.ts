@@ -5,6 +5,7 @@ export * from './definition.ts';
 export * from './engine.ts';
 export * from './orchestrator.ts';
 export * from './state.ts';
+export * from './state-cache.ts';
 export * from './store.ts';
 
 /** The tables of saga instances, their history and Idempotency-Keys (schema `sagas`). */

@@ -3,7 +3,8 @@ import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
 import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
 import { type Decision, decide, initialState, type SagaInput } from './engine.ts';
-import { sagaStore } from './store.ts';
+import { type AfterCommit, SagaStateCache } from './state-cache.ts';
+import { type StoredSaga, sagaStore } from './store.ts';
 
 export interface OrchestratorDeps {
   db: Db;
@@ -13,6 +14,8 @@ export interface OrchestratorDeps {
   settings: SagaSettings;
   log: Logger;
   metrics: Metrics;
+  /** Shared by the orchestrators of one process, so each also knows the others' instances; one of its own if absent. */
+  cache?: SagaStateCache;
 }
 
 /** A new instance: its data (the definition derives its key and business key), and who asked. */
@@ -20,6 +23,8 @@ export interface StartParams<D> {
   data: D;
   startedBy: string | null;
   sagaId?: string;
+  /** The caller's hook to run code once its transaction has committed: the new instance is then cached. */
+  afterCommit?: AfterCommit;
 }
 
 /**
@@ -31,28 +36,32 @@ export class SagaOrchestrator<D> {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<number> | undefined;
   #stopped = false;
+  readonly #cache: SagaStateCache;
 
   constructor(
     readonly def: SagaDefinition<D>,
     private readonly deps: OrchestratorDeps,
   ) {
     this.groupId = def.group;
+    this.#cache = deps.cache ?? new SagaStateCache();
   }
 
   /** Starts a saga inside the caller's transaction. Idempotent per the definition's business key. */
   async start(tx: Sql, emit: Emit, params: StartParams<D>): Promise<{ sagaId: string; created: boolean }> {
     const now = this.deps.clock.now();
     const id = params.sagaId ?? this.deps.ids.uuid();
-    const fresh = initialState(this.def, { id, data: params.data, now });
-    const { id: sagaId, created } = await sagaStore.insert(tx, fresh, {
+    // The instance is created by its first decision: one statement writes both, and a business key
+    // already held leaves nothing written (the decision, its ids included, is simply dropped).
+    const decision = this.#decide(initialState(this.def, { id, data: params.data, now }), { kind: 'start' }, now);
+    const { id: sagaId, created } = await sagaStore.insert(tx, decision.state, {
       businessKey: this.def.businessKey(params.data),
       exclusive: this.def.exclusive,
       startedBy: params.startedBy,
       now,
+      history: decision.history,
     });
     if (!created) return { sagaId, created };
-    const decision = this.#decide(fresh, { kind: 'start' }, now);
-    await sagaStore.save(tx, decision.state, 0, decision.history, now);
+    this.#cache.saved(tx, sagaId, { state: decision.state, version: 1, startedBy: params.startedBy }, params.afterCommit);
     this.#effects(decision, emit, null);
     return { sagaId, created };
   }
@@ -62,26 +71,44 @@ export class SagaOrchestrator<D> {
     const replyTypes = new Set<MessageType>(this.def.steps.flatMap((s) => Object.keys(s.replies) as MessageType[]));
     // Any reply to a compensating command acknowledges it, so every type the definition lists counts.
     const handlers: Handlers = {};
-    const onReply: Handler = (m, ctx) => this.onMessage(m, ctx.tx, ctx.emit);
+    const onReply: Handler = (m, ctx) => this.onMessage(m, ctx.tx, ctx.emit, ctx.afterCommit);
     for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
     for (const type of this.def.compensationReplies) (handlers as Record<string, Handler>)[type] ??= onReply;
     Object.assign(handlers, extra);
     await this.deps.bus.consume(this.groupId, [...this.def.topics], handlers);
   }
 
-  /** Feeds one event to the saga it belongs to (its `correlation_id`), if that saga is of this type. */
-  async onMessage(message: TypedMessage, tx: Sql, emit: Emit): Promise<void> {
-    const stored = await sagaStore.load<D>(tx, message.correlation_id, this.def.type);
+  /**
+   * Feeds one event to the saga it belongs to (its `correlation_id`), if that saga is of this type.
+   * The saga's state comes from the cache when it holds it (see `SagaStateCache`), else from the database.
+   */
+  async onMessage(message: TypedMessage, tx: Sql, emit: Emit, afterCommit?: AfterCommit): Promise<void> {
+    const cached = this.#cache.get<D>(tx, message.correlation_id);
+    if (cached && cached.state.type !== this.def.type) return;
+    const stored = cached ?? (await sagaStore.load<D>(tx, message.correlation_id, this.def.type));
     if (!stored) return;
     const now = this.deps.clock.now();
     const decision = this.#decide(stored.state, { kind: 'reply', message }, now);
-    await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
+    await this.#save(tx, decision, stored, now, afterCommit);
     this.#effects(decision, emit, message.message_id);
+  }
+
+  /** Saves a decision taken on `stored`; a conflict means the cached state was stale, so it is dropped. */
+  async #save(tx: Sql, decision: Decision<D>, stored: StoredSaga<D>, now: Date, afterCommit: AfterCommit | undefined): Promise<void> {
+    const id = decision.state.id;
+    try {
+      await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
+    } catch (err) {
+      this.#cache.forget(id);
+      throw err;
+    }
+    this.#cache.saved(tx, id, { state: decision.state, version: stored.version + 1, startedBy: stored.startedBy }, afterCommit);
   }
 
   /** An operator's retry of a FAILED saga: resumes the step or compensation it stopped at. */
   async retry(sagaId: string): Promise<{ retried: boolean; status: string } | undefined> {
-    return this.deps.bus.transact(async (tx, emit) => {
+    // Decided from the database under its row lock; the cached state, now older, is dropped once committed.
+    const result = await this.deps.bus.transact(async (tx, emit) => {
       const stored = await sagaStore.load<D>(tx, sagaId, this.def.type);
       if (!stored) return undefined;
       const now = this.deps.clock.now();
@@ -98,6 +125,8 @@ export class SagaOrchestrator<D> {
       this.#effects(decision, emit, null);
       return { retried: true, status: decision.state.status };
     });
+    this.#cache.forget(sagaId);
+    return result;
   }
 
   /** Fires every step deadline that has passed; returns how many sagas it moved. */
@@ -123,6 +152,7 @@ export class SagaOrchestrator<D> {
         },
         { awaitPublish: false },
       );
+      this.#cache.forget(id);
     }
     return due.length;
   }

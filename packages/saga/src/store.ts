@@ -12,16 +12,27 @@ const ACTIVE = `status in ('RUNNING', 'COMPENSATING')`;
 
 /** Saga instances and their append-only history, in the `sagas` schema. */
 export const sagaStore = {
-  /** Inserts a new instance unless one already holds its business key; returns the holder's id. */
+  /**
+   * Inserts a new instance with its first decision (`version` 1) and that decision's history, in
+   * one statement, unless an instance already holds its business key: then nothing is written and
+   * the holder's id is returned.
+   */
   async insert(
     tx: Sql,
     state: SagaState<unknown>,
-    opts: { businessKey: string; exclusive: boolean; startedBy: string | null; now: Date },
+    opts: { businessKey: string; exclusive: boolean; startedBy: string | null; now: Date; history: HistoryEntry[] },
   ): Promise<{ id: string; created: boolean }> {
     const inserted = await tx.query<{ id: string }>(
-      `insert into sagas.instances (id, type, key, business_key, exclusive, status, deadline_at, started_by, state, started_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10)
-       on conflict (business_key) where exclusive or ${ACTIVE} do nothing returning id`,
+      `with inserted as (
+         insert into sagas.instances (id, type, key, business_key, exclusive, status, deadline_at, started_by, state,
+           started_at, updated_at, ended_at, version, history_seq)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10, $11, 1, $12)
+         on conflict (business_key) where exclusive or ${ACTIVE} do nothing returning id
+       ), appended as (
+         insert into sagas.history (saga_id, seq, at, kind, type, message_id, note)
+         ${HISTORY_ROWS('inserted', '$13', '0')}
+       )
+       select id from inserted`,
       [
         state.id,
         state.type,
@@ -33,6 +44,9 @@ export const sagaStore = {
         opts.startedBy,
         JSON.stringify(state),
         opts.now,
+        state.endedAt,
+        opts.history.length,
+        historyJson(opts.history),
       ],
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };
@@ -54,19 +68,26 @@ export const sagaStore = {
     return row && { state: row.state, version: row.version, startedBy: row.started_by };
   },
 
-  /** Saves a decision with optimistic concurrency: a stale version is a retryable conflict. */
+  /**
+   * Saves a decision with optimistic concurrency, and appends its history after the instance's
+   * last entry, in one statement: the history is written only if the version matched. A stale
+   * version is a retryable conflict.
+   */
   async save(tx: Sql, state: SagaState<unknown>, version: number, history: HistoryEntry[], now: Date): Promise<void> {
     const updated = await tx.query(
-      `update sagas.instances set status = $3, deadline_at = $4, state = $5::jsonb, version = version + 1,
-         ended_at = $6, updated_at = $7
-       where id = $1 and version = $2 returning 1`,
-      [state.id, version, state.status, state.deadlineAt, JSON.stringify(state), state.endedAt, now],
+      `with updated as (
+         update sagas.instances set status = $3, deadline_at = $4, state = $5::jsonb, version = version + 1,
+           ended_at = $6, updated_at = $7, history_seq = history_seq + $8
+         where id = $1 and version = $2 returning id, history_seq - $8 as base
+       ), appended as (
+         insert into sagas.history (saga_id, seq, at, kind, type, message_id, note)
+         ${HISTORY_ROWS('updated', '$9', 'updated.base')}
+       )
+       select 1 from updated`,
+      [state.id, version, state.status, state.deadlineAt, JSON.stringify(state), state.endedAt, now, history.length, historyJson(history)],
     );
     if (updated.length === 0) throw new AppError('TRANSIENT', `saga ${state.id} changed concurrently`);
-    await appendHistory(tx, state.id, history);
   },
-
-  appendHistory,
 
   async history(tx: Sql, id: string): Promise<HistoryEntry[]> {
     return tx.query<HistoryEntry>(
@@ -110,15 +131,15 @@ export const sagaStore = {
   },
 };
 
-async function appendHistory(tx: Sql, sagaId: string, entries: HistoryEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const [row] = await tx.query<{ n: number }>('select coalesce(max(seq), 0)::int as n from sagas.history where saga_id = $1', [sagaId]);
-  const base = row?.n ?? 0;
-  const values: unknown[] = [sagaId];
-  const tuples = entries.map((e, i) => {
-    values.push(base + i + 1, e.at, e.kind, e.type, e.messageId, e.note);
-    const b = i * 6 + 1;
-    return `($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
-  });
-  await tx.query(`insert into sagas.history (saga_id, seq, at, kind, type, message_id, note) values ${tuples.join(',')}`, values);
-}
+/**
+ * The history rows of one decision, for an `insert ... select` in the statement that writes the
+ * instance: one row per entry of the JSON array `param`, numbered after `base`, written only if
+ * the `source` CTE (the instance's insert or update) returned its row.
+ */
+const HISTORY_ROWS = (source: string, param: string, base: string) =>
+  `select ${source}.id, ${base} + h.i, h.at, h.kind, h.type, h.message_id, h.note
+   from ${source}, jsonb_to_recordset(${param}::jsonb) as h(i int, at timestamptz, kind text, type text, message_id uuid, note text)`;
+
+/** A decision's history entries as the JSON array `HISTORY_ROWS` reads, numbered from 1. */
+const historyJson = (entries: HistoryEntry[]): string =>
+  JSON.stringify(entries.map((e, i) => ({ i: i + 1, at: e.at, kind: e.kind, type: e.type, message_id: e.messageId, note: e.note })));

@@ -82,6 +82,28 @@ describe('migrations of sagas.instances on an existing database', () => {
     expect(await sagaStore.due(db, 'create-order', new Date('2026-11-26T10:01:00.000Z'), 10)).toEqual([SAGA]);
   });
 
+  it('keeps each instance’s last history sequence in its row, so the next decision appends after it', async () => {
+    const seqOf = async () => (await db.query<{ n: number }>('select history_seq as n from sagas.instances where id = $1', [SAGA]))[0]?.n;
+    expect(await seqOf()).toBe(1);
+    const stored = await sagaStore.load(db, SAGA, 'create-order');
+    const entry = { at: AT.toISOString(), kind: 'event' as const, type: 'order.created', messageId: null, note: null };
+    await db.transaction((tx) => sagaStore.save(tx, stored!.state, stored!.version, [entry, { ...entry, type: 'x' }], AT));
+    expect(await seqOf()).toBe(3);
+    const seqs = await db.query<{ seq: number; type: string }>('select seq, type from sagas.history where saga_id = $1 order by seq', [
+      SAGA,
+    ]);
+    expect(seqs).toEqual([
+      { seq: 1, type: 'create_order' },
+      { seq: 2, type: 'order.created' },
+      { seq: 3, type: 'x' },
+    ]);
+    // A stale version writes neither the instance nor its history.
+    await expect(db.transaction((tx) => sagaStore.save(tx, stored!.state, stored!.version, [entry], AT))).rejects.toThrow(
+      /changed concurrently/,
+    );
+    expect(await sagaStore.history(db, SAGA)).toHaveLength(3);
+  });
+
   it('indexes the key instead of the order id, and still holds each business key', async () => {
     const indexes = await db.query<{ name: string }>(`select indexname as name from pg_indexes where schemaname = 'sagas'`);
     expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['instances_key', 'instances_business_key']));
@@ -90,7 +112,13 @@ describe('migrations of sagas.instances on an existing database', () => {
     // A second start with the business key of the migrated instance finds it.
     const fresh = { ...legacyState, id: '3b4c5d6e-7f8a-4b9c-8d0e-1f2a3b4c5d6e', orderId: undefined, key: ORDER };
     const again = await db.transaction((tx) =>
-      sagaStore.insert(tx, fresh as never, { businessKey: `create-order:${ORDER}`, exclusive: true, startedBy: USER, now: AT }),
+      sagaStore.insert(tx, fresh as never, {
+        businessKey: `create-order:${ORDER}`,
+        exclusive: true,
+        startedBy: USER,
+        now: AT,
+        history: [],
+      }),
     );
     expect(again).toEqual({ id: SAGA, created: false });
   });

@@ -1,0 +1,238 @@
+import { createMessage, type MessageType, type TypedMessage } from '@campusg/contracts';
+import type { Emit, MessageBus } from '@campusg/messaging';
+import { createLogger, type Db, ManualClock, Metrics, migrate, openPglite, randomIds, type Sql } from '@campusg/platform';
+import { type SagaCommand, SagaOrchestrator, SagaStateCache, sagaStore, sagaStoreMigrations } from '@campusg/saga';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeOrderSaga } from '../src/complete-order.ts';
+import { CUSTOMER, createData, createOrder, replyTo, SETTINGS } from './harness.ts';
+
+// What the saga engine costs the database: the statements one create-order saga runs, from its
+// start through its five replies, with the real orchestrator on an embedded database. Every
+// statement is counted by a wrapper around the database handle, so a change that adds a round
+// trip per step shows here. The history the routes show is checked alongside. Transactions run
+// their after-commit hooks as the bus does, so the orchestrator caches what it committed.
+
+/** A database handle that counts every statement it runs, in or out of a transaction. */
+function counting(db: Db): { db: Db; count: () => number; texts: string[] } {
+  const texts: string[] = [];
+  const wrap = (sql: Sql): Sql => ({
+    query: (text, params) => {
+      texts.push(text);
+      return sql.query(text, params);
+    },
+    exec: (text) => {
+      texts.push(text);
+      return sql.exec(text);
+    },
+  });
+  const counted: Db = { ...db, ...wrap(db), transaction: (fn) => db.transaction((tx) => fn(wrap(tx))) };
+  return { db: counted, count: () => texts.length, texts };
+}
+
+interface Sent {
+  type: MessageType;
+  messageId: string;
+  command: SagaCommand | null;
+}
+
+describe('statements per create-order saga', () => {
+  let raw: Db;
+  let counter: ReturnType<typeof counting>;
+  let orchestrator: SagaOrchestrator<ReturnType<typeof createData>>;
+  const clock = new ManualClock();
+  const cache = new SagaStateCache();
+  let cold = false;
+
+  /** A transaction on the counted database whose after-commit hooks run once it committed (unless `cold`). */
+  async function transaction<T>(fn: (tx: Sql, afterCommit: (hook: () => void) => void) => Promise<T>): Promise<T> {
+    const hooks: (() => void)[] = [];
+    const result = await counter.db.transaction((tx) => fn(tx, (hook) => hooks.push(hook)));
+    if (!cold) for (const hook of hooks) hook();
+    return result;
+  }
+
+  beforeAll(async () => {
+    raw = await openPglite(undefined);
+    await migrate(raw, 'sagas', sagaStoreMigrations());
+    counter = counting(raw);
+    const bus = {
+      transact: (fn: (tx: Sql, emit: Emit) => Promise<unknown>) => counter.db.transaction((tx) => fn(tx, (() => {}) as unknown as Emit)),
+    } as unknown as MessageBus;
+    orchestrator = new SagaOrchestrator(createOrder, {
+      db: counter.db,
+      bus,
+      clock,
+      ids: randomIds,
+      settings: SETTINGS,
+      log: createLogger({ level: 'fatal' }),
+      metrics: new Metrics({ defaultMetrics: false }),
+      cache,
+    });
+  });
+  afterAll(async () => {
+    await raw?.close();
+  });
+
+  /** An emit that records the commands the saga sends. */
+  const recorder = (sent: Sent[]): Emit =>
+    ((type, payload, routing) => {
+      sent.push({
+        type,
+        messageId: routing?.messageId ?? '',
+        command: type.startsWith('saga.') ? null : ({ type, payload } as SagaCommand),
+      });
+    }) as Emit;
+
+  /** The world's reply to the first command in `sent`, for saga `sagaId`. */
+  function replyOf(sagaId: string, sent: Sent[], ok: boolean): TypedMessage | undefined {
+    const command = sent.find((s) => s.command);
+    if (!command?.command) return undefined;
+    const reply = replyTo(command.command, ok);
+    return createMessage(reply.type, reply.payload as never, {
+      messageId: randomIds.uuid(),
+      correlationId: sagaId,
+      causationId: command.messageId,
+      timestamp: clock.now(),
+      source: 'test',
+    }) as TypedMessage;
+  }
+
+  async function startSaga(sent: Sent[]): Promise<string> {
+    const data = createData({ order: { ...createData().order, order_id: randomIds.uuid(), customer_id: CUSTOMER } });
+    const { sagaId } = await transaction((tx, afterCommit) =>
+      orchestrator.start(tx, recorder(sent), { data, startedBy: CUSTOMER, afterCommit }),
+    );
+    return sagaId;
+  }
+
+  /** Runs one create-order saga to its end, step `n` answered `outcome(n)`; returns its id and what each transaction cost. */
+  async function runSaga(outcome: (step: number) => boolean): Promise<{ sagaId: string; perTransaction: number[] }> {
+    let sent: Sent[] = [];
+    let before = counter.count();
+    const sagaId = await startSaga(sent);
+    const perTransaction = [counter.count() - before];
+    for (let step = 0; step < 20; step++) {
+      const message = replyOf(sagaId, sent, outcome(step));
+      if (!message) break;
+      sent = [];
+      before = counter.count();
+      await transaction((tx, afterCommit) => orchestrator.onMessage(message, tx, recorder(sent), afterCommit));
+      perTransaction.push(counter.count() - before);
+    }
+    return { sagaId, perTransaction };
+  }
+
+  it('a completed saga: its start and each of its five replies, and the history the routes show', async () => {
+    await runSaga(() => true);
+    const before = counter.count();
+    const runs = 10;
+    let last = { sagaId: '', perTransaction: [] as number[] };
+    for (let i = 0; i < runs; i++) last = await runSaga(() => true);
+    const perSaga = (counter.count() - before) / runs;
+    console.log(`create-order, completed: ${perSaga} statements per saga; per transaction ${last.perTransaction.join(', ')}`);
+    // The start writes the instance with its history in one statement; a reply, decided on the
+    // state the orchestrator committed last, is saved (and proved current) in one statement.
+    expect(last.perTransaction).toEqual([1, 1, 1, 1, 1, 1]);
+
+    const stored = await sagaStore.load(raw, last.sagaId);
+    expect(stored?.state.status).toBe('COMPLETED');
+    expect(stored?.version).toBe(6);
+    const history = await sagaStore.history(raw, last.sagaId);
+    expect(history.map((h) => `${h.kind} ${h.type}`)).toEqual([
+      'command create_order',
+      'event order.created',
+      'command get_payment_info',
+      'event user.payment_info_retrieved',
+      'command authorize_payment',
+      'event payment.authorized',
+      'command update_order_status',
+      'event order.status_updated',
+      'command start_order_timer',
+      'event timer.started',
+    ]);
+    const seqs = await raw.query<{ seq: number }>('select seq from sagas.history where saga_id = $1 order by seq', [last.sagaId]);
+    expect(seqs.map((r) => r.seq)).toEqual(history.map((_, i) => i + 1));
+  });
+
+  it('a compensated saga (card declined): forward steps, then each compensation', async () => {
+    const { sagaId, perTransaction } = await runSaga((step) => step !== 2);
+    const total = perTransaction.reduce((a, b) => a + b, 0);
+    console.log(`create-order, compensated: ${total} statements per saga; per transaction ${perTransaction.join(', ')}`);
+    expect(perTransaction).toEqual([1, 1, 1, 1, 1]);
+    const stored = await sagaStore.load(raw, sagaId);
+    expect(stored?.state.status).toBe('COMPENSATED');
+    expect(stored?.version).toBe(perTransaction.length);
+  });
+
+  it('without the cache (another instance started it, or it was evicted), each reply loads the saga first', async () => {
+    cold = true;
+    try {
+      const { sagaId, perTransaction } = await runSaga(() => true);
+      console.log(`create-order, uncached: ${perTransaction.reduce((a, b) => a + b, 0)} statements per saga`);
+      expect(perTransaction).toEqual([1, 2, 2, 2, 2, 2]);
+      expect((await sagaStore.load(raw, sagaId))?.state.status).toBe('COMPLETED');
+    } finally {
+      cold = false;
+    }
+  });
+
+  it('a cached state another instance moved on is a conflict that drops it; the retry loads and decides afresh', async () => {
+    const sent: Sent[] = [];
+    const sagaId = await startSaga(sent);
+    // Another instance decided meanwhile: the database holds a later version than the cache.
+    await raw.query('update sagas.instances set version = version + 1 where id = $1', [sagaId]);
+    const message = replyOf(sagaId, sent, true)!;
+    const deliver = () => transaction((tx, afterCommit) => orchestrator.onMessage(message, tx, recorder([]), afterCommit));
+    await expect(deliver()).rejects.toThrow(/changed concurrently/);
+    expect(await sagaStore.history(raw, sagaId)).toHaveLength(1);
+    const before = counter.count();
+    await deliver();
+    expect(counter.count() - before).toBe(2);
+    const stored = await sagaStore.load(raw, sagaId);
+    expect(stored).toMatchObject({ version: 3, state: { stepIndex: 1 } });
+    expect((await sagaStore.history(raw, sagaId)).map((h) => h.type)).toEqual(['create_order', 'order.created', 'get_payment_info']);
+  });
+
+  it('a decision rolled back leaves the cache as it was committed', async () => {
+    const sent: Sent[] = [];
+    const sagaId = await startSaga(sent);
+    const message = replyOf(sagaId, sent, true)!;
+    const hooks: (() => void)[] = [];
+    await expect(
+      counter.db.transaction(async (tx) => {
+        await orchestrator.onMessage(message, tx, recorder([]), (hook) => hooks.push(hook));
+        throw new Error('a later handler in the chunk failed');
+      }),
+    ).rejects.toThrow(/later handler/);
+    // Redelivered: decided on the committed state, so it answers the command in hand.
+    await transaction((tx, afterCommit) => orchestrator.onMessage(message, tx, recorder([]), afterCommit));
+    expect((await sagaStore.history(raw, sagaId)).map((h) => h.note)).toEqual([null, null, null]);
+    expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
+  });
+
+  it('an orchestrator sharing the cache skips a reply of another type’s saga without asking the database', async () => {
+    const other = (shared: SagaStateCache) =>
+      new SagaOrchestrator(completeOrderSaga, {
+        db: counter.db,
+        bus: {} as MessageBus,
+        clock,
+        ids: randomIds,
+        settings: SETTINGS,
+        log: createLogger({ level: 'fatal' }),
+        metrics: new Metrics({ defaultMetrics: false }),
+        cache: shared,
+      });
+    const sent: Sent[] = [];
+    const sagaId = await startSaga(sent);
+    const message = replyOf(sagaId, sent, true)!;
+    for (const [shared, statements] of [
+      [cache, 0],
+      [new SagaStateCache(), 1],
+    ] as const) {
+      const before = counter.count();
+      await transaction((tx, afterCommit) => other(shared).onMessage(message, tx, recorder([]), afterCommit));
+      expect(counter.count() - before).toBe(statements);
+    }
+    expect(await sagaStore.history(raw, sagaId)).toHaveLength(1);
+  });
+});
