@@ -11,6 +11,7 @@ import kafkajs, {
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { OffsetCommitter } from './offset-committer.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
@@ -38,7 +39,8 @@ export interface KafkaTransportOptions {
 
 /**
  * The Kafka transport (kafkajs): an idempotent producer with acks=all, consumer groups that commit
- * offsets only after the batch's handling transaction, topics created from the catalogue with
+ * offsets only after the batch's handling transaction (without holding up the next fetch, coalesced
+ * while a commit is in flight), topics created from the catalogue with
  * broker auto-creation off, reconnects handled by the client's retry and restart-on-failure.
  */
 export class KafkaTransport implements Transport {
@@ -48,6 +50,7 @@ export class KafkaTransport implements Transport {
   #producer: Producer;
   readonly #admin: Admin;
   readonly #consumers = new Set<Consumer>();
+  readonly #committers = new Set<OffsetCommitter>();
   readonly #opts: KafkaTransportOptions;
   #connected: Promise<void> | undefined;
   readonly #ns: string;
@@ -180,7 +183,12 @@ export class KafkaTransport implements Transport {
     /** Partitions of this assignment whose start position is known to be committed (see below). */
     const anchored = new Set<string>();
     const fromBeginning = options.fromBeginning ?? true;
+    const committer = new OffsetCommitter();
+    this.#committers.add(committer);
+    // Offsets not yet sent belong to the generation that is ending.
+    consumer.on(consumer.events.REBALANCING, () => committer.drop());
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      committer.drop();
       assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${this.#local(topic)}:${p}`));
       anchored.clear();
     });
@@ -233,9 +241,14 @@ export class KafkaTransport implements Transport {
           clearInterval(beat);
         }
         const last = batch.messages[batch.messages.length - 1]!.offset;
-        // The offset is committed only after the batch's handling transactions committed.
-        await commit(String(Number(last) + 1));
+        // The offset is committed only after the batch's handling transactions committed. The next
+        // batch does not wait for the broker's answer, except on a member that is stopping: it
+        // leaves the group only once its last batch is committed.
+        const committed = committer.commit({ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }, (topics) =>
+          commitOffsetsIfNecessary({ topics }),
+        );
         resolveOffset(last);
+        if (closed || !isRunning()) await committed;
       },
     };
     await consumer.run(run);
@@ -245,7 +258,9 @@ export class KafkaTransport implements Transport {
         closed = true;
         clearTimeout(rerun);
         this.#consumers.delete(consumer);
+        await committer.idle();
         await consumer.disconnect();
+        this.#committers.delete(committer);
       },
       assignment: () => [...assignment].sort(),
     };
@@ -329,7 +344,15 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /** OffsetCommit requests the consumers sent (a measure of broker work). */
+  offsetCommitRequests(): number {
+    let n = 0;
+    for (const c of this.#committers) n += c.requests;
+    return n;
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.#committers].map((c) => c.idle()));
     await Promise.all([...this.#consumers].map((c) => c.disconnect().catch(() => {})));
     this.#consumers.clear();
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
