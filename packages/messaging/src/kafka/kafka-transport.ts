@@ -4,7 +4,6 @@ import kafkajs, {
   type Consumer,
   type ConsumerRunConfig,
   type Kafka,
-  type KafkaMessage,
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
@@ -12,6 +11,7 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 import { OffsetCommitter } from './offset-committer.ts';
+import { toConsumed } from './to-consumed.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
@@ -388,17 +388,3 @@ function hasErrorType(err: unknown, types: Set<string>): boolean {
 
 /** How long `read` waits for the records it knows are there. */
 const READ_TIMEOUT_MS = 30_000;
-
-function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
-  return {
-    topic,
-    partition,
-    offset: Number(m.offset),
-    key: m.key?.toString() ?? null,
-    value: m.value?.toString() ?? '',
-    headers: Object.fromEntries(
-      Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0] ?? '') : String(v ?? '')]),
-    ),
-    timestamp: new Date(Number(m.timestamp)),
-  };
-}
