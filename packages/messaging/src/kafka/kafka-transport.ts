@@ -1,12 +1,5 @@
 import type { TopicSpec } from '@campusg/contracts';
-import kafkajs, {
-  type Admin,
-  type Consumer,
-  type ConsumerRunConfig,
-  type Kafka,
-  type Producer,
-  type SASLOptions,
-} from 'kafkajs';
+import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
