@@ -1,3 +1,18 @@
+/**
+ * The transactional outbox for an external broker: rows in `<schema>.outbox`, deleted only after the
+ * broker acknowledged them.
+ *
+ * After a commit the receipt hands its records to the relay in memory, and the relay publishes them
+ * without reading them back. Per-key order holds across instances without making them take turns:
+ * a record that must come before one of ours was committed before our transaction wrote, so it has
+ * a lower id and is visible to a probe made after our commit, until its publisher deleted it, which
+ * it does only once the broker has it. So before each batch one statement asks whether the table
+ * holds a row below the batch's highest id that is not in hand. While one does (another instance's
+ * row in flight), the batch waits for it to go; if it stays (a crashed instance's leftovers, a row
+ * whose wake never came, a publish that failed) the relay reads the table in id order, as it does
+ * at start, until it is drained. Two relays may then publish a row twice; each sends in id order, so
+ * a record's first copy is still in order, and the consumers' inbox absorbs the second.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db, Sql } from '@campusg/platform';
 import { backoffDelay, Signal } from './signal.ts';
@@ -5,7 +20,7 @@ import type { OutgoingRecord, Transport } from './transport.ts';
 
 /** What `Outbox.add` hands back, to use once the adding transaction has committed. */
 export interface OutboxReceipt {
-  /** Wakes the deliverer. */
+  /** Says the transaction committed: hands the records to the deliverer and wakes it. */
   wake(): void;
   /**
    * Resolves true once the records are on the transport (so any consumer can see them), false
@@ -34,17 +49,30 @@ create table if not exists ${schema}.outbox (id bigserial primary key, topic tex
   value text not null, headers jsonb not null, created_at timestamptz not null default now());`;
 }
 
-/**
- * The transactional outbox for an external broker: rows in `<schema>.outbox`, published in id order
- * by a relay. One relay per schema runs at a time (advisory lock), so per-key order survives several
- * instances; rows are deleted only after the broker acknowledged them.
- */
+/** The records of one committed transaction, in memory until the broker has them. */
+interface Handoff {
+  ids: number[];
+  records: OutgoingRecord[];
+  done: boolean;
+}
+
+/** How often an idle relay asks whether rows it does not hold wait in the table (a crashed instance's). */
+const IDLE_PROBE_MS = 1000;
+/** How long a handoff waits for rows before it (another relay's, in flight) before the table is read. */
+const FOREIGN_WAIT_MS = 1000;
+
 export class TableOutbox implements Outbox {
   readonly #wake = new Signal();
-  /** Notified each time this relay has published a batch. */
+  /** Notified each time handoffs were marked published. */
   readonly #relayed = new Signal();
-  /** The highest outbox id this relay has published. */
-  #relayedThrough = 0;
+  /** Committed handoffs not yet published, in commit order. */
+  #queue: Handoff[] = [];
+  /** Ids the broker acknowledged whose rows are still to be deleted. */
+  #acked: number[] = [];
+  /** True until the table was read to its end: at start, after a failure, when foreign rows showed up. */
+  #fromTable = true;
+  /** Rows not in hand that the last idle probe saw. */
+  #foreignSeen = new Set<number>();
   #stopped = false;
   #loop: Promise<void> = Promise.resolve();
 
@@ -71,26 +99,34 @@ export class TableOutbox implements Outbox {
       `insert into ${this.schema}.outbox (topic, key, value, headers) values ${rows.join(',')} returning id`,
       values,
     );
-    const last = Math.max(...ids.map((r) => Number(r.id)));
-    return { wake: () => this.#wake.notify(), published: (timeoutMs) => this.#published(last, timeoutMs) };
+    const handoff: Handoff = { ids: ids.map((r) => Number(r.id)).sort((a, b) => a - b), records, done: false };
+    let woken = false;
+    return {
+      wake: () => {
+        if (!woken && !this.#stopped) this.#enqueue(handoff);
+        woken = true;
+        this.#wake.notify();
+      },
+      published: (timeoutMs) => this.#published(handoff, timeoutMs),
+    };
   }
 
   /**
-   * Waits until every row up to `id` has left the outbox: published by this relay, or by another
-   * instance's (which holds the schema's relay lock), seen as the rows being gone.
+   * Waits until the handoff's rows are on the transport: published by this relay, or by another
+   * instance's, seen as the rows being gone.
    */
-  async #published(id: number, timeoutMs: number): Promise<boolean> {
+  async #published(handoff: Handoff, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const seen = this.#relayed.version;
-      if (this.#relayedThrough >= id) return true;
+      if (handoff.done) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await this.#relayed.wait(seen, Math.min(left, 100));
-      if (this.#relayed.version === seen) {
+      if (this.#relayed.version === seen && !handoff.done) {
         const [row] = await this.db.query<{ pending: boolean }>(
-          `select exists (select 1 from ${this.schema}.outbox where id <= $1) as pending`,
-          [id],
+          `select exists (select 1 from ${this.schema}.outbox where id = any($1)) as pending`,
+          [handoff.ids],
         );
         if (!row?.pending) return true;
       }
@@ -102,13 +138,17 @@ export class TableOutbox implements Outbox {
     return row?.n ?? 0;
   }
 
-  /** Publishes what is stored; returns how many records went out. */
-  async relayOnce(): Promise<number> {
+  /**
+   * Publishes what is stored, read from the table in id order under the schema's relay lock (one
+   * table reader at a time, so instances starting together do not all send the backlog); returns
+   * how many records went out, or -1 when another instance holds the lock.
+   */
+  async #relayTable(): Promise<number> {
     const rows = await this.db.transaction(async (tx) => {
       const [lock] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock(hashtext($1)) as ok', [
         `campusg-outbox:${this.schema}`,
       ]);
-      if (!lock?.ok) return [];
+      if (!lock?.ok) return undefined;
       const rows = await tx.query<{ id: number; topic: string; key: string; value: string; headers: Record<string, string> }>(
         `select id, topic, key, value, headers from ${this.schema}.outbox order by id limit $1`,
         [this.batchSize],
@@ -118,11 +158,120 @@ export class TableOutbox implements Outbox {
       await tx.query(`delete from ${this.schema}.outbox where id = any($1)`, [rows.map((r) => r.id)]);
       return rows;
     });
+    if (!rows) return -1;
     if (rows.length > 0) {
-      this.#relayedThrough = Math.max(this.#relayedThrough, ...rows.map((r) => Number(r.id)));
-      this.#relayed.notify();
+      const sent = new Set(rows.map((r) => Number(r.id)));
+      this.#settle((h) => h.ids.every((id) => sent.has(id)));
     }
     return rows.length;
+  }
+
+  /** Publishes what is stored, read from the table; returns how many records went out. */
+  async relayOnce(): Promise<number> {
+    return Math.max(0, await this.#relayTable());
+  }
+
+  /** Queues a committed handoff in id order (almost always at the end). */
+  #enqueue(handoff: Handoff): void {
+    const first = handoff.ids[0]!;
+    let i = this.#queue.length;
+    while (i > 0 && this.#queue[i - 1]!.ids[0]! > first) i--;
+    this.#queue.splice(i, 0, handoff);
+  }
+
+  /** Marks the queued handoffs that `sent` covers as published and drops them from the queue. */
+  #settle(sent: (h: Handoff) => boolean): void {
+    const left: Handoff[] = [];
+    for (const h of this.#queue) {
+      if (sent(h)) h.done = true;
+      else left.push(h);
+    }
+    if (left.length !== this.#queue.length) {
+      this.#queue = left;
+      this.#relayed.notify();
+    }
+  }
+
+  /**
+   * Reads the table to its end. Every handoff queued before the last, short read began is covered:
+   * its rows were visible to that read, so they went out in it or were already gone (another relay
+   * published them). Returns false while another instance holds the relay lock.
+   */
+  async #drainTable(): Promise<boolean> {
+    for (;;) {
+      const queued = new Set(this.#queue);
+      const sent = await this.#relayTable();
+      if (sent < 0) return false;
+      if (sent < this.batchSize) {
+        this.#settle((h) => queued.has(h));
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Publishes the queued handoffs from memory, a batch at a time, in id order (a record that must
+   * precede another has the lower id, whichever commit finished first). Before each batch one
+   * statement deletes the rows acknowledged so far and asks whether a row not in hand, below the
+   * batch's highest id, is stored (see the class comment). While one is, the batch waits for its
+   * publisher to delete it; returns false if that takes too long, and the table must be read.
+   */
+  async #relayMemory(): Promise<boolean> {
+    let deadline = Date.now() + FOREIGN_WAIT_MS;
+    let pause = 2;
+    while (this.#queue.length > 0 && !this.#stopped) {
+      const batch: Handoff[] = [];
+      let size = 0;
+      for (const h of this.#queue) {
+        if (batch.length > 0 && size + h.records.length > this.batchSize) break;
+        batch.push(h);
+        size += h.records.length;
+      }
+      const top = Math.max(...batch.map((h) => h.ids[h.ids.length - 1]!));
+      const deleting = this.#acked;
+      const [probe] = await this.db.query<{ foreign: boolean }>(
+        `with gone as (delete from ${this.schema}.outbox where id = any($1::bigint[]))
+         select exists (select 1 from ${this.schema}.outbox where id < $3 and id <> all($2::bigint[])) as foreign`,
+        [deleting, [...deleting, ...this.#queue.flatMap((h) => h.ids)], top],
+      );
+      this.#acked = this.#acked.slice(deleting.length);
+      if (probe?.foreign) {
+        if (Date.now() > deadline) return false;
+        await sleep(pause);
+        pause = Math.min(pause * 2, 50);
+        continue;
+      }
+      await this.transport.publish(batch.flatMap((h) => h.records));
+      for (const h of batch) this.#acked.push(...h.ids);
+      this.#settle((h) => batch.includes(h));
+      deadline = Date.now() + FOREIGN_WAIT_MS;
+      pause = 2;
+    }
+    await this.#flushDeletes();
+    return true;
+  }
+
+  async #flushDeletes(): Promise<void> {
+    if (this.#acked.length === 0) return;
+    const deleting = this.#acked;
+    await this.db.query(`delete from ${this.schema}.outbox where id = any($1::bigint[])`, [deleting]);
+    this.#acked = this.#acked.slice(deleting.length);
+  }
+
+  /**
+   * Whether the table holds rows this relay does not have in hand that were already there at the
+   * last probe: rows another live relay is publishing are gone by then; what stays is a crashed
+   * instance's, or a row whose wake never came.
+   */
+  async #staleForeignRows(): Promise<boolean> {
+    const mine = [...this.#acked, ...this.#queue.flatMap((h) => h.ids)];
+    const rows = await this.db.query<{ id: number | string }>(
+      `select id from ${this.schema}.outbox where id <> all($1::bigint[]) order by id limit 100`,
+      [mine],
+    );
+    const before = this.#foreignSeen;
+    this.#foreignSeen = new Set(rows.map((r) => Number(r.id)));
+    return rows.some((r) => before.has(Number(r.id)));
   }
 
   async #relay(): Promise<void> {
@@ -130,14 +279,24 @@ export class TableOutbox implements Outbox {
     while (!this.#stopped) {
       const seen = this.#wake.version;
       try {
-        const sent = await this.relayOnce();
+        if (this.#fromTable) {
+          if (await this.#drainTable()) this.#fromTable = false;
+          else await this.#wake.wait(seen, 250);
+        } else if (this.#queue.length > 0) {
+          if (!(await this.#relayMemory())) this.#fromTable = true;
+        } else {
+          await this.#wake.wait(seen, IDLE_PROBE_MS);
+          if (this.#wake.version === seen && !this.#stopped && (await this.#staleForeignRows())) this.#fromTable = true;
+        }
         attempt = 0;
-        if (sent === 0) await this.#wake.wait(seen, 250);
       } catch (err) {
+        // What was not acknowledged stays stored; the table is the truth again until drained.
+        this.#fromTable = true;
         this.onError(err);
         await sleep(backoffDelay(attempt++, 100, 5000));
       }
     }
+    await this.#flushDeletes().catch(() => {});
   }
 
   async close(): Promise<void> {

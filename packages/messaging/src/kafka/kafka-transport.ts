@@ -1,16 +1,10 @@
 import type { TopicSpec } from '@campusg/contracts';
-import kafkajs, {
-  type Admin,
-  type Consumer,
-  type ConsumerRunConfig,
-  type Kafka,
-  type KafkaMessage,
-  type Producer,
-  type SASLOptions,
-} from 'kafkajs';
+import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { OffsetCommitter } from './offset-committer.ts';
+import { toConsumed } from './to-consumed.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
@@ -38,7 +32,8 @@ export interface KafkaTransportOptions {
 
 /**
  * The Kafka transport (kafkajs): an idempotent producer with acks=all, consumer groups that commit
- * offsets only after the batch's handling transaction, topics created from the catalogue with
+ * offsets only after the batch's handling transaction (without holding up the next fetch, coalesced
+ * while a commit is in flight), topics created from the catalogue with
  * broker auto-creation off, reconnects handled by the client's retry and restart-on-failure.
  */
 export class KafkaTransport implements Transport {
@@ -48,6 +43,7 @@ export class KafkaTransport implements Transport {
   #producer: Producer;
   readonly #admin: Admin;
   readonly #consumers = new Set<Consumer>();
+  readonly #committers = new Set<OffsetCommitter>();
   readonly #opts: KafkaTransportOptions;
   #connected: Promise<void> | undefined;
   readonly #ns: string;
@@ -180,7 +176,12 @@ export class KafkaTransport implements Transport {
     /** Partitions of this assignment whose start position is known to be committed (see below). */
     const anchored = new Set<string>();
     const fromBeginning = options.fromBeginning ?? true;
+    const committer = new OffsetCommitter();
+    this.#committers.add(committer);
+    // Offsets not yet sent belong to the generation that is ending.
+    consumer.on(consumer.events.REBALANCING, () => committer.drop());
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      committer.drop();
       assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${this.#local(topic)}:${p}`));
       anchored.clear();
     });
@@ -233,9 +234,14 @@ export class KafkaTransport implements Transport {
           clearInterval(beat);
         }
         const last = batch.messages[batch.messages.length - 1]!.offset;
-        // The offset is committed only after the batch's handling transactions committed.
-        await commit(String(Number(last) + 1));
+        // The offset is committed only after the batch's handling transactions committed. The next
+        // batch does not wait for the broker's answer, except on a member that is stopping: it
+        // leaves the group only once its last batch is committed.
+        const committed = committer.commit({ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }, (topics) =>
+          commitOffsetsIfNecessary({ topics }),
+        );
         resolveOffset(last);
+        if (closed || !isRunning()) await committed;
       },
     };
     await consumer.run(run);
@@ -245,7 +251,9 @@ export class KafkaTransport implements Transport {
         closed = true;
         clearTimeout(rerun);
         this.#consumers.delete(consumer);
+        await committer.idle();
         await consumer.disconnect();
+        this.#committers.delete(committer);
       },
       assignment: () => [...assignment].sort(),
     };
@@ -329,7 +337,15 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /** OffsetCommit requests the consumers sent (a measure of broker work). */
+  offsetCommitRequests(): number {
+    let n = 0;
+    for (const c of this.#committers) n += c.requests;
+    return n;
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.#committers].map((c) => c.idle()));
     await Promise.all([...this.#consumers].map((c) => c.disconnect().catch(() => {})));
     this.#consumers.clear();
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
@@ -365,17 +381,3 @@ function hasErrorType(err: unknown, types: Set<string>): boolean {
 
 /** How long `read` waits for the records it knows are there. */
 const READ_TIMEOUT_MS = 30_000;
-
-function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
-  return {
-    topic,
-    partition,
-    offset: Number(m.offset),
-    key: m.key?.toString() ?? null,
-    value: m.value?.toString() ?? '',
-    headers: Object.fromEntries(
-      Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0] ?? '') : String(v ?? '')]),
-    ),
-    timestamp: new Date(Number(m.timestamp)),
-  };
-}

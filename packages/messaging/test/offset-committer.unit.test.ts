@@ -1,0 +1,80 @@
+/**
+ * The Kafka consumer's offset commits: sent at once when idle, coalesced (latest per partition, one
+ * request) while one is in flight, dropped on a rebalance, awaited on close.
+ */
+import { describe, expect, it } from 'vitest';
+import { OffsetCommitter, type SendOffsets } from '../src/kafka/offset-committer.ts';
+
+/** A coordinator stand-in whose answers the test gives one at a time. */
+function coordinator() {
+  const requests: Parameters<SendOffsets>[0][] = [];
+  const answers: ((err?: Error) => void)[] = [];
+  const send: SendOffsets = (topics) => {
+    requests.push(topics);
+    return new Promise((resolve, reject) => answers.push((err) => (err ? reject(err) : resolve())));
+  };
+  const answer = (err?: Error) => answers.shift()!(err);
+  return { requests, send, answer };
+}
+
+const at = (partition: number, offset: number) => ({ topic: 't', partition, offset: String(offset) });
+
+describe('OffsetCommitter', () => {
+  it('sends the first offset at once and coalesces those that come while it is in flight', async () => {
+    const c = coordinator();
+    const committer = new OffsetCommitter();
+    const first = committer.commit(at(0, 10), c.send);
+    expect(c.requests).toEqual([[{ topic: 't', partitions: [{ partition: 0, offset: '10' }] }]]);
+    const second = committer.commit(at(0, 20), c.send);
+    const third = committer.commit(at(1, 5), c.send);
+    const fourth = committer.commit(at(0, 30), c.send);
+    expect(c.requests).toHaveLength(1);
+    c.answer();
+    await first;
+    expect(c.requests[1]).toEqual([
+      {
+        topic: 't',
+        partitions: [
+          { partition: 0, offset: '30' },
+          { partition: 1, offset: '5' },
+        ],
+      },
+    ]);
+    c.answer();
+    await Promise.all([second, third, fourth]);
+    await committer.idle();
+    expect(committer.requests).toBe(2);
+  });
+
+  it('a failed request rejects the offsets it carried; a rebalance drops what was not sent', async () => {
+    const c = coordinator();
+    const committer = new OffsetCommitter();
+    const first = committer.commit(at(0, 10), c.send);
+    const waiting = committer.commit(at(0, 20), c.send);
+    committer.drop();
+    c.answer(new Error('REBALANCE_IN_PROGRESS'));
+    await expect(first).rejects.toThrow('REBALANCE_IN_PROGRESS');
+    await expect(waiting).rejects.toThrow('dropped by a rebalance');
+    await committer.idle();
+    expect(c.requests).toHaveLength(1);
+  });
+
+  it('idle waits for what is in flight and what waits behind it', async () => {
+    const c = coordinator();
+    const committer = new OffsetCommitter();
+    void committer.commit(at(0, 1), c.send);
+    void committer.commit(at(0, 2), c.send);
+    let idle = false;
+    const done = committer.idle().then(() => {
+      idle = true;
+    });
+    c.answer();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    expect(c.requests).toHaveLength(2);
+    c.answer();
+    await done;
+    expect(idle).toBe(true);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The outbox relay's in-memory handoff: records go to the transport after the commit without being
+ * read back, rows are deleted once acknowledged, and per-key order holds when two instances write
+ * the same schema (a record waits for a lower row another relay still has in flight; a row nobody
+ * hands off is found in the table).
+ */
+import { type Db, migrate, openPglite, type Sql } from '@campusg/platform';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { messagingTablesSql, type OutboxReceipt, type OutgoingRecord, TableOutbox, type Transport } from '../src/index.ts';
+import { waitFor } from './support/bus-environment.ts';
+
+/** A broker stand-in that records what it is given; a publish can be held until released. */
+class GatedTransport implements Transport {
+  readonly name = 'kafka' as const;
+  readonly capabilities = { replay: false };
+  readonly published: OutgoingRecord[] = [];
+  /** Publishes waiting for `release`. */
+  readonly held: (() => void)[] = [];
+  hold = false;
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
+    this.published.push(...records);
+  }
+  release(): void {
+    this.hold = false;
+    for (const r of this.held.splice(0)) r();
+  }
+  values(): string[] {
+    return this.published.map((r) => r.value);
+  }
+  async ensureTopics(): Promise<void> {}
+  subscribe(): never {
+    throw new Error('not used');
+  }
+  read(): never {
+    throw new Error('not used');
+  }
+  lag(): never {
+    throw new Error('not used');
+  }
+  async ping(): Promise<boolean> {
+    return true;
+  }
+  async close(): Promise<void> {}
+}
+
+/** The statements a Db handle runs, outside transactions and in them. */
+function counting(db: Db): { db: Db; statements: string[] } {
+  const statements: string[] = [];
+  const wrap = (sql: Sql): Sql => ({
+    query: (text, params) => {
+      statements.push(text);
+      return sql.query(text, params);
+    },
+    exec: (text) => {
+      statements.push(text);
+      return sql.exec(text);
+    },
+  });
+  const counted: Db = Object.assign(Object.create(db) as Db, wrap(db), {
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
+  });
+  return { db: counted, statements };
+}
+
+describe('TableOutbox handoff', () => {
+  const schema = 'handoff';
+  let db: Db;
+  beforeAll(async () => {
+    db = await openPglite(undefined);
+    await migrate(db, schema, [{ id: '001', sql: messagingTablesSql(schema) }]);
+  });
+  afterEach(async () => {
+    await db.exec(`delete from ${schema}.outbox`);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const rec = (value: string): OutgoingRecord => ({ topic: 'order_events', key: 'k', value, headers: {} });
+
+  async function add(outbox: TableOutbox, values: string[], wake = true): Promise<OutboxReceipt> {
+    let receipt: OutboxReceipt | undefined;
+    await db.transaction(async (tx) => {
+      receipt = await outbox.add(tx, values.map(rec));
+    });
+    if (wake) receipt!.wake();
+    return receipt!;
+  }
+
+  it('hands committed records to the transport from memory and deletes them once acknowledged', async () => {
+    const transport = new GatedTransport();
+    const { db: counted, statements } = counting(db);
+    await add(new TableOutbox(db, schema, transport), ['left over'], false);
+    const outbox = new TableOutbox(counted, schema, transport);
+    outbox.start();
+    try {
+      // At start the table is read: what an earlier process left goes out first.
+      await waitFor(() => transport.values().length === 1, 'the stored row relayed at start');
+      const reads = () => statements.filter((s) => /select id, topic/.test(s)).length;
+      const readsAtStart = reads();
+      expect(readsAtStart).toBeGreaterThan(0);
+      for (let i = 0; i < 5; i++) expect(await (await add(outbox, [`m${i}a`, `m${i}b`])).published(10_000)).toBe(true);
+      expect(transport.values()).toEqual(['left over', 'm0a', 'm0b', 'm1a', 'm1b', 'm2a', 'm2b', 'm3a', 'm3b', 'm4a', 'm4b']);
+      expect(reads()).toBe(readsAtStart); // never read back
+      await waitFor(async () => (await outbox.backlog()) === 0, 'the acknowledged rows deleted');
+    } finally {
+      await outbox.close();
+    }
+  });
+
+  it('a record waits for a lower row another instance has in flight, then follows it', async () => {
+    const slow = new GatedTransport();
+    const fast = new GatedTransport();
+    const order: string[] = [];
+    const track = (t: GatedTransport) => {
+      const publish = t.publish.bind(t);
+      t.publish = async (records) => {
+        await publish(records);
+        order.push(...records.map((r) => r.value));
+      };
+    };
+    track(slow);
+    track(fast);
+    const { db: counted, statements } = counting(db);
+    const a = new TableOutbox(db, schema, slow);
+    const b = new TableOutbox(counted, schema, fast);
+    a.start();
+    b.start();
+    try {
+      slow.hold = true;
+      const first = await add(a, ['first']);
+      await waitFor(() => slow.held.length === 1, 'instance A publishing its record');
+      // Committed after A's record: B must not put it on the broker before A's is there.
+      const probes = () => statements.filter((s) => /id < \$3/.test(s)).length;
+      const second = await add(b, ['second']);
+      await waitFor(() => probes() >= 2, 'instance B probing again');
+      expect(fast.published).toEqual([]);
+      slow.release();
+      expect(await first.published(10_000)).toBe(true);
+      expect(await second.published(10_000)).toBe(true);
+      expect(order).toEqual(['first', 'second']);
+    } finally {
+      slow.release();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('a lower row nobody hands off is read from the table and published before the record', async () => {
+    const transport = new GatedTransport();
+    const outbox = new TableOutbox(db, schema, transport);
+    outbox.start();
+    try {
+      await waitFor(async () => (await add(outbox, ['warm-up'])).published(10_000), 'the relay running');
+      // Committed by an instance that crashed before handing it off.
+      await add(new TableOutbox(db, schema, transport), ['orphan'], false);
+      const receipt = await add(outbox, ['after']);
+      expect(await receipt.published(10_000)).toBe(true);
+      expect(transport.values()).toEqual(['warm-up', 'orphan', 'after']);
+      // An orphan while the relay idles is found too.
+      await add(new TableOutbox(db, schema, transport), ['idle orphan'], false);
+      await waitFor(async () => (await outbox.backlog()) === 0, 'the idle orphan relayed');
+      expect(transport.values()).toEqual(['warm-up', 'orphan', 'after', 'idle orphan']);
+    } finally {
+      await outbox.close();
+    }
+  });
+});
