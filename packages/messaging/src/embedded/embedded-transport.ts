@@ -3,6 +3,7 @@ import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { LogOffsets } from './log-offsets.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { Tail } from './tail.ts';
 
@@ -60,12 +61,14 @@ export class EmbeddedTransport implements Transport {
   readonly #tails = new Map<string, Tail>();
   /** One rebalance at a time per group; groups never wait for each other. */
   readonly #rebalancing = new Map<string, Promise<void>>();
+  readonly #offsets: LogOffsets;
   #nextMemberId = 1;
   #retentionTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(db: Db, options: EmbeddedTransportOptions = {}) {
     this.#db = db;
+    this.#offsets = new LogOffsets(db.kind === 'pglite');
     this.#opts = {
       batchSize: options.batchSize ?? 200,
       tailSize: options.tailSize ?? 1000,
@@ -126,12 +129,7 @@ export class EmbeddedTransport implements Transport {
     // Lock partitions in a fixed order so concurrent writers cannot deadlock.
     for (const k of [...byPartition.keys()].sort()) {
       const g = byPartition.get(k)!;
-      const [row] = await tx.query<{ first: number }>(
-        `update bus.partitions set next_offset = next_offset + $3 where topic = $1 and partition = $2
-         returning next_offset - $3 as first`,
-        [g.topic, g.partition, g.records.length],
-      );
-      const first = row!.first;
+      const first = await this.#offsets.allocate(tx, g.topic, g.partition, g.records.length);
       const values: unknown[] = [];
       const rows = g.records.map((r, i) => {
         values.push(first + i, r.key, r.value, JSON.stringify(r.headers));
@@ -168,6 +166,7 @@ export class EmbeddedTransport implements Transport {
       for (const s of this.#signals.values()) s.notify();
       return;
     }
+    this.#offsets.confirm(appended.records);
     for (const r of appended.records) this.#tail(`${r.topic}:${r.partition}`).add(r);
     for (const tp of appended.partitions) this.signal(tp).notify();
   }
@@ -280,7 +279,7 @@ export class EmbeddedTransport implements Transport {
     // rebalance resumes from it instead of from a later end (which would skip records).
     const [start] = await this.#db.query<{ next_offset: number }>(
       `insert into bus.group_offsets (group_id, topic, partition, next_offset)
-       select $1, topic, partition, next_offset from bus.partitions where topic = $2 and partition = $3
+       select $1, p.topic, p.partition, ${this.#offsets.endSql('p')} from bus.partitions p where p.topic = $2 and p.partition = $3
        on conflict (group_id, topic, partition) do update set next_offset = bus.group_offsets.next_offset
        returning next_offset`,
       [groupId, topic, partition],
@@ -322,7 +321,7 @@ export class EmbeddedTransport implements Transport {
 
   async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
     const rows = await this.#db.query<{ topic: string; partition: number; end_offset: number; committed: number | null }>(
-      `select p.topic, p.partition, p.next_offset as end_offset, g.next_offset as committed
+      `select p.topic, p.partition, ${this.#offsets.endSql('p')} as end_offset, g.next_offset as committed
        from bus.partitions p left join bus.group_offsets g
          on g.group_id = $1 and g.topic = p.topic and g.partition = p.partition
        where p.topic = any($2) order by p.topic, p.partition`,
@@ -349,10 +348,19 @@ export class EmbeddedTransport implements Transport {
 
   async #applyRetention(): Promise<void> {
     try {
-      await this.#db.query(
-        `delete from bus.messages m using bus.topics t
-         where m.topic = t.name and m.ts < now() - (t.retention_ms || ' milliseconds')::interval`,
-      );
+      await this.#db.transaction(async (tx) => {
+        // Where offsets are counted in memory the log itself says where each partition ends: keep
+        // that in bus.partitions first, so a partition whose records all expire still resumes after them.
+        await tx.query(
+          `update bus.partitions p set next_offset = m.next from
+             (select topic, partition, max("offset") + 1 as next from bus.messages group by topic, partition) m
+           where p.topic = m.topic and p.partition = m.partition and p.next_offset < m.next`,
+        );
+        await tx.query(
+          `delete from bus.messages m using bus.topics t
+           where m.topic = t.name and m.ts < now() - (t.retention_ms || ' milliseconds')::interval`,
+        );
+      });
     } catch (err) {
       this.#opts.onError?.(err, 'retention');
     }
