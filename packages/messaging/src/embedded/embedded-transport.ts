@@ -17,7 +17,8 @@ create table if not exists bus.messages (topic text not null, partition int not 
   primary key (topic, partition, "offset"));
 create index if not exists messages_ts on bus.messages (ts);
 create table if not exists bus.group_offsets (group_id text not null, topic text not null, partition int not null,
-  next_offset bigint not null, primary key (group_id, topic, partition));`;
+  next_offset bigint not null, primary key (group_id, topic, partition));
+alter table bus.messages add column if not exists outbox boolean not null default false;`;
 
 export interface EmbeddedTransportOptions {
   batchSize?: number;
@@ -108,9 +109,11 @@ export class EmbeddedTransport implements Transport {
 
   /**
    * Appends records to the log inside the caller's transaction and returns what it wrote; pass that
-   * to `notifyAppended` once the transaction has committed.
+   * to `notifyAppended` once the transaction has committed. `outbox`: the caller's transaction
+   * decided these messages, so each is in the log once (consumed records say `unique`).
    */
-  async appendIn(tx: Sql, records: OutgoingRecord[]): Promise<Appended> {
+  async appendIn(tx: Sql, records: OutgoingRecord[], options: { outbox?: boolean } = {}): Promise<Appended> {
+    const outbox = options.outbox === true;
     const ts = new Date();
     const written: ConsumedRecord[] = [];
     const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
@@ -133,7 +136,7 @@ export class EmbeddedTransport implements Transport {
       const values: unknown[] = [];
       const rows = g.records.map((r, i) => {
         values.push(first + i, r.key, r.value, JSON.stringify(r.headers));
-        written.push({
+        const record: ConsumedRecord = {
           topic: g.topic,
           partition: g.partition,
           offset: first + i,
@@ -141,14 +144,17 @@ export class EmbeddedTransport implements Transport {
           value: r.value,
           headers: r.headers,
           timestamp: ts,
-        });
+        };
+        if (outbox) record.unique = true;
+        written.push(record);
         const b = i * 4;
-        return `($1, $2, $3, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb)`;
+        return `($1, $2, $3, $4, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::jsonb)`;
       });
-      await tx.query(`insert into bus.messages (topic, partition, ts, "offset", key, value, headers) values ${rows.join(',')}`, [
+      await tx.query(`insert into bus.messages (topic, partition, ts, outbox, "offset", key, value, headers) values ${rows.join(',')}`, [
         g.topic,
         g.partition,
         ts,
+        outbox,
         ...values,
       ]);
     }
@@ -287,9 +293,9 @@ export class EmbeddedTransport implements Transport {
     return start?.next_offset ?? 0;
   }
 
-  /** @internal */
-  async commit(groupId: string, topic: string, partition: number, nextOffset: number): Promise<void> {
-    await this.#db.query(
+  /** @internal commits a group's offset, in `tx` when given (with the handling's effects) */
+  async commit(groupId: string, topic: string, partition: number, nextOffset: number, tx: Sql = this.#db): Promise<void> {
+    await tx.query(
       `insert into bus.group_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)
        on conflict (group_id, topic, partition) do update set next_offset = greatest(bus.group_offsets.next_offset, excluded.next_offset)`,
       [groupId, topic, partition, nextOffset],
@@ -303,20 +309,25 @@ export class EmbeddedTransport implements Transport {
       value: string;
       headers: Record<string, string>;
       ts: Date;
+      outbox: boolean;
     }>(
-      `select "offset", key, value, headers, ts from bus.messages
+      `select "offset", key, value, headers, ts, outbox from bus.messages
        where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit $4`,
       [topic, partition, fromOffset, limit],
     );
-    return rows.map((r) => ({
-      topic,
-      partition,
-      offset: r.offset,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      timestamp: new Date(r.ts),
-    }));
+    return rows.map((r) => {
+      const record: ConsumedRecord = {
+        topic,
+        partition,
+        offset: r.offset,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: new Date(r.ts),
+      };
+      if (r.outbox) record.unique = true;
+      return record;
+    });
   }
 
   async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
