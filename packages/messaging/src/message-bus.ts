@@ -17,7 +17,6 @@ import { deadLetterRecord, keyFromPayload, lazyLog, REPLAY_GROUP_HEADER, toRecor
 
 export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
-/** Stores a group's offset in a handling transaction, where the transport can (`BatchContext.commitIn`). */
 type CommitIn = NonNullable<BatchContext['commitIn']>;
 
 /** Who a message belongs to: the partition key (an order id) and the saga it is part of. */
@@ -169,13 +168,10 @@ export class MessageBus {
    * Where the transport stores offsets in the handling transaction (`commitIn`), each transaction
    * also stores the offset through its last record, so a record handled can never come again: no
    * inbox row is needed for a record the transport says is in its log once (`unique`). One offset
-   * per partition cannot say how far each of several lanes got: there the batch is one lane.
+   * per partition cannot say how far each of several lanes got, so this holds for a batch of one
+   * lane (one key, or `keyConcurrency` 1); a batch of several keys is handled with the inbox.
    */
   async #handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
-    if (commitIn) {
-      for (let i = 0; i < batch.length; i += chunk) await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn);
-      return;
-    }
     const byKey = new Map<string, ConsumedRecord[]>();
     for (const r of batch) {
       const k = r.key ?? '';
@@ -185,6 +181,10 @@ export class MessageBus {
     }
     const queues = [...byKey.values()];
     const lanes: ConsumedRecord[][] = Array.from({ length: Math.min(this.#deps.keyConcurrency ?? 8, queues.length) }, () => []);
+    if (commitIn && lanes.length === 1) {
+      for (let i = 0; i < batch.length; i += chunk) await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn);
+      return;
+    }
     queues.forEach((queue, i) => {
       lanes[i % lanes.length]!.push(...queue);
     });
