@@ -17,8 +17,6 @@ import { deadLetterRecord, keyFromPayload, lazyLog, REPLAY_GROUP_HEADER, toRecor
 
 export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
-type CommitIn = NonNullable<BatchContext['commitIn']>;
-
 /** Who a message belongs to: the partition key (an order id) and the saga it is part of. */
 export interface Routing {
   key: string;
@@ -151,7 +149,8 @@ export class MessageBus {
     const sub = await this.#deps.transport.subscribe({
       groupId,
       topics,
-      handleBatch: (batch, context) => this.#handleBatch(groupId, batch, handlers, chunk, context?.commitIn),
+      handleBatch: (batch, context) =>
+        this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined),
     });
     this.#subscriptions.push(sub);
     return sub;
@@ -393,6 +392,7 @@ export class MessageBus {
 /** What `decodeMessage` says of a record. */
 type Decoded = ReturnType<typeof decodeMessage>;
 
+type CommitIn = NonNullable<BatchContext['commitIn']>;
 /** Where a handling transaction stores the group's offset: through `through`, with `commitIn`. */
 interface Commit {
   commitIn: CommitIn;

@@ -1,5 +1,5 @@
 import type { TopicSpec } from '@campusg/contracts';
-import type { Sql } from '@campusg/platform';
+import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from './partitioner.ts';
 
 /** A record as a transport carries it: raw value bytes, a key, string headers. */
@@ -32,9 +32,11 @@ export interface BatchContext {
    * Offered where the group's offsets live in the consumer's own database (the embedded bus):
    * stores, inside the consumer's transaction `tx`, that the group has handled the partition
    * through `record`, so the offset commits with the handling's effects or not at all. Call the
-   * function it returns once `tx` has committed.
+   * function it returns once `tx` has committed. Only for a transaction of `database`.
    */
   commitIn?: (tx: Sql, record: ConsumedRecord) => Promise<() => void>;
+  /** The database that holds the offsets `commitIn` stores. */
+  database?: Db;
 }
 
 /**

@@ -338,18 +338,18 @@ export class EmbeddedTransport implements Transport {
        where p.topic = any($2) order by p.topic, p.partition`,
       [groupId, topics],
     );
-    return rows.map((r) => ({
-      groupId,
-      topic: r.topic,
-      partition: r.partition,
-      committed: r.committed ?? 0,
-      end: r.end_offset,
-      lag: r.end_offset - (r.committed ?? 0),
-    }));
+    return rows.map(({ topic, partition, end_offset: end, committed }) => {
+      return { groupId, topic, partition, committed: committed ?? 0, end, lag: end - (committed ?? 0) };
+    });
   }
 
   async ping(): Promise<boolean> {
     return !this.#closed && (await this.#db.ping());
+  }
+
+  /** @internal the database of the log and the groups' offsets */
+  get database(): Db {
+    return this.#db;
   }
 
   /** @internal */

@@ -39,6 +39,7 @@ export class PartitionWorker {
     /** The offset stored with the effects of the handling that reached it (`commitIn`), once committed. */
     let stored: number | undefined;
     const context: BatchContext = {
+      database: this.bus.database,
       commitIn: async (tx, record) => {
         const through = record.offset + 1;
         await this.bus.commit(groupId, this.topic, this.partition, through, tx);
