@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { dlqTopic, GROUP_TOPICS, TOPIC_NAMES } from '@campusg/contracts';
-import type { Transport } from '@campusg/messaging';
+import { REPLAY_GROUP_HEADER, type Transport } from '@campusg/messaging';
 import { type App, AppError, type AuthHook } from '@campusg/platform';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -71,14 +71,14 @@ export function registerAdminRoutes(app: App, transport: Transport, operator: Au
           (req.body.messageId === undefined || r.headers.message_id === req.body.messageId) &&
           (req.body.offset === undefined || r.offset === req.body.offset),
       );
-      // The same message goes back to its topic; consumers' inboxes make a second replay harmless.
+      // The same message goes back to its topic, for the group that gave up on it (the others handled
+      // it already); that group's inbox makes a second replay harmless.
       await transport.publish(
-        chosen.map((r) => ({
-          topic: r.headers['dlq-original-topic'] ?? req.params.topic,
-          key: r.key ?? '',
-          value: r.value,
-          headers: Object.fromEntries(Object.entries(r.headers).filter(([k]) => !DLQ_HEADERS.test(k))),
-        })),
+        chosen.map((r) => {
+          const headers = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !DLQ_HEADERS.test(k)));
+          if (r.headers['dlq-group']) headers[REPLAY_GROUP_HEADER] = r.headers['dlq-group'];
+          return { topic: r.headers['dlq-original-topic'] ?? req.params.topic, key: r.key ?? '', value: r.value, headers };
+        }),
       );
       return { replayed: chosen.length };
     },

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMessage, decodeMessage, dlqTopic, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
+import { createMessage, decodeMessage, type MessageType, type PayloadOf, type TypedMessage, topicOf } from '@campusg/contracts';
 import {
   type Clock,
   type Db,
@@ -12,7 +12,10 @@ import {
 } from '@campusg/platform';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
-import type { ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
+import type { BatchContext, ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
+import { deadLetterRecord, keyFromPayload, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
+
+export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
 /** Who a message belongs to: the partition key (an order id) and the saga it is part of. */
 export interface Routing {
@@ -146,7 +149,8 @@ export class MessageBus {
     const sub = await this.#deps.transport.subscribe({
       groupId,
       topics,
-      handleBatch: (batch) => this.#handleBatch(groupId, batch, handlers, chunk),
+      handleBatch: (batch, context) =>
+        this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined),
     });
     this.#subscriptions.push(sub);
     return sub;
@@ -155,12 +159,18 @@ export class MessageBus {
   /**
    * A batch is split into lanes by key (a key's records stay in one lane, in offset order; lanes run
    * concurrently). Each lane handles its records in chunks, a chunk in one transaction: one inbox
-   * insert for all its message ids, the handlers one after another, one outbox insert for everything
+   * insert for all their message ids, the handlers one after another, one outbox insert for everything
    * they emitted, one commit. A chunk that fails is rolled back as a whole and handled again one
    * message at a time, with retries and dead-lettering: the result is the same, only cheaper when
    * nothing goes wrong.
+   *
+   * Where the transport stores offsets in the handling transaction (`commitIn`), each transaction
+   * also stores the offset through its last record, so a record handled can never come again: no
+   * inbox row is needed for a record the transport says is in its log once (`unique`). One offset
+   * per partition cannot say how far each of several lanes got, so this holds for a batch of one
+   * lane (one key, or `keyConcurrency` 1); a batch of several keys is handled with the inbox.
    */
-  async #handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
+  async #handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
     const byKey = new Map<string, ConsumedRecord[]>();
     for (const r of batch) {
       const k = r.key ?? '';
@@ -170,6 +180,10 @@ export class MessageBus {
     }
     const queues = [...byKey.values()];
     const lanes: ConsumedRecord[][] = Array.from({ length: Math.min(this.#deps.keyConcurrency ?? 8, queues.length) }, () => []);
+    if (commitIn && lanes.length === 1) {
+      for (let i = 0; i < batch.length; i += chunk) await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn);
+      return;
+    }
     queues.forEach((queue, i) => {
       lanes[i % lanes.length]!.push(...queue);
     });
@@ -180,70 +194,84 @@ export class MessageBus {
     );
   }
 
-  async #handleChunk(groupId: string, records: ConsumedRecord[], handlers: Handlers): Promise<void> {
-    // Records of a type this group does not handle are dropped before they are decoded (the `type`
-    // header repeats the envelope's); each other record is decoded once, here, and the one-by-one
-    // path gets the result.
+  async #handleChunk(groupId: string, records: ConsumedRecord[], handlers: Handlers, commitIn?: CommitIn): Promise<void> {
+    // Records of a type this group does not handle, or a replay meant for another group, are dropped
+    // before they are decoded (the `type` header repeats the envelope's); each other record is
+    // decoded once, here, and the one-by-one path gets the result.
     const decoded = records
       .filter((record) => {
-        const type = record.headers.type;
+        const { type, [REPLAY_GROUP_HEADER]: replayFor } = record.headers;
+        if (replayFor !== undefined && replayFor !== groupId) return false;
         return type === undefined || (handlers as Record<string, Handler | undefined>)[type] !== undefined;
       })
       .map((record) => ({ record, decoded: decodeMessage(record.value) }));
+    // With `commitIn` a transaction stores the offset through the chunk's last record, dropped ones included.
+    const commit = commitIn && { commitIn, through: records[records.length - 1]! };
     const work: { record: ConsumedRecord; message: TypedMessage; handler: Handler }[] = [];
     for (const { record, decoded: d } of decoded) {
       // Not for the fast path: a poison message goes to the dead-letter topic in order.
-      if (!d.ok) return this.#oneByOne(groupId, decoded, handlers);
+      if (!d.ok) return this.#oneByOne(groupId, decoded, handlers, commit);
       const handler = handlers[d.message.type] as Handler | undefined;
       if (handler) work.push({ record, message: d.message, handler });
     }
     if (work.length === 0) return;
-    if (work.length === 1) return this.#oneByOne(groupId, decoded, handlers);
+    if (work.length === 1) return this.#oneByOne(groupId, decoded, handlers, commit);
     await yieldToEventLoop();
     const { schema, clock, metrics } = this.#deps;
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
     try {
       await this.#deps.db.transaction(async (tx) => {
-        const ids = work.map((w) => w.message.message_id.toLowerCase());
-        const inserted = await tx.query<{ message_id: string }>(
-          `insert into ${schema}.inbox (group_id, message_id) select $1, unnest($2::uuid[]) on conflict do nothing returning message_id`,
-          [groupId, ids],
-        );
+        const ids = work.filter((w) => !(commit && w.record.unique)).map((w) => w.message.message_id.toLowerCase());
+        const inserted =
+          ids.length === 0
+            ? []
+            : await tx.query<{ message_id: string }>(
+                `insert into ${schema}.inbox (group_id, message_id) select $1, unnest($2::uuid[]) on conflict do nothing returning message_id`,
+                [groupId, ids],
+              );
         const fresh = new Set(inserted.map((r) => r.message_id));
         for (const { record, message, handler } of work) {
           // Each id once, even when one batch carries a message twice.
-          if (!fresh.delete(message.message_id.toLowerCase())) continue;
+          if (!(commit && record.unique) && !fresh.delete(message.message_id.toLowerCase())) continue;
           await this.#invoke(handler, message, { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message) }, out, afterCommit);
         }
         await this.#store(tx, out, afterCommit);
+        if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
       });
     } catch (err) {
       if (this.#closing) throw err;
       this.#deps.log.debug({ err, group: groupId, records: records.length }, 'chunk failed; handling its messages one by one');
-      return this.#oneByOne(groupId, decoded, handlers);
+      return this.#oneByOne(groupId, decoded, handlers, commit);
     }
     for (const fn of afterCommit) fn();
     for (const { record, message } of work) metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
   }
 
-  async #oneByOne(groupId: string, items: { record: ConsumedRecord; decoded: Decoded }[], handlers: Handlers): Promise<void> {
-    for (const { record, decoded } of items) {
+  /** Each message in a transaction of its own; the last one's also stores the offset through `commit.through`. */
+  async #oneByOne(
+    groupId: string,
+    items: { record: ConsumedRecord; decoded: Decoded }[],
+    handlers: Handlers,
+    commit?: Commit,
+  ): Promise<void> {
+    for (const [i, { record, decoded }] of items.entries()) {
       await yieldToEventLoop();
-      await this.#handleRecord(groupId, record, decoded, handlers);
+      const at = commit && { commitIn: commit.commitIn, through: i === items.length - 1 ? commit.through : record };
+      await this.#handleRecord(groupId, record, decoded, handlers, at);
     }
   }
 
-  async #handleRecord(groupId: string, record: ConsumedRecord, decoded: Decoded, handlers: Handlers): Promise<void> {
+  async #handleRecord(groupId: string, record: ConsumedRecord, decoded: Decoded, handlers: Handlers, commit?: Commit): Promise<void> {
     const { log, metrics, maxAttempts, retryBaseMs } = this.#deps;
-    if (!decoded.ok) return this.#deadLetter(groupId, record, decoded.reason, decoded.detail);
+    if (!decoded.ok) return this.#deadLetter(groupId, record, decoded.reason, decoded.detail, commit);
     const message = decoded.message;
     const handler = handlers[message.type] as Handler | undefined;
     if (!handler) return;
     for (let attempt = 1; ; attempt++) {
       try {
         const startedAt = performance.now();
-        await this.#handleOnce(groupId, record, message, handler);
+        await this.#handleOnce(groupId, record, message, handler, commit);
         metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
         log.debug(
           {
@@ -266,25 +294,28 @@ export class MessageBus {
           continue;
         }
         const reason = isRetryable(err) ? 'MAX_ATTEMPTS' : 'HANDLER_ERROR';
-        return this.#deadLetter(groupId, record, reason, (err as Error)?.message ?? String(err));
+        return this.#deadLetter(groupId, record, reason, (err as Error)?.message ?? String(err), commit);
       }
     }
   }
 
-  async #handleOnce(groupId: string, record: ConsumedRecord, message: TypedMessage, handler: Handler): Promise<void> {
+  async #handleOnce(groupId: string, record: ConsumedRecord, message: TypedMessage, handler: Handler, commit?: Commit): Promise<void> {
     const { schema, clock } = this.#deps;
     const log = this.#lazyLog(groupId, message);
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
     const now = clock.now();
     await this.#deps.db.transaction(async (tx) => {
-      const fresh = await tx.query(
-        `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
-        [groupId, message.message_id],
-      );
-      if (fresh.length === 0) {
-        log.debug('duplicate delivery ignored');
-        return;
+      if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
+      if (!(commit && record.unique)) {
+        const fresh = await tx.query(
+          `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
+          [groupId, message.message_id],
+        );
+        if (fresh.length === 0) {
+          log.debug('duplicate delivery ignored');
+          return;
+        }
       }
       await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
       await this.#store(tx, out, afterCommit);
@@ -301,23 +332,9 @@ export class MessageBus {
 
   /** A logger for one message, built only if a handler logs (most never do). */
   #lazyLog(groupId: string, message: TypedMessage): Logger {
-    let built: Logger | undefined;
-    return new Proxy({} as Logger, {
-      get: (_target, prop) => {
-        built ??= this.#messageLog(groupId, message);
-        const value = Reflect.get(built, prop, built);
-        return typeof value === 'function' ? value.bind(built) : value;
-      },
-    });
-  }
-
-  #messageLog(groupId: string, message: TypedMessage): Logger {
-    return this.#deps.log.child({
-      group: groupId,
-      correlation_id: message.correlation_id,
-      message_id: message.message_id,
-      type: message.type,
-    });
+    return lazyLog(() =>
+      this.#deps.log.child({ group: groupId, correlation_id: message.correlation_id, message_id: message.message_id, type: message.type }),
+    );
   }
 
   /** Runs a handler in `tx`; what it emits (a reply by default: same key and correlation, caused by `message`) goes to `out`. */
@@ -344,29 +361,24 @@ export class MessageBus {
     return handler(message, { ...ctx, emit, afterCommit: (fn) => afterCommit.push(fn) });
   }
 
-  async #deadLetter(groupId: string, record: ConsumedRecord, reason: string, detail: string): Promise<void> {
+  /**
+   * Sends `record` to its dead-letter topic. With `commitIn` the dead letter is stored through the
+   * outbox in one transaction with the group's offset past it: it is sent once.
+   */
+  async #deadLetter(groupId: string, record: ConsumedRecord, reason: string, detail: string, commit?: Commit): Promise<void> {
     this.#deps.metrics.deadLettered.inc({ group: groupId, topic: record.topic, reason });
     this.#deps.log.error(
       { group: groupId, topic: record.topic, partition: record.partition, offset: record.offset, reason, detail },
       'message dead-lettered',
     );
-    await this.#deps.transport.publish([
-      {
-        topic: dlqTopic(record.topic),
-        key: record.key ?? '',
-        value: record.value,
-        headers: {
-          ...record.headers,
-          'dlq-reason': reason,
-          'dlq-error': detail.slice(0, 2000),
-          'dlq-original-topic': record.topic,
-          'dlq-original-partition': String(record.partition),
-          'dlq-original-offset': String(record.offset),
-          'dlq-group': groupId,
-          'dlq-at': this.#deps.clock.now().toISOString(),
-        },
-      },
-    ]);
+    const dead = deadLetterRecord(record, groupId, reason, detail, this.#deps.clock.now());
+    if (!commit) return this.#deps.transport.publish([dead]);
+    const afterCommit: (() => void)[] = [];
+    await this.#deps.db.transaction(async (tx) => {
+      await this.#store(tx, [dead], afterCommit);
+      afterCommit.push(await commit.commitIn(tx, commit.through));
+    });
+    for (const fn of afterCommit) fn();
   }
 
   /** Leaves every group (after the batches in hand) and stops the outbox. */
@@ -377,22 +389,12 @@ export class MessageBus {
   }
 }
 
-/** The wire form: JSON value, key, and headers repeating type and message id, with a W3C traceparent. */
-export function toRecord(message: TypedMessage, key: string): OutgoingRecord {
-  const trace = message.correlation_id.replaceAll('-', '');
-  const span = message.message_id.replaceAll('-', '').slice(0, 16);
-  return {
-    topic: topicOf(message.type),
-    key,
-    value: JSON.stringify(message),
-    headers: { type: message.type, message_id: message.message_id, traceparent: `00-${trace}-${span}-01` },
-  };
-}
-
-function keyFromPayload(payload: Record<string, unknown>, ids: IdGenerator): string {
-  const k = payload.order_id ?? payload.user_id;
-  return typeof k === 'string' ? k : ids.uuid();
-}
-
 /** What `decodeMessage` says of a record. */
 type Decoded = ReturnType<typeof decodeMessage>;
+
+type CommitIn = NonNullable<BatchContext['commitIn']>;
+/** Where a handling transaction stores the group's offset: through `through`, with `commitIn`. */
+interface Commit {
+  commitIn: CommitIn;
+  through: ConsumedRecord;
+}

@@ -1,4 +1,5 @@
 import type { TopicSpec } from '@campusg/contracts';
+import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from './partitioner.ts';
 
 /** A record as a transport carries it: raw value bytes, a key, string headers. */
@@ -17,13 +18,33 @@ export interface ConsumedRecord {
   value: string;
   headers: Record<string, string>;
   timestamp: Date;
+  /**
+   * Set when the transport vouches that this record's message is in its log once: an outbox
+   * appended it in the transaction that decided it (the embedded bus). With `commitIn`, a group
+   * then needs no inbox row to see it once.
+   */
+  unique?: true;
+}
+
+/** What a transport offers the handler of a batch beyond the records. */
+export interface BatchContext {
+  /**
+   * Offered where the group's offsets live in the consumer's own database (the embedded bus):
+   * stores, inside the consumer's transaction `tx`, that the group has handled the partition
+   * through `record`, so the offset commits with the handling's effects or not at all. Call the
+   * function it returns once `tx` has committed. Only for a transaction of `database`.
+   */
+  commitIn?: (tx: Sql, record: ConsumedRecord) => Promise<() => void>;
+  /** The database that holds the offsets `commitIn` stores. */
+  database?: Db;
 }
 
 /**
  * Handles one batch of records of one partition, in offset order. The transport commits the batch's
- * offsets only after the returned promise resolves; a rejection makes it deliver the batch again.
+ * offsets only after the returned promise resolves (except what `commitIn` committed already); a
+ * rejection makes it deliver the uncommitted records again.
  */
-export type BatchHandler = (batch: ConsumedRecord[]) => Promise<void>;
+export type BatchHandler = (batch: ConsumedRecord[], context?: BatchContext) => Promise<void>;
 
 export interface SubscribeOptions {
   groupId: string;

@@ -7,7 +7,7 @@ import type { EmbeddedTransport } from './embedded-transport.ts';
 export class EmbeddedOutbox implements Outbox {
   constructor(private readonly transport: EmbeddedTransport) {}
   async add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt> {
-    const written = await this.transport.appendIn(tx, records);
+    const written = await this.transport.appendIn(tx, records, { outbox: true });
     return { wake: () => this.transport.notifyAppended(written), published: async () => true };
   }
   async backlog(): Promise<number> {

@@ -3,6 +3,7 @@ import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { LogOffsets } from './log-offsets.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { Tail } from './tail.ts';
 
@@ -16,7 +17,8 @@ create table if not exists bus.messages (topic text not null, partition int not 
   primary key (topic, partition, "offset"));
 create index if not exists messages_ts on bus.messages (ts);
 create table if not exists bus.group_offsets (group_id text not null, topic text not null, partition int not null,
-  next_offset bigint not null, primary key (group_id, topic, partition));`;
+  next_offset bigint not null, primary key (group_id, topic, partition));
+alter table bus.messages add column if not exists outbox boolean not null default false;`;
 
 export interface EmbeddedTransportOptions {
   batchSize?: number;
@@ -60,12 +62,14 @@ export class EmbeddedTransport implements Transport {
   readonly #tails = new Map<string, Tail>();
   /** One rebalance at a time per group; groups never wait for each other. */
   readonly #rebalancing = new Map<string, Promise<void>>();
+  readonly #offsets: LogOffsets;
   #nextMemberId = 1;
   #retentionTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(db: Db, options: EmbeddedTransportOptions = {}) {
     this.#db = db;
+    this.#offsets = new LogOffsets(db.kind === 'pglite');
     this.#opts = {
       batchSize: options.batchSize ?? 200,
       tailSize: options.tailSize ?? 1000,
@@ -105,9 +109,11 @@ export class EmbeddedTransport implements Transport {
 
   /**
    * Appends records to the log inside the caller's transaction and returns what it wrote; pass that
-   * to `notifyAppended` once the transaction has committed.
+   * to `notifyAppended` once the transaction has committed. `outbox`: the caller's transaction
+   * decided these messages, so each is in the log once (consumed records say `unique`).
    */
-  async appendIn(tx: Sql, records: OutgoingRecord[]): Promise<Appended> {
+  async appendIn(tx: Sql, records: OutgoingRecord[], options: { outbox?: boolean } = {}): Promise<Appended> {
+    const outbox = options.outbox === true;
     const ts = new Date();
     const written: ConsumedRecord[] = [];
     const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
@@ -126,16 +132,11 @@ export class EmbeddedTransport implements Transport {
     // Lock partitions in a fixed order so concurrent writers cannot deadlock.
     for (const k of [...byPartition.keys()].sort()) {
       const g = byPartition.get(k)!;
-      const [row] = await tx.query<{ first: number }>(
-        `update bus.partitions set next_offset = next_offset + $3 where topic = $1 and partition = $2
-         returning next_offset - $3 as first`,
-        [g.topic, g.partition, g.records.length],
-      );
-      const first = row!.first;
+      const first = await this.#offsets.allocate(tx, g.topic, g.partition, g.records.length);
       const values: unknown[] = [];
       const rows = g.records.map((r, i) => {
         values.push(first + i, r.key, r.value, JSON.stringify(r.headers));
-        written.push({
+        const record: ConsumedRecord = {
           topic: g.topic,
           partition: g.partition,
           offset: first + i,
@@ -143,14 +144,17 @@ export class EmbeddedTransport implements Transport {
           value: r.value,
           headers: r.headers,
           timestamp: ts,
-        });
+        };
+        if (outbox) record.unique = true;
+        written.push(record);
         const b = i * 4;
-        return `($1, $2, $3, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb)`;
+        return `($1, $2, $3, $4, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::jsonb)`;
       });
-      await tx.query(`insert into bus.messages (topic, partition, ts, "offset", key, value, headers) values ${rows.join(',')}`, [
+      await tx.query(`insert into bus.messages (topic, partition, ts, outbox, "offset", key, value, headers) values ${rows.join(',')}`, [
         g.topic,
         g.partition,
         ts,
+        outbox,
         ...values,
       ]);
     }
@@ -168,6 +172,7 @@ export class EmbeddedTransport implements Transport {
       for (const s of this.#signals.values()) s.notify();
       return;
     }
+    this.#offsets.confirm(appended.records);
     for (const r of appended.records) this.#tail(`${r.topic}:${r.partition}`).add(r);
     for (const tp of appended.partitions) this.signal(tp).notify();
   }
@@ -280,7 +285,7 @@ export class EmbeddedTransport implements Transport {
     // rebalance resumes from it instead of from a later end (which would skip records).
     const [start] = await this.#db.query<{ next_offset: number }>(
       `insert into bus.group_offsets (group_id, topic, partition, next_offset)
-       select $1, topic, partition, next_offset from bus.partitions where topic = $2 and partition = $3
+       select $1, p.topic, p.partition, ${this.#offsets.endSql('p')} from bus.partitions p where p.topic = $2 and p.partition = $3
        on conflict (group_id, topic, partition) do update set next_offset = bus.group_offsets.next_offset
        returning next_offset`,
       [groupId, topic, partition],
@@ -288,9 +293,9 @@ export class EmbeddedTransport implements Transport {
     return start?.next_offset ?? 0;
   }
 
-  /** @internal */
-  async commit(groupId: string, topic: string, partition: number, nextOffset: number): Promise<void> {
-    await this.#db.query(
+  /** @internal commits a group's offset, in `tx` when given (with the handling's effects) */
+  async commit(groupId: string, topic: string, partition: number, nextOffset: number, tx: Sql = this.#db): Promise<void> {
+    await tx.query(
       `insert into bus.group_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)
        on conflict (group_id, topic, partition) do update set next_offset = greatest(bus.group_offsets.next_offset, excluded.next_offset)`,
       [groupId, topic, partition, nextOffset],
@@ -304,42 +309,47 @@ export class EmbeddedTransport implements Transport {
       value: string;
       headers: Record<string, string>;
       ts: Date;
+      outbox: boolean;
     }>(
-      `select "offset", key, value, headers, ts from bus.messages
+      `select "offset", key, value, headers, ts, outbox from bus.messages
        where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit $4`,
       [topic, partition, fromOffset, limit],
     );
-    return rows.map((r) => ({
-      topic,
-      partition,
-      offset: r.offset,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      timestamp: new Date(r.ts),
-    }));
+    return rows.map((r) => {
+      const record: ConsumedRecord = {
+        topic,
+        partition,
+        offset: r.offset,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: new Date(r.ts),
+      };
+      if (r.outbox) record.unique = true;
+      return record;
+    });
   }
 
   async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
     const rows = await this.#db.query<{ topic: string; partition: number; end_offset: number; committed: number | null }>(
-      `select p.topic, p.partition, p.next_offset as end_offset, g.next_offset as committed
+      `select p.topic, p.partition, ${this.#offsets.endSql('p')} as end_offset, g.next_offset as committed
        from bus.partitions p left join bus.group_offsets g
          on g.group_id = $1 and g.topic = p.topic and g.partition = p.partition
        where p.topic = any($2) order by p.topic, p.partition`,
       [groupId, topics],
     );
-    return rows.map((r) => ({
-      groupId,
-      topic: r.topic,
-      partition: r.partition,
-      committed: r.committed ?? 0,
-      end: r.end_offset,
-      lag: r.end_offset - (r.committed ?? 0),
-    }));
+    return rows.map(({ topic, partition, end_offset: end, committed }) => {
+      return { groupId, topic, partition, committed: committed ?? 0, end, lag: end - (committed ?? 0) };
+    });
   }
 
   async ping(): Promise<boolean> {
     return !this.#closed && (await this.#db.ping());
+  }
+
+  /** @internal the database of the log and the groups' offsets */
+  get database(): Db {
+    return this.#db;
   }
 
   /** @internal */
@@ -349,10 +359,19 @@ export class EmbeddedTransport implements Transport {
 
   async #applyRetention(): Promise<void> {
     try {
-      await this.#db.query(
-        `delete from bus.messages m using bus.topics t
-         where m.topic = t.name and m.ts < now() - (t.retention_ms || ' milliseconds')::interval`,
-      );
+      await this.#db.transaction(async (tx) => {
+        // Where offsets are counted in memory the log itself says where each partition ends: keep
+        // that in bus.partitions first, so a partition whose records all expire still resumes after them.
+        await tx.query(
+          `update bus.partitions p set next_offset = m.next from
+             (select topic, partition, max("offset") + 1 as next from bus.messages group by topic, partition) m
+           where p.topic = m.topic and p.partition = m.partition and p.next_offset < m.next`,
+        );
+        await tx.query(
+          `delete from bus.messages m using bus.topics t
+           where m.topic = t.name and m.ts < now() - (t.retention_ms || ' milliseconds')::interval`,
+        );
+      });
     } catch (err) {
       this.#opts.onError?.(err, 'retention');
     }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, yieldToEventLoop } from '../signal.ts';
+import type { BatchContext } from '../transport.ts';
 import type { EmbeddedTransport, Member } from './embedded-transport.ts';
 
 /** Consumes one partition for one group member: fetch a batch, hand it over, commit, repeat. */
@@ -35,6 +36,18 @@ export class PartitionWorker {
     /** When the database was last read: records appended by other processes show up there only. */
     let readAt = 0;
     const signal = this.bus.signal(tp);
+    /** The offset stored with the effects of the handling that reached it (`commitIn`), once committed. */
+    let stored: number | undefined;
+    const context: BatchContext = {
+      database: this.bus.database,
+      commitIn: async (tx, record) => {
+        const through = record.offset + 1;
+        await this.bus.commit(groupId, this.topic, this.partition, through, tx);
+        return () => {
+          stored = Math.max(stored ?? 0, through);
+        };
+      },
+    };
     const flush = async () => {
       if (uncommitted === undefined) return;
       await this.bus.commit(groupId, this.topic, this.partition, uncommitted);
@@ -59,11 +72,18 @@ export class PartitionWorker {
           else await signal.wait(version, Math.min(left, pollIntervalMs));
           continue;
         }
-        await this.member.handleBatch(batch);
+        await this.member.handleBatch(batch, context);
         next = batch[batch.length - 1]!.offset + 1;
-        uncommitted = next;
-        commitBy ??= performance.now() + commitIntervalMs;
-        if (performance.now() >= commitBy) await flush();
+        if (stored !== undefined && stored >= (uncommitted ?? 0)) {
+          uncommitted = undefined;
+          commitBy = undefined;
+        }
+        // What the handling committed with its effects needs no commit of its own.
+        if (stored === undefined || stored < next) {
+          uncommitted = next;
+          commitBy ??= performance.now() + commitIntervalMs;
+          if (performance.now() >= commitBy) await flush();
+        }
         attempt = 0;
       } catch (err) {
         onError?.(err, `consume ${groupId} ${this.topic}:${this.partition}`);
