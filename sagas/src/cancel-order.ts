@@ -43,3 +43,12 @@ export const cancelOrderSaga: SagaDefinition<CancelOrderData> = {
     },
   ],
 };
+
+/**
+ * Whether an order that release_runner has just reopened (`order.runner_released`) must be
+ * cancelled for ACCEPT_TIMEOUT at once, given the data of every cancel-order saga the order has had.
+ * A cancel for ACCEPT_TIMEOUT exists only once the order's timer has fired, so the acceptance window
+ * is behind the order; if that cancel found the order ACCEPTED, it gave up and the fired timer never
+ * fires again. Without a new cancel the reopened order would stay CREATED, its card held, for ever.
+ */
+export const expiredBeforeRelease = (cancels: readonly CancelOrderData[]): boolean => cancels.some((c) => c.reason === 'ACCEPT_TIMEOUT');
