@@ -45,10 +45,23 @@ export const cancelOrderSaga: SagaDefinition<CancelOrderData> = {
 };
 
 /**
- * Whether an order that release_runner has just reopened (`order.runner_released`) must be
- * cancelled for ACCEPT_TIMEOUT at once, given the data of every cancel-order saga the order has had.
- * A cancel for ACCEPT_TIMEOUT exists only once the order's timer has fired, so the acceptance window
- * is behind the order; if that cancel found the order ACCEPTED, it gave up and the fired timer never
- * fires again. Without a new cancel the reopened order would stay CREATED, its card held, for ever.
+ * The cancel to carry out once release_runner has reopened an order (`order.runner_released`),
+ * given the order's cancel-order sagas, newest first. A cancel that was refused because a runner
+ * held the order (ORDER_NOT_CANCELLABLE, the saga COMPENSATED) asked for something that release has
+ * now made possible: the acceptance timeout (its timer has fired and never fires again, so without
+ * it the reopened order would stay CREATED, its card held, for ever), or the customer's cancel (the
+ * timer may have fired while it ran, its own cancel then swallowed by it). It is carried out with its
+ * own reason.
  */
-export const expiredBeforeRelease = (cancels: readonly CancelOrderData[]): boolean => cancels.some((c) => c.reason === 'ACCEPT_TIMEOUT');
+export const refusedBeforeRelease = (cancels: readonly { status: string; data: CancelOrderData }[]): CancelOrderData | undefined =>
+  cancels.find((c) => c.status === 'COMPENSATED')?.data;
+
+/**
+ * Whether an `order.cancelled` that its own cancel-order saga ignored must be carried through by a
+ * new one. A timed-out cancel_order is sent again; if the first answer was ORDER_NOT_CANCELLABLE (a
+ * runner held the order), the saga ended COMPENSATED, yet a later send can still cancel the order
+ * once release_runner has reopened it. Its hold must then be voided, unless another cancel-order
+ * saga of the order is at work or has completed (and voided it).
+ */
+export const cancelledAfterGivingUp = (own: { status: string }, others: readonly { status: string }[]): boolean =>
+  own.status === 'COMPENSATED' && !others.some((s) => ['RUNNING', 'COMPENSATING', 'COMPLETED'].includes(s.status));

@@ -42,7 +42,7 @@ const ACCEPT_THEN_EXPIRY_THEN_RELEASE: RaceAction[] = [
 
 describe('accept, expiry, cancel and step deadlines for one order', () => {
   it('every interleaving settles with the order closed and released, or open and held', () => {
-    fc.assert(property(true), { numRuns: 400 });
+    fc.assert(property(true), { numRuns: 1_500 });
   });
 
   it('an order released after its acceptance window ran out is cancelled, its hold released', () => {

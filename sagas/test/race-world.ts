@@ -2,7 +2,7 @@ import { createMessage, type MessageType, type TypedMessage } from '@campusg/con
 import { decide, initialState, isActive, type SagaCommand, type SagaDefinition, type SagaState } from '@campusg/saga';
 import fc from 'fast-check';
 import { acceptOrderSaga } from '../src/accept-order.ts';
-import { type CancelOrderData, cancelOrderSaga, expiredBeforeRelease } from '../src/cancel-order.ts';
+import { type CancelOrderData, cancelledAfterGivingUp, cancelOrderSaga, refusedBeforeRelease } from '../src/cancel-order.ts';
 import { assertValid, CUSTOMER, ORDER, OTHER_RUNNER, PAYMENT, RUNNER, T0, TOTAL_CENTS } from './harness.ts';
 
 // One order after create-order (CREATED, card held, timer armed), and everything that races for it:
@@ -49,7 +49,7 @@ export class RaceWorld {
   now = new Date(T0);
   #ids = 0;
 
-  /** `restartExpired`: the orchestrators' glue that cancels an order released after its window ran out. */
+  /** `restartExpired`: the orchestrators' glue that carries a timeout or a cancel through after a release. */
   constructor(readonly restartExpired: boolean) {}
 
   newId = (): string => `00000000-0000-4000-8000-${String(++this.#ids).padStart(12, '0')}`;
@@ -131,13 +131,18 @@ export class RaceWorld {
   #orchestrate(group: (typeof GROUPS)[number], m: TypedMessage): void {
     const def = group === 'accept' ? acceptOrderSaga : cancelOrderSaga;
     const saga = this.sagas.find((s) => s.state.id === m.correlation_id && s.def === def);
-    if (saga) return this.#decide(saga, { kind: 'reply', message: m });
+    if (saga) this.#decide(saga, { kind: 'reply', message: m });
     if (group !== 'cancel') return;
+    if (saga && m.type === 'order.cancelled' && this.restartExpired) {
+      const others = this.sagas.filter((s) => s.def === cancelOrderSaga && s !== saga).map((s) => s.state);
+      if (cancelledAfterGivingUp(saga.state, others)) this.start(cancelOrderSaga as SagaDefinition<unknown>, saga.state.data);
+    }
+    if (saga) return;
     if (m.type === 'timer.expired') this.start(cancelOrderSaga as SagaDefinition<unknown>, { orderId: ORDER, reason: 'ACCEPT_TIMEOUT' });
     if (m.type === 'order.runner_released' && this.restartExpired) {
-      const cancels = this.sagas.filter((s) => s.def === cancelOrderSaga).map((s) => s.state.data as CancelOrderData);
-      if (expiredBeforeRelease(cancels))
-        this.start(cancelOrderSaga as SagaDefinition<unknown>, { orderId: ORDER, reason: 'ACCEPT_TIMEOUT' });
+      const cancels = this.sagas.filter((s) => s.def === cancelOrderSaga).reverse();
+      const data = refusedBeforeRelease(cancels.map((s) => ({ status: s.state.status, data: s.state.data as CancelOrderData })));
+      if (data) this.start(cancelOrderSaga as SagaDefinition<unknown>, data);
     }
   }
 
