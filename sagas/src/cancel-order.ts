@@ -43,3 +43,25 @@ export const cancelOrderSaga: SagaDefinition<CancelOrderData> = {
     },
   ],
 };
+
+/**
+ * The cancel to carry out once release_runner has reopened an order (`order.runner_released`),
+ * given the order's cancel-order sagas, newest first. A cancel that was refused because a runner
+ * held the order (ORDER_NOT_CANCELLABLE, the saga COMPENSATED) asked for something that release has
+ * now made possible: the acceptance timeout (its timer has fired and never fires again, so without
+ * it the reopened order would stay CREATED, its card held, for ever), or the customer's cancel (the
+ * timer may have fired while it ran, its own cancel then swallowed by it). It is carried out with its
+ * own reason.
+ */
+export const refusedBeforeRelease = (cancels: readonly { status: string; data: CancelOrderData }[]): CancelOrderData | undefined =>
+  cancels.find((c) => c.status === 'COMPENSATED')?.data;
+
+/**
+ * Whether an `order.cancelled` that its own cancel-order saga ignored must be carried through by a
+ * new one. A timed-out cancel_order is sent again; if the first answer was ORDER_NOT_CANCELLABLE (a
+ * runner held the order), the saga ended COMPENSATED, yet a later send can still cancel the order
+ * once release_runner has reopened it. Its hold must then be voided, unless another cancel-order
+ * saga of the order is at work or has completed (and voided it).
+ */
+export const cancelledAfterGivingUp = (own: { status: string }, others: readonly { status: string }[]): boolean =>
+  own.status === 'COMPENSATED' && !others.some((s) => ['RUNNING', 'COMPENSATING', 'COMPLETED'].includes(s.status));

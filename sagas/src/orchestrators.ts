@@ -1,9 +1,9 @@
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
 import { orderViewHandlers } from '@campusg/order-view';
-import { type OrchestratorDeps, SagaOrchestrator, SagaStateCache } from '@campusg/saga';
+import { type OrchestratorDeps, SagaOrchestrator, SagaStateCache, sagaStore } from '@campusg/saga';
 import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
-import { type CancelOrderData, cancelOrderSaga } from './cancel-order.ts';
+import { type CancelOrderData, cancelledAfterGivingUp, cancelOrderSaga, refusedBeforeRelease } from './cancel-order.ts';
 import { type CompleteOrderData, completeOrderSaga } from './complete-order.ts';
 import { type CreateOrderData, createOrderSaga } from './create-order.ts';
 
@@ -30,8 +30,9 @@ export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
 }
 
 /**
- * Joins every orchestrator's group and starts its deadline checks; an expired timer starts a
- * cancel-order saga. The saga routes' read model of orders is kept by a group of its own.
+ * Joins every orchestrator's group and starts its deadline checks. An expired timer starts a
+ * cancel-order saga, and so does a released runner or a late cancel that a refused cancel-order saga
+ * left undone. The saga routes' read model of orders is kept by a group of its own.
  */
 export async function startOrchestrators(sagas: SagaOrchestrators, deps: ServiceDeps): Promise<void> {
   await deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers('sagas'));
@@ -45,6 +46,31 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
         afterCommit,
         data: { orderId: m.payload.order_id, reason: 'ACCEPT_TIMEOUT' },
       });
+    },
+    // A cancel that landed after its saga gave up (see cancelledAfterGivingUp): void the hold.
+    'order.cancelled': async (m, { tx, emit, afterCommit }) => {
+      await sagas.cancelOrder.onMessage(m, tx, emit, afterCommit);
+      const own = await sagaStore.load<CancelOrderData>(tx, m.correlation_id, cancelOrderSaga.type);
+      // Only a saga that gave up can have been overtaken by its own re-sent command.
+      if (own?.state.status !== 'COMPENSATED') return;
+      const all = await sagaStore.list(tx, { type: cancelOrderSaga.type, key: m.payload.order_id, limit: 100 });
+      if (
+        !cancelledAfterGivingUp(
+          own.state,
+          all.filter((s) => s.id !== own.state.id),
+        )
+      )
+        return;
+      await sagas.cancelOrder.start(tx, emit, { startedBy: null, data: own.state.data });
+    },
+    // An accept-order compensation reopened the order: a cancel refused while the runner held it
+    // (the acceptance timeout, or the customer's) is carried out now (refusedBeforeRelease). The
+    // refused saga was stored before its cancel_order was sent, and the refusal precedes this
+    // release on the order's partition of order_events, so it has ended by now.
+    'order.runner_released': async (m, { tx, emit }) => {
+      const cancels = await sagaStore.list(tx, { type: cancelOrderSaga.type, key: m.payload.order_id, limit: 100 });
+      const data = refusedBeforeRelease(cancels.map((c) => ({ status: c.status, data: c.state.data as unknown as CancelOrderData })));
+      if (data) await sagas.cancelOrder.start(tx, emit, { startedBy: null, data });
     },
   });
   for (const s of Object.values(sagas) as SagaOrchestrator<unknown>[]) s.startDeadlines();

@@ -64,6 +64,21 @@ export async function checkInvariants(db: Sql): Promise<string[]> {
     where o.status in ('CREATED', 'ACCEPTED', 'PLACED', 'ON_THE_WAY', 'DELIVERED') and p.status is distinct from 'AUTHORIZED'`),
     'open order without a held payment',
   );
+  // An open order nobody holds must still be able to time out: its timer is live (an accept-order
+  // compensation that reopened it after the window ran out hands it to a new cancel instead).
+  add(
+    await db.query(`select o.id, t.status as timer from orders.orders o left join timers.timers t on t.order_id = o.id
+    where o.status = 'CREATED' and t.status is distinct from 'ARMED'
+      and not exists (select 1 from sagas.instances s where s.key = o.id::text and s.status in ('RUNNING', 'COMPENSATING', 'FAILED'))`),
+    'CREATED order without a live timer',
+  );
+  // Money is held only for an order that is still open.
+  add(
+    await db.query(`select p.order_id, o.status from payments.payments p left join orders.orders o on o.id = p.order_id
+    where p.status = 'AUTHORIZED' and (o.status is null or o.status in ('PENDING', 'COMPLETED', 'CANCELLED'))
+      and not exists (select 1 from sagas.instances s where s.key = p.order_id::text and s.status in ('RUNNING', 'COMPENSATING', 'FAILED'))`),
+    'held payment without an open order',
+  );
 
   // 3. The ledger balances to zero per order and overall.
   add(

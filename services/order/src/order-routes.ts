@@ -1,5 +1,14 @@
-import { availableOrdersQuery, idParams, listOrdersQuery, orderPage, orderSchema, progressBody } from '@campusg/contracts';
-import type { ServiceDeps } from '@campusg/messaging';
+import {
+  availableOrdersQuery,
+  GROUPS,
+  idParams,
+  listOrdersQuery,
+  orderPage,
+  orderSchema,
+  progressBody,
+  type TopicName,
+} from '@campusg/contracts';
+import type { ServiceDeps, Transport } from '@campusg/messaging';
 import { AVAILABLE_STATUS, canView, mayProgress, maySeeAvailable, type Refusal } from '@campusg/order-rules';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { partiesOf, toOrderView } from './order.ts';
@@ -9,6 +18,26 @@ const notFound = () => new AppError('NOT_FOUND', 'no such order');
 const refuse = (refusal: Refusal | null) => {
   if (refusal) throw new AppError(refusal.code, refusal.message);
 };
+
+/** How long a list waits for the order service to catch up (http-api.md, Reading your own writes). */
+const LIST_WAIT_MS = 15_000;
+
+/**
+ * Read your own writes for lists: waits until the order service's group has handled everything every
+ * partition of `topics` held when the request came, for at most `waitMs`. A list is not about one
+ * order, and the caller's orders are on any partition, so each partition is waited for up to its own
+ * end at the first look, never for the moving end of a busy one. Caught up, it costs one lag lookup.
+ */
+export async function awaitCommandsHandled(transport: Transport, topics: TopicName[], waitMs = LIST_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let targets: Map<string, number> | undefined;
+  for (let pause = 10; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
+    const lag = await transport.lag(GROUPS.order, topics);
+    targets ??= new Map(lag.map((l) => [`${l.topic}/${l.partition}`, l.end]));
+    if (!lag.some((l) => l.committed < (targets!.get(`${l.topic}/${l.partition}`) ?? 0))) return;
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
 
 /** Order reads and the runner's progress steps. */
 export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
@@ -23,6 +52,8 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
     async (req) => {
       const user = callerOf(req);
       refuse(maySeeAvailable(user));
+      // An order becomes CREATED by update_order_status on order_commands.
+      await awaitCommandsHandled(bus.transport, ['order_commands']);
       const page = await repo.page(db, { status: AVAILABLE_STATUS, excludeCustomer: user.id }, req.query);
       return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
     },
@@ -42,6 +73,9 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
     async (req) => {
       const user = callerOf(req);
       const { as, status, ...page } = req.query;
+      // After a 202 the order's create_order (or the accept's accept_order) is on the bus: the list
+      // shows it once the order service has handled what was there when the request came.
+      await awaitCommandsHandled(bus.transport, as === 'runner' ? ['order_commands'] : ['create_order_commands', 'order_commands']);
       const filter = as === 'runner' ? { runnerId: user.id, status } : { customerId: user.id, status };
       const result = await repo.page(db, filter, page);
       return { items: result.items.map(toOrderView), nextCursor: result.nextCursor };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Handlers } from '@campusg/messaging';
 import type { Clock, IdGenerator, Sql } from '@campusg/platform';
 import { entriesFor, post } from './ledger.ts';
@@ -17,6 +18,20 @@ export interface PaymentRow {
   authorized_at: Date | null;
   released_at: Date | null;
   reverted_at: Date | null;
+}
+
+/**
+ * The payment id of an order: a name-based UUID (version 5 layout) of the order id, the same on every
+ * attempt. Every gateway call's idempotency key is `<payment id>:<operation>`, so a retry after a
+ * crash between the processor's answer and the commit asks with the key it asked with before, and a
+ * real processor answers it from its own records instead of holding the money again.
+ */
+export function paymentIdFor(orderId: string): string {
+  const h = createHash('sha1').update(`campusg:payment:${orderId}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 export const findPayment = async (tx: Sql, orderId: string) =>
@@ -43,7 +58,7 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
       }
       if (p.amount_cents <= 0)
         return void emit('payment.failed', { order_id: p.order_id, code: 'INVALID_AMOUNT', message: 'amount must be positive' });
-      const paymentId = ids.uuid();
+      const paymentId = paymentIdFor(p.order_id);
       const result = await gateway.authorize(tx, `${paymentId}:authorize`, p.payment_method_token, p.amount_cents);
       await tx.query(
         `insert into payments.payments (id, order_id, customer_id, amount_cents, status, failure_code, authorization_ref,
@@ -76,7 +91,7 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
       const payment = await findPayment(tx, order_id);
       if (!payment) {
         // Nothing to revert yet: leave a REVERTED marker so a late authorisation is refused, never orphaned.
-        const id = ids.uuid();
+        const id = paymentIdFor(order_id);
         await tx.query(
           `insert into payments.payments (id, order_id, amount_cents, status, revert_method, reverted_at, created_at, updated_at)
            values ($1, $2, 0, 'REVERTED', 'NONE', $3, $3, $3)`,
