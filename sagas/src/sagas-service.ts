@@ -1,4 +1,4 @@
-import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
+import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import type { Metrics, Migration, Sql } from '@campusg/platform';
 import { sagaStoreMigrations } from '@campusg/saga';
@@ -9,11 +9,7 @@ import { registerSagaRoutes } from './saga-routes.ts';
 export const SAGA_SCHEMA = 'sagas';
 
 export function sagaMigrations(): Migration[] {
-  return [
-    { id: '000_messaging', sql: messagingTablesSql(SAGA_SCHEMA) },
-    { id: '000_order_view', sql: orderViewTableSql(SAGA_SCHEMA) },
-    ...sagaStoreMigrations(),
-  ];
+  return serviceMigrations(SAGA_SCHEMA, sagaStoreMigrations(), { '000_order_view': orderViewTableSql(SAGA_SCHEMA) });
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
   ServiceName,
 } from '@campusg/platform';
 import type { MessageBus } from './message-bus.ts';
+import { messagingTablesSql } from './outbox.ts';
 
 /** What every service is built from: injected, never read from globals. */
 export interface ServiceDeps {
@@ -83,4 +84,13 @@ export interface ServiceModule {
    */
   authenticator?(deps: ServiceDeps): Authenticate;
   open(ctx: ServiceContext): RunningService;
+}
+
+/**
+ * A service's migrations in the order every service applies them: its inbox and outbox tables
+ * first, then `tables` (tables shared packages give it, e.g. an order view), then its own numbered
+ * files `own` (from `loadMigrations`).
+ */
+export function serviceMigrations(schema: string, own: Migration[], tables: Record<string, string> = {}): Migration[] {
+  return [{ id: '000_messaging', sql: messagingTablesSql(schema) }, ...Object.entries(tables).map(([id, sql]) => ({ id, sql })), ...own];
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
+import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { LiveHub } from './live-hub.ts';
@@ -14,11 +14,9 @@ export { summarize } from './summaries.ts';
 export const NOTIFICATION_SCHEMA = 'notifications';
 
 export function notificationMigrations(): Migration[] {
-  return [
-    { id: '000_messaging', sql: messagingTablesSql(NOTIFICATION_SCHEMA) },
-    { id: '000_order_view', sql: orderViewTableSql(NOTIFICATION_SCHEMA) },
-    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
-  ];
+  return serviceMigrations(NOTIFICATION_SCHEMA, loadMigrations(path.join(import.meta.dirname, '..', 'migrations')), {
+    '000_order_view': orderViewTableSql(NOTIFICATION_SCHEMA),
+  });
 }
 
 /** The notification service: consumes every topic into the audit log and the users' notifications, and streams them live. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
+import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { orderHandlers } from './order-handlers.ts';
 import { registerOrderRoutes } from './order-routes.ts';
@@ -11,10 +11,7 @@ export { registerOrderRoutes } from './order-routes.ts';
 export const ORDER_SCHEMA = 'orders';
 
 export function orderMigrations(): Migration[] {
-  return [
-    { id: '000_messaging', sql: messagingTablesSql(ORDER_SCHEMA) },
-    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
-  ];
+  return serviceMigrations(ORDER_SCHEMA, loadMigrations(path.join(import.meta.dirname, '..', 'migrations')));
 }
 
 /** The order service: owns orders; answers the order commands and the order reads and progress steps. */

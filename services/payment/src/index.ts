@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceDeps, type ServiceModule } from '@campusg/messaging';
+import { type ServiceDeps, type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { orderViewHandlers, orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
@@ -13,11 +13,9 @@ export { registerPaymentRoutes } from './payment-routes.ts';
 export const PAYMENT_SCHEMA = 'payments';
 
 export function paymentMigrations(): Migration[] {
-  return [
-    { id: '000_messaging', sql: messagingTablesSql(PAYMENT_SCHEMA) },
-    { id: '000_order_view', sql: orderViewTableSql(PAYMENT_SCHEMA) },
-    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
-  ];
+  return serviceMigrations(PAYMENT_SCHEMA, loadMigrations(path.join(import.meta.dirname, '..', 'migrations')), {
+    '000_order_view': orderViewTableSql(PAYMENT_SCHEMA),
+  });
 }
 
 async function consume(deps: ServiceDeps): Promise<void> {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { messagingTablesSql, type ServiceModule } from '@campusg/messaging';
+import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { TimerService } from './timer-service.ts';
 
@@ -8,10 +8,7 @@ export { TimerService, timerHandlers } from './timer-service.ts';
 export const TIMER_SCHEMA = 'timers';
 
 export function timerMigrations(): Migration[] {
-  return [
-    { id: '000_messaging', sql: messagingTablesSql(TIMER_SCHEMA) },
-    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
-  ];
+  return serviceMigrations(TIMER_SCHEMA, loadMigrations(path.join(import.meta.dirname, '..', 'migrations')));
 }
 
 /** The timer service: durable timers, fired once as `timer.expired`. It has no HTTP routes. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { messagingTablesSql, type ServiceDeps, type ServiceModule } from '@campusg/messaging';
+import { type ServiceDeps, type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { userHandlers } from './user-handlers.ts';
 import { registerUserRoutes } from './user-routes.ts';
@@ -12,10 +12,7 @@ export { authenticateToken, TokenService } from './user-tokens.ts';
 export const USER_SCHEMA = 'users';
 
 export function userMigrations(): Migration[] {
-  return [
-    { id: '000_messaging', sql: messagingTablesSql(USER_SCHEMA) },
-    ...loadMigrations(path.join(import.meta.dirname, '..', 'migrations')),
-  ];
+  return serviceMigrations(USER_SCHEMA, loadMigrations(path.join(import.meta.dirname, '..', 'migrations')));
 }
 
 const tokensFor = (deps: ServiceDeps) => new TokenService(deps.config.authSecret, deps.config.authTokenTtlS, deps.clock, deps.ids);
