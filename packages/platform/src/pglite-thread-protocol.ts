@@ -22,30 +22,37 @@ export interface WireError {
   name: string;
   message: string;
   stack: string | undefined;
-  /** The error's own fields whose values are plain data, `params` excepted. */
+  /** The error's own fields whose values are plain data, and `params` unless they are the caller's. */
   fields: Record<string, unknown>;
-  /** The error had the statement's parameters attached: the caller attaches its own copy again. */
-  hasParams: boolean;
+  /** The error carries the parameters the caller sent: the caller attaches its own array again. */
+  callerParams: boolean;
 }
 
 const { DatabaseError } = protocol.messages;
 
 const plain = (v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol');
 
-export function toWire(err: unknown): WireError {
+/** @param sent the parameters as this thread received them, if any. */
+export function toWire(err: unknown, sent?: unknown[]): WireError {
   const e = err instanceof Error ? err : new Error(String(err));
+  const callerParams = sent !== undefined && (e as { params?: unknown }).params === sent;
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) if (k !== 'params' && plain(v)) fields[k] = v;
+  for (const [k, v] of Object.entries(e)) if (plain(v) || (k === 'params' && !callerParams)) fields[k] = v;
   const kind = e instanceof TransactionAbortedError ? 'aborted' : e instanceof DatabaseError ? 'database' : 'error';
-  return { kind, name: e.name, message: e.message, stack: e.stack, fields, hasParams: 'params' in e };
+  return { kind, name: e.name, message: e.message, stack: e.stack, fields, callerParams };
 }
 
 /** The error as the thread that threw it had it: same class, message and fields; `params` the caller's own. */
 export function fromWire(w: WireError, params: unknown[] | undefined): Error {
-  const err = w.kind === 'aborted' ? new TransactionAbortedError() : w.kind === 'database' ? new DatabaseError(w.message, 0, 'error') : new Error(w.message);
+  const err =
+    w.kind === 'aborted'
+      ? new TransactionAbortedError()
+      : w.kind === 'database'
+        ? new DatabaseError(w.message, 0, 'error')
+        : new Error(w.message);
   Object.assign(err, w.fields);
   if (err.name !== w.name) Object.assign(err, { name: w.name });
-  if (w.hasParams) Object.assign(err, { params });
+  if (w.callerParams) Object.assign(err, { params });
   err.stack = w.stack;
   return err;
 }

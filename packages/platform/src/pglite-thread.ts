@@ -18,9 +18,11 @@ interface Pending {
  * one message each way; a transaction's BEGIN rides with its first statement. Rows and errors
  * come back decoded as in-process, errors rebuilt with their class and fields. If the thread dies,
  * every waiting and later call fails with the reason.
+ *
+ * @param entry the thread's script; tests put one in that fails on purpose.
  */
-export async function openPgliteThread(dataDir: string | undefined): Promise<Db> {
-  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+export async function openPgliteThread(dataDir: string | undefined, entry = new URL('./pglite-worker.mjs', import.meta.url)): Promise<Db> {
+  const worker = new Worker(entry, { workerData: { dataDir } });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let nextTx = 1;

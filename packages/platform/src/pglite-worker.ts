@@ -94,7 +94,7 @@ async function serve(db: PGlite): Promise<void> {
   port.on('message', (req: Request) => {
     run(req).then(
       (rows) => reply({ id: req.id, rows }),
-      (err: unknown) => reply({ id: req.id, error: toWire(err) }),
+      (err: unknown) => reply({ id: req.id, error: toWire(err, 'params' in req ? req.params : undefined) }),
     );
   });
 }
