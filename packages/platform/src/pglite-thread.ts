@@ -35,6 +35,8 @@ export async function openPgliteThread(dataDir: string | undefined, entry = new 
     pending.clear();
   };
   worker.on('error', (err) => fail(new Error(`PGlite worker failed: ${err.message}`, { cause: err })));
+  // An answer that cannot be read names no request: nothing could tell which caller to fail, so all are.
+  worker.on('messageerror', (err) => fail(new Error(`PGlite worker answer unreadable: ${err.message}`, { cause: err })));
   worker.on('exit', (code) => fail(new Error(closed ? 'PGlite is closed' : `PGlite worker exited with code ${code}`)));
 
   const ready = new Promise<void>((resolve, reject) => {
