@@ -178,6 +178,9 @@ describe('PGlite in a worker thread: transactions', () => {
   });
 });
 
+/** Opening PGlite on disk runs initdb: minutes on a busy machine, so these allow more than the default. */
+const SLOW = 300_000;
+
 describe('PGlite in a worker thread: its life', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'campusg-pglite-thread-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -197,32 +200,40 @@ describe('PGlite in a worker thread: its life', () => {
     expect(await db.ping()).toBe(false);
   });
 
-  it('keeps what it committed across a close and a reopen, and refuses statements once closed', async () => {
-    const dataDir = path.join(dir, 'pglite');
-    const db = await openPglite(dataDir);
-    await db.exec('create table kept (n int)');
-    await db.transaction((tx) => tx.query('insert into kept (n) values ($1)', [7]));
-    await db.close();
-    await expect(db.query('select 1')).rejects.toThrow('PGlite is closed');
-    const again = await openPglite(dataDir);
-    expect(await again.query('select n from kept')).toEqual([{ n: 7 }]);
-    await again.close();
-  });
+  it(
+    'keeps what it committed across a close and a reopen, and refuses statements once closed',
+    async () => {
+      const dataDir = path.join(dir, 'pglite');
+      const db = await openPglite(dataDir);
+      await db.exec('create table kept (n int)');
+      await db.transaction((tx) => tx.query('insert into kept (n) values ($1)', [7]));
+      await db.close();
+      await expect(db.query('select 1')).rejects.toThrow('PGlite is closed');
+      const again = await openPglite(dataDir);
+      expect(await again.query('select n from kept')).toEqual([{ n: 7 }]);
+      await again.close();
+    },
+    SLOW,
+  );
 
-  it('lets the process end on its own when nothing waits for the database', async () => {
-    const script = path.join(dir, 'query-and-leave.mts');
-    writeFileSync(
-      script,
-      `import { openPglite } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/db.ts'))};
+  it(
+    'lets the process end on its own when nothing waits for the database',
+    async () => {
+      const script = path.join(dir, 'query-and-leave.mts');
+      writeFileSync(
+        script,
+        `import { openPglite } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/db.ts'))};
       const db = await openPglite(undefined);
       console.log(JSON.stringify(await db.query('select 1 as one')));`,
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect({ code, out: out.trim() }).toEqual({ code: 0, out: '[{"one":1}]' });
-  });
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect({ code, out: out.trim() }).toEqual({ code: 0, out: '[{"one":1}]' });
+    },
+    SLOW,
+  );
 });
