@@ -8,6 +8,9 @@
  * Besides wall clock, the CPU time of this process and (PostgreSQL) of the server backend per
  * handling: on a shared machine they move less than wall clock. On PostgreSQL the commit flush is
  * off (PG_SYNC_COMMIT=on keeps it): it is the same on both paths. SKIP_PGLITE=1 runs PostgreSQL only.
+ * PGLITE_THREAD=1 compares instead PGlite on the main thread (old) with PGlite in its worker thread
+ * (new), both through `Db`: `mainCpuUs` is the CPU time of the main thread alone, the one that
+ * also serves HTTP and runs handlers, while `clientCpuUs` counts every thread of the process.
  *
  *   npx tsx bench/scenarios/db-statements.ts            # PGlite only
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/scenarios/db-statements.ts
@@ -61,8 +64,8 @@ interface Path {
   serverPid?: number;
 }
 
-/** CPU time (µs) a process has used so far, from /proc (clock ticks of 10 ms). */
-function processCpuUs(pid: number): number {
+/** CPU time (µs) a process (or, given `/proc/<pid>/task/<tid>`, one thread) has used so far, from /proc (clock ticks of 10 ms). */
+function processCpuUs(pid: number | string): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
@@ -70,19 +73,25 @@ function processCpuUs(pid: number): number {
 interface Timing {
   wall: number;
   cpu: number;
+  main: number;
   server: number;
 }
+
+/** The main thread's own task: its thread id is the process id. */
+const MAIN_THREAD = `${process.pid}/task/${process.pid}`;
 
 /** µs per handling over `n` handlings: wall clock, this process's CPU, the server backend's CPU. */
 async function time(p: Path, n: number): Promise<Timing> {
   const s0 = p.serverPid ? processCpuUs(p.serverPid) : 0;
+  const m0 = processCpuUs(MAIN_THREAD);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await p.transaction((tx) => handle(tx, i));
   const wall = ((performance.now() - t0) * 1000) / n;
   const c = process.cpuUsage(c0);
+  const main = (processCpuUs(MAIN_THREAD) - m0) / n;
   const server = p.serverPid ? (processCpuUs(p.serverPid) - s0) / n : 0;
-  return { wall, cpu: (c.user + c.system) / n, server };
+  return { wall, cpu: (c.user + c.system) / n, main, server };
 }
 
 const median = (xs: number[]) => {
@@ -113,6 +122,7 @@ async function compare(label: string, old: Path, next: Path) {
     rounds: ROUNDS,
     wallUs: figures('wall'),
     clientCpuUs: figures('cpu'),
+    mainCpuUs: figures('main'),
     ...(old.serverPid ? { serverCpuUs: figures('server') } : {}),
     wallByRound: rounds.map((x) => [round(x.old.wall), round(x.next.wall)]),
   };
@@ -194,5 +204,26 @@ async function onPostgres(base: string) {
   await db.close();
 }
 
-if (process.env.SKIP_PGLITE !== '1') await onPglite();
+/** PGlite on the main thread against PGlite in its worker thread, both through `Db`, on disk. */
+async function onPgliteThreads() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'campusg-db-statements-'));
+  try {
+    const here = await openPglite(path.join(dir, 'main'), { worker: false });
+    const thread = await openPglite(path.join(dir, 'worker'));
+    await seed(here);
+    await seed(thread);
+    await compare(
+      'pglite main thread (old) vs worker thread (new)',
+      { transaction: (fn) => here.transaction(fn) },
+      { transaction: (fn) => thread.transaction(fn) },
+    );
+    await here.close();
+    await thread.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.PGLITE_THREAD === '1') await onPgliteThreads();
+else if (process.env.SKIP_PGLITE !== '1') await onPglite();
 if (process.env.DATABASE_URL) await onPostgres(process.env.DATABASE_URL);

@@ -34,6 +34,10 @@ const envSchema = z.object({
     .default(''),
   AMQP_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
   DATABASE_URL: z.string().optional(),
+  CAMPUSG_PGLITE_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   CAMPUSG_SERVICES: z.string().optional(),
   CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
   ORDER_ACCEPT_TIMEOUT_MS: intFrom(1, 7 * 24 * 3600_000).default(1_800_000),
@@ -77,6 +81,8 @@ export interface Config {
   /** `quorum`: replicated queues on a RabbitMQ cluster (set before the queues are first declared). */
   amqpQueueType: 'classic' | 'quorum';
   databaseUrl: string | undefined;
+  /** Embedded: PGlite in its own worker thread (false: on the main thread, with everything else). */
+  pgliteWorker: boolean;
   /** `<SERVICE>_DATABASE_URL` overrides, by service name. */
   serviceDatabaseUrls: Partial<Record<ServiceName, string>>;
   services: ServiceName[];
@@ -159,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     amqpNamespace: e.AMQP_NAMESPACE,
     amqpQueueType: e.AMQP_QUEUE_TYPE,
     databaseUrl: e.DATABASE_URL,
+    pgliteWorker: e.CAMPUSG_PGLITE_WORKER,
     serviceDatabaseUrls,
     services,
     partitions: e.CAMPUSG_PARTITIONS,

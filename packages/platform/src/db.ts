@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PgliteStatements } from './pglite-statements.ts';
+import { openPgliteThread } from './pglite-thread.ts';
 import { PostgresStatements } from './postgres-statements.ts';
 
 /** What a query needs: the database, or one open transaction on it. */
@@ -36,8 +37,15 @@ const opened = (db: Db): Db => (observeOpened ? observeOpened(db) : db);
 /**
  * The embedded database: one PGlite instance per process, persisted in `dataDir` (or in memory).
  * Statements run as named prepared statements over PGlite's wire protocol (see `PgliteStatements`).
+ * By default PGlite runs in a worker thread (`pglite-thread.ts`): its WebAssembly is most of the
+ * embedded process's work and would otherwise share one core with everything else. `worker: false`
+ * keeps it on the calling thread; both behave alike for callers.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
+export async function openPglite(dataDir: string | undefined, options: { worker?: boolean } = {}): Promise<Db> {
+  return options.worker === false ? openPgliteHere(dataDir) : openPgliteThread(dataDir);
+}
+
+async function openPgliteHere(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = dataDir ? new PGlite(dataDir) : new PGlite();
   await db.waitReady;

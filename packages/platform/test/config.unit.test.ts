@@ -20,6 +20,8 @@ describe('configuration (runtime.md)', () => {
     expect(c.services).toHaveLength(7);
     expect(c.amqpQueueType).toBe('classic');
     expect(c.busChunkSize).toBe(50);
+    expect(c.pgliteWorker).toBe(true);
+    expect(loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_PGLITE_WORKER: 'false' }).pgliteWorker).toBe(false);
     expect(c.authSecret).toBe(readFileSync(path.join(dir, 'auth-secret'), 'utf8').trim());
     // The same secret on the next start: sessions survive a restart.
     expect(loadConfig({ CAMPUSG_DATA_DIR: dir }).authSecret).toBe(c.authSecret);
@@ -56,6 +58,7 @@ describe('configuration (runtime.md)', () => {
     [{ AMQP_QUEUE_TYPE: 'stream' }, 'AMQP_QUEUE_TYPE'],
     [{ CAMPUSG_PARTITIONS: '0' }, 'CAMPUSG_PARTITIONS'],
     [{ BUS_CHUNK_SIZE: '0' }, 'BUS_CHUNK_SIZE'],
+    [{ CAMPUSG_PGLITE_WORKER: 'yes' }, 'CAMPUSG_PGLITE_WORKER'],
     [{ SAGA_STEP_TIMEOUT_MS: '-5' }, 'SAGA_STEP_TIMEOUT_MS'],
     [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET'],
     [{ KAFKA_NAMESPACE: 'has space' }, 'KAFKA_NAMESPACE'],
