@@ -17,7 +17,7 @@
  *
  * Knobs (environment): BENCH_SCALE (× measuring windows, default 1), BENCH_TRANSPORTS
  * (embedded,kafka,rabbitmq), BENCH_START_RATE (the search's first rate, 10/s; quick 8/s),
- * BENCH_RATE_GROWTH (factor between rates, 1.5; quick 2),
+ * BENCH_RATE_GROWTH (factor between rates, 1.5; quick 2), BENCH_PLATFORM_ENV (NAME=value settings for the platform under test),
  * BENCH_TIMERS (100000), BENCH_GROWTH (completed orders per level, 10000,100000,1000000),
  * BENCH_GROWTH_TEMPLATE (real lifecycles replicated, 300), BENCH_QUIET_LOAD (wait for the 1-minute
  * load average to fall below it before each phase), DATABASE_URL, KAFKA_BROKERS, AMQP_URL.

@@ -37,6 +37,8 @@ export async function platformDeployment(
   extra: Record<string, string> = {},
 ): Promise<{ env: Record<string, string>; drop(): Promise<void>; databaseUrl?: string }> {
   const tag = `bench${Date.now()}${Math.floor(Math.random() * 1000)}.`;
+  // Settings under test for an A/B, e.g. BENCH_PLATFORM_ENV='CAMPUSG_PGLITE_WORKER=false BUS_CHUNK_SIZE=1'.
+  extra = { ...platformEnvUnderTest(), ...extra };
   if (kind === 'embedded') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'campusg-bench-'));
     return { env: { CAMPUSG_DATA_DIR: dir, ...extra }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -123,4 +125,17 @@ export async function openBus(kind: TransportKind, env: BenchEnv, partitions = 3
       await drop();
     },
   };
+}
+
+/** `BENCH_PLATFORM_ENV`: space-separated NAME=value settings given to every platform process of the run. */
+function platformEnvUnderTest(): Record<string, string> {
+  const spec = process.env.BENCH_PLATFORM_ENV?.trim();
+  if (!spec) return {};
+  return Object.fromEntries(
+    spec.split(/\s+/).map((pair) => {
+      const i = pair.indexOf('=');
+      if (i <= 0) throw new Error(`BENCH_PLATFORM_ENV: expected NAME=value, got ${pair}`);
+      return [pair.slice(0, i), pair.slice(i + 1)];
+    }),
+  );
 }
