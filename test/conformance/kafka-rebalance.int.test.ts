@@ -157,9 +157,12 @@ describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
     const keys = Array.from({ length: KEYS }, () => crypto.randomUUID());
     const sent: { key: string; messageId: string }[] = [];
     for (let seq = 0; seq < PER_KEY; seq++) for (const key of keys) sent.push({ key, messageId: crypto.randomUUID() });
-    const publishing = (async () => {
-      for (let i = 0; i < sent.length; i += 10) {
-        const records = sent.slice(i, i + 10).map(({ key, messageId }) => {
+    // The last fifth (every key's last messages) is held back until C has joined, so C always finds
+    // work in its partitions, however fast A drains what came before.
+    const heldBack = Math.floor(sent.length * 0.8);
+    const publish = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 10) {
+        const records = sent.slice(i, Math.min(i + 10, to)).map(({ key, messageId }) => {
           const m = createMessage(
             'order.status_updated',
             { order_id: key, status: 'PLACED', previous_status: 'ACCEPTED', runner_id: null },
@@ -170,7 +173,8 @@ describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
         await producer.publish(records);
         await sleep(40);
       }
-    })();
+    };
+    const publishing = publish(0, heldBack);
 
     // B stops mid-load, at the worst moment: a batch handled but not committed. It leaves the group
     // (after the batches in hand); its partitions move to A, and the uncommitted batch comes again.
@@ -193,6 +197,7 @@ describeWithKafka('kafka: consumer-group rebalance mid-load', {}, () => {
     );
 
     await publishing;
+    await publish(heldBack, sent.length);
     await waitFor(async () => (await effects()) >= TOTAL, WAIT, `all ${TOTAL} effects`);
     await waitFor(async () => (await a.transport.lag(GROUP, [topic])).every((l) => l.lag === 0), WAIT, 'the group to commit everything');
 
