@@ -122,7 +122,8 @@ export async function runJourney(kind: JourneyKind, customer: ApiClient, runner:
       note(`POST ${url.split('/').pop()} ${res.status} ${res.body?.code ?? ''}`);
       if (res.status === 202) return res.body.sagaId as string;
       // 404/409: the saga service's view of the order may lag behind, or the effect is there already.
-      const o = await order(c);
+      // Read as the customer: a runner no longer sees an order that closed while it was trying.
+      const o = await order();
       if (done(o)) return undefined;
       check(`POST ${url} (${res.status} ${JSON.stringify(res.body)})`);
       await pause(100);
