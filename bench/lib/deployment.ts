@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { topicCatalog } from '@campusg/contracts';
-import { type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
+import { MessageBus, type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
 import { EmbeddedOutbox, EmbeddedTransport } from '@campusg/messaging/embedded';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { RabbitMqTransport } from '@campusg/messaging/rabbitmq';
-import { type Db, openPglite, openPostgres } from '@campusg/platform';
+import { type Db, Metrics, openPglite, openPostgres, randomIds, systemClock } from '@campusg/platform';
 import { pino } from 'pino';
 import { dropKafkaNamespace, freshDatabase } from '../../test/support/environment.ts';
 
@@ -138,4 +138,18 @@ function platformEnvUnderTest(): Record<string, string> {
       return [pair.slice(0, i), pair.slice(i + 1)];
     }),
   );
+}
+
+/** A MessageBus for component benchmarks: quiet, no default metrics, the platform's retry settings. */
+export function benchMessageBus(o: { db: Db; transport: Transport; outbox: Outbox; schema: string }): MessageBus {
+  return new MessageBus({
+    ...o,
+    source: 'bench',
+    clock: systemClock,
+    ids: randomIds,
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics({ defaultMetrics: false }),
+    maxAttempts: 5,
+    retryBaseMs: 100,
+  });
 }

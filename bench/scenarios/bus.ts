@@ -5,10 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * consumed by one group. Throughput with concurrent producers (one message per transaction, like a
  * handler's reply), then per-message latency (emit → handler) at a fixed rate of half of it.
  */
-import { MessageBus, messagingTablesSql } from '@campusg/messaging';
-import { Metrics, migrate, randomIds, systemClock } from '@campusg/platform';
-import { pino } from 'pino';
-import { benchEnv, openBus, type TransportKind } from '../lib/deployment.ts';
+import { messagingTablesSql } from '@campusg/messaging';
+import { migrate } from '@campusg/platform';
+import { benchEnv, benchMessageBus, openBus, type TransportKind } from '../lib/deployment.ts';
 import { nowMs, round, summarize } from '../lib/stats.ts';
 
 const kind = (process.env.BUS_TRANSPORT ?? 'embedded') as TransportKind;
@@ -20,19 +19,7 @@ async function main() {
   const bus = await openBus(kind, benchEnv());
   const schema = 'benchbus';
   await migrate(bus.db, schema, [{ id: '000_messaging', sql: messagingTablesSql(schema) }]);
-  const mb = new MessageBus({
-    db: bus.db,
-    transport: bus.transport,
-    outbox: bus.outboxFor(schema),
-    schema,
-    source: 'bench',
-    clock: systemClock,
-    ids: randomIds,
-    log: pino({ level: 'silent' }),
-    metrics: new Metrics({ defaultMetrics: false }),
-    maxAttempts: 5,
-    retryBaseMs: 100,
-  });
+  const mb = benchMessageBus({ db: bus.db, transport: bus.transport, outbox: bus.outboxFor(schema), schema });
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let received = 0;

@@ -10,12 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { topicCatalog } from '@campusg/contracts';
-import { MessageBus, messagingTablesSql, type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
+import { messagingTablesSql, type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
 import type { KafkaTransport } from '@campusg/messaging/kafka';
-import { type Db, Metrics, migrate, randomIds, type Sql, systemClock } from '@campusg/platform';
+import { type Db, migrate, type Sql } from '@campusg/platform';
 import { pino } from 'pino';
 import { dropKafkaNamespace } from '../../test/support/environment.ts';
-import { benchEnv, openBus } from '../lib/deployment.ts';
+import { benchEnv, benchMessageBus, openBus } from '../lib/deployment.ts';
 import { nowMs, round, summarize } from '../lib/stats.ts';
 
 const N = Number(process.env.BUS_MESSAGES ?? 2000);
@@ -79,19 +79,7 @@ async function main() {
   }
   const outbox = new Outboxes(relayDb, schema, transport);
   outbox.start();
-  const mb = new MessageBus({
-    db,
-    transport,
-    outbox: outbox as Outbox,
-    schema,
-    source: 'bench',
-    clock: systemClock,
-    ids: randomIds,
-    log: pino({ level: 'silent' }),
-    metrics: new Metrics({ defaultMetrics: false }),
-    maxAttempts: 5,
-    retryBaseMs: 100,
-  });
+  const mb = benchMessageBus({ db: db, transport: transport, outbox: outbox as Outbox, schema });
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let received = 0;
