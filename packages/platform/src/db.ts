@@ -42,7 +42,7 @@ const opened = (db: Db): Db => (observeOpened ? observeOpened(db) : db);
  * keeps it on the calling thread; both behave alike for callers.
  */
 export async function openPglite(dataDir: string | undefined, options: { worker?: boolean } = {}): Promise<Db> {
-  return options.worker === false ? openPgliteHere(dataDir) : openPgliteThread(dataDir);
+  return options.worker === false ? openPgliteHere(dataDir) : opened(await openPgliteThread(dataDir));
 }
 
 async function openPgliteHere(dataDir: string | undefined): Promise<Db> {
