@@ -49,19 +49,19 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
     },
     // A cancel that landed after its saga gave up (see cancelledAfterGivingUp): void the hold.
     'order.cancelled': async (m, { tx, emit, afterCommit }) => {
-      await sagas.cancelOrder.onMessage(m, tx, emit, afterCommit);
-      const own = await sagaStore.load<CancelOrderData>(tx, m.correlation_id, cancelOrderSaga.type);
+      // The saga's state after this reply, as decided: no second load.
+      const own = await sagas.cancelOrder.onMessage(m, tx, emit, afterCommit);
       // Only a saga that gave up can have been overtaken by its own re-sent command.
-      if (own?.state.status !== 'COMPENSATED') return;
+      if (own?.status !== 'COMPENSATED') return;
       const all = await sagaStore.list(tx, { type: cancelOrderSaga.type, key: m.payload.order_id, limit: 100 });
       if (
         !cancelledAfterGivingUp(
-          own.state,
-          all.filter((s) => s.id !== own.state.id),
+          own,
+          all.filter((s) => s.id !== own.id),
         )
       )
         return;
-      await sagas.cancelOrder.start(tx, emit, { startedBy: null, data: own.state.data });
+      await sagas.cancelOrder.start(tx, emit, { startedBy: null, data: own.data });
     },
     // An accept-order compensation reopened the order: a cancel refused while the runner held it
     // (the acceptance timeout, or the customer's) is carried out now (refusedBeforeRelease). The

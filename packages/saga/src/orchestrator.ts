@@ -3,6 +3,7 @@ import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
 import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
 import { type Decision, decide, initialState, type SagaInput } from './engine.ts';
+import type { SagaState } from './state.ts';
 import { type AfterCommit, SagaStateCache } from './state-cache.ts';
 import { type StoredSaga, sagaStore } from './store.ts';
 
@@ -71,7 +72,7 @@ export class SagaOrchestrator<D> {
     const replyTypes = new Set<MessageType>(this.def.steps.flatMap((s) => Object.keys(s.replies) as MessageType[]));
     // Any reply to a compensating command acknowledges it, so every type the definition lists counts.
     const handlers: Handlers = {};
-    const onReply: Handler = (m, ctx) => this.onMessage(m, ctx.tx, ctx.emit, ctx.afterCommit);
+    const onReply: Handler = async (m, ctx) => void (await this.onMessage(m, ctx.tx, ctx.emit, ctx.afterCommit));
     for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
     for (const type of this.def.compensationReplies) (handlers as Record<string, Handler>)[type] ??= onReply;
     Object.assign(handlers, extra);
@@ -81,16 +82,18 @@ export class SagaOrchestrator<D> {
   /**
    * Feeds one event to the saga it belongs to (its `correlation_id`), if that saga is of this type.
    * The saga's state comes from the cache when it holds it (see `SagaStateCache`), else from the database.
+   * Returns the saga's state after the decision (`undefined` when the message is not for a saga of this type).
    */
-  async onMessage(message: TypedMessage, tx: Sql, emit: Emit, afterCommit?: AfterCommit): Promise<void> {
+  async onMessage(message: TypedMessage, tx: Sql, emit: Emit, afterCommit?: AfterCommit): Promise<SagaState<D> | undefined> {
     const cached = this.#cache.get<D>(tx, message.correlation_id);
-    if (cached && cached.state.type !== this.def.type) return;
+    if (cached && cached.state.type !== this.def.type) return undefined;
     const stored = cached ?? (await sagaStore.load<D>(tx, message.correlation_id, this.def.type));
-    if (!stored) return;
+    if (!stored) return undefined;
     const now = this.deps.clock.now();
     const decision = this.#decide(stored.state, { kind: 'reply', message }, now);
     await this.#save(tx, decision, stored, now, afterCommit);
     this.#effects(decision, emit, message.message_id);
+    return decision.state;
   }
 
   /** Saves a decision taken on `stored`; a conflict means the cached state was stale, so it is dropped. */
