@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startOnSchedule } from '@campusg/journeys';
 /**
  * The bus alone, one transport per run (a process of its own): messages published through the
  * service API — envelope, outbox in the producer's transaction, inbox in the consumer's — and
@@ -85,13 +86,9 @@ async function main() {
   received = 0;
   latencies.length = 0;
   const total = Math.round(rate * LATENCY_S);
-  const t1 = nowMs() + 20;
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = t1 + (i * 1000) / rate - nowMs();
-    if (wait > 1) await sleep(wait);
-    inflight.push(publish());
-  }
+  const inflight = await startOnSchedule({ count: total, intervalMs: 1000 / rate, now: nowMs, firstDue: nowMs() + 20, minWaitMs: 1 }, () =>
+    publish(),
+  );
   await Promise.all(inflight);
   await until(total, 60_000);
   const latency = { ratePerSecond: round(rate), messages: total, received, latencyMs: summarize(latencies) };

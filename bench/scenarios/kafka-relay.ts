@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { topicCatalog } from '@campusg/contracts';
+import { startOnSchedule } from '@campusg/journeys';
 import { messagingTablesSql, type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
 import type { KafkaTransport } from '@campusg/messaging/kafka';
 import { type Db, migrate, type Sql } from '@campusg/platform';
@@ -148,13 +149,10 @@ async function main() {
   statements = 0;
   relayStatements = 0;
   const commits1 = commitRequests(transport);
-  const t1 = nowMs() + 20;
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < LATENCY_N; i++) {
-    const wait = t1 + (i * 1000) / LATENCY_RATE - nowMs();
-    if (wait > 1) await sleep(wait);
-    inflight.push(publish());
-  }
+  const inflight = await startOnSchedule(
+    { count: LATENCY_N, intervalMs: 1000 / LATENCY_RATE, now: nowMs, firstDue: nowMs() + 20, minWaitMs: 1 },
+    () => publish(),
+  );
   await Promise.all(inflight);
   await until(LATENCY_N, 60_000);
   const latency = {
