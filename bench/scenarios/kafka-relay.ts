@@ -13,7 +13,7 @@ import { topicCatalog } from '@campusg/contracts';
 import { startOnSchedule } from '@campusg/journeys';
 import { messagingTablesSql, type Outbox, TableOutbox, type Transport } from '@campusg/messaging';
 import type { KafkaTransport } from '@campusg/messaging/kafka';
-import { type Db, migrate, type Sql } from '@campusg/platform';
+import { type Db, migrate, observeDb } from '@campusg/platform';
 import { pino } from 'pino';
 import { dropKafkaNamespace } from '../../test/support/environment.ts';
 import { benchEnv, benchMessageBus, openBus } from '../lib/deployment.ts';
@@ -35,24 +35,11 @@ function brokerCpu(): number | undefined {
 /** OffsetCommit requests the transport's consumers sent, where it counts them. */
 const commitRequests = (t: Transport): number | undefined => (t as { offsetCommitRequests?: () => number }).offsetCommitRequests?.();
 
+/** `db` with each statement, and each transaction's BEGIN and COMMIT, counted. */
 function counting(db: Db, count: () => void): Db {
-  const wrap = (sql: Sql): Sql => ({
-    query: (text, params) => {
-      count();
-      return sql.query(text, params);
-    },
-    exec: (text) => {
-      count();
-      return sql.exec(text);
-    },
-  });
-  return Object.assign(Object.create(db) as Db, wrap(db), {
-    // BEGIN and COMMIT.
-    transaction: <T>(fn: (tx: Sql) => Promise<T>) => {
-      count();
-      count();
-      return db.transaction((tx) => fn(wrap(tx)));
-    },
+  return observeDb(db, count, () => {
+    count();
+    count();
   });
 }
 

@@ -1,6 +1,6 @@
 import { createMessage, type MessageType, type TypedMessage } from '@campusg/contracts';
 import type { Emit, MessageBus } from '@campusg/messaging';
-import { createLogger, type Db, ManualClock, Metrics, migrate, openPglite, randomIds, type Sql } from '@campusg/platform';
+import { createLogger, type Db, ManualClock, Metrics, migrate, observeDb, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { type SagaCommand, SagaOrchestrator, SagaStateCache, sagaStore, sagaStoreMigrations } from '@campusg/saga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeOrderSaga } from '../src/complete-order.ts';
@@ -15,18 +15,7 @@ import { CUSTOMER, createData, createOrder, replyTo, SETTINGS } from './harness.
 /** A database handle that counts every statement it runs, in or out of a transaction. */
 function counting(db: Db): { db: Db; count: () => number; texts: string[] } {
   const texts: string[] = [];
-  const wrap = (sql: Sql): Sql => ({
-    query: (text, params) => {
-      texts.push(text);
-      return sql.query(text, params);
-    },
-    exec: (text) => {
-      texts.push(text);
-      return sql.exec(text);
-    },
-  });
-  const counted: Db = { ...db, ...wrap(db), transaction: (fn) => db.transaction((tx) => fn(wrap(tx))) };
-  return { db: counted, count: () => texts.length, texts };
+  return { db: observeDb(db, (text) => texts.push(text)), count: () => texts.length, texts };
 }
 
 interface Sent {

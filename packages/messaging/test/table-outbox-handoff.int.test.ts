@@ -4,7 +4,7 @@
  * the same schema (a record waits for a lower row another relay still has in flight; a row nobody
  * hands off is found in the table).
  */
-import { type Db, migrate, openPglite, type Sql } from '@campusg/platform';
+import { type Db, migrate, observeDb, openPglite } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { messagingTablesSql, type OutboxReceipt, type OutgoingRecord, TableOutbox, type Transport } from '../src/index.ts';
 import { waitFor } from './support/bus-environment.ts';
@@ -47,20 +47,7 @@ class GatedTransport implements Transport {
 /** The statements a Db handle runs, outside transactions and in them. */
 function counting(db: Db): { db: Db; statements: string[] } {
   const statements: string[] = [];
-  const wrap = (sql: Sql): Sql => ({
-    query: (text, params) => {
-      statements.push(text);
-      return sql.query(text, params);
-    },
-    exec: (text) => {
-      statements.push(text);
-      return sql.exec(text);
-    },
-  });
-  const counted: Db = Object.assign(Object.create(db) as Db, wrap(db), {
-    transaction: <T>(fn: (tx: Sql) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
-  });
-  return { db: counted, statements };
+  return { db: observeDb(db, (text) => statements.push(text)), statements };
 }
 
 describe('TableOutbox handoff', () => {

@@ -4,7 +4,7 @@
  * statement, which says who the order concerns whether or not it changed the view.
  */
 import { createMessage, type MessageType, type Order, type PayloadOf, type TypedMessage } from '@campusg/contracts';
-import { type Db, openPglite, type Sql } from '@campusg/platform';
+import { type Db, observeSql, openPglite, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyOrderEvent, findOrderView, orderViewTableSql } from '../src/index.ts';
 
@@ -50,14 +50,10 @@ function order() {
 
 /** Counts the statements run through it. */
 function counting(sql: Sql): Sql & { n: number } {
-  const c = {
-    n: 0,
-    query: <T>(text: string, params?: unknown[]) => {
-      c.n++;
-      return sql.query<T>(text, params);
-    },
-    exec: (text: string) => sql.exec(text),
-  };
+  const c = Object.assign(
+    observeSql(sql, () => c.n++),
+    { n: 0 },
+  );
   return c;
 }
 

@@ -7,4 +7,5 @@ export * from './http.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
+export * from './observe-statements.ts';
 export * from './retry.ts';

@@ -5,7 +5,7 @@
  */
 import { createMessage, type MessageType, type PayloadOf, type TopicName, topicOf } from '@campusg/contracts';
 import type { HandlerContext } from '@campusg/messaging';
-import { createLogger, type Db, migrate, openPglite, randomIds } from '@campusg/platform';
+import { createLogger, type Db, migrate, observeSql, openPglite, randomIds } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveEvent, LiveHub, notificationMigrations } from '../src/index.ts';
 import { notificationHandlers } from '../src/notification-handlers.ts';
@@ -39,13 +39,7 @@ async function handle<T extends MessageType>(type: T, payload: PayloadOf<T>, mes
   const after: (() => void)[] = [];
   await db.transaction(async (tx) => {
     const ctx: HandlerContext = {
-      tx: {
-        query: (text, params) => {
-          statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 80));
-          return tx.query(text, params);
-        },
-        exec: (text) => tx.exec(text),
-      },
+      tx: observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 80)), true),
       emit: () => {
         throw new Error('the notification service sends nothing');
       },

@@ -1,0 +1,35 @@
+import type { Db, Sql } from './db.ts';
+
+/** Told of each statement before it runs: its text, and whether it runs inside a transaction. */
+export type StatementObserver = (text: string, inTransaction: boolean) => void;
+
+/** `sql` with every statement it runs reported to `observe` first (tests and benchmarks count them). */
+export function observeSql(sql: Sql, observe: StatementObserver, inTransaction = false): Sql {
+  return {
+    query: (text, params) => {
+      observe(text, inTransaction);
+      return sql.query(text, params);
+    },
+    exec: (text) => {
+      observe(text, inTransaction);
+      return sql.exec(text);
+    },
+  };
+}
+
+/**
+ * `db` with every statement, outside its transactions and in them, reported to `observe`, and each
+ * transaction to `onTransaction`; everything else is `db`'s own.
+ */
+export function observeDb(db: Db, observe: StatementObserver, onTransaction?: () => void): Db {
+  return {
+    kind: db.kind,
+    ...observeSql(db, observe),
+    transaction: (fn) => {
+      onTransaction?.();
+      return db.transaction((tx) => fn(observeSql(tx, observe, true)));
+    },
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+}
