@@ -6,43 +6,9 @@
  */
 import { type Db, migrate, observeDb, openPglite } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { messagingTablesSql, type OutboxReceipt, type OutgoingRecord, TableOutbox, type Transport } from '../src/index.ts';
+import { messagingTablesSql, type OutboxReceipt, type OutgoingRecord, TableOutbox } from '../src/index.ts';
 import { waitFor } from './support/bus-environment.ts';
-
-/** A broker stand-in that records what it is given; a publish can be held until released. */
-class GatedTransport implements Transport {
-  readonly name = 'kafka' as const;
-  readonly capabilities = { replay: false };
-  readonly published: OutgoingRecord[] = [];
-  /** Publishes waiting for `release`. */
-  readonly held: (() => void)[] = [];
-  hold = false;
-  async publish(records: OutgoingRecord[]): Promise<void> {
-    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
-    this.published.push(...records);
-  }
-  release(): void {
-    this.hold = false;
-    for (const r of this.held.splice(0)) r();
-  }
-  values(): string[] {
-    return this.published.map((r) => r.value);
-  }
-  async ensureTopics(): Promise<void> {}
-  subscribe(): never {
-    throw new Error('not used');
-  }
-  read(): never {
-    throw new Error('not used');
-  }
-  lag(): never {
-    throw new Error('not used');
-  }
-  async ping(): Promise<boolean> {
-    return true;
-  }
-  async close(): Promise<void> {}
-}
+import { StandInTransport } from './support/stand-in-transport.ts';
 
 /** The statements a Db handle runs, outside transactions and in them. */
 function counting(db: Db): { db: Db; statements: string[] } {
@@ -76,7 +42,7 @@ describe('TableOutbox handoff', () => {
   }
 
   it('hands committed records to the transport from memory and deletes them once acknowledged', async () => {
-    const transport = new GatedTransport();
+    const transport = new StandInTransport();
     const { db: counted, statements } = counting(db);
     await add(new TableOutbox(db, schema, transport), ['left over'], false);
     const outbox = new TableOutbox(counted, schema, transport);
@@ -97,10 +63,10 @@ describe('TableOutbox handoff', () => {
   });
 
   it('a record waits for a lower row another instance has in flight, then follows it', async () => {
-    const slow = new GatedTransport();
-    const fast = new GatedTransport();
+    const slow = new StandInTransport();
+    const fast = new StandInTransport();
     const order: string[] = [];
-    const track = (t: GatedTransport) => {
+    const track = (t: StandInTransport) => {
       const publish = t.publish.bind(t);
       t.publish = async (records) => {
         await publish(records);
@@ -134,7 +100,7 @@ describe('TableOutbox handoff', () => {
   });
 
   it('a lower row nobody hands off is read from the table and published before the record', async () => {
-    const transport = new GatedTransport();
+    const transport = new StandInTransport();
     const outbox = new TableOutbox(db, schema, transport);
     outbox.start();
     try {

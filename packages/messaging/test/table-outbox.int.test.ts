@@ -4,40 +4,9 @@
  */
 import { type Db, migrate, openPglite } from '@campusg/platform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { messagingTablesSql, type OutboxReceipt, type OutgoingRecord, TableOutbox, type Transport } from '../src/index.ts';
+import { messagingTablesSql, type OutboxReceipt, type OutgoingRecord, TableOutbox } from '../src/index.ts';
 import { waitFor } from './support/bus-environment.ts';
-
-/** A broker stand-in that records what it is given and can be told to fail. */
-class RecordingTransport implements Transport {
-  readonly name = 'kafka' as const;
-  readonly capabilities = { replay: false };
-  readonly published: OutgoingRecord[][] = [];
-  failNext = 0;
-  async publish(records: OutgoingRecord[]): Promise<void> {
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw Object.assign(new Error('broker unavailable'), { code: 'ECONNREFUSED' });
-    }
-    this.published.push(records);
-  }
-  flat(): OutgoingRecord[] {
-    return this.published.flat();
-  }
-  async ensureTopics(): Promise<void> {}
-  subscribe(): never {
-    throw new Error('not used');
-  }
-  read(): never {
-    throw new Error('not used');
-  }
-  lag(): never {
-    throw new Error('not used');
-  }
-  async ping(): Promise<boolean> {
-    return true;
-  }
-  async close(): Promise<void> {}
-}
+import { StandInTransport } from './support/stand-in-transport.ts';
 
 describe('TableOutbox', () => {
   const schema = 'relay';
@@ -64,7 +33,7 @@ describe('TableOutbox', () => {
   }
 
   it('relays in id order across batches and deletes rows only once published', async () => {
-    const transport = new RecordingTransport();
+    const transport = new StandInTransport();
     const outbox = new TableOutbox(db, schema, transport, () => {}, 3);
     await add(outbox, [rec(1), rec(2)]);
     await add(outbox, [rec(3), rec(4), rec(5)]);
@@ -93,7 +62,7 @@ describe('TableOutbox', () => {
   });
 
   it('the relay loop publishes after commit, survives a broker error and stops on close', async () => {
-    const transport = new RecordingTransport();
+    const transport = new StandInTransport();
     const errors: unknown[] = [];
     const outbox = new TableOutbox(db, schema, transport, (err) => errors.push(err), 100);
     outbox.start();
@@ -112,7 +81,7 @@ describe('TableOutbox', () => {
   });
 
   it('a receipt resolves once its records are on the transport, whichever relay sent them, and times out while they are not', async () => {
-    const transport = new RecordingTransport();
+    const transport = new StandInTransport();
     const outbox = new TableOutbox(db, schema, transport, () => {}, 100);
     const other = new TableOutbox(db, schema, transport, () => {}, 100);
     let receipt: OutboxReceipt | undefined;
