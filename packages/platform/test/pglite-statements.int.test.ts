@@ -182,14 +182,19 @@ describe('prepared statements on PGlite: transactions', () => {
 
   it("lets no other caller's statement into an open transaction", async () => {
     const events: string[] = [];
+    let inserted!: () => void;
+    const insertedSignal = new Promise<void>((resolve) => (inserted = resolve));
     const first = statements.transaction(async (tx) => {
       await tx.query('insert into t.unique_names (name) values ($1)', ['tx-a']);
       events.push('tx inserted');
+      inserted();
+      // The transaction stays open a while with the other callers' statements already submitted:
+      // with the lock broken they would run in this gap.
       await sleep(30);
       await tx.query('insert into t.unique_names (name) values ($1)', ['tx-b']);
       events.push('tx done');
     });
-    await sleep(5);
+    await insertedSignal;
     const outside = statements.query('select count(*)::int as n from t.unique_names where name like $1', ['tx-%']).then((r) => {
       events.push(`outside saw ${(r.rows[0] as { n: number }).n}`);
     });
