@@ -61,7 +61,9 @@ function explained(j: Journey): boolean {
     case 'decline':
       return j.status === 'CANCELLED' && (j.cancelReason === 'PAYMENT_DECLINED' || (timedOut && compensatedReason(j)));
     case 'cancel':
-      return j.status === 'CANCELLED' && (j.cancelReason === 'CUSTOMER_CANCELLED' || (timedOut && compensatedReason(j)));
+      return (
+        j.status === 'CANCELLED' && (j.cancelReason === 'CUSTOMER_CANCELLED' || (timedOut && compensatedReason(j)) || acceptLostToExpiry(j))
+      );
     case 'open':
       return (
         j.status === 'CREATED' || (j.status === 'CANCELLED' && (j.cancelReason === 'ACCEPT_TIMEOUT' || (timedOut && compensatedReason(j))))
@@ -70,15 +72,17 @@ function explained(j: Journey): boolean {
 }
 
 /**
- * The acceptance window ran out while the fault held the accept back: the timer's cancel reached the
- * order first (or the accept landed late, timed out and was released, and the refused expiry was
- * carried out then), so the order expired, as it would for an accept that came after the window on
- * a healthy deployment. The journey may not have seen its accept saga at all: its request can time
- * out during the outage and the order be closed to the runner by the time it asks again. The
- * invariant check after the case holds the rest (hold voided, timer fired, no runner).
+ * The acceptance window ran out while the fault held the runner's accept or the customer's cancel
+ * back: the timer's cancel reached the order first (or the accept landed late, timed out and was
+ * released, and the refused expiry was carried out then), so the order expired, as it would for an
+ * accept or a cancel that came after the window on a healthy deployment. The journey may not have
+ * seen its own saga at all: its request can time out during the outage, and the order be closed by
+ * the time it asks again. An expiry can only come a whole window after the order was posted, so a
+ * journey that ended sooner cannot have lost to it. The invariant check after the case holds the
+ * rest (hold voided, timer fired, no runner).
  */
 function acceptLostToExpiry(j: Journey): boolean {
-  return j.status === 'CANCELLED' && j.cancelReason === 'ACCEPT_TIMEOUT';
+  return j.status === 'CANCELLED' && j.cancelReason === 'ACCEPT_TIMEOUT' && j.endedAt - j.startedAt >= ACCEPT_WINDOW_MS;
 }
 
 /**
