@@ -1,14 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { groupCommit } from './group-commit.ts';
 import { PgliteStatements } from './pglite-statements.ts';
 import { openPgliteThread } from './pglite-thread.ts';
 import { PostgresStatements } from './postgres-statements.ts';
+
+/** A write that parts of one transaction contribute values to, run once with all of them just before COMMIT. */
+export type AtCommit = (tx: Sql, values: unknown[]) => Promise<void>;
 
 /** What a query needs: the database, or one open transaction on it. */
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   exec(text: string): Promise<void>;
+  /**
+   * Offered in group-committed transactions (see `groupCommit`): adds `value` to the write named
+   * `key`, which runs once, with every value the round's committed parts gave it, before COMMIT.
+   * Its effect is not visible to the transaction's own statements before then. A part that is
+   * rolled back takes its values with it.
+   */
+  atCommit?(key: string, value: unknown, write: AtCommit): void;
 }
 
 /** A database handle: PGlite (embedded) or a PostgreSQL server, behind one interface. */
@@ -39,10 +50,11 @@ const opened = (db: Db): Db => (observeOpened ? observeOpened(db) : db);
  * Statements run as named prepared statements over PGlite's wire protocol (see `PgliteStatements`).
  * By default PGlite runs in a worker thread (`pglite-thread.ts`): its WebAssembly is most of the
  * embedded process's work and would otherwise share one core with everything else. `worker: false`
- * keeps it on the calling thread; both behave alike for callers.
+ * keeps it on the calling thread; both behave alike for callers. PGlite runs one transaction at a
+ * time, so transactions asked for while one runs share the next commit (`groupCommit`).
  */
 export async function openPglite(dataDir: string | undefined, options: { worker?: boolean } = {}): Promise<Db> {
-  return options.worker === false ? openPgliteHere(dataDir) : opened(await openPgliteThread(dataDir));
+  return groupCommit(options.worker === false ? await openPgliteHere(dataDir) : opened(await openPgliteThread(dataDir)));
 }
 
 async function openPgliteHere(dataDir: string | undefined): Promise<Db> {

@@ -3,6 +3,7 @@ export * from './clock.ts';
 export * from './config.ts';
 export * from './db.ts';
 export * from './errors.ts';
+export * from './group-commit.ts';
 export * from './http.ts';
 export * from './logger.ts';
 export * from './metrics.ts';

@@ -5,7 +5,7 @@ export type StatementObserver = (text: string, inTransaction: boolean) => void;
 
 /** `sql` with every statement it runs reported to `observe` first (tests and benchmarks count them). */
 export function observeSql(sql: Sql, observe: StatementObserver, inTransaction = false): Sql {
-  return {
+  const observed: Sql = {
     query: (text, params) => {
       observe(text, inTransaction);
       return sql.query(text, params);
@@ -15,6 +15,10 @@ export function observeSql(sql: Sql, observe: StatementObserver, inTransaction =
       return sql.exec(text);
     },
   };
+  // What runs at commit is counted there, through the transaction it is given.
+  if (sql.atCommit)
+    observed.atCommit = (key, value, write) => sql.atCommit!(key, value, (tx, values) => write(observeSql(tx, observe, true), values));
+  return observed;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { writeOffsets } from './group-offsets.ts';
 import { LogOffsets } from './log-offsets.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { Tail } from './tail.ts';
@@ -293,13 +294,16 @@ export class EmbeddedTransport implements Transport {
     return start?.next_offset ?? 0;
   }
 
-  /** @internal commits a group's offset, in `tx` when given (with the handling's effects) */
+  /**
+   * @internal commits a group's offset, in `tx` when given (with the handling's effects). In a
+   * group-committed transaction the offsets of all its parts are written together, at its commit.
+   */
   async commit(groupId: string, topic: string, partition: number, nextOffset: number, tx: Sql = this.#db): Promise<void> {
-    await tx.query(
-      `insert into bus.group_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)
-       on conflict (group_id, topic, partition) do update set next_offset = greatest(bus.group_offsets.next_offset, excluded.next_offset)`,
-      [groupId, topic, partition, nextOffset],
-    );
+    if (tx.atCommit) {
+      tx.atCommit('bus.group_offsets', { groupId, topic, partition, nextOffset }, writeOffsets);
+      return;
+    }
+    await writeOffsets(tx, [{ groupId, topic, partition, nextOffset }]);
   }
 
   async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {

@@ -1,0 +1,123 @@
+import type { AtCommit, Db, Sql } from './db.ts';
+
+/** A caller's transaction, waiting for a round to run it. */
+interface Waiting {
+  fn: (tx: Sql) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** Writes contributed with `atCommit`, by key, until they run just before COMMIT. */
+type Contributions = Map<string, { write: AtCommit; values: unknown[] }>;
+
+/** Most callers' transactions one round runs (each waits for the whole round's commit). */
+const DEFAULT_MAX_PER_ROUND = 32;
+
+/**
+ * Group commit for a database that runs one transaction at a time (PGlite): the transactions that
+ * callers ask for while a round is running wait for it, then run together in the next round, one
+ * after another inside one BEGIN … COMMIT, each in a savepoint of its own. A caller whose `fn`
+ * throws (or leaves its part of the transaction aborted) gets its error and its part is rolled back
+ * to its savepoint; the others commit. Every caller learns its outcome only after the round's
+ * commit, so nothing anyone returns is seen before it is durable; a failed commit fails them all,
+ * as it would have failed each alone. A round of one runs as a plain transaction.
+ *
+ * Under light load a round holds one transaction and costs what it did; under load, rounds grow
+ * and the commit (with its WAL write and, when durable, its fsync) is shared. Writes that many
+ * callers contribute to (a consumer group's offset, say) can be handed to `atCommit` and run once
+ * per round as one statement.
+ *
+ * Statements outside a transaction wait for the round in progress, as they waited for a
+ * transaction before; `maxPerRound` bounds how long that is.
+ */
+export function groupCommit(db: Db, options: { maxPerRound?: number } = {}): Db {
+  const max = options.maxPerRound ?? DEFAULT_MAX_PER_ROUND;
+  const queue: Waiting[] = [];
+  let running = false;
+
+  const drain = async () => {
+    running = true;
+    try {
+      while (queue.length > 0) await round(db, queue.splice(0, max));
+    } finally {
+      running = false;
+    }
+  };
+
+  return {
+    kind: db.kind,
+    query: (text, params) => db.query(text, params),
+    exec: (text) => db.exec(text),
+    transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        if (!running) void drain();
+      });
+    },
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+}
+
+/** One round: the callers' parts in one transaction, then each caller told its outcome. */
+async function round(db: Db, callers: Waiting[]): Promise<void> {
+  const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+  const contributed: Contributions = new Map();
+  try {
+    await db.transaction(async (tx) => {
+      if (callers.length === 1) {
+        const own: Contributions = new Map();
+        outcomes.push({ ok: true, value: await callers[0]!.fn(withAtCommit(tx, own)) });
+        merge(contributed, own);
+      } else {
+        for (const caller of callers) outcomes.push(await part(tx, caller, contributed));
+      }
+      for (const { write, values } of contributed.values()) await write(tx, values);
+    });
+  } catch (err) {
+    for (const caller of callers) caller.reject(err);
+    return;
+  }
+  callers.forEach((caller, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) caller.resolve(outcome.value);
+    else caller.reject(outcome.error);
+  });
+}
+
+/** One caller's part of a shared round, in a savepoint: kept if it ends well, rolled back if not. */
+async function part(tx: Sql, caller: Waiting, contributed: Contributions) {
+  const own: Contributions = new Map();
+  await tx.query('savepoint campusg_part');
+  try {
+    const value = await caller.fn(withAtCommit(tx, own));
+    // Fails if the part left the transaction aborted (an error it caught): then it is rolled back too.
+    await tx.query('release savepoint campusg_part');
+    merge(contributed, own);
+    return { ok: true as const, value };
+  } catch (error) {
+    await tx.query('rollback to savepoint campusg_part');
+    await tx.query('release savepoint campusg_part');
+    return { ok: false as const, error };
+  }
+}
+
+function withAtCommit(tx: Sql, own: Contributions): Sql {
+  return {
+    query: (text, params) => tx.query(text, params),
+    exec: (text) => tx.exec(text),
+    atCommit: (key, value, write) => {
+      const entry = own.get(key);
+      if (entry) entry.values.push(value);
+      else own.set(key, { write, values: [value] });
+    },
+  };
+}
+
+function merge(into: Contributions, from: Contributions): void {
+  for (const [key, { write, values }] of from) {
+    const entry = into.get(key);
+    if (entry) entry.values.push(...values);
+    else into.set(key, { write, values: [...values] });
+  }
+}
