@@ -20,6 +20,11 @@ export interface Sql {
    * rolled back takes its values with it.
    */
   atCommit?(key: string, value: unknown, write: AtCommit): void;
+  /**
+   * Offered in PGlite transactions: `SAVEPOINT name` runs with the next statement, in the same
+   * round into the database, instead of as a statement of its own.
+   */
+  savepoint?(name: string): void;
 }
 
 /** A database handle: PGlite (embedded) or a PostgreSQL server, behind one interface. */
@@ -76,6 +81,7 @@ async function openPgliteHere(dataDir: string | undefined): Promise<Db> {
             return (await tx.query(text, params)).rows as T[];
           },
           exec: (text) => tx.exec(text),
+          savepoint: (name) => tx.savepoint(name),
         }),
       ),
     async ping() {

@@ -85,22 +85,47 @@ async function round(db: Db, callers: Waiting[]): Promise<void> {
   });
 }
 
-/** One caller's part of a shared round, in a savepoint: kept if it ends well, rolled back if not. */
+/**
+ * One caller's part of a shared round, in a savepoint of its own: kept if it ends well, rolled back
+ * to its savepoint if not. Where the database offers it the savepoint rides with the part's first
+ * statement, and a part that ends well is left unreleased (the round's commit releases it), so a
+ * part costs no round of its own; only a part that saw a statement fail is checked with RELEASE,
+ * which fails when that error left the transaction aborted.
+ */
 async function part(tx: Sql, caller: Waiting, contributed: Contributions) {
   const own: Contributions = new Map();
-  await tx.query('savepoint campusg_part');
+  const scoped = withAtCommit(tx, own);
+  let set = false;
+  let statementFailed = false;
+  if (tx.savepoint) {
+    // Set with the part's first statement; a part that runs none has nothing to roll back.
+    const observe = <T>(run: () => Promise<T>): Promise<T> => {
+      if (!set) tx.savepoint!(SAVEPOINT);
+      set = true;
+      return run().catch((err) => {
+        statementFailed = true;
+        throw err;
+      });
+    };
+    scoped.query = (text, params) => observe(() => tx.query(text, params));
+    scoped.exec = (text) => observe(() => tx.exec(text));
+  } else {
+    await tx.query(`savepoint ${SAVEPOINT}`);
+    set = true;
+    statementFailed = true;
+  }
   try {
-    const value = await caller.fn(withAtCommit(tx, own));
-    // Fails if the part left the transaction aborted (an error it caught): then it is rolled back too.
-    await tx.query('release savepoint campusg_part');
+    const value = await caller.fn(scoped);
+    if (statementFailed) await tx.query(`release savepoint ${SAVEPOINT}`);
     merge(contributed, own);
     return { ok: true as const, value };
   } catch (error) {
-    await tx.query('rollback to savepoint campusg_part');
-    await tx.query('release savepoint campusg_part');
+    if (set) await tx.query(`rollback to savepoint ${SAVEPOINT}`);
     return { ok: false as const, error };
   }
 }
+
+const SAVEPOINT = 'campusg_part';
 
 function withAtCommit(tx: Sql, own: Contributions): Sql {
   return {

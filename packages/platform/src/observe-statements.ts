@@ -15,6 +15,7 @@ export function observeSql(sql: Sql, observe: StatementObserver, inTransaction =
       return sql.exec(text);
     },
   };
+  if (sql.savepoint) observed.savepoint = (name) => sql.savepoint!(name);
   // What runs at commit is counted there, through the transaction it is given.
   if (sql.atCommit)
     observed.atCommit = (key, value, write) => sql.atCommit!(key, value, (tx, values) => write(observeSql(tx, observe, true), values));

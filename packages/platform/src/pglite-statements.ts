@@ -49,6 +49,8 @@ export class PgliteStatements {
   readonly #prepared = new Map<string, Prepared>();
   /** BEGIN waits to travel with a transaction's first statement: one round into WebAssembly fewer. */
   #beginPending = false;
+  /** A SAVEPOINT waits likewise to travel with the statement after it. */
+  #savepointPending: string | undefined;
 
   /**
    * @param maxPrepared beyond this many distinct texts (texts with values spliced in, say) a
@@ -87,6 +89,11 @@ export class PgliteStatements {
           open();
           return this.#locked(() => this.#exec(text, false));
         },
+        savepoint: (name) => {
+          open();
+          if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a savepoint name: ${name}`);
+          this.#savepointPending = name;
+        },
       };
       try {
         const result = await fn(tx);
@@ -102,6 +109,7 @@ export class PgliteStatements {
         throw err;
       } finally {
         this.#beginPending = false;
+        this.#savepointPending = undefined;
       }
     });
   }
@@ -116,12 +124,18 @@ export class PgliteStatements {
     return this.#db._runExclusiveQuery(fn);
   }
 
-  /** One round into WebAssembly, led by a pending BEGIN (whose own answer is dropped). */
+  /** One round into WebAssembly, led by a pending BEGIN and SAVEPOINT (whose own answers are dropped). */
   async #send(parts: Uint8Array[], options: { syncToFs: boolean; throwOnError?: boolean }): Promise<BackendMessage[]> {
-    if (!this.#beginPending) return this.#db.execProtocolStream(concat(parts), options);
+    const lead: Uint8Array[] = [];
+    if (this.#beginPending) lead.push(BEGIN);
+    if (this.#savepointPending !== undefined) lead.push(serialize.query(`SAVEPOINT ${this.#savepointPending}`));
+    if (lead.length === 0) return this.#db.execProtocolStream(concat(parts), options);
     this.#beginPending = false;
-    const messages = await this.#db.execProtocolStream(concat([BEGIN, ...parts]), options);
-    return messages.slice(messages.findIndex((m) => m.name === 'readyForQuery') + 1);
+    this.#savepointPending = undefined;
+    const messages = await this.#db.execProtocolStream(concat([...lead, ...parts]), options);
+    let skip = 0;
+    for (let answered = 0; answered < lead.length; skip++) if (messages[skip]!.name === 'readyForQuery') answered++;
+    return messages.slice(skip);
   }
 
   async #run(text: string, params: unknown[] = [], inTransaction: boolean): Promise<Results> {
@@ -202,4 +216,6 @@ export class PgliteStatements {
 export interface TxStatements {
   query(text: string, params?: unknown[]): Promise<Results>;
   exec(text: string): Promise<void>;
+  /** Sets savepoint `name` in the same round as the next statement. */
+  savepoint(name: string): void;
 }

@@ -2,11 +2,12 @@ import { protocol, TransactionAbortedError } from '@electric-sql/pglite';
 
 /**
  * What the thread that owns a PGlite instance is asked to do. Statements of an open transaction
- * carry its id; the first also carries `begin`, so opening it costs no message of its own.
+ * carry its id; the first also carries `begin`, so opening it costs no message of its own, and a
+ * statement may carry a `savepoint` to set just before it.
  */
 export type Request =
-  | { id: number; op: 'query'; text: string; params?: unknown[]; tx?: number; begin?: boolean }
-  | { id: number; op: 'exec'; text: string; tx?: number; begin?: boolean }
+  | { id: number; op: 'query'; text: string; params?: unknown[]; tx?: number; begin?: boolean; savepoint?: string }
+  | { id: number; op: 'exec'; text: string; tx?: number; begin?: boolean; savepoint?: string }
   | { id: number; op: 'commit' | 'rollback'; tx: number }
   | { id: number; op: 'ping' | 'close' };
 

@@ -71,7 +71,7 @@ export async function openPgliteThread(dataDir: string | undefined, entry = new 
     });
   };
 
-  const sql = (tx?: () => { tx: number; begin: boolean }, sent?: () => void): Sql => ({
+  const sql = (tx?: () => { tx: number; begin: boolean; savepoint?: string }, sent?: () => void): Sql => ({
     async query<T>(text: string, params?: unknown[]) {
       const promise = send({ op: 'query', text, params, ...tx?.() });
       sent?.();
@@ -91,15 +91,20 @@ export async function openPgliteThread(dataDir: string | undefined, entry = new 
       const id = nextTx++;
       let begun = false;
       let over = false;
+      let savepoint: string | undefined;
       const tx = sql(
         () => {
           if (over) throw new Error('Transaction is closed');
-          return { tx: id, begin: !begun };
+          return savepoint === undefined ? { tx: id, begin: !begun } : { tx: id, begin: !begun, savepoint };
         },
         () => {
           begun = true;
+          savepoint = undefined;
         },
       );
+      tx.savepoint = (name) => {
+        savepoint = name;
+      };
       let result: T;
       try {
         result = await fn(tx);

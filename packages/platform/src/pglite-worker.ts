@@ -51,7 +51,7 @@ async function serve(db: PGlite): Promise<void> {
     return { handle, finish, done };
   };
 
-  const target = async (req: { tx?: number; begin?: boolean }): Promise<TxStatements> => {
+  const target = async (req: { tx?: number; begin?: boolean }): Promise<Pick<TxStatements, 'query' | 'exec'> & Partial<TxStatements>> => {
     if (req.tx === undefined) return statements;
     if (req.begin) open.set(req.tx, begin());
     const tx = open.get(req.tx);
@@ -73,11 +73,17 @@ async function serve(db: PGlite): Promise<void> {
 
   const run = async (req: Request): Promise<unknown[] | undefined> => {
     switch (req.op) {
-      case 'query':
-        return (await (await target(req)).query(req.text, req.params)).rows;
-      case 'exec':
-        await (await target(req)).exec(req.text);
+      case 'query': {
+        const tx = await target(req);
+        if (req.savepoint) tx.savepoint?.(req.savepoint);
+        return (await tx.query(req.text, req.params)).rows;
+      }
+      case 'exec': {
+        const tx = await target(req);
+        if (req.savepoint) tx.savepoint?.(req.savepoint);
+        await tx.exec(req.text);
         return undefined;
+      }
       case 'commit':
       case 'rollback':
         await end(req.tx, req.op === 'commit');

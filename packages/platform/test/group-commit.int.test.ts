@@ -8,50 +8,53 @@ import { observeDb } from '../src/observe-statements.ts';
  * Group commit on PGlite: transactions asked for while one runs share the next commit, and each
  * caller still sees exactly the outcome its own transaction would have had alone.
  */
-let inner: Db;
-let db: Db;
-let commits = 0;
+describe.each([
+  ['on the calling thread', false],
+  ['in its own thread', true],
+])('group commit, PGlite %s', (_, worker) => {
+  let inner: Db;
+  let db: Db;
+  let commits = 0;
 
-beforeAll(async () => {
-  inner = await openPglite(undefined, { worker: false });
-  await inner.exec('create schema t; create table t.rows (id int primary key, note text not null)');
-  db = groupCommit(
-    observeDb(
-      inner,
-      () => {},
-      () => commits++,
-    ),
-  );
-});
-afterAll(async () => {
-  await inner?.close();
-});
-beforeEach(async () => {
-  await db.query('delete from t.rows');
-  commits = 0;
-});
-
-const ids = async () => (await db.query<{ id: number }>('select id from t.rows order by id')).map((r) => r.id);
-
-/** Starts a transaction that holds its round open until `release` is called. */
-function holdingRound() {
-  let release!: () => void;
-  const hold = new Promise<void>((r) => {
-    release = r;
+  beforeAll(async () => {
+    inner = await openPglite(undefined, { worker });
+    await inner.exec('create schema t; create table t.rows (id int primary key, note text not null)');
+    db = groupCommit(
+      observeDb(
+        inner,
+        () => {},
+        () => commits++,
+      ),
+    );
   });
-  let started!: () => void;
-  const running = new Promise<void>((r) => {
-    started = r;
+  afterAll(async () => {
+    await inner?.close();
   });
-  const done = db.transaction(async (tx) => {
-    await tx.query('insert into t.rows values (0, $1)', ['first']);
-    started();
-    await hold;
+  beforeEach(async () => {
+    await db.query('delete from t.rows');
+    commits = 0;
   });
-  return { running, release, done };
-}
 
-describe('group commit', () => {
+  const ids = async () => (await db.query<{ id: number }>('select id from t.rows order by id')).map((r) => r.id);
+
+  /** Starts a transaction that holds its round open until `release` is called. */
+  function holdingRound() {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    let started!: () => void;
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    const done = db.transaction(async (tx) => {
+      await tx.query('insert into t.rows values (0, $1)', ['first']);
+      started();
+      await hold;
+    });
+    return { running, release, done };
+  }
+
   it('runs the transactions that queued during a round together, in one commit, each with its own result', async () => {
     const first = holdingRound();
     await first.running;
@@ -104,6 +107,21 @@ describe('group commit', () => {
     await expect(swallowing).rejects.toMatchObject({ code: '25P02' });
     await ok;
     expect(await ids()).toEqual([0, 3]);
+  });
+
+  it('rolls back nothing for a part that failed before its first statement', async () => {
+    const first = holdingRound();
+    await first.running;
+    const ok1 = db.transaction((tx) => tx.query('insert into t.rows values (1, $1)', ['one']));
+    const early = db.transaction(async () => {
+      throw new Error('refused before any statement');
+    });
+    const ok2 = db.transaction((tx) => tx.query('insert into t.rows values (2, $1)', ['two']));
+    first.release();
+    await first.done;
+    await expect(early).rejects.toThrow('refused before any statement');
+    await Promise.all([ok1, ok2]);
+    expect(await ids()).toEqual([0, 1, 2]);
   });
 
   it('runs what the parts give atCommit once, with the values of the parts that committed', async () => {
