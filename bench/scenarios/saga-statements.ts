@@ -1,47 +1,35 @@
 /**
  * Statements and transactions per create-order saga on the one-process platform (the embedded
- * default, PGlite in memory): counts every statement and transaction `PgliteStatements` runs while
- * SAGAS create-order sagas run one after another, after a warm-up, and prints them per saga, with
- * the statements grouped by text. `npx tsx bench/scenarios/saga-statements.ts`
+ * default, PGlite in memory, in its own thread): counts every statement and transaction that reach
+ * the database while SAGAS create-order sagas run one after another, after a warm-up, and prints
+ * them per saga, with the statements grouped by text. With `AT_ONCE=1` the counted sagas are posted
+ * all at once (a burst: handlings of several messages then share a transaction).
+ * `npx tsx bench/scenarios/saga-statements.ts`
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PgliteStatements } from '../../packages/platform/src/pglite-statements.ts';
+import { observeDb, wrapOpenedDbs } from '../../packages/platform/src/index.ts';
 import { startSystem } from '../../test/support/system.ts';
 
 const SAGAS = Number(process.env.SAGAS ?? 40);
+const AT_ONCE = process.env.AT_ONCE === '1';
 const counts = new Map<string, number>();
 let statements = 0;
 let transactions = 0;
 let counting = false;
-const note = (text: string) => {
-  if (!counting) return;
-  statements++;
-  const k = text.replace(/\s+/g, ' ').trim().slice(0, 110);
-  counts.set(k, (counts.get(k) ?? 0) + 1);
-};
-type Tx = { query(text: string, params?: unknown[]): Promise<unknown>; exec(text: string): Promise<void> };
-type Patched = {
-  query(this: unknown, text: string, params?: unknown[]): Promise<unknown>;
-  transaction(this: unknown, fn: (tx: Tx) => Promise<unknown>): Promise<unknown>;
-};
-const proto = PgliteStatements.prototype as unknown as Patched;
-const { query, transaction } = proto;
-proto.query = function (text, params) {
-  note(text);
-  return query.call(this, text, params);
-};
-proto.transaction = function (fn) {
-  if (counting) transactions++;
-  return transaction.call(this, (tx) =>
-    fn({
-      query: (text, params) => {
-        note(text);
-        return tx.query(text, params);
-      },
-      exec: (text) => tx.exec(text),
-    }),
-  );
-};
+wrapOpenedDbs((db) =>
+  observeDb(
+    db,
+    (text) => {
+      if (!counting) return;
+      statements++;
+      const k = text.replace(/\s+/g, ' ').trim().slice(0, 110);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    },
+    () => {
+      if (counting) transactions++;
+    },
+  ),
+);
 
 const sys = await startSystem();
 try {
@@ -54,7 +42,8 @@ try {
   for (let i = 0; i < 5; i++) await run();
   await sleep(600); // the warm-up's lazy offset commits land before counting starts
   counting = true;
-  for (let i = 0; i < SAGAS; i++) await run();
+  if (AT_ONCE) await Promise.all(Array.from({ length: SAGAS }, run));
+  else for (let i = 0; i < SAGAS; i++) await run();
   await sleep(600); // and the counted sagas' own
   counting = false;
   const top = [...counts].sort((a, b) => b[1] - a[1]);

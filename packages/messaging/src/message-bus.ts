@@ -10,37 +10,14 @@ import {
   type Metrics,
   type Sql,
 } from '@campusg/platform';
+import type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
 import type { BatchContext, ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
-import { deadLetterRecord, keyFromPayload, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
+import { deadLetterRecord, keyFromPayload, keyLanes, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
+export type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
 export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
-
-/** Who a message belongs to: the partition key (an order id) and the saga it is part of. */
-export interface Routing {
-  key: string;
-  correlationId: string;
-  causationId?: string | null;
-  /** A message id decided in advance (a saga records it before the command is sent). */
-  messageId?: string;
-}
-
-export type Emit = <T extends MessageType>(type: T, payload: PayloadOf<T>, routing?: Partial<Routing>) => TypedMessage<T>;
-
-export interface HandlerContext {
-  tx: Sql;
-  /** Emits a message in this transaction; by default a reply: same key and correlation, caused by the input. */
-  emit: Emit;
-  now: Date;
-  log: Logger;
-  record: ConsumedRecord;
-  /** Runs `fn` once the handler's transaction has committed (e.g. to push a live update). */
-  afterCommit: (fn: () => void) => void;
-}
-
-export type Handler<T extends MessageType = MessageType> = (message: TypedMessage<T>, ctx: HandlerContext) => Promise<void>;
-export type Handlers = { [T in MessageType]?: Handler<T> };
 
 export interface MessageBusDeps {
   db: Db;
@@ -167,34 +144,43 @@ export class MessageBus {
    * Where the transport stores offsets in the handling transaction (`commitIn`), each transaction
    * also stores the offset through its last record, so a record handled can never come again: no
    * inbox row is needed for a record the transport says is in its log once (`unique`). One offset
-   * per partition cannot say how far each of several lanes got, so this holds for a batch of one
-   * lane (one key, or `keyConcurrency` 1); a batch of several keys is handled with the inbox.
+   * per partition cannot say how far each of several lanes got, so such a batch is handled in one
+   * lane, its chunks in offset order. That transport is the embedded one, whose database runs one
+   * transaction at a time anyway: lanes would only queue for it, while the chunks of every group's
+   * partitions share its commits (group commit). If a chunk fails with records of other keys behind
+   * it, the rest of the batch goes on in lanes as above, so a key stuck on a failing dependency
+   * holds back none of the others.
    */
   async #handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
-    const byKey = new Map<string, ConsumedRecord[]>();
-    for (const r of batch) {
-      const k = r.key ?? '';
-      const list = byKey.get(k);
-      if (list) list.push(r);
-      else byKey.set(k, [r]);
+    if (!commitIn) return this.#inLanes(groupId, batch, handlers, chunk);
+    for (let i = 0; i < batch.length; i += chunk) {
+      const rest = batch.slice(i);
+      const key = rest[0]!.key;
+      const oneKey = rest.every((r) => r.key === key);
+      if (await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn, !oneKey)) continue;
+      return this.#inLanes(groupId, rest, handlers, chunk);
     }
-    const queues = [...byKey.values()];
-    const lanes: ConsumedRecord[][] = Array.from({ length: Math.min(this.#deps.keyConcurrency ?? 8, queues.length) }, () => []);
-    if (commitIn && lanes.length === 1) {
-      for (let i = 0; i < batch.length; i += chunk) await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn);
-      return;
-    }
-    queues.forEach((queue, i) => {
-      lanes[i % lanes.length]!.push(...queue);
-    });
+  }
+
+  async #inLanes(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
     await Promise.all(
-      lanes.map(async (lane) => {
+      keyLanes(batch, this.#deps.keyConcurrency ?? 8).map(async (lane) => {
         for (let i = 0; i < lane.length; i += chunk) await this.#handleChunk(groupId, lane.slice(i, i + chunk), handlers);
       }),
     );
   }
 
-  async #handleChunk(groupId: string, records: ConsumedRecord[], handlers: Handlers, commitIn?: CommitIn): Promise<void> {
+  /**
+   * Handles a chunk in one transaction, falling back to one message at a time if that fails; with
+   * `report`, a failed transaction is not retried here: the result is false, and nothing was done.
+   */
+  async #handleChunk(
+    groupId: string,
+    records: ConsumedRecord[],
+    handlers: Handlers,
+    commitIn?: CommitIn,
+    report = false,
+  ): Promise<boolean> {
     // Records of a type this group does not handle, or a replay meant for another group, are dropped
     // before they are decoded (the `type` header repeats the envelope's); each other record is
     // decoded once, here, and the one-by-one path gets the result.
@@ -210,14 +196,22 @@ export class MessageBus {
     const work: { record: ConsumedRecord; message: TypedMessage; handler: Handler }[] = [];
     for (const { record, decoded: d } of decoded) {
       // Not for the fast path: a poison message goes to the dead-letter topic in order.
-      if (!d.ok) return this.#oneByOne(groupId, decoded, handlers, commit);
+      if (!d.ok) {
+        await this.#oneByOne(groupId, decoded, handlers, commit);
+        return true;
+      }
       const handler = handlers[d.message.type] as Handler | undefined;
       if (handler) work.push({ record, message: d.message, handler });
     }
-    if (work.length === 0) return;
-    if (work.length === 1) return this.#oneByOne(groupId, decoded, handlers, commit);
+    if (work.length === 0) return true;
+    if (work.length === 1 && !report) {
+      await this.#oneByOne(groupId, decoded, handlers, commit);
+      return true;
+    }
     await yieldToEventLoop();
     const { schema, clock, metrics } = this.#deps;
+    /** The record whose handler is running, so a failure is charged to it. */
+    let failing: ConsumedRecord | undefined;
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
     try {
@@ -234,18 +228,25 @@ export class MessageBus {
         for (const { record, message, handler } of work) {
           // Each id once, even when one batch carries a message twice.
           if (!(commit && record.unique) && !fresh.delete(message.message_id.toLowerCase())) continue;
+          failing = record;
           await this.#invoke(handler, message, { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message) }, out, afterCommit);
+          failing = undefined;
         }
         await this.#store(tx, out, afterCommit);
         if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
       });
     } catch (err) {
       if (this.#closing) throw err;
+      // The handler that threw gets another attempt (one by one): a retry like any other.
+      if (failing) metrics.handlerRetries.inc({ group: groupId, topic: failing.topic });
+      if (report) return false;
       this.#deps.log.debug({ err, group: groupId, records: records.length }, 'chunk failed; handling its messages one by one');
-      return this.#oneByOne(groupId, decoded, handlers, commit);
+      await this.#oneByOne(groupId, decoded, handlers, commit);
+      return true;
     }
     for (const fn of afterCommit) fn();
     for (const { record, message } of work) metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
+    return true;
   }
 
   /** Each message in a transaction of its own; the last one's also stores the offset through `commit.through`. */
@@ -273,14 +274,9 @@ export class MessageBus {
         const startedAt = performance.now();
         await this.#handleOnce(groupId, record, message, handler, commit);
         metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
+        const ms = Math.round(performance.now() - startedAt);
         log.debug(
-          {
-            group: groupId,
-            type: message.type,
-            message_id: message.message_id,
-            correlation_id: message.correlation_id,
-            ms: Math.round(performance.now() - startedAt),
-          },
+          { group: groupId, type: message.type, message_id: message.message_id, correlation_id: message.correlation_id, ms },
           'message handled',
         );
         return;

@@ -55,3 +55,20 @@ export function lazyLog(build: () => Logger): Logger {
     },
   });
 }
+
+/** Splits a batch into at most `n` lanes by key: a key's records stay in one lane, in their order. */
+export function keyLanes(batch: ConsumedRecord[], n: number): ConsumedRecord[][] {
+  const byKey = new Map<string, ConsumedRecord[]>();
+  for (const r of batch) {
+    const k = r.key ?? '';
+    const list = byKey.get(k);
+    if (list) list.push(r);
+    else byKey.set(k, [r]);
+  }
+  const queues = [...byKey.values()];
+  const lanes: ConsumedRecord[][] = Array.from({ length: Math.min(n, queues.length) }, () => []);
+  queues.forEach((queue, i) => {
+    lanes[i % lanes.length]!.push(...queue);
+  });
+  return lanes;
+}

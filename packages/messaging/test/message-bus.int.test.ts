@@ -226,9 +226,9 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(await deadLetters(second)).toEqual([]);
   });
 
-  it('handles one key at a time in offset order while different keys run concurrently', async () => {
-    // A transaction per message: on the embedded database chunks of different keys would run one after another.
-    const env = await openEnv({ keyConcurrency: 8, chunkSize: 1 });
+  it('on a transport that stores no offsets with the effects, handles one key at a time in offset order while different keys run concurrently', async () => {
+    // A transaction per message, and no offset stored with it (as on Kafka or RabbitMQ): the keys go in lanes.
+    const env = await openEnv({ keyConcurrency: 8, chunkSize: 1, wrap: withoutOffsetsInTransaction });
     const keys = idsOnPartition(4, 0); // one partition, so one batch holds all keys
     const seq = new Map<string, number>();
     const cmds: Command[] = [];
@@ -329,13 +329,32 @@ describe('MessageBus (embedded transport, service schema)', () => {
   });
 });
 
-/** Fails a batch after its handler succeeded (the process "dies" before the offset commit) while `when()` holds. */
-function withBatchFailure(inner: Transport, when: () => boolean): Transport {
+/** The transport as one that keeps its offsets elsewhere: batches come without `commitIn`. */
+function withoutOffsetsInTransaction(inner: Transport): Transport {
+  return {
+    ...passThrough(inner),
+    subscribe: (o) => inner.subscribe({ ...o, handleBatch: (batch) => o.handleBatch(batch) }),
+  };
+}
+
+function passThrough(inner: Transport): Transport {
   return {
     name: inner.name,
     capabilities: inner.capabilities,
     ensureTopics: (t) => inner.ensureTopics(t),
     publish: (r) => inner.publish(r),
+    subscribe: (o) => inner.subscribe(o),
+    read: (...a) => inner.read(...a),
+    lag: (...a) => inner.lag(...a),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+}
+
+/** Fails a batch after its handler succeeded (the process "dies" before the offset commit) while `when()` holds. */
+function withBatchFailure(inner: Transport, when: () => boolean): Transport {
+  return {
+    ...passThrough(inner),
     subscribe: (o) =>
       inner.subscribe({
         ...o,
@@ -344,9 +363,5 @@ function withBatchFailure(inner: Transport, when: () => boolean): Transport {
           if (when()) throw new Error('crashed before committing the offset');
         },
       }),
-    read: (...a) => inner.read(...a),
-    lag: (...a) => inner.lag(...a),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
   };
 }

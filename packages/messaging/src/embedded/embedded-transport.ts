@@ -4,6 +4,7 @@ import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 import { writeOffsets } from './group-offsets.ts';
+import { type PendingAppend, writeAppends } from './log-append.ts';
 import { LogOffsets } from './log-offsets.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { Tail } from './tail.ts';
@@ -111,55 +112,36 @@ export class EmbeddedTransport implements Transport {
   /**
    * Appends records to the log inside the caller's transaction and returns what it wrote; pass that
    * to `notifyAppended` once the transaction has committed. `outbox`: the caller's transaction
-   * decided these messages, so each is in the log once (consumed records say `unique`).
+   * decided these messages, so each is in the log once (consumed records say `unique`). In a
+   * group-committed transaction on PGlite (one writer, offsets counted in memory) the records are
+   * written with those of the other parts, in one statement at the commit, and take their offsets
+   * then: a part rolled back leaves no gap.
    */
   async appendIn(tx: Sql, records: OutgoingRecord[], options: { outbox?: boolean } = {}): Promise<Appended> {
     const outbox = options.outbox === true;
-    const ts = new Date();
-    const written: ConsumedRecord[] = [];
-    const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
-    for (const r of records) {
+    if (records.length === 0) return { partitions: [], records: [] };
+    const timestamp = new Date();
+    const written: ConsumedRecord[] = records.map((r) => {
       const n = this.#partitions.get(r.topic);
       if (n === undefined) throw new Error(`unknown topic ${r.topic}`);
-      const partition = partitionFor(r.topic, r.key, n);
-      const k = `${r.topic}:${partition}`;
-      let group = byPartition.get(k);
-      if (!group) {
-        group = { topic: r.topic, partition, records: [] };
-        byPartition.set(k, group);
-      }
-      group.records.push(r);
-    }
-    // Lock partitions in a fixed order so concurrent writers cannot deadlock.
-    for (const k of [...byPartition.keys()].sort()) {
-      const g = byPartition.get(k)!;
-      const first = await this.#offsets.allocate(tx, g.topic, g.partition, g.records.length);
-      const values: unknown[] = [];
-      const rows = g.records.map((r, i) => {
-        values.push(first + i, r.key, r.value, JSON.stringify(r.headers));
-        const record: ConsumedRecord = {
-          topic: g.topic,
-          partition: g.partition,
-          offset: first + i,
-          key: r.key,
-          value: r.value,
-          headers: r.headers,
-          timestamp: ts,
-        };
-        if (outbox) record.unique = true;
-        written.push(record);
-        const b = i * 4;
-        return `($1, $2, $3, $4, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::jsonb)`;
-      });
-      await tx.query(`insert into bus.messages (topic, partition, ts, outbox, "offset", key, value, headers) values ${rows.join(',')}`, [
-        g.topic,
-        g.partition,
-        ts,
-        outbox,
-        ...values,
-      ]);
-    }
-    return { partitions: [...byPartition.keys()], records: written };
+      // The offset is taken when the records are written (below, or at the commit of a group-committed transaction).
+      const record: ConsumedRecord = {
+        topic: r.topic,
+        partition: partitionFor(r.topic, r.key, n),
+        offset: -1,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp,
+      };
+      if (outbox) record.unique = true;
+      return record;
+    });
+    const append: PendingAppend = { records: written, outbox };
+    if (tx.atCommit && this.#db.kind === 'pglite')
+      tx.atCommit('bus.messages', append, (t, appends) => writeAppends(t, this.#offsets, appends as PendingAppend[]));
+    else await writeAppends(tx, this.#offsets, [append]);
+    return { partitions: [...new Set(written.map((r) => `${r.topic}:${r.partition}`))], records: written };
   }
 
   /**
