@@ -60,7 +60,10 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   const schemas = options.schemas ?? SERVICES.map((s) => s.schema);
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl, { applicationName: 'campusg' })
-    : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'), { worker: config.pgliteWorker });
+    : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'), {
+        worker: config.pgliteWorker,
+        durability: config.embeddedDurability,
+      });
   const pools = new Map<string, Db>();
   const dbFor = (schema: SchemaName): Db => {
     const spec = serviceOf(schema);

@@ -38,6 +38,7 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  CAMPUSG_EMBEDDED_DURABILITY: z.enum(['durable', 'fast']).default('durable'),
   CAMPUSG_SERVICES: z.string().optional(),
   CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
   ORDER_ACCEPT_TIMEOUT_MS: intFrom(1, 7 * 24 * 3600_000).default(1_800_000),
@@ -83,6 +84,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Embedded: PGlite in its own worker thread (false: on the main thread, with everything else). */
   pgliteWorker: boolean;
+  /** Embedded: a commit is answered once on disk (`durable`), or once the kernel has it (`fast`, for throwaway demos). */
+  embeddedDurability: 'durable' | 'fast';
   /** `<SERVICE>_DATABASE_URL` overrides, by service name. */
   serviceDatabaseUrls: Partial<Record<ServiceName, string>>;
   services: ServiceName[];
@@ -166,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     amqpQueueType: e.AMQP_QUEUE_TYPE,
     databaseUrl: e.DATABASE_URL,
     pgliteWorker: e.CAMPUSG_PGLITE_WORKER,
+    embeddedDurability: e.CAMPUSG_EMBEDDED_DURABILITY,
     serviceDatabaseUrls,
     services,
     partitions: e.CAMPUSG_PARTITIONS,

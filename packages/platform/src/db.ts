@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { type EmbeddedDurability, newPglite } from './pglite-durable-fs.ts';
 import { PgliteStatements } from './pglite-statements.ts';
 import { openPgliteThread } from './pglite-thread.ts';
 import { PostgresStatements } from './postgres-statements.ts';
@@ -40,31 +40,45 @@ const opened = (db: Db): Db => (observeOpened ? observeOpened(db) : db);
  * By default PGlite runs in a worker thread (`pglite-thread.ts`): its WebAssembly is most of the
  * embedded process's work and would otherwise share one core with everything else. `worker: false`
  * keeps it on the calling thread; both behave alike for callers.
+ *
+ * With a `dataDir`, a commit is answered once it is on disk (`durability: 'durable'`, the default:
+ * see `DurableNodeFS`); `'fast'` answers once the kernel has it, which a power loss may undo.
  */
-export async function openPglite(dataDir: string | undefined, options: { worker?: boolean } = {}): Promise<Db> {
-  return options.worker === false ? openPgliteHere(dataDir) : opened(await openPgliteThread(dataDir));
+export async function openPglite(
+  dataDir: string | undefined,
+  options: { worker?: boolean; durability?: EmbeddedDurability } = {},
+): Promise<Db> {
+  const durability = options.durability ?? 'durable';
+  return options.worker === false ? openPgliteHere(dataDir, durability) : opened(await openPgliteThread(dataDir, durability));
 }
 
-async function openPgliteHere(dataDir: string | undefined): Promise<Db> {
+async function openPgliteHere(dataDir: string | undefined, durability: EmbeddedDurability): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir ? new PGlite(dataDir) : new PGlite();
+  const { db, fs } = newPglite(dataDir, durability);
   await db.waitReady;
   const statements = new PgliteStatements(db);
+  /** Waits until what was just committed is on disk (group commit: one sync covers every commit meanwhile). */
+  const durable = async <T>(result: T): Promise<T> => {
+    await fs?.flush();
+    return result;
+  };
   let closed = false;
   return opened({
     kind: 'pglite',
     async query<T>(text: string, params?: unknown[]) {
-      return (await statements.query(text, params)).rows as T[];
+      return durable((await statements.query(text, params)).rows as T[]);
     },
-    exec: (text) => statements.exec(text),
-    transaction: (fn) =>
-      statements.transaction((tx) =>
-        fn({
-          async query<T>(text: string, params?: unknown[]) {
-            return (await tx.query(text, params)).rows as T[];
-          },
-          exec: (text) => tx.exec(text),
-        }),
+    exec: async (text) => durable(await statements.exec(text)),
+    transaction: async (fn) =>
+      durable(
+        await statements.transaction((tx) =>
+          fn({
+            async query<T>(text: string, params?: unknown[]) {
+              return (await tx.query(text, params)).rows as T[];
+            },
+            exec: (text) => tx.exec(text),
+          }),
+        ),
       ),
     async ping() {
       if (closed) return false;

@@ -8,4 +8,5 @@ export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
 export * from './observe-statements.ts';
+export type { EmbeddedDurability } from './pglite-durable-fs.ts';
 export * from './retry.ts';

@@ -22,6 +22,9 @@ describe('configuration (runtime.md)', () => {
     expect(c.busChunkSize).toBe(50);
     expect(c.pgliteWorker).toBe(true);
     expect(loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_PGLITE_WORKER: 'false' }).pgliteWorker).toBe(false);
+    expect(c.embeddedDurability).toBe('durable');
+    expect(loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_EMBEDDED_DURABILITY: 'fast' }).embeddedDurability).toBe('fast');
+    expect(() => loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_EMBEDDED_DURABILITY: 'off' })).toThrow(/CAMPUSG_EMBEDDED_DURABILITY/);
     expect(c.authSecret).toBe(readFileSync(path.join(dir, 'auth-secret'), 'utf8').trim());
     // The same secret on the next start: sessions survive a restart.
     expect(loadConfig({ CAMPUSG_DATA_DIR: dir }).authSecret).toBe(c.authSecret);
