@@ -54,8 +54,7 @@ export async function openPglite(
 
 async function openPgliteHere(dataDir: string | undefined, durability: EmbeddedDurability): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const { db, fs } = newPglite(dataDir, durability);
-  await db.waitReady;
+  const { db, fs } = await newPglite(dataDir, durability);
   const statements = new PgliteStatements(db);
   /** Waits until what was just committed is on disk (group commit: one sync covers every commit meanwhile). */
   const durable = async <T>(result: T): Promise<T> => {

@@ -1,4 +1,4 @@
-import { closeSync, promises as fsp, fsyncSync, openSync } from 'node:fs';
+import { closeSync, existsSync, promises as fsp, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
@@ -38,6 +38,7 @@ const EIO = 29;
  *   (a checkpoint record before `pg_control` names it, before old segments are removed).
  */
 export class DurableNodeFS extends NodeFS {
+  readonly #root: string;
   readonly #walDir: string;
   /** Log files written since the last flush began. */
   #pending = new Set<string>();
@@ -49,7 +50,9 @@ export class DurableNodeFS extends NodeFS {
 
   constructor(dataDir: string) {
     super(dataDir);
-    this.#walDir = path.join(path.resolve(dataDir), 'pg_wal');
+    this.#root = path.resolve(dataDir);
+    this.#walDir = path.join(this.#root, 'pg_wal');
+    this.fresh = !existsSync(path.join(this.#root, 'PG_VERSION'));
   }
 
   override async init(pg: PGlite, opts: Parameters<NodeFS['init']>[1]) {
@@ -70,6 +73,19 @@ export class DurableNodeFS extends NodeFS {
       },
     ];
     return result;
+  }
+
+  /** True when the directory held no database yet: PGlite creates one (initdb) without syncing it. */
+  readonly fresh: boolean;
+
+  /** Syncs every file and directory of the database: once, after PGlite created it. */
+  async syncAll(dir = this.#root): Promise<void> {
+    for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) await this.syncAll(file);
+      else if (entry.isFile()) await syncPath(file);
+    }
+    await syncPath(dir);
   }
 
   /** Syncs the file system has made since it was opened (each covers every commit before it). */
@@ -148,10 +164,22 @@ export function pgliteStartParams(durability: EmbeddedDurability): string[] {
   return [...defaults.filter((p) => p !== '-F'), '-c', 'fsync=on', '-c', 'wal_sync_method=fsync'];
 }
 
-/** A PGlite instance on `dataDir` (in memory without one) that commits as `durability` says. */
-export function newPglite(dataDir: string | undefined, durability: EmbeddedDurability): { db: PGlite; fs: DurableNodeFS | undefined } {
-  if (!dataDir) return { db: new PGlite(), fs: undefined };
-  if (durability === 'fast') return { db: new PGlite(dataDir), fs: undefined };
+/**
+ * A ready PGlite instance on `dataDir` (in memory without one) that commits as `durability` says.
+ * A database it had to create is synced to disk whole before it is used.
+ */
+export async function newPglite(
+  dataDir: string | undefined,
+  durability: EmbeddedDurability,
+): Promise<{ db: PGlite; fs: DurableNodeFS | undefined }> {
+  if (!dataDir || durability === 'fast') {
+    const db = dataDir ? new PGlite(dataDir) : new PGlite();
+    await db.waitReady;
+    return { db, fs: undefined };
+  }
   const fs = new DurableNodeFS(dataDir);
-  return { db: new PGlite({ fs, startParams: pgliteStartParams(durability) }), fs };
+  const db = new PGlite({ fs, startParams: pgliteStartParams(durability) });
+  await db.waitReady;
+  if (fs.fresh) await fs.syncAll();
+  return { db, fs };
 }

@@ -119,8 +119,7 @@ function reply(message: Reply): void {
 
 try {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const { db, fs } = newPglite(dataDir, durability);
-  await db.waitReady;
+  const { db, fs } = await newPglite(dataDir, durability);
   await serve(db, fs);
   reply({ id: 0 });
 } catch (err) {

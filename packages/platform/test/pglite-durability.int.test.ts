@@ -40,8 +40,7 @@ describe('the embedded database commits durably unless told otherwise', () => {
     'syncs the write-ahead log before a commit is answered, one sync for commits made meanwhile',
     async () => {
       const dataDir = fresh();
-      const { db, fs: durableFs } = newPglite(dataDir, 'durable');
-      await db.waitReady;
+      const { db, fs: durableFs } = await newPglite(dataDir, 'durable');
       await db.exec('create table t (n int)');
       await durableFs!.flush();
       const opened: string[] = [];
