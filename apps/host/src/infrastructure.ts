@@ -82,7 +82,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   // Each service migrates its own schema at start.
   for (const s of SERVICES) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
   const { transport, outboxFor: openOutbox } = await openTransport(config, { db, log });
-  await transport.ensureTopics(topicCatalog({ partitions: config.partitions }));
+  await transport.ensureTopics(topicCatalog({ partitions: config.partitions, retentionMs: config.retention.busLogMs }));
   const outboxes = new Map<string, Outbox>();
   /** Embedded: the log is in this database, the outbox write is the publish. Otherwise: a relayed outbox table per schema. */
   const outboxFor = (schema: string): Outbox => {
