@@ -2,6 +2,8 @@ import type { TopicSpec } from '@campusg/contracts';
 import { type Db, openPglite } from '@campusg/platform';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedTransport } from '../src/embedded/embedded-transport.ts';
+import { inboxRetention, inboxRetentionSql } from '../src/inbox-retention.ts';
+import { messagingTablesSql } from '../src/outbox.ts';
 
 /**
  * The embedded log's retention: it deletes what is older than the topic's retention and consumed
@@ -75,5 +77,25 @@ describe('embedded log retention', () => {
     await transport.ensureTopics([expired, young]);
     await publish(expired.name, 1);
     expect(await offsets(expired.name)).toEqual([3]);
+  });
+});
+
+describe('inbox retention', () => {
+  it('deletes the rows handled before the retention, oldest first and a batch at a time, and keeps the rest', async () => {
+    const schema = `inbox_test${run}`;
+    await db.exec(`create schema ${schema}; ${messagingTablesSql(schema)} ${inboxRetentionSql(schema)}`);
+    await db.query(
+      `insert into ${schema}.inbox (group_id, message_id, processed_at)
+       select 'g', gen_random_uuid(), now() - make_interval(hours => 2, secs => n) from generate_series(1, 5) n`,
+    );
+    await db.query(`insert into ${schema}.inbox (group_id, message_id) select 'g', gen_random_uuid() from generate_series(1, 3)`);
+    const inbox = inboxRetention(db, schema, 3_600_000);
+    expect(await inbox.prune(2)).toBe(2);
+    expect(await inbox.prune(100)).toBe(3);
+    expect(await inbox.prune(100)).toBe(0);
+    const [left] = await db.query<{ n: number; young: number }>(
+      `select count(*)::int as n, count(*) filter (where processed_at > now() - interval '1 hour')::int as young from ${schema}.inbox`,
+    );
+    expect(left).toEqual({ n: 3, young: 3 });
   });
 });
