@@ -56,21 +56,26 @@ async function openPgliteHere(dataDir: string | undefined, durability: EmbeddedD
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const { db, fs } = await newPglite(dataDir, durability);
   const statements = new PgliteStatements(db);
-  /** Waits until what was just committed is on disk (group commit: one sync covers every commit meanwhile). */
-  const durable = async <T>(result: T): Promise<T> => {
-    await fs?.flush();
+  /**
+   * Runs `work` and, if it committed something, waits until that is on disk (group commit: one sync
+   * covers every commit meanwhile). Work that wrote nothing is answered at once.
+   */
+  const durable = async <T>(work: () => Promise<T>): Promise<T> => {
+    const noted = fs?.noted;
+    const result = await work();
+    if (fs && fs.noted !== noted) await fs.flush();
     return result;
   };
   let closed = false;
   return opened({
     kind: 'pglite',
     async query<T>(text: string, params?: unknown[]) {
-      return durable((await statements.query(text, params)).rows as T[]);
+      return durable(async () => (await statements.query(text, params)).rows as T[]);
     },
-    exec: async (text) => durable(await statements.exec(text)),
-    transaction: async (fn) =>
-      durable(
-        await statements.transaction((tx) =>
+    exec: (text) => durable(() => statements.exec(text)),
+    transaction: (fn) =>
+      durable(() =>
+        statements.transaction((tx) =>
           fn({
             async query<T>(text: string, params?: unknown[]) {
               return (await tx.query(text, params)).rows as T[];

@@ -29,8 +29,9 @@ const EIO = 29;
  * So PostgreSQL runs with fsync on and `wal_sync_method=fsync` (its `fdatasync` is a no-op in the
  * WebAssembly build, its `fsync` comes here), and this class gives NODEFS the missing `fsync`:
  *
- * - A sync of a write-ahead-log file (what every commit asks for) is only noted. The caller that
- *   committed awaits `flush()` before it answers, and one `fsync` per noted file, made off the
+ * - A sync of a write-ahead-log file (what every commit that wrote asks for) is only noted. The
+ *   caller that committed awaits `flush()` before it answers (a caller whose work noted nothing
+ *   wrote nothing, and answers at once), and one `fsync` per noted file, made off the
  *   database's thread, covers every commit that happened meanwhile: group commit. While it runs the
  *   database goes on with the next transactions, whose commits wait for the next flush.
  * - A sync of anything else (data files and the control file at a checkpoint, directories) is made
@@ -47,6 +48,7 @@ export class DurableNodeFS extends NodeFS {
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
   #flushes = 0;
+  #noted = 0;
 
   constructor(dataDir: string) {
     super(dataDir);
@@ -88,6 +90,14 @@ export class DurableNodeFS extends NodeFS {
     await syncPath(dir);
   }
 
+  /**
+   * How many log syncs PostgreSQL has asked for: a statement or transaction during which it did not
+   * change wrote nothing to make durable (a read, a read-only transaction), and need not wait.
+   */
+  get noted(): number {
+    return this.#noted;
+  }
+
   /** Syncs the file system has made since it was opened (each covers every commit before it). */
   get flushes(): number {
     return this.#flushes;
@@ -96,6 +106,7 @@ export class DurableNodeFS extends NodeFS {
   #sync(file: string, fd: number | undefined): void {
     if (file === this.#walDir || file.startsWith(`${this.#walDir}/`)) {
       this.#pending.add(file);
+      this.#noted++;
       return;
     }
     for (const wal of [...this.#syncing, ...this.#pending]) syncPathSync(wal);

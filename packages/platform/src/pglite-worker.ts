@@ -28,7 +28,7 @@ interface OpenTx {
 /** What a rollback request throws into the transaction, so `PgliteStatements` rolls it back. */
 const ROLLBACK = Symbol('rollback');
 
-/** True when a request's answer must wait until what it committed is on disk. */
+/** True when a request may commit (a transaction's end, a statement outside one): its answer waits for what it wrote to be on disk. */
 const commits = (req: Request): boolean => req.op === 'commit' || ((req.op === 'query' || req.op === 'exec') && req.tx === undefined);
 
 async function serve(db: PGlite, fs: DurableNodeFS | undefined): Promise<void> {
@@ -96,9 +96,11 @@ async function serve(db: PGlite, fs: DurableNodeFS | undefined): Promise<void> {
   };
 
   port.on('message', (req: Request) => {
+    const noted = fs?.noted;
     run(req)
       .then(async (rows) => {
-        if (fs && commits(req)) await fs.flush();
+        // Group commit: what this request committed is on disk before it is answered.
+        if (fs && commits(req) && fs.noted !== noted) await fs.flush();
         return rows;
       })
       .then(
