@@ -49,6 +49,8 @@ export class DurableNodeFS extends NodeFS {
   #next: Promise<void> | undefined;
   #flushes = 0;
   #noted = 0;
+  /** A sync that failed: as PostgreSQL does after a failed fsync, nothing is acknowledged any more. */
+  #failed: unknown;
 
   constructor(dataDir: string) {
     super(dataDir);
@@ -91,8 +93,8 @@ export class DurableNodeFS extends NodeFS {
   }
 
   /**
-   * How many log syncs PostgreSQL has asked for: a statement or transaction during which it did not
-   * change wrote nothing to make durable (a read, a read-only transaction), and need not wait.
+   * How many log syncs PostgreSQL has asked for. A statement or transaction during which this count
+   * did not move wrote nothing to make durable (a read, a read-only transaction), and need not wait.
    */
   get noted(): number {
     return this.#noted;
@@ -120,16 +122,23 @@ export class DurableNodeFS extends NodeFS {
    * the next one.
    */
   flush(): Promise<void> {
+    if (this.#failed !== undefined) return Promise.reject(this.#failed);
     if (this.#pending.size === 0) return this.#running ?? Promise.resolve();
     this.#next ??= (this.#running ?? Promise.resolve()).then(() => {
       this.#next = undefined;
       this.#syncing = this.#pending;
       this.#pending = new Set();
-      const run = Promise.all([...this.#syncing].map(syncPath)).then(() => {
-        this.#flushes++;
-        this.#syncing = new Set();
-        if (this.#running === run) this.#running = undefined;
-      });
+      const run = Promise.all([...this.#syncing].map(syncPath)).then(
+        () => {
+          this.#flushes++;
+          this.#syncing = new Set();
+          if (this.#running === run) this.#running = undefined;
+        },
+        (err: unknown) => {
+          this.#failed = err;
+          throw err;
+        },
+      );
       this.#running = run;
       return run;
     });
