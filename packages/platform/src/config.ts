@@ -57,6 +57,8 @@ const envSchema = z.object({
   INBOX_RETENTION_MS: intFrom(1000, 365 * DAY_MS).default(7 * DAY_MS),
   SAGA_HISTORY_RETENTION_MS: intFrom(1000, 10 * 365 * DAY_MS).default(30 * DAY_MS),
   AUDIT_LOG_RETENTION_MS: intFrom(1000, 10 * 365 * DAY_MS).default(30 * DAY_MS),
+  // The API promises a repeated Idempotency-Key its first answer for at least 24 hours.
+  IDEMPOTENCY_KEY_RETENTION_MS: intFrom(DAY_MS, 365 * DAY_MS).default(7 * DAY_MS),
   RETENTION_INTERVAL_MS: intFrom(100, 3600_000).default(60_000),
   RETENTION_BATCH: intFrom(1, 10_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -120,6 +122,8 @@ export interface Config {
     sagaHistoryMs: number;
     /** The notification service's audit log (order timelines). */
     auditLogMs: number;
+    /** `POST /api/orders`' Idempotency-Keys (at least 24 h, as the API promises). */
+    idempotencyKeyMs: number;
     intervalMs: number;
     batch: number;
   };
@@ -216,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       inboxMs: e.INBOX_RETENTION_MS,
       sagaHistoryMs: e.SAGA_HISTORY_RETENTION_MS,
       auditLogMs: e.AUDIT_LOG_RETENTION_MS,
+      idempotencyKeyMs: e.IDEMPOTENCY_KEY_RETENTION_MS,
       intervalMs: e.RETENTION_INTERVAL_MS,
       batch: e.RETENTION_BATCH,
     },

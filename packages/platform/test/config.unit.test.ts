@@ -28,6 +28,7 @@ describe('configuration (runtime.md)', () => {
       inboxMs: 604_800_000,
       sagaHistoryMs: 2_592_000_000,
       auditLogMs: 2_592_000_000,
+      idempotencyKeyMs: 604_800_000,
       intervalMs: 60_000,
       batch: 500,
     });
