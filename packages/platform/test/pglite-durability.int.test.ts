@@ -12,6 +12,7 @@ afterEach(() => vi.restoreAllMocks());
 const SLOW = 180_000;
 let n = 0;
 const fresh = () => path.join(dir, `db${++n}`);
+const durableDir = fresh();
 
 /** What PostgreSQL inside PGlite says about how it commits. */
 async function settings(db: { query<T>(text: string): Promise<T[]> }) {
@@ -25,7 +26,7 @@ describe('the embedded database commits durably unless told otherwise', () => {
     'runs PostgreSQL with fsync on by default, and off when told to be fast',
     async () => {
       // One of each thread mode: both open PGlite through the same choice of durability.
-      const [durable, fast] = await Promise.all([openPglite(fresh()), openPglite(fresh(), { worker: false, durability: 'fast' })]);
+      const [durable, fast] = await Promise.all([openPglite(durableDir), openPglite(fresh(), { worker: false, durability: 'fast' })]);
       try {
         expect(await settings(durable)).toEqual({ fsync: 'on', method: 'fsync' });
         expect((await settings(fast)).fsync).toBe('off');
@@ -39,7 +40,8 @@ describe('the embedded database commits durably unless told otherwise', () => {
   it(
     'syncs the write-ahead log before a commit is answered, one sync for commits made meanwhile',
     async () => {
-      const dataDir = fresh();
+      // The database the first test created (opening an existing one skips initdb, the slow part).
+      const dataDir = durableDir;
       const { db, fs: durableFs } = await newPglite(dataDir, 'durable');
       await db.exec('create table t (n int)');
       await durableFs!.flush();
