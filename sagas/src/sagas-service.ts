@@ -1,7 +1,8 @@
 import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import type { Metrics, Migration, Sql } from '@campusg/platform';
-import { sagaStoreMigrations } from '@campusg/saga';
+import { sagaHistoryRetention, sagaStoreMigrations } from '@campusg/saga';
+import { idempotencyKeyRetention } from './idempotency-retention.ts';
 import { registerSagaOperatorRoutes } from './operator-routes.ts';
 import { createOrchestrators, startOrchestrators, stopOrchestrators } from './orchestrators.ts';
 import { registerSagaRoutes } from './saga-routes.ts';
@@ -39,6 +40,10 @@ export const sagasService: ServiceModule = {
       start: () => startOrchestrators(sagas, deps),
       stop: async () => stopOrchestrators(sagas),
       gauges: (metrics) => registerSagaGauge(metrics, deps.db),
+      retention: () => [
+        sagaHistoryRetention(deps.db, deps.clock, deps.config.retention.sagaHistoryMs),
+        idempotencyKeyRetention(deps.db, deps.config.retention.idempotencyKeyMs),
+      ],
     };
   },
 };

@@ -20,6 +20,7 @@ usage:
   campusg dlq list <topic>           dead letters of a topic, with the reason
   campusg dlq replay <topic> [--id <message_id>]
   campusg lag                        consumer lag per group
+  campusg db sizes [--estimate]      rows and bytes of every table (--estimate: planner statistics, no count)
   campusg load [--rate 10] [--duration 60] [--timeouts]
                                      the load generator: open-loop user journeys against CAMPUSG_URL
   campusg help                       this text
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<void> {
     case 'saga':
     case 'dlq':
     case 'lag':
+    case 'db':
       process.exitCode = await operatorCommand(argv, process.env, (text) => process.stdout.write(`${text}\n`));
       return;
     case 'load': {

@@ -53,7 +53,7 @@ interface SagaDetail {
   history: Record<string, unknown>[];
 }
 
-/** `campusg saga …`, `campusg dlq …`, `campusg lag`: the operator's view of a running platform. */
+/** `campusg saga …`, `campusg dlq …`, `campusg lag`, `campusg db sizes`: the operator's view of a running platform. */
 export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, out: Out): Promise<number> {
   const { values, positionals: words } = parseArgs({
     args: argv,
@@ -64,6 +64,7 @@ export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, ou
       limit: { type: 'string' },
       id: { type: 'string' },
       json: { type: 'boolean' },
+      estimate: { type: 'boolean' },
     },
   });
   const [area, action, ...positionals] = words;
@@ -122,6 +123,15 @@ export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, ou
   if (area === 'lag') {
     const res = await call<{ groups: { group: string; lag: number }[] }>(env, 'GET', '/admin/lag');
     print(res, () => table(res.groups, ['group', 'lag']));
+    return 0;
+  }
+  if (area === 'db' && action === 'sizes') {
+    const res = await call<{ tables: Record<string, unknown>[]; totalBytes: number }>(
+      env,
+      'GET',
+      `/admin/db/sizes${values.estimate ? '?estimate=true' : ''}`,
+    );
+    print(res, () => `${table(res.tables, ['schema', 'table', 'rows', 'bytes'])}\ntotal ${res.totalBytes} bytes`);
     return 0;
   }
   throw new Error(`unknown command: campusg ${argv.join(' ')}`);

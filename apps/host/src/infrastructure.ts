@@ -60,7 +60,10 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   const schemas = options.schemas ?? SERVICES.map((s) => s.schema);
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl, { applicationName: 'campusg' })
-    : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'), { worker: config.pgliteWorker });
+    : await openPglite(options.inMemory ? undefined : path.join(config.dataDir, 'pglite'), {
+        worker: config.pgliteWorker,
+        durability: config.embeddedDurability,
+      });
   const pools = new Map<string, Db>();
   const dbFor = (schema: SchemaName): Db => {
     const spec = serviceOf(schema);
@@ -79,7 +82,7 @@ export async function openInfrastructure(config: Readonly<Config>, options: Syst
   // Each service migrates its own schema at start.
   for (const s of SERVICES) if (schemas.includes(s.schema)) await migrate(dbFor(s.schema), s.schema, s.migrations());
   const { transport, outboxFor: openOutbox } = await openTransport(config, { db, log });
-  await transport.ensureTopics(topicCatalog({ partitions: config.partitions }));
+  await transport.ensureTopics(topicCatalog({ partitions: config.partitions, retentionMs: config.retention.busLogMs }));
   const outboxes = new Map<string, Outbox>();
   /** Embedded: the log is in this database, the outbox write is the publish. Otherwise: a relayed outbox table per schema. */
   const outboxFor = (schema: string): Outbox => {

@@ -1,5 +1,8 @@
-import { createHttpApp, requireGatewayIdentity, requireUser } from '@campusg/platform';
+import type { RunningService } from '@campusg/messaging';
+import { inboxRetention } from '@campusg/messaging';
+import { createHttpApp, Pruner, type PruneTask, requireGatewayIdentity, requireUser } from '@campusg/platform';
 import { operatorHook, registerAdminRoutes } from './admin-routes.ts';
+import { registerDbSizesRoute } from './db-sizes.ts';
 import { registerGauges } from './gauges.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { PLATFORM_SERVICES, type PlatformService, SERVICES } from './services.ts';
@@ -28,21 +31,46 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   const app = await createHttpApp({ log, metrics, isReady });
   for (const service of running) service.registerRoutes(app);
   // The operator's routes are answered where a service's manifest says `/admin/*` goes.
-  if (operator && modules.some((s) => s.manifest.some((r) => r.operator))) registerAdminRoutes(app, infra.transport, operator);
+  if (operator && modules.some((s) => s.manifest.some((r) => r.operator))) {
+    registerAdminRoutes(app, infra.transport, operator);
+    registerDbSizesRoute(app, infra.db, operator);
+  }
   if (modules.length === SERVICES.length) registerWebApp(app, config.webDistDir);
   registerGauges(infra, running);
+  const pruner = new Pruner(retentionOf(infra, modules, running), {
+    intervalMs: config.retention.intervalMs,
+    batch: config.retention.batch,
+    onError: (err, table) => log.warn({ err, table }, 'retention pass failed'),
+  });
 
   return {
     app,
     /** Joins this process's consumer groups and starts its timers and deadline checks. */
     async start() {
       for (const service of running) await service.start();
+      pruner.start();
       started = true;
     },
+    /** Applies every retention of this process once, now (it also runs every `RETENTION_INTERVAL_MS`). */
+    prune: () => pruner.runOnce(),
     async stop() {
       started = false;
+      await pruner.stop();
       for (const service of running) await service.stop();
       await app.close();
     },
   };
+}
+
+/**
+ * What this process prunes: the inbox of each service it runs, the service's own tables, and the
+ * transport's log where the transport keeps it in the database (the embedded bus).
+ */
+function retentionOf(infra: Infrastructure, modules: typeof SERVICES, running: readonly RunningService[]): PruneTask[] {
+  const { inboxMs } = infra.config.retention;
+  return [
+    ...(infra.transport.retention ? [infra.transport.retention] : []),
+    ...modules.map((s) => inboxRetention(infra.dbFor(s.schema), s.schema, inboxMs)),
+    ...running.flatMap((s) => s.retention?.() ?? []),
+  ];
 }

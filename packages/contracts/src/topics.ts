@@ -36,16 +36,17 @@ export const dlqTopic = (topic: string): string => `${topic}_dlq`;
 
 /**
  * The topic catalogue with defaults applied, plus one dead-letter topic per topic. `partitions`
- * overrides the catalogue's default partition count.
+ * overrides the catalogue's default partition count, `retentionMs` the main topics' retention
+ * (dead-letter topics keep theirs).
  */
-export function topicCatalog(options: { partitions?: number } = {}): TopicSpec[] {
+export function topicCatalog(options: { partitions?: number; retentionMs?: number } = {}): TopicSpec[] {
   const { defaults } = CATALOG;
   const partitions = options.partitions ?? defaults.partitions;
   const main = CATALOG.topics.map((t) => ({
     name: t.name,
     description: t.description,
     partitions,
-    retentionMs: defaults.retentionMs,
+    retentionMs: options.retentionMs ?? defaults.retentionMs,
   }));
   const dlq = main.map((t) => ({
     name: dlqTopic(t.name),

@@ -9,8 +9,10 @@ import type {
   Logger,
   Metrics,
   Migration,
+  PruneTask,
   ServiceName,
 } from '@campusg/platform';
+import { inboxRetentionSql } from './inbox-retention.ts';
 import type { MessageBus } from './message-bus.ts';
 import { messagingTablesSql } from './outbox.ts';
 
@@ -60,6 +62,8 @@ export interface RunningService {
   start(): Promise<void>;
   /** Stops its loops; the bus leaves the groups when the host closes it. */
   stop(): Promise<void>;
+  /** The retention of the service's own tables, applied by the process's pruner. */
+  retention?(): PruneTask[];
   /** Registers the gauges only this service can answer (read from its own tables), computed at scrape time. */
   gauges?(metrics: Metrics): void;
 }
@@ -92,5 +96,10 @@ export interface ServiceModule {
  * files `own` (from `loadMigrations`).
  */
 export function serviceMigrations(schema: string, own: Migration[], tables: Record<string, string> = {}): Migration[] {
-  return [{ id: '000_messaging', sql: messagingTablesSql(schema) }, ...Object.entries(tables).map(([id, sql]) => ({ id, sql })), ...own];
+  return [
+    { id: '000_messaging', sql: messagingTablesSql(schema) },
+    { id: '000_messaging_retention', sql: inboxRetentionSql(schema) },
+    ...Object.entries(tables).map(([id, sql]) => ({ id, sql })),
+    ...own,
+  ];
 }

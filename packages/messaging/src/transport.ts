@@ -1,5 +1,5 @@
 import type { TopicSpec } from '@campusg/contracts';
-import type { Db, Sql } from '@campusg/platform';
+import type { Db, PruneTask, Sql } from '@campusg/platform';
 import { partitionFor } from './partitioner.ts';
 
 /** A record as a transport carries it: raw value bytes, a key, string headers. */
@@ -91,6 +91,8 @@ export interface Transport {
   lag(groupId: string, topics: string[]): Promise<GroupLag[]>;
   /** True while the transport can reach its storage or broker. */
   ping(): Promise<boolean>;
+  /** The retention this process applies to the transport's own log, where it keeps one in the database (embedded). */
+  readonly retention?: PruneTask;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 export const SERVICE_NAMES = ['order', 'user', 'payment', 'timer', 'notification', 'sagas', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+const DAY_MS = 24 * 3600_000;
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z.object({
@@ -38,6 +39,7 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  CAMPUSG_EMBEDDED_DURABILITY: z.enum(['durable', 'fast']).default('durable'),
   CAMPUSG_SERVICES: z.string().optional(),
   CAMPUSG_PARTITIONS: intFrom(1, 256).default(3),
   ORDER_ACCEPT_TIMEOUT_MS: intFrom(1, 7 * 24 * 3600_000).default(1_800_000),
@@ -51,6 +53,14 @@ const envSchema = z.object({
   BUS_RETRY_BASE_MS: intFrom(1, 60_000).default(100),
   BUS_CHUNK_SIZE: intFrom(1, 1000).default(50),
   PLATFORM_FEE_CENTS: intFrom(0, 100_000).default(0),
+  BUS_LOG_RETENTION_MS: intFrom(1000, 365 * DAY_MS).default(7 * DAY_MS),
+  INBOX_RETENTION_MS: intFrom(1000, 365 * DAY_MS).default(7 * DAY_MS),
+  SAGA_HISTORY_RETENTION_MS: intFrom(1000, 10 * 365 * DAY_MS).default(30 * DAY_MS),
+  AUDIT_LOG_RETENTION_MS: intFrom(1000, 10 * 365 * DAY_MS).default(30 * DAY_MS),
+  // The API promises a repeated Idempotency-Key its first answer for at least 24 hours.
+  IDEMPOTENCY_KEY_RETENTION_MS: intFrom(DAY_MS, 365 * DAY_MS).default(7 * DAY_MS),
+  RETENTION_INTERVAL_MS: intFrom(100, 3600_000).default(60_000),
+  RETENTION_BATCH: intFrom(1, 10_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: z.string().optional(),
   // Where the gateway finds each service (comma-separated instances).
@@ -83,6 +93,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Embedded: PGlite in its own worker thread (false: on the main thread, with everything else). */
   pgliteWorker: boolean;
+  /** Embedded: a commit is answered once on disk (`durable`), or once the kernel has it (`fast`, for throwaway demos). */
+  embeddedDurability: 'durable' | 'fast';
   /** `<SERVICE>_DATABASE_URL` overrides, by service name. */
   serviceDatabaseUrls: Partial<Record<ServiceName, string>>;
   services: ServiceName[];
@@ -100,6 +112,21 @@ export interface Config {
   /** Most messages a consumer handles in one transaction (1: one per message). */
   busChunkSize: number;
   platformFeeCents: number;
+  /** How long what only bookkeeping needs is kept, and how it is pruned (docs/runtime.md#retention). */
+  retention: {
+    /** The message log's main topics (dead-letter topics keep their own 30 days). */
+    busLogMs: number;
+    /** Inbox rows: at least the log's retention, so a copy still in a log finds its row. */
+    inboxMs: number;
+    /** History of the sagas that ended this long ago. */
+    sagaHistoryMs: number;
+    /** The notification service's audit log (order timelines). */
+    auditLogMs: number;
+    /** `POST /api/orders`' Idempotency-Keys (at least 24 h, as the API promises). */
+    idempotencyKeyMs: number;
+    intervalMs: number;
+    batch: number;
+  };
   logLevel: string;
   webDistDir: string | undefined;
   /** The gateway's upstreams: base URLs of each service's instances. */
@@ -136,6 +163,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('invalid configuration:\n  CAMPUSG_SERVICES: the gateway runs alone, or with every service in one process');
   }
   if (!e.AUTH_SECRET && !embedded) throw new ConfigError('invalid configuration:\n  AUTH_SECRET: required outside the embedded mode');
+  for (const name of ['INBOX_RETENTION_MS', 'AUDIT_LOG_RETENTION_MS'] as const) {
+    if (e[name] < e.BUS_LOG_RETENTION_MS) {
+      throw new ConfigError(
+        `invalid configuration:\n  ${name}: must be at least BUS_LOG_RETENTION_MS (${e.BUS_LOG_RETENTION_MS}): a message still in the log may be delivered again, and must still be recognised`,
+      );
+    }
+  }
   const sasl = e.KAFKA_SASL_MECHANISM
     ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' }
     : undefined;
@@ -166,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     amqpQueueType: e.AMQP_QUEUE_TYPE,
     databaseUrl: e.DATABASE_URL,
     pgliteWorker: e.CAMPUSG_PGLITE_WORKER,
+    embeddedDurability: e.CAMPUSG_EMBEDDED_DURABILITY,
     serviceDatabaseUrls,
     services,
     partitions: e.CAMPUSG_PARTITIONS,
@@ -180,6 +215,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     busRetryBaseMs: e.BUS_RETRY_BASE_MS,
     busChunkSize: e.BUS_CHUNK_SIZE,
     platformFeeCents: e.PLATFORM_FEE_CENTS,
+    retention: {
+      busLogMs: e.BUS_LOG_RETENTION_MS,
+      inboxMs: e.INBOX_RETENTION_MS,
+      sagaHistoryMs: e.SAGA_HISTORY_RETENTION_MS,
+      auditLogMs: e.AUDIT_LOG_RETENTION_MS,
+      idempotencyKeyMs: e.IDEMPOTENCY_KEY_RETENTION_MS,
+      intervalMs: e.RETENTION_INTERVAL_MS,
+      batch: e.RETENTION_BATCH,
+    },
     logLevel: e.LOG_LEVEL,
     webDistDir: e.WEB_DIST_DIR,
     upstreams: {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { groupCommit } from './group-commit.ts';
+import { type EmbeddedDurability, newPglite } from './pglite-durable-fs.ts';
 import { PgliteStatements } from './pglite-statements.ts';
 import { openPgliteThread } from './pglite-thread.ts';
 import { PostgresStatements } from './postgres-statements.ts';
@@ -57,32 +57,52 @@ const opened = (db: Db): Db => (observeOpened ? observeOpened(db) : db);
  * embedded process's work and would otherwise share one core with everything else. `worker: false`
  * keeps it on the calling thread; both behave alike for callers. PGlite runs one transaction at a
  * time, so transactions asked for while one runs share the next commit (`groupCommit`).
+ *
+ * With a `dataDir`, a commit is answered once it is on disk (`durability: 'durable'`, the default:
+ * see `DurableNodeFS`); `'fast'` answers once the kernel has it, which a power loss may undo.
  */
-export async function openPglite(dataDir: string | undefined, options: { worker?: boolean } = {}): Promise<Db> {
-  return groupCommit(options.worker === false ? await openPgliteHere(dataDir) : opened(await openPgliteThread(dataDir)));
+export async function openPglite(
+  dataDir: string | undefined,
+  options: { worker?: boolean; durability?: EmbeddedDurability } = {},
+): Promise<Db> {
+  const durability = options.durability ?? 'durable';
+  return groupCommit(
+    options.worker === false ? await openPgliteHere(dataDir, durability) : opened(await openPgliteThread(dataDir, durability)),
+  );
 }
 
-async function openPgliteHere(dataDir: string | undefined): Promise<Db> {
+async function openPgliteHere(dataDir: string | undefined, durability: EmbeddedDurability): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir ? new PGlite(dataDir) : new PGlite();
-  await db.waitReady;
+  const { db, fs } = await newPglite(dataDir, durability);
   const statements = new PgliteStatements(db);
+  /**
+   * Runs `work` and, if it committed something, waits until that is on disk (group commit: one sync
+   * covers every commit meanwhile). Work that wrote nothing is answered at once.
+   */
+  const durable = async <T>(work: () => Promise<T>): Promise<T> => {
+    const noted = fs?.noted;
+    const result = await work();
+    if (fs && fs.noted !== noted) await fs.flush();
+    return result;
+  };
   let closed = false;
   return opened({
     kind: 'pglite',
     async query<T>(text: string, params?: unknown[]) {
-      return (await statements.query(text, params)).rows as T[];
+      return durable(async () => (await statements.query(text, params)).rows as T[]);
     },
-    exec: (text) => statements.exec(text),
+    exec: (text) => durable(() => statements.exec(text)),
     transaction: (fn) =>
-      statements.transaction((tx) =>
-        fn({
-          async query<T>(text: string, params?: unknown[]) {
-            return (await tx.query(text, params)).rows as T[];
-          },
-          exec: (text) => tx.exec(text),
-          savepoint: (name) => tx.savepoint(name),
-        }),
+      durable(() =>
+        statements.transaction((tx) =>
+          fn({
+            async query<T>(text: string, params?: unknown[]) {
+              return (await tx.query(text, params)).rows as T[];
+            },
+            exec: (text) => tx.exec(text),
+            savepoint: (name) => tx.savepoint(name),
+          }),
+        ),
       ),
     async ping() {
       if (closed) return false;

@@ -9,4 +9,6 @@ export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
 export * from './observe-statements.ts';
+export type { EmbeddedDurability } from './pglite-durable-fs.ts';
+export * from './retention.ts';
 export * from './retry.ts';

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Db, Sql } from './db.ts';
+import type { EmbeddedDurability } from './pglite-durable-fs.ts';
 import { fromWire, type Reply, type Request } from './pglite-thread-protocol.ts';
 
 /** A request before it is numbered. */
@@ -21,8 +22,12 @@ interface Pending {
  *
  * @param entry the thread's script; tests put one in that fails on purpose.
  */
-export async function openPgliteThread(dataDir: string | undefined, entry = new URL('./pglite-worker.mjs', import.meta.url)): Promise<Db> {
-  const worker = new Worker(entry, { workerData: { dataDir } });
+export async function openPgliteThread(
+  dataDir: string | undefined,
+  durability: EmbeddedDurability = 'durable',
+  entry = new URL('./pglite-worker.mjs', import.meta.url),
+): Promise<Db> {
+  const worker = new Worker(entry, { workerData: { dataDir, durability } });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let nextTx = 1;

@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { type DurableNodeFS, type EmbeddedDurability, newPglite } from './pglite-durable-fs.ts';
 import { PgliteStatements, type TxStatements } from './pglite-statements.ts';
 import { type Reply, type Request, toWire } from './pglite-thread-protocol.ts';
 
@@ -15,7 +16,7 @@ function ownPort(): MessagePort {
   return parentPort;
 }
 const port = ownPort();
-const { dataDir } = workerData as { dataDir: string | undefined };
+const { dataDir, durability } = workerData as { dataDir: string | undefined; durability: EmbeddedDurability };
 
 /** A transaction opened by a caller on the other thread, until its commit or rollback arrives. */
 interface OpenTx {
@@ -27,7 +28,10 @@ interface OpenTx {
 /** What a rollback request throws into the transaction, so `PgliteStatements` rolls it back. */
 const ROLLBACK = Symbol('rollback');
 
-async function serve(db: PGlite): Promise<void> {
+/** True when a request may commit (a transaction's end, a statement outside one): its answer waits for what it wrote to be on disk. */
+const commits = (req: Request): boolean => req.op === 'commit' || ((req.op === 'query' || req.op === 'exec') && req.tx === undefined);
+
+async function serve(db: PGlite, fs: DurableNodeFS | undefined): Promise<void> {
   const statements = new PgliteStatements(db);
   const open = new Map<number, OpenTx>();
 
@@ -98,10 +102,17 @@ async function serve(db: PGlite): Promise<void> {
   };
 
   port.on('message', (req: Request) => {
-    run(req).then(
-      (rows) => reply({ id: req.id, rows }),
-      (err: unknown) => reply({ id: req.id, error: toWire(err, 'params' in req ? req.params : undefined) }),
-    );
+    const noted = fs?.noted;
+    run(req)
+      .then(async (rows) => {
+        // Group commit: what this request committed is on disk before it is answered.
+        if (fs && commits(req) && fs.noted !== noted) await fs.flush();
+        return rows;
+      })
+      .then(
+        (rows) => reply({ id: req.id, rows }),
+        (err: unknown) => reply({ id: req.id, error: toWire(err, 'params' in req ? req.params : undefined) }),
+      );
   });
 }
 
@@ -116,9 +127,8 @@ function reply(message: Reply): void {
 
 try {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir ? new PGlite(dataDir) : new PGlite();
-  await db.waitReady;
-  await serve(db);
+  const { db, fs } = await newPglite(dataDir, durability);
+  await serve(db, fs);
   reply({ id: 0 });
 } catch (err) {
   reply({ id: 0, error: toWire(err) });

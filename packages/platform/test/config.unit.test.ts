@@ -22,6 +22,22 @@ describe('configuration (runtime.md)', () => {
     expect(c.busChunkSize).toBe(50);
     expect(c.pgliteWorker).toBe(true);
     expect(loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_PGLITE_WORKER: 'false' }).pgliteWorker).toBe(false);
+    expect(c.embeddedDurability).toBe('durable');
+    expect(c.retention).toEqual({
+      busLogMs: 604_800_000,
+      inboxMs: 604_800_000,
+      sagaHistoryMs: 2_592_000_000,
+      auditLogMs: 2_592_000_000,
+      idempotencyKeyMs: 604_800_000,
+      intervalMs: 60_000,
+      batch: 500,
+    });
+    // An inbox that forgets a message the log may still deliver again would let it be handled twice.
+    expect(() => loadConfig({ CAMPUSG_DATA_DIR: dir, BUS_LOG_RETENTION_MS: '5000', INBOX_RETENTION_MS: '4000' })).toThrow(
+      /INBOX_RETENTION_MS: must be at least BUS_LOG_RETENTION_MS/,
+    );
+    expect(loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_EMBEDDED_DURABILITY: 'fast' }).embeddedDurability).toBe('fast');
+    expect(() => loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_EMBEDDED_DURABILITY: 'off' })).toThrow(/CAMPUSG_EMBEDDED_DURABILITY/);
     expect(c.authSecret).toBe(readFileSync(path.join(dir, 'auth-secret'), 'utf8').trim());
     // The same secret on the next start: sessions survive a restart.
     expect(loadConfig({ CAMPUSG_DATA_DIR: dir }).authSecret).toBe(c.authSecret);

@@ -192,7 +192,7 @@ describe('PGlite in a worker thread: its life', () => {
   });
 
   it('fails every waiting and later call when the thread dies', async () => {
-    const db = await openPgliteThread(undefined, new URL('./support/dying-pglite-worker.mjs', import.meta.url));
+    const db = await openPgliteThread(undefined, 'durable', new URL('./support/dying-pglite-worker.mjs', import.meta.url));
     await expect(db.query('select 1')).rejects.toThrow('PGlite worker exited with code 3');
     await expect(db.transaction((tx) => tx.query('select 1'))).rejects.toThrow('exited with code 3');
     await expect(db.ping()).rejects.toThrow('exited with code 3');

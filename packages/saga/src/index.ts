@@ -3,6 +3,7 @@ import { loadMigrations, type Migration } from '@campusg/platform';
 
 export * from './definition.ts';
 export * from './engine.ts';
+export * from './history-retention.ts';
 export * from './orchestrator.ts';
 export * from './state.ts';
 export * from './state-cache.ts';

@@ -3,6 +3,7 @@ import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
+import { auditLogRetention } from './audit-retention.ts';
 import { LiveHub } from './live-hub.ts';
 import { notificationHandlers } from './notification-handlers.ts';
 import { registerNotificationRoutes } from './notification-routes.ts';
@@ -40,6 +41,7 @@ export const notificationService: ServiceModule = {
         await deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], notificationHandlers({ ids: deps.ids, hub }));
       },
       stop: async () => {},
+      retention: () => [auditLogRetention(deps.db, deps.clock, deps.config.retention.auditLogMs)],
     };
   },
 };

@@ -1,11 +1,12 @@
 import type { TopicSpec } from '@campusg/contracts';
-import type { Db, Sql } from '@campusg/platform';
+import type { Db, PruneTask, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
 import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
 import { writeOffsets } from './group-offsets.ts';
 import { type PendingAppend, writeAppends } from './log-append.ts';
 import { LogOffsets } from './log-offsets.ts';
+import { logRetention } from './log-retention.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { Tail } from './tail.ts';
 
@@ -30,7 +31,6 @@ export interface EmbeddedTransportOptions {
   commitIntervalMs?: number;
   /** How often an idle partition looks for records written by another process. */
   pollIntervalMs?: number;
-  retentionCheckMs?: number;
   onError?: (err: unknown, where: string) => void;
 }
 
@@ -66,7 +66,6 @@ export class EmbeddedTransport implements Transport {
   readonly #rebalancing = new Map<string, Promise<void>>();
   readonly #offsets: LogOffsets;
   #nextMemberId = 1;
-  #retentionTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(db: Db, options: EmbeddedTransportOptions = {}) {
@@ -78,7 +77,6 @@ export class EmbeddedTransport implements Transport {
       commitIntervalMs: options.commitIntervalMs ?? 250,
       // Appends in this process wake their partitions directly; polling only catches writes from elsewhere.
       pollIntervalMs: options.pollIntervalMs ?? 5000,
-      retentionCheckMs: options.retentionCheckMs ?? 60_000,
       onError: options.onError,
     };
   }
@@ -101,7 +99,6 @@ export class EmbeddedTransport implements Transport {
       }
     });
     await this.#loadTopics();
-    this.#retentionTimer ??= setInterval(() => void this.#applyRetention(), this.#opts.retentionCheckMs).unref();
   }
 
   async #loadTopics(): Promise<void> {
@@ -343,35 +340,17 @@ export class EmbeddedTransport implements Transport {
     return this.#opts;
   }
 
-  async #applyRetention(): Promise<void> {
-    try {
-      await this.#db.transaction(async (tx) => {
-        // Where offsets are counted in memory the log itself says where each partition ends: keep
-        // that in bus.partitions first, so a partition whose records all expire still resumes after them.
-        await tx.query(
-          `update bus.partitions p set next_offset = m.next from
-             (select topic, partition, max("offset") + 1 as next from bus.messages group by topic, partition) m
-           where p.topic = m.topic and p.partition = m.partition and p.next_offset < m.next`,
-        );
-        await tx.query(
-          `delete from bus.messages m using bus.topics t
-           where m.topic = t.name and m.ts < now() - (t.retention_ms || ' milliseconds')::interval`,
-        );
-      });
-    } catch (err) {
-      this.#opts.onError?.(err, 'retention');
-    }
-  }
-
-  /** Deletes expired records now (retention normally runs once a minute). */
-  applyRetention(): Promise<void> {
-    return this.#applyRetention();
+  /**
+   * The log's retention, for the process's pruner: a record goes once it is older than its topic's
+   * retention **and** every group that reads its partition has committed past it (`log-retention.ts`).
+   */
+  get retention(): PruneTask {
+    return logRetention(this.#db, () => this.#closed);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#retentionTimer);
     const groups = [...this.#members.keys()];
     this.#members.clear();
     await Promise.all(groups.map((g) => this.#rebalance(g)));

@@ -1,0 +1,71 @@
+/**
+ * Bytes stored per order at a steady rate, with the default retentions (nothing bookkeeping-only
+ * is deleted within the run) and with every retention at 1 s: the one-process platform on PGlite in
+ * memory, journeys at RATE/s for SECONDS twice; the figure is the growth of every table's size over
+ * the second run (every table vacuumed before each measurement, so the space retention freed is
+ * reused) per order and per completed order. Sizes are read as `campusg db sizes` reads them. The
+ * journeys register their users anew each run, so `users.users` grows too.
+ *
+ *   npx tsx bench/scenarios/bytes-per-order.ts
+ */
+import { runLoad } from '@campusg/journeys';
+import { tableSizes } from '../../apps/host/src/db-sizes.ts';
+import { waitFor } from '../../test/support/client.ts';
+import { quiesce } from '../../test/support/invariants.ts';
+import { startSystem } from '../../test/support/system.ts';
+
+const RATE = Number(process.env.RATE ?? 3);
+const SECONDS = Number(process.env.SECONDS ?? 20);
+const SHORT = {
+  BUS_LOG_RETENTION_MS: '1000',
+  INBOX_RETENTION_MS: '1000',
+  SAGA_HISTORY_RETENTION_MS: '1000',
+  AUDIT_LOG_RETENTION_MS: '1000',
+};
+
+for (const [label, env] of [
+  ['default retentions', {}],
+  ['retentions of 1 s', { ...SHORT, RETENTION_INTERVAL_MS: '500' }],
+] as const) {
+  const sys = await startSystem({ LOG_LEVEL: 'silent', ...env });
+  const db = sys.platform!.infra.db;
+  const measure = async () => {
+    await runLoad({ url: sys.url, rate: RATE, durationS: SECONDS, drainS: 60 });
+    await quiesce(db, sys.infra.transport, 120_000);
+    // With short retentions: until retention has emptied what it prunes.
+    if ('RETENTION_INTERVAL_MS' in env) {
+      await waitFor(
+        async () =>
+          (await tableSizes(db)).every(
+            (t) => !/^(bus\.messages|sagas\.history|notifications\.audit_log|\w+\.inbox)$/.test(`${t.schema}.${t.table}`) || t.rows === 0,
+          ),
+        'retention',
+        60_000,
+      );
+    }
+    // Every table vacuumed before it is measured (so each has its free-space and visibility maps in
+    // both measurements), and so the next run may reuse the space retention freed.
+    for (const t of await tableSizes(db, { estimate: true })) await db.exec(`vacuum "${t.schema}"."${t.table}"`);
+    const sizes = await tableSizes(db);
+    const [orders] = await db.query<{ all: number; completed: number }>(
+      `select count(*)::int as all, count(*) filter (where status = 'COMPLETED')::int as completed from orders.orders`,
+    );
+    return { bytes: sizes.reduce((n, t) => n + t.bytes, 0), sizes, ...orders! };
+  };
+  const first = await measure();
+  const second = await measure();
+  const grew = second.bytes - first.bytes;
+  const byTable = second.sizes
+    .map((t) => ({
+      table: `${t.schema}.${t.table}`,
+      grew: t.bytes - (first.sizes.find((f) => f.schema === t.schema && f.table === t.table)?.bytes ?? 0),
+    }))
+    .filter((t) => t.grew !== 0)
+    .sort((a, b) => b.grew - a.grew);
+  console.log(
+    `${label}: ${second.all - first.all} orders (${second.completed - first.completed} completed) grew the database by ${grew} bytes: ` +
+      `${Math.round(grew / (second.all - first.all))} B/order, ${Math.round(grew / (second.completed - first.completed))} B/completed order`,
+  );
+  console.log(`  by table: ${byTable.map((t) => `${t.table} ${t.grew}`).join(', ')}`);
+  await sys.close();
+}
