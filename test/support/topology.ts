@@ -7,7 +7,7 @@ import { type PlatformProcess, startProcess } from './process.ts';
 import type { TestSystem } from './system.ts';
 
 /** Processes of the production topology, one service each; the order service runs twice. */
-const SERVICE_PROCESSES = ['order', 'order', 'user', 'payment', 'timer', 'notification'];
+const SERVICE_PROCESSES = ['order', 'order', 'user', 'payment', 'timer', 'notification', 'analytics'];
 
 /**
  * The production topology for real: every service in its own process (two order instances sharing
@@ -56,6 +56,7 @@ export async function startTopology(
         SAGAS_SERVICE_URLS: urls('sagas'),
         PAYMENT_SERVICE_URLS: urls('payment'),
         NOTIFICATION_SERVICE_URLS: urls('notification'),
+        ANALYTICS_SERVICE_URLS: urls('analytics'),
       },
       ['start', 'gateway'],
     );

@@ -12,7 +12,7 @@ import {
 } from '@campusg/platform';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
-import type { BatchContext, ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
+import type { BatchContext, ConsumedRecord, OutgoingRecord, ResetTarget, Subscription, Transport } from './transport.ts';
 import { deadLetterRecord, keyFromPayload, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
 export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
@@ -71,6 +71,8 @@ export interface MessageBusDeps {
 export class MessageBus {
   readonly #deps: MessageBusDeps;
   readonly #subscriptions: Subscription[] = [];
+  /** What each group of this bus consumes, to join it again after a rewind. */
+  readonly #groups = new Map<string, { topics: string[]; handlers: Handlers; options: { chunkSize?: number }; subs: Subscription[] }>();
   #closing = false;
 
   constructor(deps: MessageBusDeps) {
@@ -153,7 +155,33 @@ export class MessageBus {
         this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined),
     });
     this.#subscriptions.push(sub);
+    const group = this.#groups.get(groupId) ?? { topics, handlers, options, subs: [] };
+    group.subs.push(sub);
+    this.#groups.set(groupId, group);
     return sub;
+  }
+
+  /** Does this bus consume as `groupId`? */
+  consumes(groupId: string): boolean {
+    return (this.#groups.get(groupId)?.subs.length ?? 0) > 0;
+  }
+
+  /**
+   * Rebuilds a read model from history: leaves `groupId` (after the batches in hand), moves its
+   * offsets with the transport's `resetGroup`, and joins it again with the same handlers. Other
+   * processes' members of the group must have left it (Kafka refuses otherwise).
+   */
+  async rewind(groupId: string, to: ResetTarget): Promise<void> {
+    const group = this.#groups.get(groupId);
+    if (!group) throw new Error(`this bus does not consume as ${groupId}`);
+    const subs = group.subs.splice(0);
+    await Promise.all(subs.map((s) => s.close()));
+    for (const s of subs) this.#subscriptions.splice(this.#subscriptions.indexOf(s), 1);
+    try {
+      await this.#deps.transport.resetGroup(groupId, group.topics, to);
+    } finally {
+      for (const _ of subs) await this.consume(groupId, group.topics, group.handlers, group.options);
+    }
   }
 
   /**

@@ -346,6 +346,7 @@ function withBatchFailure(inner: Transport, when: () => boolean): Transport {
       }),
     read: (...a) => inner.read(...a),
     lag: (...a) => inner.lag(...a),
+    resetGroup: (...a) => inner.resetGroup(...a),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

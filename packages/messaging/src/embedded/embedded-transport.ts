@@ -2,7 +2,16 @@ import type { TopicSpec } from '@campusg/contracts';
 import type { Db, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
-import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import type {
+  BatchHandler,
+  ConsumedRecord,
+  GroupLag,
+  OutgoingRecord,
+  ResetTarget,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+} from '../transport.ts';
 import { LogOffsets } from './log-offsets.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { Tail } from './tail.ts';
@@ -340,6 +349,26 @@ export class EmbeddedTransport implements Transport {
     );
     return rows.map(({ topic, partition, end_offset: end, committed }) => {
       return { groupId, topic, partition, committed: committed ?? 0, end, lag: end - (committed ?? 0) };
+    });
+  }
+
+  /** The log keeps its records until retention drops them: `earliest` is the group's first read again. */
+  async resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void> {
+    if ((this.#members.get(groupId) ?? []).length > 0) {
+      throw new Error(`the group ${groupId} has live members: close its consumers before resetting it`);
+    }
+    await this.#db.transaction(async (tx) => {
+      await tx.query('delete from bus.group_offsets where group_id = $1 and topic = any($2)', [groupId, topics]);
+      if (to === 'earliest') return;
+      // Each partition's first record at or after the time; past its last record, the partition's end.
+      await tx.query(
+        `insert into bus.group_offsets (group_id, topic, partition, next_offset)
+         select $1, p.topic, p.partition,
+           coalesce((select min(m."offset") from bus.messages m where m.topic = p.topic and m.partition = p.partition and m.ts >= $3),
+                    ${this.#offsets.endSql('p')})
+         from bus.partitions p where p.topic = any($2)`,
+        [groupId, topics, to],
+      );
     });
   }
 
