@@ -22,7 +22,8 @@ async function campusg(...argv: string[]): Promise<any> {
   return { code, ...JSON.parse(output) };
 }
 
-const figures = async () => (await sys.client().request('GET', '/admin/analytics', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` })).body;
+const figures = async () =>
+  (await sys.client().request('GET', '/admin/analytics', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` })).body;
 const analyticsLag = async () => (await campusg('lag')).groups.find((g: any) => g.group === GROUP)?.lag;
 
 /** Empties the read model: its rows, and the group's record of what it has handled. */
