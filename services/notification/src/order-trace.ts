@@ -20,6 +20,7 @@ export interface AuditRow {
 
 type TraceItem = OrderTrace['items'][number];
 const ORCHESTRATOR = 'saga-orchestrator';
+const AUDITOR = 'notification-service';
 
 /**
  * An order's messages in causal order: each message right after the one that caused it (its
@@ -45,12 +46,20 @@ export function traceOf(rows: AuditRow[]): TraceItem[] {
     const readers = Object.entries(GROUP_TOPICS)
       .filter(([, topics]) => (topics as string[]).includes(r.topic))
       .map(([group]) => group);
+    // What each group sent in answer (an orchestrator may send a command and a saga event), first time first.
+    const answers = new Map<string, { group: string; service: string; at: string; reply: string }>();
+    for (const c of replies) {
+      const seen = answers.get(groupOf(c));
+      if (seen) seen.reply += `, ${c.type}`;
+      else answers.set(groupOf(c), { group: groupOf(c), service: c.source, at: c.at, reply: c.type });
+    }
     const handledBy = [
-      ...replies.map((c) => ({ group: groupOf(c), service: c.source, at: c.at, reply: c.type })),
-      { group: 'notification-service', service: 'notification-service', at: r.received_at, reply: null },
+      ...answers.values(),
+      // The audit log is this service's own record of reading it.
+      ...(answers.has(AUDITOR) ? [] : [{ group: AUDITOR, service: AUDITOR, at: r.received_at, reply: null }]),
       // Groups that keep a view or figures read it too; the orchestrators only answer their own saga's replies.
       ...readers
-        .filter((g) => g !== 'notification-service' && !g.endsWith(ORCHESTRATOR) && !replies.some((c) => groupOf(c) === g))
+        .filter((g) => g !== AUDITOR && !g.endsWith(ORCHESTRATOR) && !answers.has(g))
         .map((group) => ({ group, service: null, at: null, reply: null })),
     ];
     out.push({
