@@ -67,6 +67,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)(`operator console in Chromium
 
   it('finds the FAILED saga, shows its steps and what it waits for, and retries it to completion', async () => {
     await page.getByLabel('Status').selectOption('FAILED');
+    await seen(page.getByRole('link', { name: `Saga ${failedSaga}` }));
+    await shot(page, 'console-sagas');
     await page.getByRole('link', { name: `Saga ${failedSaga}` }).click();
     await seen(page.getByRole('heading', { name: `Saga ${failedSaga.slice(0, 8)}` }));
     await seen(page.getByText('NOT_A_RUNNER'));
