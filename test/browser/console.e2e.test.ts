@@ -3,6 +3,7 @@ import { acceptOrder, deliverOrder, fetchClient, pollSagaEnd } from '@campusg/jo
 import { toRecord } from '@campusg/messaging';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { type ApiClient, waitFor } from '../support/client.ts';
 import { seen, shot } from './web-actions.ts';
 import { CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, useWebApp } from './web-harness.ts';
@@ -23,6 +24,17 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)(`operator console in Chromium
   let runner: ApiClient;
   let completedOrder = '';
   let failedSaga = '';
+  let secondOrderAt = new Date();
+
+  /** Runs a `campusg` operator command against the deployment and returns its JSON output. */
+  async function campusg(...argv: string[]): Promise<any> {
+    let output = '';
+    const code = await operatorCommand([...argv, '--json'], { CAMPUSG_URL: app.sys.url, ADMIN_TOKEN }, (t) => (output += t));
+    return { code, ...JSON.parse(output) };
+  }
+  const figures = async () =>
+    (await app.sys.client().request('GET', '/admin/analytics', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` })).body;
+  const analyticsLag = async () => (await campusg('lag')).groups.find((g: any) => g.group === 'analytics-service')?.lag;
 
   beforeAll(async () => {
     page = await app.newPage(DESKTOP);
@@ -40,6 +52,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)(`operator console in Chromium
       if (n === 1) {
         await deliverOrder(api, sagaEnd, runner.token!, orderId);
         completedOrder = orderId;
+        // Everything about the first order is in the log before this time; the second order's events after it.
+        secondOrderAt = new Date();
         continue;
       }
       for (const status of ['PLACED', 'ON_THE_WAY', 'DELIVERED'])
@@ -183,6 +197,31 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)(`operator console in Chromium
     await nav.getByRole('link', { name: 'Analytics' }).click();
     await seen(page.getByRole('region', { name: 'Runner earnings' }).getByText(`${runner.user.id.slice(0, 8)} (2)`));
     await shot(page, 'console-analytics');
+  });
+
+  it('rebuilds the analytics figures from the log after its tables are deleted: rewound to the earliest offset, or to a time', async () => {
+    const before = await waitFor(async () => ((await analyticsLag()) === 0 ? figures() : undefined), 'the analytics group to catch up');
+    expect(before).toMatchObject({ orders: 2, runners: [{ runnerId: runner.user.id, orders: 2 }] });
+    expect(before.hourly.reduce((n: number, h: any) => n + h.completed, 0)).toBe(2);
+
+    const deleteAnalytics = async () => {
+      await app.sys.infra.db.query('truncate analytics.orders');
+      await app.sys.infra.db.query(`delete from analytics.inbox where group_id = 'analytics-service'`);
+    };
+    await deleteAnalytics();
+    await page.reload();
+    await seen(page.getByText('No orders yet'));
+    const reset = await campusg('group', 'reset', 'analytics-service', '--to-earliest');
+    expect(reset).toMatchObject({ code: 0, group: 'analytics-service', to: 'earliest' });
+    expect(reset.lag).toBeGreaterThan(0);
+    const rebuilt = await waitFor(async () => ((await analyticsLag()) === 0 ? figures() : undefined), 'the group to read the log again');
+    expect(rebuilt).toEqual(before);
+    await seen(page.getByRole('region', { name: 'Runner earnings' }).getByText(`${runner.user.id.slice(0, 8)} (2)`));
+
+    await deleteAnalytics();
+    expect((await campusg('group', 'reset', 'analytics-service', '--to-time', secondOrderAt.toISOString())).code).toBe(0);
+    const since = await waitFor(async () => ((await analyticsLag()) === 0 ? figures() : undefined), 'the group to read from the time');
+    expect(since).toMatchObject({ orders: 1, runners: [{ runnerId: runner.user.id, orders: 1 }] });
   });
 
   it('fits every page on a phone without scrolling sideways', async () => {

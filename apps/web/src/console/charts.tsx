@@ -16,7 +16,15 @@ export function LineChart({ values, label, width = 240, height = 48 }: LineProps
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`).join(' ');
   return (
-    <svg className="chart" viewBox={`0 0 ${width} ${height}`} width="100%" height={height} role="img" aria-label={label}>
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      width="100%"
+      height={height}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+    >
       <line x1="0" y1={height - 1} x2={width} y2={height - 1} className="chart__axis" />
       {values.length > 0 && <polyline points={points} className="chart__line" />}
     </svg>

@@ -62,7 +62,7 @@ export function SagaPage() {
                 <Fact term="Deadline">{stamp(s.deadlineAt)}</Fact>
                 <Fact term="Started">{stamp(s.startedAt)}</Fact>
                 <Fact term="Ended">{stamp(s.endedAt)}</Fact>
-                {s.failedIn && <Fact term="Failed in">{s.failedIn}</Fact>}
+                {s.status === 'FAILED' && s.failedIn && <Fact term="Failed in">{s.failedIn}</Fact>}
                 {s.error && (
                   <Fact term="Error" className="console-error">
                     {s.error}
