@@ -121,11 +121,11 @@ export function registerOperatorBusRoutes(app: App, infra: Infrastructure, modul
       }
       const to: ResetTarget = req.body.to === 'earliest' ? 'earliest' : new Date(req.body.to);
       const buses = modules.map((m) => infra.depsFor(m.schema).bus);
-      const local: MessageBus | undefined = buses.find((b) => b.consumes(group));
+      const local: MessageBus | undefined = buses.find((b) => b.groups.has(group));
       const topics = GROUP_TOPICS[group as keyof typeof GROUP_TOPICS];
       try {
         // This process's members leave, the offsets move, they join again; elsewhere the group must be stopped.
-        if (local) await local.rewind(group, to);
+        if (local) await local.groups.rewind(transport, group, to);
         else await transport.resetGroup(group, topics, to);
       } catch (err) {
         throw new AppError('CONFLICT', `could not reset ${group}: ${(err as Error).message}`, { cause: err });

@@ -10,9 +10,10 @@ import {
   type Metrics,
   type Sql,
 } from '@campusg/platform';
+import { ConsumerGroups } from './consumer-groups.ts';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
-import type { BatchContext, ConsumedRecord, OutgoingRecord, ResetTarget, Subscription, Transport } from './transport.ts';
+import type { BatchContext, BatchHandler, ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
 import { deadLetterRecord, keyFromPayload, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
 export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
@@ -70,9 +71,8 @@ export interface MessageBusDeps {
  */
 export class MessageBus {
   readonly #deps: MessageBusDeps;
-  readonly #subscriptions: Subscription[] = [];
-  /** What each group of this bus consumes, to join it again after a rewind. */
-  readonly #groups = new Map<string, { topics: string[]; handlers: Handlers; options: { chunkSize?: number }; subs: Subscription[] }>();
+  /** The groups this bus has joined: e.g. to rewind one (`groups.rewind`). */
+  readonly groups = new ConsumerGroups();
   #closing = false;
 
   constructor(deps: MessageBusDeps) {
@@ -148,40 +148,9 @@ export class MessageBus {
    */
   async consume(groupId: string, topics: string[], handlers: Handlers, options: { chunkSize?: number } = {}): Promise<Subscription> {
     const chunk = Math.max(1, options.chunkSize ?? this.#deps.chunkSize ?? 50);
-    const sub = await this.#deps.transport.subscribe({
-      groupId,
-      topics,
-      handleBatch: (batch, context) =>
-        this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined),
-    });
-    this.#subscriptions.push(sub);
-    const group = this.#groups.get(groupId) ?? { topics, handlers, options, subs: [] };
-    group.subs.push(sub);
-    this.#groups.set(groupId, group);
-    return sub;
-  }
-
-  /** Does this bus consume as `groupId`? */
-  consumes(groupId: string): boolean {
-    return (this.#groups.get(groupId)?.subs.length ?? 0) > 0;
-  }
-
-  /**
-   * Rebuilds a read model from history: leaves `groupId` (after the batches in hand), moves its
-   * offsets with the transport's `resetGroup`, and joins it again with the same handlers. Other
-   * processes' members of the group must have left it (Kafka refuses otherwise).
-   */
-  async rewind(groupId: string, to: ResetTarget): Promise<void> {
-    const group = this.#groups.get(groupId);
-    if (!group) throw new Error(`this bus does not consume as ${groupId}`);
-    const subs = group.subs.splice(0);
-    await Promise.all(subs.map((s) => s.close()));
-    for (const s of subs) this.#subscriptions.splice(this.#subscriptions.indexOf(s), 1);
-    try {
-      await this.#deps.transport.resetGroup(groupId, group.topics, to);
-    } finally {
-      for (const _ of subs) await this.consume(groupId, group.topics, group.handlers, group.options);
-    }
+    const handleBatch: BatchHandler = (batch, context) =>
+      this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined);
+    return this.groups.join(groupId, topics, () => this.#deps.transport.subscribe({ groupId, topics, handleBatch }));
   }
 
   /**
@@ -412,7 +381,7 @@ export class MessageBus {
   /** Leaves every group (after the batches in hand) and stops the outbox. */
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#subscriptions.map((s) => s.close()));
+    await this.groups.close();
     await this.#deps.outbox.close();
   }
 }

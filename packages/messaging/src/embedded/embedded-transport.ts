@@ -14,6 +14,7 @@ import type {
 } from '../transport.ts';
 import { LogOffsets } from './log-offsets.ts';
 import { PartitionWorker } from './partition-worker.ts';
+import { resetGroupOffsets } from './reset-offsets.ts';
 import { Tail } from './tail.ts';
 
 const SCHEMA_SQL = `
@@ -354,22 +355,9 @@ export class EmbeddedTransport implements Transport {
 
   /** The log keeps its records until retention drops them: `earliest` is the group's first read again. */
   async resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void> {
-    if ((this.#members.get(groupId) ?? []).length > 0) {
+    if (this.#members.get(groupId)?.length)
       throw new Error(`the group ${groupId} has live members: close its consumers before resetting it`);
-    }
-    await this.#db.transaction(async (tx) => {
-      await tx.query('delete from bus.group_offsets where group_id = $1 and topic = any($2)', [groupId, topics]);
-      if (to === 'earliest') return;
-      // Each partition's first record at or after the time; past its last record, the partition's end.
-      await tx.query(
-        `insert into bus.group_offsets (group_id, topic, partition, next_offset)
-         select $1, p.topic, p.partition,
-           coalesce((select min(m."offset") from bus.messages m where m.topic = p.topic and m.partition = p.partition and m.ts >= $3),
-                    ${this.#offsets.endSql('p')})
-         from bus.partitions p where p.topic = any($2)`,
-        [groupId, topics, to],
-      );
-    });
+    await resetGroupOffsets(this.#db, (p) => this.#offsets.endSql(p), groupId, topics, to);
   }
 
   async ping(): Promise<boolean> {

@@ -3,6 +3,7 @@ import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type Kafka,
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, ResetTarget, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { resetOffsets } from './group-reset.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { toConsumed } from './to-consumed.ts';
 
@@ -327,31 +328,17 @@ export class KafkaTransport implements Transport {
     return out;
   }
 
-  /** Kafka refuses while the group has members (`GROUP_NOT_EMPTY` / a rebalance in progress): close its consumers first. */
+  /** Kafka refuses while the group has members (a live consumer anywhere): close its consumers first. */
   async resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void> {
     await this.#connect();
     for (const topic of topics.map(this.#topic)) {
-      const partitions =
-        to === 'earliest'
-          ? (await this.#admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.low }))
-          : // A partition with no record at or after the time answers its end (-1 on some brokers: read as the end).
-            await Promise.all(
-              (await this.#admin.fetchTopicOffsetsByTimestamp(topic, to.getTime())).map(async (p) => ({
-                partition: p.partition,
-                offset: Number(p.offset) >= 0 ? p.offset : await this.#end(topic, p.partition),
-              })),
-            );
+      const partitions = await resetOffsets(this.#admin, topic, to);
       await untilSettled(
         () => this.#admin.setOffsets({ groupId: this.#ns + groupId, topic, partitions }),
         this.#opts.log,
-        `resetting ${groupId} on ${topic}`,
+        `resetting ${groupId}`,
       );
     }
-  }
-
-  async #end(topic: string, partition: number): Promise<string> {
-    const ends = await this.#admin.fetchTopicOffsets(topic);
-    return ends.find((e) => e.partition === partition)?.high ?? '0';
   }
 
   async ping(): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { SAGA_STATUSES, SAGA_TYPES } from '@campusg/contracts';
+import type { SagaStatus, SagaType } from '@campusg/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { EmptyState, QueryState } from '../../components/feedback.tsx';
@@ -7,6 +7,9 @@ import { SAGA_TONE, short, stamp } from '../format.ts';
 import { operatorApi } from '../operator-api.ts';
 
 const PAGE = 20;
+// Listed here rather than imported: the web app takes only types from the contracts (no zod in the bundle).
+const STATUSES: SagaStatus[] = ['RUNNING', 'COMPENSATING', 'FAILED', 'COMPENSATED', 'COMPLETED'];
+const TYPES: SagaType[] = ['create-order', 'accept-order', 'complete-order', 'cancel-order'];
 
 /** Every saga, newest first, filtered by status and type, a page at a time. */
 export function SagasPage() {
@@ -34,7 +37,7 @@ export function SagasPage() {
           <span className="field__label">Status</span>
           <select className="input" value={status ?? ''} onChange={(e) => set('status', e.target.value || undefined)}>
             <option value="">Any status</option>
-            {SAGA_STATUSES.map((s) => (
+            {STATUSES.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
@@ -43,7 +46,7 @@ export function SagasPage() {
           <span className="field__label">Type</span>
           <select className="input" value={type ?? ''} onChange={(e) => set('type', e.target.value || undefined)}>
             <option value="">Any type</option>
-            {SAGA_TYPES.map((t) => (
+            {TYPES.map((t) => (
               <option key={t}>{t}</option>
             ))}
           </select>
