@@ -61,6 +61,12 @@ function consoleHint(config: Readonly<Config>, url: string): string {
   const file = path.join(config.dataDir, 'admin-token');
   if (!config.adminToken) return `Operator console: ${url}/console (disabled: set ADMIN_TOKEN to enable it)`;
   return existsSync(file) && readFileSync(file, 'utf8').trim() === config.adminToken
-    ? `Operator console: ${url}/console (token: cat ${path.relative(process.cwd(), file) || file})`
+    ? `Operator console: ${url}/console (token: cat ${readable(file)})`
     : `Operator console: ${url}/console (token: the ADMIN_TOKEN you set)`;
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function readable(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
