@@ -28,6 +28,11 @@ export default defineConfig({
               extends: true as const,
               test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'topology' } },
             },
+            // The operator console once on Kafka (one process: the browser drives the same pages).
+            {
+              extends: true as const,
+              test: { name: 'kafka-console', include: ['test/browser/console.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'kafka' } },
+            },
           ]
         : []),
       ...(rabbitmq

@@ -20,14 +20,19 @@ export function registerSagaOperatorRoutes(app: App, db: Sql, sagas: SagaOrchest
         querystring: z.object({
           status: z.enum(SAGA_STATUSES).optional(),
           type: z.enum(SAGA_TYPES).optional(),
+          orderId: z.uuid().optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
         }),
       },
     },
     async (req) => {
-      const rows = await sagaStore.list(db, req.query);
+      const { orderId, limit, offset, ...filter } = req.query;
+      // One more than asked says whether a next page exists.
+      const rows = await sagaStore.list(db, { ...filter, key: orderId, limit: limit + 1, offset });
       return {
-        items: rows.map((r) => ({
+        nextOffset: rows.length > limit ? offset + limit : null,
+        items: rows.slice(0, limit).map((r) => ({
           id: r.id,
           type: r.type,
           status: r.status,
@@ -51,7 +56,20 @@ export function registerSagaOperatorRoutes(app: App, db: Sql, sagas: SagaOrchest
       .map((h) => ({ type: h.type, messageId: h.messageId, sentAt: h.at }));
     // Every CampusG saga is keyed by its order: operators (and the CLI) read that key as `orderId`.
     const { key, ...rest } = s;
-    return { ...rest, orderId: key, step: stepOf(sagas, s), version: stored.version, startedBy: stored.startedBy, waitingFor, history };
+    // The definition's forward steps, each named after the command it sends.
+    const steps = Object.values(sagas)
+      .find((o) => o.def.type === s.type)
+      ?.def.steps.map((step: { name: string }) => step.name);
+    return {
+      ...rest,
+      orderId: key,
+      step: stepOf(sagas, s),
+      steps: steps ?? [],
+      version: stored.version,
+      startedBy: stored.startedBy,
+      waitingFor,
+      history,
+    };
   });
 
   app.post('/admin/sagas/:id/retry', { onRequest: operator, schema: { ...hide, params: z.object({ id: z.uuid() }) } }, async (req) => {

@@ -41,10 +41,11 @@ export interface WebApp {
 }
 
 /**
- * Builds the web app and starts the platform and Chromium before the suite's first test; after
- * its last, closes every page, checks every invariant and removes the build.
+ * Builds the web app and starts the platform (with `env` added to its settings) and Chromium
+ * before the suite's first test; after its last, closes every page, checks every invariant and
+ * removes the build.
  */
-export function useWebApp(): WebApp {
+export function useWebApp(env: Record<string, string> = {}): WebApp {
   let sys: TestSystem;
   let browser: Browser;
   let distDir: string;
@@ -63,7 +64,7 @@ export function useWebApp(): WebApp {
       logLevel: 'warn',
       build: { outDir: distDir, emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 2_000 },
     });
-    sys = await startSystem({ WEB_DIST_DIR: distDir });
+    sys = await startSystem({ WEB_DIST_DIR: distDir, ...env });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -16,6 +16,7 @@ import { consumerGroupTests } from './suite/consumer-groups.ts';
 import type { ConformanceContext, TransportHarness } from './suite/context.ts';
 import { deadLetterTests } from './suite/dead-letters.ts';
 import { deliveryTests } from './suite/delivery.ts';
+import { groupResetTests } from './suite/group-reset.ts';
 import { type Deferred, random } from './suite/helpers.ts';
 
 export type { TransportHarness } from './suite/context.ts';
@@ -101,5 +102,6 @@ export function describeTransportConformance(name: string, harness: TransportHar
     consumerGroupTests(ctx);
     commitAndRestartTests(ctx);
     deadLetterTests(ctx);
+    groupResetTests(ctx);
   });
 }

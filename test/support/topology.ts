@@ -6,8 +6,8 @@ import { dropKafkaNamespace, freshDatabase } from './environment.ts';
 import { type PlatformProcess, startProcess } from './process.ts';
 import type { TestSystem } from './system.ts';
 
-/** Processes of the production topology, one service each; the order service runs twice. */
-const SERVICE_PROCESSES = ['order', 'order', 'user', 'payment', 'timer', 'notification'];
+/** Processes of the production topology, one service each (analytics beside notification); the order service runs twice. */
+const SERVICE_PROCESSES = [['order'], ['order'], ['user'], ['payment'], ['timer'], ['notification', 'analytics']];
 
 /**
  * The production topology for real: every service in its own process (two order instances sharing
@@ -38,14 +38,17 @@ export async function startTopology(
     started.push({ service: 'sagas', process: await startProcess(common, ['start', 'sagas']) });
     // All settle before a failure is thrown, so that the cleanup below kills every one that did start.
     const settled = await Promise.allSettled(
-      SERVICE_PROCESSES.map(async (service) => ({ service, process: await startProcess(common, ['start', service]) })),
+      SERVICE_PROCESSES.map(async ([service, ...more]) => ({
+        service: service!,
+        process: await startProcess(common, ['start', service!, ...more]),
+      })),
     );
     for (const r of settled) if (r.status === 'fulfilled') started.push(r.value);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     const urls = (service: string) =>
       started
-        .filter((s) => s.service === service)
+        .filter((s) => s.service === service || (service === 'analytics' && s.service === 'notification'))
         .map((s) => s.process.url)
         .join(',');
     const gateway = await startProcess(
@@ -56,6 +59,7 @@ export async function startTopology(
         SAGAS_SERVICE_URLS: urls('sagas'),
         PAYMENT_SERVICE_URLS: urls('payment'),
         NOTIFICATION_SERVICE_URLS: urls('notification'),
+        ANALYTICS_SERVICE_URLS: urls('analytics'),
       },
       ['start', 'gateway'],
     );

@@ -11,7 +11,7 @@ const USAGE = `campusg — the CampusG platform
 usage:
   campusg start                      every service, the orchestrators and the web app in this process
   campusg start <service>…           only these services (order, user, payment, timer, notification,
-                                     sagas), behind a gateway; several processes may run one service
+                                     analytics, sagas), behind a gateway; several processes may run one service
   campusg start gateway              the gateway: the web app, authentication, /api routed to the
                                      services named by <SERVICE>_SERVICE_URLS
   campusg saga list [--status S] [--type T] [--limit N]
@@ -21,6 +21,9 @@ usage:
   campusg dlq replay <topic> [--id <message_id>]
   campusg lag                        consumer lag per group
   campusg db sizes [--estimate]      rows and bytes of every table (--estimate: planner statistics, no count)
+  campusg group reset <group> [--to-earliest | --to-time T]
+                                     rewind a consumer group (embedded log and Kafka; RabbitMQ
+                                     keeps no history) so a read model is rebuilt from the log
   campusg load [--rate 10] [--duration 60] [--timeouts]
                                      the load generator: open-loop user journeys against CAMPUSG_URL
   campusg help                       this text
@@ -41,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
     case 'dlq':
     case 'lag':
     case 'db':
+    case 'group':
       process.exitCode = await operatorCommand(argv, process.env, (text) => process.stdout.write(`${text}\n`));
       return;
     case 'load': {

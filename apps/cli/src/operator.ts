@@ -53,7 +53,7 @@ interface SagaDetail {
   history: Record<string, unknown>[];
 }
 
-/** `campusg saga …`, `campusg dlq …`, `campusg lag`, `campusg db sizes`: the operator's view of a running platform. */
+/** `campusg saga …`, `campusg dlq …`, `campusg lag`, `campusg db sizes`, `campusg group reset`: the operator's view of a running platform. */
 export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, out: Out): Promise<number> {
   const { values, positionals: words } = parseArgs({
     args: argv,
@@ -65,6 +65,8 @@ export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, ou
       id: { type: 'string' },
       json: { type: 'boolean' },
       estimate: { type: 'boolean' },
+      'to-earliest': { type: 'boolean' },
+      'to-time': { type: 'string' },
     },
   });
   const [area, action, ...positionals] = words;
@@ -118,6 +120,17 @@ export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv, ou
       values.id ? { messageId: values.id } : {},
     );
     print(res, () => `replayed ${res.replayed} message(s) to ${positionals[0]}`);
+    return 0;
+  }
+  if (area === 'group' && action === 'reset' && positionals[0]) {
+    const time = values['to-time'];
+    if (time !== undefined && values['to-earliest']) throw new Error('give --to-earliest or --to-time, not both');
+    const at = time === undefined ? undefined : new Date(time);
+    if (at && Number.isNaN(at.getTime())) throw new Error(`--to-time: not a time: ${time} (e.g. 2026-12-05T10:00:00Z)`);
+    const res = await call<{ group: string; to: string; lag: number }>(env, 'POST', `/admin/groups/${positionals[0]}/reset`, {
+      to: at ? at.toISOString() : 'earliest',
+    });
+    print(res, () => `${res.group} rewound to ${res.to}: ${res.lag} message(s) to read again`);
     return 0;
   }
   if (area === 'lag') {

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildGateway } from '@campusg/gateway';
 import { buildPlatform, openInfrastructure, PLATFORM_SERVICES, type PlatformService, SERVICES } from '@campusg/host';
 import { type Config, createLogger, Metrics } from '@campusg/platform';
@@ -35,6 +37,7 @@ export async function start(config: Readonly<Config>): Promise<void> {
   process.stdout.write(
     `CampusG (${what}) is running at ${url}${gatewayOnly || services.length === PLATFORM_SERVICES.length ? ` (API docs: ${url}/api/docs)` : ''}\n`,
   );
+  if (!gatewayOnly && services.length === PLATFORM_SERVICES.length) process.stdout.write(`${consoleHint(config, url)}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -51,4 +54,19 @@ export async function start(config: Readonly<Config>): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Where the operator console is and how to find its token (never the token itself: logs are shared). */
+function consoleHint(config: Readonly<Config>, url: string): string {
+  const file = path.join(config.dataDir, 'admin-token');
+  if (!config.adminToken) return `Operator console: ${url}/console (disabled: set ADMIN_TOKEN to enable it)`;
+  return existsSync(file) && readFileSync(file, 'utf8').trim() === config.adminToken
+    ? `Operator console: ${url}/console (token: cat ${readable(file)})`
+    : `Operator console: ${url}/console (token: the ADMIN_TOKEN you set)`;
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function readable(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }

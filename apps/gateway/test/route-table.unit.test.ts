@@ -2,7 +2,7 @@ import { SERVICES } from '@campusg/host/services';
 import { describe, expect, it } from 'vitest';
 import { routeTable } from '../src/route-table.ts';
 
-const UPSTREAMS = ['user', 'order', 'sagas', 'payment', 'notification'] as const;
+const UPSTREAMS = ['user', 'order', 'sagas', 'payment', 'notification', 'analytics'] as const;
 
 // The gateway's routes of docs/http-api.md and the service each goes to.
 const EXPECTED = [
@@ -29,6 +29,8 @@ const EXPECTED = [
   'GET /api/notifications notification',
   'POST /api/notifications/:id/read notification',
   'GET /api/stream notification',
+  'GET /admin/orders/:id/trace notification operator',
+  'GET /admin/analytics analytics operator',
 ];
 
 describe('the gateway route table', () => {

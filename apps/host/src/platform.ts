@@ -5,6 +5,7 @@ import { operatorHook, registerAdminRoutes } from './admin-routes.ts';
 import { registerDbSizesRoute } from './db-sizes.ts';
 import { registerGauges } from './gauges.ts';
 import type { Infrastructure } from './infrastructure.ts';
+import { registerOperatorBusRoutes } from './operator-bus-routes.ts';
 import { PLATFORM_SERVICES, type PlatformService, SERVICES } from './services.ts';
 import { registerWebApp } from './web.ts';
 
@@ -31,9 +32,10 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   const app = await createHttpApp({ log, metrics, isReady });
   for (const service of running) service.registerRoutes(app);
   // The operator's routes are answered where a service's manifest says `/admin/*` goes.
-  if (operator && modules.some((s) => s.manifest.some((r) => r.operator))) {
+  if (operator && modules.some((s) => s.name === 'sagas')) {
     registerAdminRoutes(app, infra.transport, operator);
     registerDbSizesRoute(app, infra.db, operator);
+    registerOperatorBusRoutes(app, infra, modules, operator);
   }
   if (modules.length === SERVICES.length) registerWebApp(app, config.webDistDir);
   registerGauges(infra, running);

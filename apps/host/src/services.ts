@@ -1,3 +1,4 @@
+import { analyticsService } from '@campusg/analytics-service';
 import type { HostedServiceName, ServiceModule } from '@campusg/messaging';
 import { notificationService } from '@campusg/notification-service';
 import { orderService } from '@campusg/order-service';
@@ -16,6 +17,7 @@ export const SERVICES: readonly ServiceModule[] = [
   paymentService,
   timerService,
   notificationService,
+  analyticsService,
   sagasService,
 ];
 

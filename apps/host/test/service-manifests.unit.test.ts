@@ -48,7 +48,7 @@ describe('service manifests', () => {
   });
 
   it('names every service once, each with a schema and a message source of its own', () => {
-    expect(SERVICES.map((s) => s.name)).toEqual(['order', 'user', 'payment', 'timer', 'notification', 'sagas']);
+    expect(SERVICES.map((s) => s.name)).toEqual(['order', 'user', 'payment', 'timer', 'notification', 'analytics', 'sagas']);
     expect(new Set(SERVICES.map((s) => s.schema)).size).toBe(SERVICES.length);
     expect(new Set(SERVICES.map((s) => s.source)).size).toBe(SERVICES.length);
   });

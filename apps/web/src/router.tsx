@@ -2,6 +2,7 @@ import { createBrowserRouter, Link, Navigate, useLocation } from 'react-router';
 import { useMe } from './api/queries.ts';
 import { AppShell } from './components/app-shell.tsx';
 import { EmptyState, ErrorNotice, Loading } from './components/feedback.tsx';
+import { consoleRoute } from './console/console-routes.tsx';
 import { SignInPage, SignUpPage } from './pages/auth-pages.tsx';
 import { MyOrdersPage } from './pages/my-orders-page.tsx';
 import { NewOrderPage } from './pages/new-order-page.tsx';
@@ -46,6 +47,7 @@ function NotFound() {
 export const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
   { path: '/sign-up', element: <SignUpPage /> },
+  consoleRoute,
   {
     element: <SignedIn />,
     children: [

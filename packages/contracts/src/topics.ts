@@ -71,6 +71,8 @@ export const GROUPS = {
   /** Read models of orders kept by services that show orders they do not own. */
   sagaOrderView: 'saga-order-view',
   paymentOrderView: 'payment-order-view',
+  /** Figures built from the order and payment events, rebuilt by rewinding the group. */
+  analytics: 'analytics-service',
 } as const;
 
 const REPLY_TOPICS: TopicName[] = ['order_events', 'user_events', 'payment_events', 'timer_events'];
@@ -88,4 +90,5 @@ export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicNam
   'cancel-order-saga-orchestrator': REPLY_TOPICS,
   'saga-order-view': ['order_events'],
   'payment-order-view': ['order_events'],
+  'analytics-service': ['order_events', 'payment_events'],
 };

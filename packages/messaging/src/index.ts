@@ -3,6 +3,7 @@
  * `openTransport`. It loads no broker client; the adapters have their own entry points
  * (`@campusg/messaging/embedded`, `/kafka`, `/rabbitmq`).
  */
+export * from './consumer-groups.ts';
 export * from './inbox-retention.ts';
 export * from './message-bus.ts';
 export * from './open-transport.ts';

@@ -10,10 +10,11 @@ import {
   type Metrics,
   type Sql,
 } from '@campusg/platform';
+import { ConsumerGroups } from './consumer-groups.ts';
 import type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
 import type { Outbox, OutboxReceipt } from './outbox.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
-import type { BatchContext, ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
+import type { BatchContext, BatchHandler, ConsumedRecord, OutgoingRecord, Subscription, Transport } from './transport.ts';
 import { deadLetterRecord, keyFromPayload, keyLanes, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
 export type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
@@ -47,7 +48,8 @@ export interface MessageBusDeps {
  */
 export class MessageBus {
   readonly #deps: MessageBusDeps;
-  readonly #subscriptions: Subscription[] = [];
+  /** The groups this bus has joined: e.g. to rewind one (`groups.rewind`). */
+  readonly groups = new ConsumerGroups();
   #closing = false;
 
   constructor(deps: MessageBusDeps) {
@@ -123,14 +125,9 @@ export class MessageBus {
    */
   async consume(groupId: string, topics: string[], handlers: Handlers, options: { chunkSize?: number } = {}): Promise<Subscription> {
     const chunk = Math.max(1, options.chunkSize ?? this.#deps.chunkSize ?? 50);
-    const sub = await this.#deps.transport.subscribe({
-      groupId,
-      topics,
-      handleBatch: (batch, context) =>
-        this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined),
-    });
-    this.#subscriptions.push(sub);
-    return sub;
+    const handleBatch: BatchHandler = (batch, context) =>
+      this.#handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined);
+    return this.groups.join(groupId, topics, () => this.#deps.transport.subscribe({ groupId, topics, handleBatch }));
   }
 
   /**
@@ -380,7 +377,7 @@ export class MessageBus {
   /** Leaves every group (after the batches in hand) and stops the outbox. */
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#subscriptions.map((s) => s.close()));
+    await this.groups.close();
     await this.#deps.outbox.close();
   }
 }

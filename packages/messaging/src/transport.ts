@@ -67,6 +67,9 @@ export interface TransportCapabilities {
   replay: boolean;
 }
 
+/** Where `resetGroup` moves a group: the start of retained history, or the first record at or after a time. */
+export type ResetTarget = 'earliest' | Date;
+
 export interface GroupLag {
   groupId: string;
   topic: string;
@@ -89,6 +92,13 @@ export interface Transport {
   read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]>;
   /** Committed offset and end offset per partition of a group's topics. */
   lag(groupId: string, topics: string[]): Promise<GroupLag[]>;
+  /**
+   * Rewinds (or moves on) a group's committed offsets of `topics`: to the start of retained history
+   * (`earliest`), or to each partition's first record at or after a time. The group must have no live
+   * member, so its consumers are closed first. Throws where the transport keeps no history
+   * (`capabilities.replay` false).
+   */
+  resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void>;
   /** True while the transport can reach its storage or broker. */
   ping(): Promise<boolean>;
   /** The retention this process applies to the transport's own log, where it keeps one in the database (embedded). */

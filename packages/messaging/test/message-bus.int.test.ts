@@ -346,6 +346,7 @@ function passThrough(inner: Transport): Transport {
     subscribe: (o) => inner.subscribe(o),
     read: (...a) => inner.read(...a),
     lag: (...a) => inner.lag(...a),
+    resetGroup: (...a) => inner.resetGroup(...a),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

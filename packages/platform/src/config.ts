@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-export const SERVICE_NAMES = ['order', 'user', 'payment', 'timer', 'notification', 'sagas', 'gateway'] as const;
+export const SERVICE_NAMES = ['order', 'user', 'payment', 'timer', 'notification', 'analytics', 'sagas', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const DAY_MS = 24 * 3600_000;
@@ -69,6 +69,7 @@ const envSchema = z.object({
   SAGAS_SERVICE_URLS: z.string().default(''),
   PAYMENT_SERVICE_URLS: z.string().default(''),
   NOTIFICATION_SERVICE_URLS: z.string().default(''),
+  ANALYTICS_SERVICE_URLS: z.string().default(''),
 });
 
 export interface Config {
@@ -130,7 +131,7 @@ export interface Config {
   logLevel: string;
   webDistDir: string | undefined;
   /** The gateway's upstreams: base URLs of each service's instances. */
-  upstreams: Record<'user' | 'order' | 'sagas' | 'payment' | 'notification', string[]>;
+  upstreams: Record<'user' | 'order' | 'sagas' | 'payment' | 'notification' | 'analytics', string[]>;
 }
 
 export class ConfigError extends Error {
@@ -232,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sagas: list(e.SAGAS_SERVICE_URLS),
       payment: list(e.PAYMENT_SERVICE_URLS),
       notification: list(e.NOTIFICATION_SERVICE_URLS),
+      analytics: list(e.ANALYTICS_SERVICE_URLS),
     },
   });
 }

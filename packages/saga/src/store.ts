@@ -112,8 +112,8 @@ export const sagaStore = {
     return row?.at ? new Date(row.at) : null;
   },
 
-  /** Instances, newest first, optionally of one status, type or key (for operators). */
-  async list(tx: Sql, filter: { status?: SagaStatus; type?: string; key?: string; limit: number }) {
+  /** Instances, newest first, optionally of one status, type or key (for operators), from `offset` on. */
+  async list(tx: Sql, filter: { status?: SagaStatus; type?: string; key?: string; limit: number; offset?: number }) {
     return tx.query<{
       id: string;
       type: string;
@@ -125,8 +125,8 @@ export const sagaStore = {
     }>(
       `select id, type, key, status, started_at, ended_at, state from sagas.instances
        where ($1::text is null or status = $1) and ($2::text is null or type = $2) and ($3::text is null or key = $3)
-       order by started_at desc limit $4`,
-      [filter.status ?? null, filter.type ?? null, filter.key ?? null, filter.limit],
+       order by started_at desc, id limit $4 offset $5`,
+      [filter.status ?? null, filter.type ?? null, filter.key ?? null, filter.limit, filter.offset ?? 0],
     );
   },
 };

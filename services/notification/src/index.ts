@@ -7,9 +7,11 @@ import { auditLogRetention } from './audit-retention.ts';
 import { LiveHub } from './live-hub.ts';
 import { notificationHandlers } from './notification-handlers.ts';
 import { registerNotificationRoutes } from './notification-routes.ts';
+import { registerOrderTraceRoute } from './order-trace.ts';
 
 export { type LiveEvent, LiveHub } from './live-hub.ts';
 export { type NotificationRouteDeps, registerNotificationRoutes } from './notification-routes.ts';
+export { type AuditRow, traceOf } from './order-trace.ts';
 export { summarize } from './summaries.ts';
 
 export const NOTIFICATION_SCHEMA = 'notifications';
@@ -31,12 +33,16 @@ export const notificationService: ServiceModule = {
     { method: 'GET', url: '/api/notifications' },
     { method: 'POST', url: '/api/notifications/:id/read' },
     { method: 'GET', url: '/api/stream' },
+    { method: 'GET', url: '/admin/orders/:id/trace', operator: true },
   ],
-  open: ({ deps, auth }) => {
+  open: ({ deps, auth, operator }) => {
     // What the consumer hears, the open streams of this process are told.
     const hub = new LiveHub();
     return {
-      registerRoutes: (app) => registerNotificationRoutes(app, deps, auth, { hub }),
+      registerRoutes: (app) => {
+        registerNotificationRoutes(app, deps, auth, { hub });
+        if (operator) registerOrderTraceRoute(app, deps.db, operator);
+      },
       start: async () => {
         await deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], notificationHandlers({ ids: deps.ids, hub }));
       },

@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './card.ts';
 export * from './common.ts';
 export * from './notifications.ts';
+export * from './operator.ts';
 export * from './orders.ts';
 export * from './problem.ts';
 export * from './saga-view.ts';

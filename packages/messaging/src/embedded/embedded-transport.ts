@@ -2,12 +2,22 @@ import type { TopicSpec } from '@campusg/contracts';
 import type { Db, PruneTask, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
-import type { BatchHandler, ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import type {
+  BatchHandler,
+  ConsumedRecord,
+  GroupLag,
+  OutgoingRecord,
+  ResetTarget,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+} from '../transport.ts';
 import { writeOffsets } from './group-offsets.ts';
 import { type PendingAppend, writeAppends } from './log-append.ts';
 import { LogOffsets } from './log-offsets.ts';
 import { logRetention } from './log-retention.ts';
 import { PartitionWorker } from './partition-worker.ts';
+import { resetGroupOffsets } from './reset-offsets.ts';
 import { Tail } from './tail.ts';
 
 const SCHEMA_SQL = `
@@ -324,6 +334,13 @@ export class EmbeddedTransport implements Transport {
     return rows.map(({ topic, partition, end_offset: end, committed }) => {
       return { groupId, topic, partition, committed: committed ?? 0, end, lag: end - (committed ?? 0) };
     });
+  }
+
+  /** The log keeps its records until retention drops them: `earliest` is the group's first read again. */
+  async resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void> {
+    if (this.#members.get(groupId)?.length)
+      throw new Error(`the group ${groupId} has live members: close its consumers before resetting it`);
+    await resetGroupOffsets(this.#db, (p) => this.#offsets.endSql(p), groupId, topics, to);
   }
 
   async ping(): Promise<boolean> {

@@ -2,7 +2,8 @@ import type { TopicSpec } from '@campusg/contracts';
 import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
-import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import type { ConsumedRecord, GroupLag, OutgoingRecord, ResetTarget, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { resetOffsets } from './group-reset.ts';
 import { OffsetCommitter } from './offset-committer.ts';
 import { toConsumed } from './to-consumed.ts';
 
@@ -325,6 +326,19 @@ export class KafkaTransport implements Transport {
       }
     }
     return out;
+  }
+
+  /** Kafka refuses while the group has members (a live consumer anywhere): close its consumers first. */
+  async resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void> {
+    await this.#connect();
+    for (const topic of topics.map(this.#topic)) {
+      const partitions = await resetOffsets(this.#admin, topic, to);
+      await untilSettled(
+        () => this.#admin.setOffsets({ groupId: this.#ns + groupId, topic, partitions }),
+        this.#opts.log,
+        `resetting ${groupId}`,
+      );
+    }
   }
 
   async ping(): Promise<boolean> {

@@ -286,6 +286,11 @@ export class RabbitMqTransport implements Transport {
    * Only the `<topic>_dlq` queues can be read (peeked: nothing is removed); `fromOffset` is a
    * position in the queue as it is now. RabbitMQ keeps no history of the other topics.
    */
+  /** RabbitMQ removes what a queue delivered: there is nothing to rewind a group to. */
+  async resetGroup(groupId: string): Promise<void> {
+    throw new Error(`rabbitmq keeps no history: the group ${groupId} cannot be rewound (capabilities.replay is false)`);
+  }
+
   async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
     if (!topic.endsWith('_dlq')) {
       throw new Error(`rabbitmq keeps no history: only <topic>_dlq queues can be read, not ${topic} (capabilities.replay is false)`);

@@ -44,6 +44,9 @@ export class StandInTransport implements Transport {
   lag(): never {
     throw new Error('not used');
   }
+  resetGroup(): never {
+    throw new Error('not used');
+  }
   async ping(): Promise<boolean> {
     return true;
   }
