@@ -114,6 +114,15 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await customer.getByText('Sandbox test cards').click();
     await seen(customer.getByText('4000 0000 0000 0002'));
     await addCard(customer, '4242 4242 4242 4242');
+
+    // The phone a runner sees while the order is on its way; a bad one is refused in words.
+    await customer.getByRole('button', { name: 'Edit profile' }).click();
+    await customer.getByLabel('Phone').fill('call me');
+    await customer.getByRole('button', { name: 'Save profile' }).click();
+    await seen(customer.getByText('May contain only digits, spaces, "+" and "-"'));
+    await customer.getByLabel('Phone').fill('+65 8111 2222');
+    await customer.getByRole('button', { name: 'Save profile' }).click();
+    await seen(customer.locator('.facts').getByText('+65 8111 2222'));
     await shot(customer, 'profile');
   });
 
@@ -148,6 +157,12 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await customer.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
     firstOrderId = customer.url().split('/').pop()!;
     await seen(customer.getByText('Finding you a runner…'));
+    // The acceptance window counts down live: 30 minutes by default.
+    const left = customer.locator('.countdown__time');
+    await seen(customer.getByText('Time left for a runner to accept'));
+    const first = await left.textContent();
+    expect(first).toMatch(/^(30:00|29:[0-5]\d)$/);
+    await seen(left.filter({ hasNotText: first! }));
     const mine = await customer.request.get('/api/orders');
     expect((await mine.json()).items).toHaveLength(1);
 
@@ -157,12 +172,21 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     // The order shows up on the runner's list by itself; the accept is confirmed by its saga.
     const accept = runner.getByRole('button', { name: /^Accept Koufu order, S\$13\.80/ });
     await seen(accept);
+    await seen(runner.getByText('Accept within'));
     await shot(runner, 'available');
     await accept.click();
     await seen(runner.getByText('You got it! Head to Koufu.'));
 
-    await seen(customer.getByText('Rob Runner'));
+    // The runner's name and rating come with the order now; the countdown is gone.
+    await seen(customer.locator('.person__name', { hasText: 'Rob Runner' }));
     await seen(customer.locator('[aria-current="step"]').getByText('Accepted'));
+    await seen(customer.getByText('No ratings yet'));
+    expect(await customer.getByText('Time left for a runner to accept').count()).toBe(0);
+    // While the order is on its way the runner sees the customer's phone.
+    await runner.getByRole('link', { name: 'Start delivery' }).click();
+    await seen(runner.getByRole('link', { name: '+65 8111 2222' }));
+    await seen(runner.locator('.person__name', { hasText: 'Cara Customer' }));
+    await shot(runner, 'order-runner');
     expect(await customer.evaluate('window.stillSamePage')).toBe(true);
 
     // The runner moves the order along from the deliveries page, one button per step.
@@ -183,7 +207,19 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await seen(customer.getByText('Paid', { exact: true }));
     await seen(customer.getByRole('list', { name: 'Order timeline' }).getByText('S$13.80 was captured and paid out to the runner.'));
     expect(await customer.evaluate('window.stillSamePage')).toBe(true);
+    // Each rates the other once the order is completed.
+    await seen(customer.getByRole('heading', { name: 'Rate Rob Runner' }));
     await shot(customer, 'order-tracking');
+    await customer.getByRole('radio', { name: '5 stars' }).click();
+    await customer.getByLabel('Comment (optional)').fill('Quick and friendly');
+    await customer.getByRole('button', { name: 'Send rating' }).click();
+    await seen(customer.getByText('Thanks! You gave Rob Runner 5 stars.'));
+    await seen(customer.getByText('★ 5.0 (1)'));
+    await runner.goto(`/orders/${firstOrderId}`);
+    await runner.getByRole('radio', { name: '4 stars' }).click();
+    await runner.getByRole('button', { name: 'Send rating' }).click();
+    await seen(runner.getByText('Thanks! You gave Cara Customer 4 stars.'));
+    await seen(runner.getByText('★ 4.0 (1)'));
     await navigate(customer, 'Wallet');
     await seen(customer.getByRole('list', { name: 'Transactions' }).getByText('Charged'));
     expect(await customer.locator('.stat', { hasText: 'Spent' }).getByText('S$13.80').count()).toBe(1);
@@ -254,7 +290,13 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
 
     await replaceCard(customer, '4242 4242 4242 4242');
     await placeOrder(customer, 'Mr Bean', [['Soya milk', '2', '1.60']]);
-    await seen(customer.getByText('Finding you a runner…'));
+    try {
+      await seen(customer.getByText('Finding you a runner…'));
+    } catch (e) {
+      await customer.screenshot({ path: '/tmp/w/mrbean.png', fullPage: true });
+      console.log('DEBUGURL', customer.url(), await (await customer.request.get('/api/orders?limit=3')).text());
+      throw e;
+    }
     await customer.getByRole('button', { name: 'Cancel order' }).click();
     const dialog = customer.getByRole('dialog', { name: 'Cancel this order?' });
     await seen(dialog);
@@ -297,6 +339,62 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await seen(customer.getByText('That is your only order.'));
     await customer.getByLabel('Status').selectOption('DELIVERED');
     await seen(customer.getByText('No delivered orders'));
+  });
+
+  it('searches my orders, orders a past order again, and lets the runner give it back', async () => {
+    await customer.getByLabel('Status').selectOption('');
+    await customer.getByLabel('Search store or item').fill('KOPI');
+    await customer.getByRole('button', { name: 'Search' }).click();
+    await seen(customer.getByText('All 6 orders shown.'));
+    await customer.getByLabel('Search store or item').fill('latte');
+    await customer.getByRole('button', { name: 'Search' }).click();
+    await seen(customer.getByText('That is your only order.'));
+    await seen(customer.getByRole('list', { name: 'Orders' }).getByText('Starbucks'));
+    await customer.getByLabel('Search store or item').fill('sushi');
+    await customer.getByRole('button', { name: 'Search' }).click();
+    await seen(customer.getByText('No orders match “sushi”'));
+
+    // "Order again" fills the form with the completed order; placing it makes a new order.
+    await customer.goto(`/orders/${firstOrderId}`);
+    await customer.getByRole('link', { name: 'Order again' }).click();
+    await seen(customer.getByText('Filled in from your order at Koufu.'));
+    expect(await customer.getByLabel('Store name').inputValue()).toBe('Koufu');
+    expect(await customer.getByLabel('Item 2 name').inputValue()).toBe('Teh peng');
+    expect(await customer.getByLabel('Room').inputValue()).toBe('GSR 2-4');
+    await seen(customer.getByTestId('order-total').getByText('S$13.80'));
+    await shot(customer, 'order-again');
+    await customer.getByRole('button', { name: 'Place order · S$13.80' }).click();
+    await customer.waitForURL((url) => /\/orders\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(firstOrderId));
+    const againId = customer.url().split('/').pop()!;
+    await seen(customer.getByText('Finding you a runner…'));
+
+    // The runner takes it, then gives it back: it is open again, with a fresh window, and the customer is told.
+    await runner.goto('/runner');
+    await runner.getByRole('button', { name: /^Accept Koufu order, S\$13\.80/ }).click();
+    await runner.getByRole('link', { name: 'Start delivery' }).click();
+    await runner.getByRole('button', { name: 'Give order back' }).click();
+    await runner.getByRole('dialog', { name: 'Give this order back?' }).getByRole('button', { name: 'Yes, give it back' }).click();
+    await seen(runner.getByText('You gave this order back. Other runners can accept it now.'));
+    await shot(runner, 'order-given-back');
+    await seen(customer.getByText('Finding you a runner…'));
+    await seen(customer.getByText('Time left for a runner to accept'));
+    await customer.getByRole('link', { name: /^Notifications/ }).click();
+    await seen(customer.getByText('Rob Runner gave your order back. It is open to other runners again.'));
+    await customer.goto(`/orders/${againId}`);
+    await customer.getByRole('button', { name: 'Cancel order' }).click();
+    await customer.getByRole('dialog', { name: 'Cancel this order?' }).getByRole('button', { name: 'Yes, cancel order' }).click();
+    await seen(customer.getByText('You cancelled this order. Any hold on your card was released.'));
+
+    // The runner changes the payout account the next payouts go to.
+    await navigate(runner, 'Profile');
+    await runner.getByRole('button', { name: 'Change payout account' }).click();
+    await runner.getByLabel('Bank account number').fill('1234');
+    await runner.getByRole('button', { name: 'Save payout account' }).click();
+    await seen(runner.getByText('Must be 6 to 20 digits'));
+    await runner.getByLabel('Bank account number').fill('0012 3456 7890');
+    await runner.getByRole('button', { name: 'Save payout account' }).click();
+    await seen(runner.getByText('Bank account ending in 7890'));
+    await shot(runner, 'payout-account');
   });
 
   it('removes the card after confirming, and then blocks new orders until a card is added', async () => {
