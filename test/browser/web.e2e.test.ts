@@ -1,13 +1,15 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addCard, navigate, placeOrder, replaceCard, seen, shot } from './web-actions.ts';
+import { addCard, navigate, placeOrder, rate, replaceCard, savePhone, seen, shot } from './web-actions.ts';
+import { searchReorderAndGiveBack } from './web-give-back.ts';
 import { CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, useWebApp } from './web-harness.ts';
 
 /**
  * The web app in a real browser against the real one-process platform: a customer (desktop) and
  * a runner (375 px phone) in two browser contexts go through sign-up, card, order, live accept,
  * progress, completion, wallet and notifications; then a declined card, a cancel, validation
- * messages, paging, and a second runner who loses the race. Run with SCREENSHOTS=1 to refresh
+ * messages, paging, a second runner who loses the race; the countdown, phones, ratings, searching,
+ * ordering again, giving an order back and the payout account. Run with SCREENSHOTS=1 to refresh
  * docs/screenshots/. One story: each test goes on from where the one before it left the pages.
  */
 
@@ -117,11 +119,9 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
 
     // The phone a runner sees while the order is on its way; a bad one is refused in words.
     await customer.getByRole('button', { name: 'Edit profile' }).click();
-    await customer.getByLabel('Phone').fill('call me');
-    await customer.getByRole('button', { name: 'Save profile' }).click();
+    await savePhone(customer, 'call me');
     await seen(customer.getByText('May contain only digits, spaces, "+" and "-"'));
-    await customer.getByLabel('Phone').fill('+65 8111 2222');
-    await customer.getByRole('button', { name: 'Save profile' }).click();
+    await savePhone(customer, '+65 8111 2222');
     await seen(customer.locator('.facts').getByText('+65 8111 2222'));
     await shot(customer, 'profile');
   });
@@ -210,14 +210,11 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     // Each rates the other once the order is completed.
     await seen(customer.getByRole('heading', { name: 'Rate Rob Runner' }));
     await shot(customer, 'order-tracking');
-    await customer.getByRole('radio', { name: '5 stars' }).click();
-    await customer.getByLabel('Comment (optional)').fill('Quick and friendly');
-    await customer.getByRole('button', { name: 'Send rating' }).click();
+    await rate(customer, 5, 'Quick and friendly');
     await seen(customer.getByText('Thanks! You gave Rob Runner 5 stars.'));
     await seen(customer.getByText('★ 5.0 (1)'));
     await runner.goto(`/orders/${firstOrderId}`);
-    await runner.getByRole('radio', { name: '4 stars' }).click();
-    await runner.getByRole('button', { name: 'Send rating' }).click();
+    await rate(runner, 4);
     await seen(runner.getByText('Thanks! You gave Cara Customer 4 stars.'));
     await seen(runner.getByText('★ 4.0 (1)'));
     await navigate(customer, 'Wallet');
@@ -342,59 +339,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
   });
 
   it('searches my orders, orders a past order again, and lets the runner give it back', async () => {
-    await customer.getByLabel('Status').selectOption('');
-    await customer.getByLabel('Search store or item').fill('KOPI');
-    await customer.getByRole('button', { name: 'Search' }).click();
-    await seen(customer.getByText('All 6 orders shown.'));
-    await customer.getByLabel('Search store or item').fill('latte');
-    await customer.getByRole('button', { name: 'Search' }).click();
-    await seen(customer.getByText('That is your only order.'));
-    await seen(customer.getByRole('list', { name: 'Orders' }).getByText('Starbucks'));
-    await customer.getByLabel('Search store or item').fill('sushi');
-    await customer.getByRole('button', { name: 'Search' }).click();
-    await seen(customer.getByText('No orders match “sushi”'));
-
-    // "Order again" fills the form with the completed order; placing it makes a new order.
-    await customer.goto(`/orders/${firstOrderId}`);
-    await customer.getByRole('link', { name: 'Order again' }).click();
-    await seen(customer.getByText('Filled in from your order at Koufu.'));
-    expect(await customer.getByLabel('Store name').inputValue()).toBe('Koufu');
-    expect(await customer.getByLabel('Item 2 name').inputValue()).toBe('Teh peng');
-    expect(await customer.getByLabel('Room').inputValue()).toBe('GSR 2-4');
-    await seen(customer.getByTestId('order-total').getByText('S$13.80'));
-    await shot(customer, 'order-again');
-    await customer.getByRole('button', { name: 'Place order · S$13.80' }).click();
-    await customer.waitForURL((url) => /\/orders\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(firstOrderId));
-    const againId = customer.url().split('/').pop()!;
-    await seen(customer.getByText('Finding you a runner…'));
-
-    // The runner takes it, then gives it back: it is open again, with a fresh window, and the customer is told.
-    await runner.goto('/runner');
-    await runner.getByRole('button', { name: /^Accept Koufu order, S\$13\.80/ }).click();
-    await runner.getByRole('link', { name: 'Start delivery' }).click();
-    await runner.getByRole('button', { name: 'Give order back' }).click();
-    await runner.getByRole('dialog', { name: 'Give this order back?' }).getByRole('button', { name: 'Yes, give it back' }).click();
-    await seen(runner.getByText('You gave this order back. Other runners can accept it now.'));
-    await shot(runner, 'order-given-back');
-    await seen(customer.getByText('Finding you a runner…'));
-    await seen(customer.getByText('Time left for a runner to accept'));
-    await customer.getByRole('link', { name: /^Notifications/ }).click();
-    await seen(customer.getByText('Rob Runner gave your order back. It is open to other runners again.'));
-    await customer.goto(`/orders/${againId}`);
-    await customer.getByRole('button', { name: 'Cancel order' }).click();
-    await customer.getByRole('dialog', { name: 'Cancel this order?' }).getByRole('button', { name: 'Yes, cancel order' }).click();
-    await seen(customer.getByText('You cancelled this order. Any hold on your card was released.'));
-
-    // The runner changes the payout account the next payouts go to.
-    await navigate(runner, 'Profile');
-    await runner.getByRole('button', { name: 'Change payout account' }).click();
-    await runner.getByLabel('Bank account number').fill('1234');
-    await runner.getByRole('button', { name: 'Save payout account' }).click();
-    await seen(runner.getByText('Must be 6 to 20 digits'));
-    await runner.getByLabel('Bank account number').fill('0012 3456 7890');
-    await runner.getByRole('button', { name: 'Save payout account' }).click();
-    await seen(runner.getByText('Bank account ending in 7890'));
-    await shot(runner, 'payout-account');
+    await searchReorderAndGiveBack(customer, runner, firstOrderId);
   });
 
   it('removes the card after confirming, and then blocks new orders until a card is added', async () => {
