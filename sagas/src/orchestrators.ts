@@ -6,19 +6,21 @@ import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
 import { type CancelOrderData, cancelledAfterGivingUp, cancelOrderSaga, refusedBeforeRelease } from './cancel-order.ts';
 import { type CompleteOrderData, completeOrderSaga } from './complete-order.ts';
 import { type CreateOrderData, createOrderSaga } from './create-order.ts';
+import { type ReleaseOrderData, releaseOrderSaga } from './release-order.ts';
 
 export interface SagaOrchestrators {
   createOrder: SagaOrchestrator<CreateOrderData>;
   acceptOrder: SagaOrchestrator<AcceptOrderData>;
   completeOrder: SagaOrchestrator<CompleteOrderData>;
   cancelOrder: SagaOrchestrator<CancelOrderData>;
+  releaseOrder: SagaOrchestrator<ReleaseOrderData>;
 }
 
 export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
   const o: OrchestratorDeps = {
     ...deps,
     settings: { stepTimeoutMs: deps.config.sagaStepTimeoutMs, maxAttempts: deps.config.sagaMaxAttempts },
-    // One cache for the four: each then knows a reply's saga is another's without asking the database.
+    // One cache for them all: each then knows a reply's saga is another's without asking the database.
     cache: new SagaStateCache(),
   };
   return {
@@ -26,6 +28,7 @@ export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
     acceptOrder: new SagaOrchestrator(acceptOrderSaga, o),
     completeOrder: new SagaOrchestrator(completeOrderSaga, o),
     cancelOrder: new SagaOrchestrator(cancelOrderSaga, o),
+    releaseOrder: new SagaOrchestrator(releaseOrderSaga, o),
   };
 }
 
@@ -39,6 +42,7 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
   await sagas.createOrder.listen();
   await sagas.acceptOrder.listen();
   await sagas.completeOrder.listen();
+  await sagas.releaseOrder.listen();
   await sagas.cancelOrder.listen({
     'timer.expired': async (m, { tx, emit, afterCommit }) => {
       await sagas.cancelOrder.start(tx, emit, {

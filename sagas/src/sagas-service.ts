@@ -5,6 +5,7 @@ import { sagaHistoryRetention, sagaStoreMigrations } from '@campusg/saga';
 import { idempotencyKeyRetention } from './idempotency-retention.ts';
 import { registerSagaOperatorRoutes } from './operator-routes.ts';
 import { createOrchestrators, startOrchestrators, stopOrchestrators } from './orchestrators.ts';
+import { registerReleaseRoutes } from './release-routes.ts';
 import { registerSagaRoutes } from './saga-routes.ts';
 
 export const SAGA_SCHEMA = 'sagas';
@@ -14,7 +15,7 @@ export function sagaMigrations(): Migration[] {
 }
 
 /**
- * The orchestrators as a service: the routes that start sagas and show them, the four
+ * The orchestrators as a service: the routes that start sagas and show them, the
  * orchestrators and their deadlines, and the operator's saga routes (`/admin/*` is forwarded here).
  */
 export const sagasService: ServiceModule = {
@@ -27,6 +28,7 @@ export const sagasService: ServiceModule = {
     { method: 'POST', url: '/api/orders/:id/accept' },
     { method: 'POST', url: '/api/orders/:id/complete' },
     { method: 'POST', url: '/api/orders/:id/cancel' },
+    { method: 'POST', url: '/api/orders/:id/release' },
     { method: 'GET', url: '/api/sagas/:id' },
     { method: ['GET', 'POST'], url: '/admin/*', operator: true },
   ],
@@ -35,6 +37,7 @@ export const sagasService: ServiceModule = {
     return {
       registerRoutes(app) {
         registerSagaRoutes(app, deps, auth, sagas);
+        registerReleaseRoutes(app, deps, auth, sagas);
         if (operator) registerSagaOperatorRoutes(app, deps.db, sagas, operator);
       },
       start: () => startOrchestrators(sagas, deps),

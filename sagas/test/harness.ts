@@ -15,6 +15,7 @@ import type { AcceptOrderData } from '../src/accept-order.ts';
 import type { CancelOrderData } from '../src/cancel-order.ts';
 import type { CompleteOrderData } from '../src/complete-order.ts';
 import { type CreateOrderData, createOrderSaga } from '../src/create-order.ts';
+import type { ReleaseOrderData } from '../src/release-order.ts';
 
 // Test support for the saga definitions: fixed ids, a hand-moved clock, and a tiny "world" that
 // answers every command with a schema-valid success or failure reply.
@@ -52,6 +53,12 @@ export const createData = (over: Partial<CreateOrderData> = {}): CreateOrderData
   ...over,
 });
 export const acceptData = (over: Partial<AcceptOrderData> = {}): AcceptOrderData => ({ orderId: ORDER, runnerId: RUNNER, ...over });
+export const releaseData = (over: Partial<ReleaseOrderData> = {}): ReleaseOrderData => ({
+  orderId: ORDER,
+  runnerId: RUNNER,
+  acceptBy: new Date(T0.getTime() + ACCEPT_TIMEOUT_MS).toISOString(),
+  ...over,
+});
 export const cancelData = (reason: CancelOrderData['reason']): CancelOrderData => ({ orderId: ORDER, reason });
 export const completeData = (over: Partial<CompleteOrderData> = {}): CompleteOrderData => ({
   orderId: ORDER,
@@ -127,6 +134,26 @@ export function replyTo(command: SagaCommand, ok: boolean): Reply {
       return ok
         ? { type: 'order.runner_released', payload: { order_id: c.payload.order_id, runner_id: c.payload.runner_id } }
         : { type: 'order.runner_release_failed', payload: { order_id: c.payload.order_id, code: 'RUNNER_NOT_ASSIGNED' } };
+    case 'release_order':
+      return ok
+        ? {
+            type: 'order.released',
+            payload: {
+              order_id: c.payload.order_id,
+              runner_id: c.payload.runner_id,
+              customer_id: CUSTOMER,
+              accept_by: c.payload.accept_by,
+            },
+          }
+        : {
+            type: 'order.release_failed',
+            payload: { order_id: c.payload.order_id, runner_id: c.payload.runner_id, code: 'RUNNER_NOT_ASSIGNED', status: 'PLACED' },
+          };
+    case 'restart_order_timer':
+      // timer.failed: the order was cancelled meanwhile, and its timer stays stopped.
+      return ok
+        ? { type: 'timer.started', payload: { order_id: c.payload.order_id, timeout_at: c.payload.timeout_at } }
+        : { type: 'timer.failed', payload: { order_id: c.payload.order_id, code: 'ORDER_CANCELLED' } };
     case 'cancel_order':
       return ok
         ? { type: 'order.cancelled', payload: { order_id: c.payload.order_id, reason: c.payload.reason, previous_status: 'CREATED' } }

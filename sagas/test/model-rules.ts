@@ -32,7 +32,12 @@ const ORACLE: Record<SagaType, (step: string, kind: 'failure' | 'timeout') => ob
         : [],
   'cancel-order': (step, kind) => (step === 'cancel_order' && kind === 'failure' ? [] : 'never'),
   'complete-order': () => 'never',
+  // Only a refused release ends early, with nothing to undo; everything else is asked again.
+  'release-order': (step, kind) => (step === 'release_order' && kind === 'failure' ? [] : 'never'),
 };
+
+/** Replies that finish a step although they are not its usual success: a cancelled order's timer stays stopped. */
+const ALSO_DONE: Partial<Record<string, string>> = { restart_order_timer: 'timer.failed' };
 
 type Policy = 'compensate' | 'retry' | 'fail';
 /** sagas.md's "on failure" column per step, for a failure reply and for a missed deadline. */
@@ -52,6 +57,10 @@ const POLICY: Record<SagaType, Record<string, { failure?: Policy; timeout: Polic
     release_payment: { failure: 'fail', timeout: 'retry' },
     update_order_status: { failure: 'retry', timeout: 'retry' },
   },
+  'release-order': {
+    release_order: { failure: 'compensate', timeout: 'retry' },
+    restart_order_timer: { timeout: 'retry' },
+  },
 };
 
 /** What a forward step's outcome must do to the saga, whatever the definition says. */
@@ -64,7 +73,8 @@ function checkPolicy(s: Scenario, run: Run<unknown>, input: SagaInput, pre: Saga
     outcome = 'timeout';
   } else if (input.kind === 'reply' && input.message.causation_id && pre.awaiting.includes(input.message.causation_id)) {
     const command = run.sent.find((x) => x.messageId === input.message.causation_id)!.command;
-    outcome = input.message.type === replyTo(command, true).type ? 'success' : 'failure';
+    const done = input.message.type === replyTo(command, true).type || ALSO_DONE[command.type] === input.message.type;
+    outcome = done ? 'success' : 'failure';
   } else return;
   const post = d.state;
   if (outcome === 'success') {

@@ -6,7 +6,19 @@ import { expect } from 'vitest';
 import { acceptOrderSaga } from '../src/accept-order.ts';
 import { cancelOrderSaga } from '../src/cancel-order.ts';
 import { completeOrderSaga } from '../src/complete-order.ts';
-import { acceptData, cancelData, completeData, createData, createOrder, Run, replyTo, SETTINGS, type Sent } from './harness.ts';
+import { releaseOrderSaga } from '../src/release-order.ts';
+import {
+  acceptData,
+  cancelData,
+  completeData,
+  createData,
+  createOrder,
+  Run,
+  releaseData,
+  replyTo,
+  SETTINGS,
+  type Sent,
+} from './harness.ts';
 import { checkDecision, checkHistory, type Observed, type Scenario } from './model-rules.ts';
 
 // The model's world: the moves it may make (replies in any order, duplicates, stray replies, early
@@ -56,6 +68,7 @@ export const SCENARIOS: Scenario[] = [
     data: fc.constantFrom('CUSTOMER_CANCELLED' as const, 'ACCEPT_TIMEOUT' as const).map(cancelData),
   },
   { name: 'complete-order', def: completeOrderSaga as SagaDefinition<unknown>, data: fc.constant(completeData()) },
+  { name: 'release-order', def: releaseOrderSaga as SagaDefinition<unknown>, data: fc.constant(releaseData()) },
 ];
 
 /** The world: each command it has answered, and the reply it gave. */

@@ -33,6 +33,7 @@ describe.each(SCENARIOS)('$name: model-based interleavings', (s) => {
       'accept-order': ['COMPLETED', 'COMPENSATED', 'FAILED'],
       'cancel-order': ['COMPLETED', 'COMPENSATED', 'FAILED'],
       'complete-order': ['COMPLETED', 'FAILED'],
+      'release-order': ['COMPLETED', 'COMPENSATED', 'FAILED'],
     };
     expect([...statuses].sort()).toEqual(reachable[s.name].sort());
   });

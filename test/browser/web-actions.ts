@@ -66,3 +66,34 @@ export async function placeOrder(page: Page, store: string, items: [string, stri
   await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
   return page.url().split('/').pop()!;
 }
+
+/** Searches My orders for store or item names. */
+export async function searchOrders(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Search store or item').fill(text);
+  await page.getByRole('button', { name: 'Search' }).click();
+}
+
+/** Saves the profile's phone (the profile form is open). */
+export async function savePhone(page: Page, phone: string): Promise<void> {
+  await page.getByLabel('Phone').fill(phone);
+  await page.getByRole('button', { name: 'Save profile' }).click();
+}
+
+/** Rates the other party of the completed order on screen. */
+export async function rate(page: Page, stars: number, comment?: string): Promise<void> {
+  await page.getByRole('radio', { name: `${stars} star${stars === 1 ? '' : 's'}` }).click();
+  if (comment) await page.getByLabel('Comment (optional)').fill(comment);
+  await page.getByRole('button', { name: 'Send rating' }).click();
+}
+
+/** The runner gives the order on screen back, confirming it. */
+export async function giveBack(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Give order back' }).click();
+  await page.getByRole('dialog', { name: 'Give this order back?' }).getByRole('button', { name: 'Yes, give it back' }).click();
+}
+
+/** Saves a payout account number (the payout form is open). */
+export async function savePayoutAccount(page: Page, accountNumber: string): Promise<void> {
+  await page.getByLabel('Bank account number').fill(accountNumber);
+  await page.getByRole('button', { name: 'Save payout account' }).click();
+}

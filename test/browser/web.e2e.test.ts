@@ -1,13 +1,15 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addCard, navigate, placeOrder, replaceCard, seen, shot } from './web-actions.ts';
+import { addCard, navigate, placeOrder, rate, replaceCard, savePhone, seen, shot } from './web-actions.ts';
+import { searchReorderAndGiveBack } from './web-give-back.ts';
 import { CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, useWebApp } from './web-harness.ts';
 
 /**
  * The web app in a real browser against the real one-process platform: a customer (desktop) and
  * a runner (375 px phone) in two browser contexts go through sign-up, card, order, live accept,
  * progress, completion, wallet and notifications; then a declined card, a cancel, validation
- * messages, paging, and a second runner who loses the race. Run with SCREENSHOTS=1 to refresh
+ * messages, paging, a second runner who loses the race; the countdown, phones, ratings, searching,
+ * ordering again, giving an order back and the payout account. Run with SCREENSHOTS=1 to refresh
  * docs/screenshots/. One story: each test goes on from where the one before it left the pages.
  */
 
@@ -114,6 +116,13 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await customer.getByText('Sandbox test cards').click();
     await seen(customer.getByText('4000 0000 0000 0002'));
     await addCard(customer, '4242 4242 4242 4242');
+
+    // The phone a runner sees while the order is on its way; a bad one is refused in words.
+    await customer.getByRole('button', { name: 'Edit profile' }).click();
+    await savePhone(customer, 'call me');
+    await seen(customer.getByText('May contain only digits, spaces, "+" and "-"'));
+    await savePhone(customer, '+65 8111 2222');
+    await seen(customer.locator('.facts').getByText('+65 8111 2222'));
     await shot(customer, 'profile');
   });
 
@@ -148,6 +157,12 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await customer.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
     firstOrderId = customer.url().split('/').pop()!;
     await seen(customer.getByText('Finding you a runner…'));
+    // The acceptance window counts down live: 30 minutes by default.
+    const left = customer.locator('.countdown__time');
+    await seen(customer.getByText('Time left for a runner to accept'));
+    const first = await left.textContent();
+    expect(first).toMatch(/^(30:00|29:[0-5]\d)$/);
+    await seen(left.filter({ hasNotText: first! }));
     const mine = await customer.request.get('/api/orders');
     expect((await mine.json()).items).toHaveLength(1);
 
@@ -157,12 +172,21 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     // The order shows up on the runner's list by itself; the accept is confirmed by its saga.
     const accept = runner.getByRole('button', { name: /^Accept Koufu order, S\$13\.80/ });
     await seen(accept);
+    await seen(runner.getByText('Accept within'));
     await shot(runner, 'available');
     await accept.click();
     await seen(runner.getByText('You got it! Head to Koufu.'));
 
-    await seen(customer.getByText('Rob Runner'));
+    // The runner's name and rating come with the order now; the countdown is gone.
+    await seen(customer.locator('.person__name', { hasText: 'Rob Runner' }));
     await seen(customer.locator('[aria-current="step"]').getByText('Accepted'));
+    await seen(customer.getByText('No ratings yet'));
+    expect(await customer.getByText('Time left for a runner to accept').count()).toBe(0);
+    // While the order is on its way the runner sees the customer's phone.
+    await runner.getByRole('link', { name: 'Start delivery' }).click();
+    await seen(runner.getByRole('link', { name: '+65 8111 2222' }));
+    await seen(runner.locator('.person__name', { hasText: 'Cara Customer' }));
+    await shot(runner, 'order-runner');
     expect(await customer.evaluate('window.stillSamePage')).toBe(true);
 
     // The runner moves the order along from the deliveries page, one button per step.
@@ -183,7 +207,16 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await seen(customer.getByText('Paid', { exact: true }));
     await seen(customer.getByRole('list', { name: 'Order timeline' }).getByText('S$13.80 was captured and paid out to the runner.'));
     expect(await customer.evaluate('window.stillSamePage')).toBe(true);
+    // Each rates the other once the order is completed.
+    await seen(customer.getByRole('heading', { name: 'Rate Rob Runner' }));
     await shot(customer, 'order-tracking');
+    await rate(customer, 5, 'Quick and friendly');
+    await seen(customer.getByText('Thanks! You gave Rob Runner 5 stars.'));
+    await seen(customer.getByText('★ 5.0 (1)'));
+    await runner.goto(`/orders/${firstOrderId}`);
+    await rate(runner, 4);
+    await seen(runner.getByText('Thanks! You gave Cara Customer 4 stars.'));
+    await seen(runner.getByText('★ 4.0 (1)'));
     await navigate(customer, 'Wallet');
     await seen(customer.getByRole('list', { name: 'Transactions' }).getByText('Charged'));
     expect(await customer.locator('.stat', { hasText: 'Spent' }).getByText('S$13.80').count()).toBe(1);
@@ -254,7 +287,13 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
 
     await replaceCard(customer, '4242 4242 4242 4242');
     await placeOrder(customer, 'Mr Bean', [['Soya milk', '2', '1.60']]);
-    await seen(customer.getByText('Finding you a runner…'));
+    try {
+      await seen(customer.getByText('Finding you a runner…'));
+    } catch (e) {
+      await customer.screenshot({ path: '/tmp/w/mrbean.png', fullPage: true });
+      console.log('DEBUGURL', customer.url(), await (await customer.request.get('/api/orders?limit=3')).text());
+      throw e;
+    }
     await customer.getByRole('button', { name: 'Cancel order' }).click();
     const dialog = customer.getByRole('dialog', { name: 'Cancel this order?' });
     await seen(dialog);
@@ -297,6 +336,10 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
     await seen(customer.getByText('That is your only order.'));
     await customer.getByLabel('Status').selectOption('DELIVERED');
     await seen(customer.getByText('No delivered orders'));
+  });
+
+  it('searches my orders, orders a past order again, and lets the runner give it back', async () => {
+    await searchReorderAndGiveBack(customer, runner, firstOrderId);
   });
 
   it('removes the card after confirming, and then blocks new orders until a card is added', async () => {

@@ -39,6 +39,9 @@ describe('callers without a valid token get 401 UNAUTHENTICATED on every protect
     },
     { name: 'DELETE /api/me/card', path: () => '/api/me/card' },
     { name: 'POST /api/me/runner', path: () => '/api/me/runner' },
+    { name: 'PATCH /api/me', path: () => '/api/me', body: () => ({ name: 'Mallory' }) },
+    { name: 'GET /api/me/payout-account', path: () => '/api/me/payout-account' },
+    { name: 'PUT /api/me/payout-account', path: () => '/api/me/payout-account', body: () => ({ accountNumber: '12345678' }) },
     { name: 'POST /api/orders', path: () => '/api/orders', body: () => sampleOrderBody() },
     { name: 'GET /api/orders', path: () => '/api/orders' },
     { name: 'GET /api/orders/available', path: () => '/api/orders/available' },
@@ -47,6 +50,8 @@ describe('callers without a valid token get 401 UNAUTHENTICATED on every protect
     { name: 'POST /api/orders/{id}/progress', path: () => `/api/orders/${accepted.orderId}/progress`, body: () => ({ status: 'PLACED' }) },
     { name: 'POST /api/orders/{id}/complete', path: () => `/api/orders/${accepted.orderId}/complete` },
     { name: 'POST /api/orders/{id}/cancel', path: () => `/api/orders/${created.orderId}/cancel` },
+    { name: 'POST /api/orders/{id}/release', path: () => `/api/orders/${accepted.orderId}/release` },
+    { name: 'POST /api/orders/{id}/rating', path: () => `/api/orders/${accepted.orderId}/rating`, body: () => ({ stars: 1 }) },
     { name: 'GET /api/orders/{id}/payment', path: () => `/api/orders/${created.orderId}/payment` },
     { name: 'GET /api/orders/{id}/timeline', path: () => `/api/orders/${created.orderId}/timeline` },
     { name: 'GET /api/sagas/{id}', path: () => `/api/sagas/${created.sagaId}` },
@@ -112,6 +117,7 @@ describe('callers without a valid token get 401 UNAUTHENTICATED on every protect
     });
     expect((await users.customer.get('/api/me')).body.card).not.toBeNull();
     expect((await users.customer.get('/api/me')).body.roles).toEqual(['customer']);
+    expect((await users.customer.get('/api/me')).body.name).not.toBe('Mallory');
   });
 });
 
@@ -155,6 +161,38 @@ describe('GET /api/orders/available', () => {
     expect(self.status).toBe(200);
     expect(self.body.items.map((o: any) => o.id)).not.toContain(ownOrder.orderId);
     expect(self.body.items.map((o: any) => o.id)).toContain(created.orderId);
+  });
+});
+
+describe('the payout account, giving an order back, ratings', () => {
+  it.each(['customer', 'otherCustomer', 'nonRunner'] as const)('the payout account is 403 FORBIDDEN for a non-runner (%s)', async (who) => {
+    expectProblem(await users[who].get('/api/me/payout-account'), 403, 'FORBIDDEN');
+    expectProblem(await users[who].put('/api/me/payout-account', { accountNumber: '12345678' }), 403, 'FORBIDDEN');
+  });
+  it("the payout account is each runner's own", async () => {
+    const a = (await users.runnerA.get('/api/me/payout-account')).body;
+    const b = (await users.runnerB.get('/api/me/payout-account')).body;
+    expect(a.accountId).toMatch(/^acct_sandbox_/);
+    expect(b.accountId).toMatch(/^acct_sandbox_/);
+    expect(a.accountId).not.toBe(b.accountId);
+  });
+  it.each(['customer', 'otherCustomer', 'nonRunner', 'runnerB'] as const)(
+    'giving the order back is 404 NOT_FOUND for anyone but its runner (%s), and changes nothing',
+    async (who) => {
+      expectProblem(await users[who].post(`/api/orders/${accepted.orderId}/release`), 404, 'NOT_FOUND');
+      expectProblem(await users[who].post(`/api/orders/${created.orderId}/release`), 404, 'NOT_FOUND');
+      expect((await users.customer.get(`/api/orders/${accepted.orderId}`)).body).toMatchObject({
+        status: 'ACCEPTED',
+        runnerId: users.runnerA.user.id,
+      });
+    },
+  );
+  it.each(['otherCustomer', 'nonRunner', 'runnerB'] as const)('rating the order is 404 NOT_FOUND for a non-party (%s)', async (who) => {
+    expectProblem(await users[who].post(`/api/orders/${accepted.orderId}/rating`, { stars: 1 }), 404, 'NOT_FOUND');
+  });
+  it('its parties may not rate it before it is completed: 409 INVALID_TRANSITION', async () => {
+    expectProblem(await users.customer.post(`/api/orders/${accepted.orderId}/rating`, { stars: 1 }), 409, 'INVALID_TRANSITION');
+    expectProblem(await users.runnerA.post(`/api/orders/${accepted.orderId}/rating`, { stars: 1 }), 409, 'INVALID_TRANSITION');
   });
 });
 

@@ -191,6 +191,14 @@ describe('operations endpoints', () => {
     for (const path of ['/api/orders', '/api/orders/{id}/accept', '/api/auth/register', '/api/wallet', '/api/sagas/{id}', '/api/stream']) {
       expect(Object.keys(openapi.paths)).toContain(path);
     }
+    // Profiles, giving back, ratings and the payout account are documented from their schemas too.
+    expect(openapi.paths['/api/me'].patch.requestBody.content['application/json'].schema.properties.phone).toBeDefined();
+    expect(openapi.paths['/api/orders/{id}/release'].post.responses['202']).toBeDefined();
+    expect(openapi.paths['/api/orders/{id}/rating'].post.requestBody.content['application/json'].schema.properties.stars.maximum).toBe(5);
+    expect(Object.keys(openapi.paths['/api/me/payout-account']).sort()).toEqual(['get', 'put']);
+    const order = openapi.paths['/api/orders/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(order.properties).toHaveProperty('acceptBy');
+    expect(order.properties).toHaveProperty('runner');
     expect(openapi.paths['/api/orders'].post.requestBody.content['application/json'].schema.properties.items.maxItems).toBe(50);
     const docs = await c.get('/api/docs/');
     expect(docs.status).toBe(200);

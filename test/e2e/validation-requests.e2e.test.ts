@@ -196,6 +196,8 @@ describe('ids in the path', () => {
     ['POST', '/api/orders/{id}/progress'],
     ['POST', '/api/orders/{id}/complete'],
     ['POST', '/api/orders/{id}/cancel'],
+    ['POST', '/api/orders/{id}/release'],
+    ['POST', '/api/orders/{id}/rating'],
     ['GET', '/api/sagas/{id}'],
     ['POST', '/api/notifications/{id}/read'],
   ];
@@ -203,7 +205,7 @@ describe('ids in the path', () => {
   it.each(routes)('%s %s with a non-UUID id → 404 NOT_FOUND', async (method, template) => {
     const u = await (await registered('Ids')).becomeRunner();
     for (const id of badIds) {
-      const body = template.endsWith('/progress') ? { status: 'PLACED' } : undefined;
+      const body = template.endsWith('/progress') ? { status: 'PLACED' } : template.endsWith('/rating') ? { stars: 5 } : undefined;
       const res = await u.request(method, template.replace('{id}', id), body);
       expectProblem(res, 404, 'NOT_FOUND');
     }

@@ -72,6 +72,13 @@ export async function checkInvariants(db: Sql): Promise<string[]> {
       and not exists (select 1 from sagas.instances s where s.key = o.id::text and s.status in ('RUNNING', 'COMPENSATING', 'FAILED'))`),
     'CREATED order without a live timer',
   );
+  // A finished order's timer is never armed (a given-back order's fresh window is not restarted after a cancel).
+  add(
+    await db.query(`select o.id, o.status from orders.orders o join timers.timers t on t.order_id = o.id
+    where o.status in ('COMPLETED', 'CANCELLED') and t.status = 'ARMED'
+      and not exists (select 1 from sagas.instances s where s.key = o.id::text and s.status in ('RUNNING', 'COMPENSATING', 'FAILED'))`),
+    'finished order with an armed timer',
+  );
   // Money is held only for an order that is still open.
   add(
     await db.query(`select p.order_id, o.status from payments.payments p left join orders.orders o on o.id = p.order_id

@@ -13,7 +13,7 @@ export const CANCEL_REASONS = ['NO_PAYMENT_METHOD', 'PAYMENT_DECLINED', 'CUSTOME
 export const cancelReason = z.enum(CANCEL_REASONS);
 export type CancelReason = z.infer<typeof cancelReason>;
 
-export const SAGA_TYPES = ['create-order', 'accept-order', 'complete-order', 'cancel-order'] as const;
+export const SAGA_TYPES = ['create-order', 'accept-order', 'complete-order', 'cancel-order', 'release-order'] as const;
 export type SagaType = (typeof SAGA_TYPES)[number];
 export const SAGA_STATUSES = ['RUNNING', 'COMPLETED', 'COMPENSATING', 'COMPENSATED', 'FAILED'] as const;
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
@@ -46,6 +46,8 @@ export const MESSAGES = {
   },
   accept_order: { topic: 'order_commands', payload: z.object({ order_id: id, runner_id: id }) },
   release_runner: { topic: 'order_commands', payload: z.object({ order_id: id, runner_id: id }) },
+  // The assigned runner gives the order back (release-order saga): CREATED again, with a fresh window ending at accept_by.
+  release_order: { topic: 'order_commands', payload: z.object({ order_id: id, runner_id: id, accept_by: z.iso.datetime() }) },
   cancel_order: { topic: 'order_commands', payload: z.object({ order_id: id, reason: cancelReason }) },
   'order.created': {
     topic: 'order_events',
@@ -90,6 +92,24 @@ export const MESSAGES = {
     topic: 'order_events',
     payload: z.object({ order_id: id, code: z.enum(['RUNNER_NOT_ASSIGNED', 'ORDER_NOT_FOUND']) }),
   },
+  'order.released': {
+    topic: 'order_events',
+    payload: z.object({ order_id: id, runner_id: id, customer_id: id, accept_by: z.iso.datetime() }),
+  },
+  'order.release_failed': {
+    topic: 'order_events',
+    payload: z.object({
+      order_id: id,
+      runner_id: id,
+      code: z.enum(['RUNNER_NOT_ASSIGNED', 'ORDER_NOT_FOUND']),
+      status: orderStatus.nullable(),
+    }),
+  },
+  // A party rated the other once the order was COMPLETED (no command: over HTTP).
+  'order.rated': {
+    topic: 'order_events',
+    payload: z.object({ order_id: id, rater_id: id, ratee_id: id, stars: z.number().int().min(1).max(5) }),
+  },
   'order.cancelled': {
     topic: 'order_events',
     payload: z.object({ order_id: id, reason: cancelReason, previous_status: orderStatus }),
@@ -127,6 +147,11 @@ export const MESSAGES = {
   },
   // `name` (optional) lets the notification service say who accepted an order.
   'user.registered': { topic: 'user_events', payload: z.object({ user_id: id, name: text(100).optional() }) },
+  // The profile as it now is: the order service shows names (and, while an order is active, phones) to the counterpart.
+  'user.profile_updated': {
+    topic: 'user_events',
+    payload: z.object({ user_id: id, name: text(100), phone: z.string().max(20).nullable() }),
+  },
   'user.card_updated': { topic: 'user_events', payload: z.object({ user_id: id }) },
   'user.card_removed': { topic: 'user_events', payload: z.object({ user_id: id }) },
   'user.became_runner': { topic: 'user_events', payload: z.object({ user_id: id, name: text(100).optional() }) },
@@ -181,6 +206,8 @@ export const MESSAGES = {
   },
   // ---- timer service ----
   start_order_timer: { topic: 'timer_commands', payload: z.object({ order_id: id, timeout_at: z.iso.datetime() }) },
+  // Arms the timer again with a new deadline (a released order's fresh window); a timer stopped by a cancel stays stopped.
+  restart_order_timer: { topic: 'timer_commands', payload: z.object({ order_id: id, timeout_at: z.iso.datetime() }) },
   stop_order_timer: {
     topic: 'timer_commands',
     payload: z.object({ order_id: id, reason: z.enum(['ACCEPTED', 'CANCELLED']) }),

@@ -20,7 +20,7 @@ const CATALOG = {
     { name: 'user_events', description: 'user.* events from the user service' },
     { name: 'payment_commands', description: 'authorize_payment, revert_payment, release_payment, to the payment service' },
     { name: 'payment_events', description: 'payment.* events from the payment service' },
-    { name: 'timer_commands', description: 'start_order_timer and stop_order_timer, to the timer service' },
+    { name: 'timer_commands', description: 'start_order_timer, restart_order_timer and stop_order_timer, to the timer service' },
     { name: 'timer_events', description: 'timer.* events from the timer service' },
     { name: 'saga_events', description: 'saga.* transitions from every saga orchestrator' },
   ],
@@ -68,6 +68,7 @@ export const GROUPS = {
   acceptOrderSaga: 'accept-order-saga-orchestrator',
   completeOrderSaga: 'complete-order-saga-orchestrator',
   cancelOrderSaga: 'cancel-order-saga-orchestrator',
+  releaseOrderSaga: 'release-order-saga-orchestrator',
   /** Read models of orders kept by services that show orders they do not own. */
   sagaOrderView: 'saga-order-view',
   paymentOrderView: 'payment-order-view',
@@ -79,7 +80,8 @@ const REPLY_TOPICS: TopicName[] = ['order_events', 'user_events', 'payment_event
 
 /** The topics each consumer group reads (docs/messages.md, Topics). */
 export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicName[]> = {
-  'order-service': ['create_order_commands', 'order_commands'],
+  // user_events: the names and phones of the people an order shows.
+  'order-service': ['create_order_commands', 'order_commands', 'user_events'],
   'user-service': ['user_commands'],
   'payment-service': ['payment_commands'],
   'timer-service': ['timer_commands'],
@@ -88,6 +90,7 @@ export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicNam
   'accept-order-saga-orchestrator': REPLY_TOPICS,
   'complete-order-saga-orchestrator': REPLY_TOPICS,
   'cancel-order-saga-orchestrator': REPLY_TOPICS,
+  'release-order-saga-orchestrator': REPLY_TOPICS,
   'saga-order-view': ['order_events'],
   'payment-order-view': ['order_events'],
   'analytics-service': ['order_events', 'payment_events'],

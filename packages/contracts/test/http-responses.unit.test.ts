@@ -22,7 +22,7 @@ import { AT, ID, OTHER_ID } from './http-support.ts';
 /** What the API answers (the documented shapes, problem+json included), and that every schema converts to OpenAPI. */
 
 describe('response shapes', () => {
-  const user = { id: ID, email: 'a@b.edu', name: 'Alice', roles: ['customer'], card: null, createdAt: AT };
+  const user = { id: ID, email: 'a@b.edu', name: 'Alice', roles: ['customer'], card: null, phone: null, createdAt: AT };
   const order = {
     id: ID,
     customerId: OTHER_ID,
@@ -44,6 +44,9 @@ describe('response shapes', () => {
     deliveredAt: null,
     completedAt: null,
     cancelledAt: null,
+    customer: { id: OTHER_ID, name: 'Carol', rating: { average: null, count: 0 } },
+    runner: null,
+    acceptBy: null,
   };
 
   it('accepts the documented User, with and without a card', () => {
@@ -66,6 +69,17 @@ describe('response shapes', () => {
     expect(orderPage.parse({ items: [order], nextCursor: null })).toEqual({ items: [order], nextCursor: null });
     expect(orderSchema.safeParse({ ...order, status: 'LOST' }).success).toBe(false);
     expect(orderSchema.safeParse({ ...order, cancelReason: 'BORED' }).success).toBe(false);
+    // The people: a runner with a rating and, for the counterpart of an active order, a phone.
+    const accepted = {
+      ...order,
+      status: 'ACCEPTED',
+      runnerId: ID,
+      runner: { id: ID, name: 'Rita', rating: { average: 4.5, count: 2 }, phone: '+65 9123 4567' },
+    };
+    expect(orderSchema.parse(accepted)).toEqual(accepted);
+    expect(orderSchema.safeParse({ ...order, customer: undefined }).success).toBe(false);
+    expect(orderSchema.safeParse({ ...accepted, runner: { ...accepted.runner, rating: { average: 6, count: 1 } } }).success).toBe(false);
+    expect(orderSchema.safeParse({ ...order, acceptBy: 'tomorrow' }).success).toBe(false);
   });
 
   it('accepts the 202 bodies', () => {
@@ -83,6 +97,7 @@ describe('response shapes', () => {
       releasedAt: null,
       revertedAt: null,
       failureCode: null,
+      payoutAccountId: null,
     };
     expect(paymentView.parse(payment)).toEqual(payment);
     expect(paymentView.safeParse({ ...payment, status: 'CAPTURED' }).success).toBe(false);
@@ -158,6 +173,7 @@ describe('response shapes', () => {
         'ORDER_NOT_AVAILABLE',
         'ORDER_NOT_CANCELLABLE',
         'INVALID_TRANSITION',
+        'ALREADY_RATED',
         'IDEMPOTENCY_KEY_REUSED',
         'RATE_LIMITED',
         'NOT_READY',

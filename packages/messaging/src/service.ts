@@ -30,13 +30,16 @@ export interface ServiceDeps {
 /** A service a host can run: every one but the gateway, which only forwards to them. */
 export type HostedServiceName = Exclude<ServiceName, 'gateway'>;
 
+/** The methods a route may answer. */
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /**
  * One HTTP route a service answers, as the production gateway forwards it. The gateway's route
  * table is generated from these manifests, so a route a service registers and does not list here
  * is reachable in the one-process mode only (`/internal/*` routes are meant to be).
  */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | ('GET' | 'POST' | 'PUT' | 'DELETE')[];
+  method: HttpMethod | HttpMethod[];
   url: string;
   /** Answered without a signed-in caller: forwarded with no identity. */
   public?: true;

@@ -1,5 +1,5 @@
 import type { OrderStatus } from '@campusg/contracts';
-import { COMPLETABLE, isAvailable, isCancellable, nextProgress } from './order-transitions.ts';
+import { COMPLETABLE, isAvailable, isCancellable, nextProgress, RATABLE, RELEASABLE_STATUS } from './order-transitions.ts';
 
 /** The parts of an order that decide who may act on it (the Order object, or any view of it). */
 export interface OrderParties {
@@ -70,6 +70,27 @@ export function mayCancel(order: OrderParties | undefined, user: Caller): Refusa
     return { code: 'ORDER_NOT_CANCELLABLE', message: `an order that is ${order.status} can no longer be cancelled` };
   }
   return null;
+}
+
+/** The assigned runner gives the order back while they have not yet placed it at the store. */
+export function mayRelease(order: OrderParties | undefined, user: Caller): Refusal | null {
+  if (!order || order.runnerId !== user.id) return NO_SUCH_ORDER;
+  if (order.status !== RELEASABLE_STATUS) {
+    return { code: 'INVALID_TRANSITION', message: `an order that is ${order.status} can no longer be given back` };
+  }
+  return null;
+}
+
+/**
+ * Either party rates the other once the order is completed: the customer its runner, the runner
+ * its customer. Returns who is rated, or the refusal.
+ */
+export function mayRate(order: OrderParties | undefined, user: Caller): { rateeId: string } | Refusal {
+  if (!order || !isPartyTo(order, user)) return NO_SUCH_ORDER;
+  if (order.status !== RATABLE || !order.runnerId) {
+    return { code: 'INVALID_TRANSITION', message: `an order that is ${order.status} cannot be rated yet` };
+  }
+  return { rateeId: order.customerId === user.id ? order.runnerId : order.customerId };
 }
 
 /** The assigned runner moves the order one step (`nextProgress`). */

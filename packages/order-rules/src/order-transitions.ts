@@ -45,6 +45,9 @@ export const isAvailable = (status: OrderStatus): boolean => status === AVAILABL
 /** The status of an order whose runner may still be released (it goes back to the runners). */
 export const RELEASABLE_STATUS: OrderStatus = 'ACCEPTED';
 
+/** The status in which the customer and the runner may rate each other. */
+export const RATABLE: OrderStatus = 'COMPLETED';
+
 /** The status the runner completes from (the complete-order saga pays out, then COMPLETED). */
 export const COMPLETABLE: OrderStatus = 'DELIVERED';
 

@@ -7,6 +7,8 @@ import {
   mayCancel,
   mayComplete,
   mayProgress,
+  mayRate,
+  mayRelease,
   maySeeAvailable,
   nextRunnerMove,
 } from '../src/index.ts';
@@ -72,6 +74,30 @@ describe('progress', () => {
     ]);
     for (const status of ORDER_STATUSES.filter((s) => !(ACTIVE_RUNNER_STATUSES as readonly string[]).includes(s))) {
       expect(nextRunnerMove(status)).toBeNull();
+    }
+  });
+});
+
+describe('giving an order back', () => {
+  it('is for the assigned runner while the order is ACCEPTED', () => {
+    expect(mayRelease(order('ACCEPTED'), runner)).toBeNull();
+    for (const who of [customer, otherRunner]) expect(mayRelease(order('ACCEPTED'), who)?.code).toBe('NOT_FOUND');
+    expect(mayRelease(undefined, runner)?.code).toBe('NOT_FOUND');
+    expect(mayRelease(order('CREATED', null), runner)?.code).toBe('NOT_FOUND');
+    for (const later of ['PLACED', 'ON_THE_WAY', 'DELIVERED', 'COMPLETED'] as const) {
+      expect(mayRelease(order(later), runner)?.code).toBe('INVALID_TRANSITION');
+    }
+  });
+});
+
+describe('rating', () => {
+  it('lets the customer rate the runner and the runner the customer, once the order is completed', () => {
+    expect(mayRate(order('COMPLETED'), customer)).toEqual({ rateeId: 'r' });
+    expect(mayRate(order('COMPLETED'), runner)).toEqual({ rateeId: 'c' });
+    expect(mayRate(order('COMPLETED'), otherRunner)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(mayRate(undefined, customer)).toMatchObject({ code: 'NOT_FOUND' });
+    for (const status of ORDER_STATUSES.filter((s) => s !== 'COMPLETED')) {
+      expect(mayRate(order(status), customer)).toMatchObject({ code: 'INVALID_TRANSITION' });
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { Order, OrderStatus, PayloadOf, TypedMessage } from '@campusg/contracts';
+import type { OrderRecord, OrderStatus, PayloadOf, TypedMessage } from '@campusg/contracts';
 import { CANCELLABLE } from '@campusg/order-rules';
 
 /**
@@ -8,7 +8,7 @@ import { CANCELLABLE } from '@campusg/order-rules';
  */
 export type ViewChange =
   /** `order.created`: the view as it starts; a view that exists already is left alone. */
-  | { kind: 'create'; view: Order }
+  | { kind: 'create'; view: OrderRecord }
   | {
       kind: 'move';
       orderId: string;
@@ -16,7 +16,7 @@ export type ViewChange =
       /** The statuses the view may be in for the move to apply. */
       from: readonly OrderStatus[];
       /** Merged into the view: the status, `updatedAt`, the stamp of the status, the runner. */
-      patch: Partial<Order>;
+      patch: Partial<OrderRecord>;
       /** The runner afterwards: this one when `setRunner`, else this one or, if null, the current one. */
       runnerId: string | null;
       setRunner: boolean;
@@ -46,7 +46,7 @@ const RANK: Record<OrderStatus, number> = {
 const STATUSES = Object.keys(RANK) as OrderStatus[];
 const before = (status: OrderStatus) => STATUSES.filter((s) => RANK[s] < RANK[status]);
 
-const STAMP: Partial<Record<OrderStatus, keyof Order>> = {
+const STAMP: Partial<Record<OrderStatus, keyof OrderRecord>> = {
   ACCEPTED: 'acceptedAt',
   PLACED: 'placedAt',
   ON_THE_WAY: 'pickedUpAt',
@@ -89,7 +89,7 @@ export function orderViewChange(m: TypedMessage): ViewChange | undefined {
   const move = (
     status: OrderStatus,
     o: {
-      patch?: Partial<Order>;
+      patch?: Partial<OrderRecord>;
       runnerId?: string | null;
       setRunner?: boolean;
       from?: readonly OrderStatus[];
@@ -127,6 +127,17 @@ export function orderViewChange(m: TypedMessage): ViewChange | undefined {
       return move('ACCEPTED', { runnerId: (m.payload as PayloadOf<'order.accepted'>).runner_id, setRunner: true, notBeforeView: true });
     case 'order.runner_released': {
       const p = m.payload as PayloadOf<'order.runner_released'>;
+      return move('CREATED', {
+        patch: { acceptedAt: null },
+        setRunner: true,
+        from: ['ACCEPTED'],
+        ifRunner: p.runner_id,
+        notBeforeView: true,
+      });
+    }
+    case 'order.released': {
+      // The runner gave the order back: open again, like a released runner, but by the runner's own choice.
+      const p = m.payload as PayloadOf<'order.released'>;
       return move('CREATED', {
         patch: { acceptedAt: null },
         setRunner: true,

@@ -1,4 +1,4 @@
-import type { Order, TypedMessage } from '@campusg/contracts';
+import type { OrderRecord, TypedMessage } from '@campusg/contracts';
 import type { Handler, Handlers } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
 import { orderViewChange, type ViewChange } from './order-view-change.ts';
@@ -77,8 +77,8 @@ export async function applyOrderEvent(tx: Sql, schema: string, m: TypedMessage):
   return change && apply(tx, schema, change);
 }
 
-export async function findOrderView(tx: Sql, schema: string, orderId: string): Promise<Order | undefined> {
-  const [row] = await tx.query<{ view: Order }>(`select view from ${schema}.order_view where order_id = $1`, [orderId]);
+export async function findOrderView(tx: Sql, schema: string, orderId: string): Promise<OrderRecord | undefined> {
+  const [row] = await tx.query<{ view: OrderRecord }>(`select view from ${schema}.order_view where order_id = $1`, [orderId]);
   return row?.view;
 }
 
@@ -87,6 +87,7 @@ export const ORDER_EVENT_TYPES = [
   'order.status_updated',
   'order.accepted',
   'order.runner_released',
+  'order.released',
   'order.cancelled',
 ] as const;
 

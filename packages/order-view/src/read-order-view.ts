@@ -1,4 +1,4 @@
-import type { Order } from '@campusg/contracts';
+import type { OrderRecord } from '@campusg/contracts';
 import type { Sql } from '@campusg/platform';
 import { findOrderView } from './order-view-store.ts';
 
@@ -12,10 +12,10 @@ export async function readOrderView(
   db: Sql,
   schema: string,
   orderId: string,
-  ready: (o: Order) => boolean,
+  ready: (o: OrderRecord) => boolean,
   behind: () => Promise<boolean>,
   waitMs = 15_000,
-): Promise<Order | undefined> {
+): Promise<OrderRecord | undefined> {
   const deadline = Date.now() + waitMs;
   for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
     const view = await findOrderView(db, schema, orderId);
@@ -38,7 +38,7 @@ export async function readCurrentOrderView(
   orderId: string,
   behind: () => Promise<boolean>,
   waitMs = 15_000,
-): Promise<Order | undefined> {
+): Promise<OrderRecord | undefined> {
   const deadline = Date.now() + waitMs;
   for (let pause = 10; (await behind()) && Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
     await new Promise((r) => setTimeout(r, pause));

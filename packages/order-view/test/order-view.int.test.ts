@@ -44,6 +44,8 @@ function order() {
     status,
     accepted: (runner: string) => event('order.accepted', { runner_id: runner, customer_id: customer }),
     released: (runner: string) => event('order.runner_released', { runner_id: runner }),
+    givenBack: (runner: string) =>
+      event('order.released', { runner_id: runner, customer_id: customer, accept_by: '2026-01-01T13:00:00.000Z' }),
     cancelled: () => event('order.cancelled', { reason: 'CUSTOMER_CANCELLED', previous_status: 'CREATED' }),
   };
 }
@@ -135,6 +137,21 @@ describe('the order view', () => {
     // A repeated accept of the runner who has it keeps the time it was first accepted.
     await apply(o.accepted(first));
     expect(await view(o.id)).toMatchObject({ acceptedAt: secondAccept.timestamp });
+  });
+
+  it('opens the order again when its runner gives it back, and only for that runner', async () => {
+    const o = order();
+    const [rita, otto] = [uuid(), uuid()];
+    await apply(o.created(), o.status('CREATED', 'PENDING'), o.accepted(rita));
+    await apply(o.givenBack(otto));
+    expect(await view(o.id)).toMatchObject({ status: 'ACCEPTED', runnerId: rita });
+    const back = o.givenBack(rita);
+    await apply(back);
+    expect(await view(o.id)).toMatchObject({ status: 'CREATED', runnerId: null, acceptedAt: null, updatedAt: back.timestamp });
+    await apply(o.accepted(otto));
+    // Rita's give-back delivered again cannot take the order from Otto.
+    await apply(back);
+    expect(await view(o.id)).toMatchObject({ status: 'ACCEPTED', runnerId: otto });
   });
 
   it('cancels an open order once, with its reason', async () => {

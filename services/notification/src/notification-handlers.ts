@@ -47,6 +47,15 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
         { to: 'customer', kind: 'ORDER_ACCEPTED', text: `${runnerName ?? 'A runner'} accepted your order.`, oncePerOrder: false },
         { to: 'runner', kind: 'ORDER_ACCEPTED', text: 'You got the order. Head to the store.', oncePerOrder: false },
       ];
+    case 'order.released':
+      return [
+        {
+          to: 'customer',
+          kind: 'ORDER_RELEASED',
+          text: `${runnerName ?? 'Your runner'} gave your order back. It is open to other runners again.`,
+          oncePerOrder: false,
+        },
+      ];
     case 'payment.released':
       return [{ to: 'runner', kind: 'PAYOUT_RECEIVED', text: `Payout received: ${money(Number(p.amount_cents))}.`, oncePerOrder: true }];
     default:
@@ -58,7 +67,7 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
 function availabilityChange(m: TypedMessage): OrderStatus | null {
   const p = m.payload as Record<string, unknown>;
   if (m.type === 'order.status_updated' && p.status === 'CREATED') return 'CREATED';
-  if (m.type === 'order.runner_released') return 'CREATED';
+  if (m.type === 'order.runner_released' || m.type === 'order.released') return 'CREATED';
   if (m.type === 'order.accepted') return 'ACCEPTED';
   if (m.type === 'order.cancelled' && p.previous_status === 'CREATED') return 'CANCELLED';
   return null;
@@ -104,7 +113,7 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
       }
       return parties;
     };
-    const runnerName = m.type === 'order.accepted' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
+    const runnerName = m.type === 'order.accepted' || m.type === 'order.released' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
     for (const d of derive(m, runnerName)) {
       const userId =
         d.to === 'customer'
@@ -145,7 +154,8 @@ function orderIdOf(payload: Record<string, unknown>, key: string | null): string
 /** Keeps users' names, as the events that carry them say. */
 async function learnName(tx: Sql, m: TypedMessage): Promise<void> {
   const p = m.payload as Record<string, unknown>;
-  if ((m.type === 'user.registered' || m.type === 'user.became_runner') && typeof p.name === 'string') {
+  const named = m.type === 'user.registered' || m.type === 'user.became_runner' || m.type === 'user.profile_updated';
+  if (named && typeof p.name === 'string') {
     await tx.query(
       'insert into notifications.user_names (user_id, name) values ($1, $2) on conflict (user_id) do update set name = excluded.name',
       [p.user_id, p.name],

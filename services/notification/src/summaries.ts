@@ -51,6 +51,14 @@ export function summarize(m: TypedMessage): string {
       return 'The runner was released; the order is open again.';
     case 'order.runner_release_failed':
       return `The runner release was not needed (${s('code')}).`;
+    case 'release_order':
+      return 'The runner asked to give the order back.';
+    case 'order.released':
+      return `The runner gave the order back; it is open to runners again until ${s('accept_by')}.`;
+    case 'order.release_failed':
+      return `The order could not be given back (${s('code')}).`;
+    case 'order.rated':
+      return `${n('stars')} ${n('stars') === 1 ? 'star was' : 'stars were'} given for the order.`;
     case 'cancel_order':
       return `Asked to cancel the order (${s('reason')}).`;
     case 'order.cancelled':
@@ -95,6 +103,8 @@ export function summarize(m: TypedMessage): string {
       return `The acceptance window runs until ${s('timeout_at')}.`;
     case 'timer.failed':
       return `The acceptance timer could not start (${s('code')}).`;
+    case 'restart_order_timer':
+      return 'Asked to restart the acceptance timer for a fresh window.';
     case 'stop_order_timer':
       return `Asked to stop the acceptance timer (${s('reason')}).`;
     case 'timer.stopped':
@@ -103,6 +113,8 @@ export function summarize(m: TypedMessage): string {
       return 'The acceptance window ended without a runner.';
     case 'user.registered':
       return 'A user signed up.';
+    case 'user.profile_updated':
+      return 'A user updated their profile.';
     case 'user.card_updated':
       return 'A user saved a card.';
     case 'user.card_removed':

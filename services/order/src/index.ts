@@ -25,11 +25,15 @@ export const orderService: ServiceModule = {
     { method: 'GET', url: '/api/orders/available' },
     { method: 'GET', url: '/api/orders/:id' },
     { method: 'POST', url: '/api/orders/:id/progress' },
+    { method: 'POST', url: '/api/orders/:id/rating' },
   ],
   open: ({ deps, auth }) => ({
     registerRoutes: (app) => registerOrderRoutes(app, deps, auth),
-    // Its consumer: create_order_commands and order_commands.
-    start: async () => void (await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], orderHandlers)),
+    // Its consumer: create_order_commands, order_commands, and user_events for the people orders show.
+    start: async () => {
+      const handlers = orderHandlers({ acceptWindowMs: deps.config.orderAcceptTimeoutMs });
+      await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], handlers);
+    },
     stop: async () => {},
   }),
 };

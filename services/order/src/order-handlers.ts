@@ -1,9 +1,15 @@
 import type { Handlers } from '@campusg/messaging';
 import { AVAILABLE_STATUS, CANCELLABLE, isSagaStatusUpdate, RELEASABLE_STATUS } from '@campusg/order-rules';
+import { peopleHandlers } from './order-people.ts';
 import { orderRepository as repo } from './order-repository.ts';
 
-/** Command handlers of the order service: every command gets exactly one reply, and each is idempotent. */
-export const orderHandlers: Handlers = {
+/**
+ * Command handlers of the order service (every command gets exactly one reply, and each is
+ * idempotent), and the user events that tell it who its orders' people are. `acceptWindowMs` is the
+ * acceptance window (`ORDER_ACCEPT_TIMEOUT_MS`): an order that becomes CREATED is open until then.
+ */
+export const orderHandlers = ({ acceptWindowMs }: { acceptWindowMs: number }): Handlers => ({
+  ...peopleHandlers,
   async create_order(m, { tx, emit }) {
     const cmd = m.payload;
     await repo.lockId(tx, cmd.order_id);
@@ -51,7 +57,8 @@ export const orderHandlers: Handlers = {
       emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: order.runner_id });
       return;
     }
-    const updated = allowed ? await repo.transition(tx, order_id, [expected_status], status, now) : undefined;
+    const acceptBy = status === AVAILABLE_STATUS ? new Date(now.getTime() + acceptWindowMs) : undefined;
+    const updated = allowed ? await repo.transition(tx, order_id, [expected_status], status, now, { acceptBy }) : undefined;
     if (!updated) {
       emit('order.status_update_failed', {
         order_id,
@@ -88,6 +95,28 @@ export const orderHandlers: Handlers = {
     emit('order.runner_release_failed', { order_id, code: order ? 'RUNNER_NOT_ASSIGNED' : 'ORDER_NOT_FOUND' });
   },
 
+  async release_order(m, { tx, emit, now }) {
+    const { order_id, runner_id, accept_by } = m.payload;
+    const acceptBy = new Date(accept_by);
+    const released = await repo.transition(tx, order_id, [RELEASABLE_STATUS], AVAILABLE_STATUS, now, {
+      runnerId: null,
+      runnerWhere: runner_id,
+      acceptBy,
+    });
+    const order = released ?? (await repo.find(tx, order_id));
+    // Already given back by this very command (sent again): its window is the one it asked for.
+    const again = !released && order?.status === AVAILABLE_STATUS && order.accept_by?.getTime() === acceptBy.getTime();
+    if (order && (released || again)) {
+      return void emit('order.released', { order_id, runner_id, customer_id: order.customer_id, accept_by: acceptBy.toISOString() });
+    }
+    emit('order.release_failed', {
+      order_id,
+      runner_id,
+      code: order ? 'RUNNER_NOT_ASSIGNED' : 'ORDER_NOT_FOUND',
+      status: order?.status ?? null,
+    });
+  },
+
   async cancel_order(m, { tx, emit, now }) {
     const { order_id, reason } = m.payload;
     await repo.lockId(tx, order_id);
@@ -104,4 +133,4 @@ export const orderHandlers: Handlers = {
     if (!cancelled) return void emit('order.cancel_failed', { order_id, code: 'ORDER_NOT_CANCELLABLE', status: order.status });
     emit('order.cancelled', { order_id, reason, previous_status: order.status });
   },
-};
+});

@@ -4,7 +4,7 @@ import { type OrderRow, TIMESTAMP_COLUMN, totals } from './order.ts';
 
 const COLUMNS = `id, customer_id, runner_id, store, items, delivery_location, instructions, food_cents, delivery_fee_cents,
   total_cents, status, cancel_reason, created_at, updated_at, accepted_at, placed_at, picked_up_at, delivered_at,
-  completed_at, cancelled_at`;
+  completed_at, cancelled_at, accept_by`;
 
 export interface PageQuery {
   limit: number;
@@ -81,7 +81,7 @@ export const orderRepository = {
     from: readonly OrderStatus[],
     to: OrderStatus,
     now: Date,
-    extra: { runnerId?: string | null; runnerWhere?: string; cancelReason?: CancelReason } = {},
+    extra: { runnerId?: string | null; runnerWhere?: string; cancelReason?: CancelReason; acceptBy?: Date } = {},
   ): Promise<OrderRow | undefined> {
     const sets = ['status = $3', 'updated_at = $4'];
     const params: unknown[] = [id, from, to, now];
@@ -91,6 +91,10 @@ export const orderRepository = {
       params.push(extra.runnerId);
       sets.push(`runner_id = $${params.length}`);
       if (extra.runnerId === null) sets.push('accepted_at = null');
+    }
+    if (extra.acceptBy) {
+      params.push(extra.acceptBy);
+      sets.push(`accept_by = $${params.length}`);
     }
     if (extra.cancelReason) {
       params.push(extra.cancelReason);
@@ -105,16 +109,25 @@ export const orderRepository = {
     return row;
   },
 
-  async page(tx: Sql, filter: { customerId?: string; runnerId?: string; status?: OrderStatus; excludeCustomer?: string }, q: PageQuery) {
+  async page(
+    tx: Sql,
+    filter: { customerId?: string; runnerId?: string; statuses?: readonly OrderStatus[]; excludeCustomer?: string; search?: string },
+    q: PageQuery,
+  ) {
     const params: unknown[] = [];
     const where: string[] = [];
     const add = (sql: string, v: unknown) => {
       params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
+      where.push(sql.replaceAll('?', `$${params.length}`));
     };
     if (filter.customerId) add('customer_id = ?', filter.customerId);
     if (filter.runnerId) add('runner_id = ?', filter.runnerId);
-    if (filter.status) add('status = ?', filter.status);
+    if (filter.statuses?.length) add('status = any(?)', filter.statuses);
+    if (filter.search) {
+      // A substring of the store's name or of any item's name, case-insensitively; % and _ are literal.
+      const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      add("(store->>'name' ilike ? or exists (select 1 from jsonb_array_elements(items) i where i->>'name' ilike ?))", pattern);
+    }
     if (filter.excludeCustomer) add('customer_id <> ?', filter.excludeCustomer);
     const cursor = decodeCursor(q.cursor);
     if (cursor) {

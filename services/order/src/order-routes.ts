@@ -6,12 +6,15 @@ import {
   orderPage,
   orderSchema,
   progressBody,
+  queriedStatuses,
   type TopicName,
 } from '@campusg/contracts';
 import type { ServiceDeps, Transport } from '@campusg/messaging';
 import { AVAILABLE_STATUS, canView, mayProgress, maySeeAvailable, type Refusal } from '@campusg/order-rules';
-import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
-import { partiesOf, toOrderView } from './order.ts';
+import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
+import { type OrderRow, partiesOf, toOrderView } from './order.ts';
+import { peopleRepository } from './order-people.ts';
+import { registerRatingRoutes } from './order-rating-routes.ts';
 import { orderRepository as repo } from './order-repository.ts';
 
 const notFound = () => new AppError('NOT_FOUND', 'no such order');
@@ -39,9 +42,19 @@ export async function awaitCommandsHandled(transport: Transport, topics: TopicNa
   }
 }
 
-/** Order reads and the runner's progress steps. */
+/** Orders as `viewerId` sees them, with their people (one lookup for the lot). */
+async function viewsOf(tx: Sql, rows: OrderRow[], viewerId: string) {
+  const people = await peopleRepository.find(
+    tx,
+    rows.flatMap((r) => (r.runner_id ? [r.customer_id, r.runner_id] : [r.customer_id])),
+  );
+  return rows.map((r) => toOrderView(r, people, viewerId));
+}
+
+/** Order reads, the runner's progress steps and the parties' ratings. */
 export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
   const { db, bus } = deps;
+  registerRatingRoutes(app, deps, auth);
 
   app.get(
     '/api/orders/available',
@@ -54,8 +67,8 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
       refuse(maySeeAvailable(user));
       // An order becomes CREATED by update_order_status on order_commands.
       await awaitCommandsHandled(bus.transport, ['order_commands']);
-      const page = await repo.page(db, { status: AVAILABLE_STATUS, excludeCustomer: user.id }, req.query);
-      return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
+      const page = await repo.page(db, { statuses: [AVAILABLE_STATUS], excludeCustomer: user.id }, req.query);
+      return { items: await viewsOf(db, page.items, user.id), nextCursor: page.nextCursor };
     },
   );
 
@@ -72,13 +85,14 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
     },
     async (req) => {
       const user = callerOf(req);
-      const { as, status, ...page } = req.query;
+      const { as, status, q: search, ...page } = req.query;
+      const statuses = queriedStatuses(status);
       // After a 202 the order's create_order (or the accept's accept_order) is on the bus: the list
       // shows it once the order service has handled what was there when the request came.
       await awaitCommandsHandled(bus.transport, as === 'runner' ? ['order_commands'] : ['create_order_commands', 'order_commands']);
-      const filter = as === 'runner' ? { runnerId: user.id, status } : { customerId: user.id, status };
+      const filter = as === 'runner' ? { runnerId: user.id, statuses, search } : { customerId: user.id, statuses, search };
       const result = await repo.page(db, filter, page);
-      return { items: result.items.map(toOrderView), nextCursor: result.nextCursor };
+      return { items: await viewsOf(db, result.items, user.id), nextCursor: result.nextCursor };
     },
   );
 
@@ -89,9 +103,10 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
       schema: { tags: ['orders'], summary: 'One order', params: idParams, response: { 200: orderSchema } },
     },
     async (req) => {
+      const user = callerOf(req);
       const order = await repo.find(db, req.params.id);
-      if (!order || !canView(partiesOf(order), callerOf(req))) throw notFound();
-      return toOrderView(order);
+      if (!order || !canView(partiesOf(order), user)) throw notFound();
+      return (await viewsOf(db, [order], user.id))[0];
     },
   );
 
@@ -119,7 +134,7 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
         emit('order.status_updated', { order_id: row.id, status: to, previous_status: order.status, runner_id: user.id });
         return row;
       });
-      return toOrderView(updated);
+      return (await viewsOf(db, [updated], user.id))[0];
     },
   );
 }

@@ -1,5 +1,6 @@
 import type { CancelReason, Order, OrderStatus, PayloadOf } from '@campusg/contracts';
 import type { OrderParties } from '@campusg/order-rules';
+import { type PersonRow, PHONE_STATUSES, toPerson } from './order-people.ts';
 
 /** The column each status stamps when an order enters it. */
 export const TIMESTAMP_COLUMN: Partial<Record<OrderStatus, string>> = {
@@ -38,12 +39,18 @@ export interface OrderRow {
   delivered_at: Date | null;
   completed_at: Date | null;
   cancelled_at: Date | null;
+  accept_by: Date | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-/** The public Order object (http-api.md). */
-export function toOrderView(r: OrderRow): Order {
+/**
+ * The public Order object (http-api.md) as `viewerId` sees it: its customer and runner with their
+ * ratings, each one's phone only to the other while the order is active, and while it is open for
+ * runners when its acceptance window ends.
+ */
+export function toOrderView(r: OrderRow, people: ReadonlyMap<string, PersonRow>, viewerId: string): Order {
+  const active = PHONE_STATUSES.includes(r.status);
   return {
     id: r.id,
     customerId: r.customer_id,
@@ -65,6 +72,9 @@ export function toOrderView(r: OrderRow): Order {
     deliveredAt: iso(r.delivered_at),
     completedAt: iso(r.completed_at),
     cancelledAt: iso(r.cancelled_at),
+    customer: toPerson(r.customer_id, people.get(r.customer_id), active && viewerId === r.runner_id),
+    runner: r.runner_id ? toPerson(r.runner_id, people.get(r.runner_id), active && viewerId === r.customer_id) : null,
+    acceptBy: r.status === 'CREATED' ? iso(r.accept_by) : null,
   };
 }
 

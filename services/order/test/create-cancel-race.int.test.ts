@@ -62,7 +62,7 @@ gate(`order service: a create and a cancel of one order at once${url ? '' : ' (n
           return reply;
         },
       };
-      await (orderHandlers[m.type] as (m: TypedMessage<T>, c: HandlerContext) => Promise<void>)(m, ctx);
+      await (orderHandlers({ acceptWindowMs: 60_000 })[m.type] as (m: TypedMessage<T>, c: HandlerContext) => Promise<void>)(m, ctx);
       entered?.();
       await hold;
     });

@@ -15,6 +15,7 @@ export interface PaymentRow {
   failure_code: string | null;
   authorization_ref: string | null;
   transfer_id: string | null;
+  payout_account_id: string | null;
   authorized_at: Date | null;
   released_at: Date | null;
   reverted_at: Date | null;
@@ -145,8 +146,9 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
       const transfer = await gateway.transfer(tx, `${payment.id}:transfer`, payout_account_id, payment.amount_cents - fee);
       if (!capture.approved || !transfer.approved) return void emit('payment.release_failed', { order_id, code: 'GATEWAY_ERROR' });
       await tx.query(
-        `update payments.payments set status = 'RELEASED', runner_id = $2, transfer_id = $3, released_at = $4, updated_at = $4 where id = $1`,
-        [payment.id, runner_id, transfer.reference, now],
+        `update payments.payments set status = 'RELEASED', runner_id = $2, transfer_id = $3, released_at = $4, updated_at = $4,
+           payout_account_id = $5 where id = $1`,
+        [payment.id, runner_id, transfer.reference, now, payout_account_id],
       );
       const customerId = payment.customer_id!;
       await post(tx, ids.uuid(), order_id, 'CHARGE', entriesFor('CHARGE', { customerId, amountCents: payment.amount_cents }), now);

@@ -33,6 +33,8 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
         releasedAt: iso(p.released_at),
         revertedAt: iso(p.reverted_at),
         failureCode: p.failure_code,
+        // Where the money went is the paid runner's business only.
+        payoutAccountId: p.runner_id === user.id ? p.payout_account_id : null,
       };
     },
   );

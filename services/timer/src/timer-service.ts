@@ -9,7 +9,10 @@ interface TimerRow {
 
 const iso = (d: Date) => new Date(d).toISOString();
 
-/** start_order_timer arms (once), stop_order_timer disarms; both answer every time. */
+/**
+ * start_order_timer arms (once), restart_order_timer arms again with a new deadline (unless a
+ * cancel stopped the timer), stop_order_timer disarms; each answers every time.
+ */
 export const timerHandlers: Handlers = {
   async start_order_timer(m, { tx, emit, now }) {
     const { order_id, timeout_at } = m.payload;
@@ -22,12 +25,34 @@ export const timerHandlers: Handlers = {
     emit('timer.started', { order_id, timeout_at: iso(timer!.timeout_at) });
   },
 
+  async restart_order_timer(m, { tx, emit, now }) {
+    const { order_id, timeout_at } = m.payload;
+    // A cancelled order's timer stays stopped, whichever of the cancel and the restart came first.
+    await tx.query(
+      `insert into timers.timers (order_id, timeout_at, status, created_at, updated_at) values ($1, $2, 'ARMED', $3, $3)
+       on conflict (order_id) do update set timeout_at = excluded.timeout_at, status = 'ARMED', stop_reason = null,
+         updated_at = excluded.updated_at
+       where timers.timers.stop_reason is distinct from 'CANCELLED'`,
+      [order_id, timeout_at, now],
+    );
+    const [timer] = await tx.query<TimerRow>('select * from timers.timers where order_id = $1', [order_id]);
+    if (timer!.status === 'ARMED') return void emit('timer.started', { order_id, timeout_at: iso(timer!.timeout_at) });
+    emit('timer.failed', { order_id, code: 'ORDER_CANCELLED' });
+  },
+
   async stop_order_timer(m, { tx, emit, now }) {
     const { order_id, reason } = m.payload;
     const stopped = await tx.query(
       `update timers.timers set status = 'STOPPED', stop_reason = $2, updated_at = $3 where order_id = $1 and status = 'ARMED' returning 1`,
       [order_id, reason, now],
     );
+    // A cancel marks even a fired or stopped timer: a later restart (a given-back order's fresh window) must not arm it.
+    if (stopped.length === 0 && reason === 'CANCELLED') {
+      await tx.query(`update timers.timers set status = 'STOPPED', stop_reason = 'CANCELLED', updated_at = $2 where order_id = $1`, [
+        order_id,
+        now,
+      ]);
+    }
     if (stopped.length === 0) {
       // Stopping a timer that never started keeps it from arming later.
       await tx.query(

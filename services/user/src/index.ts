@@ -2,6 +2,7 @@ import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { type ServiceDeps, type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
+import { registerProfileRoutes } from './profile-routes.ts';
 import { userHandlers } from './user-handlers.ts';
 import { registerUserRoutes } from './user-routes.ts';
 import { authenticateToken, TokenService } from './user-tokens.ts';
@@ -31,13 +32,18 @@ export const userService: ServiceModule = {
     { method: 'PUT', url: '/api/me/card' },
     { method: 'DELETE', url: '/api/me/card' },
     { method: 'POST', url: '/api/me/runner' },
+    { method: 'PATCH', url: '/api/me' },
+    { method: ['GET', 'PUT'], url: '/api/me/payout-account' },
   ],
   authenticator: (deps) => {
     const tokens = tokensFor(deps);
     return (token) => authenticateToken(deps.db, tokens, token);
   },
   open: ({ deps, auth }) => ({
-    registerRoutes: (app) => registerUserRoutes(app, deps, auth, tokensFor(deps)),
+    registerRoutes: (app) => {
+      registerUserRoutes(app, deps, auth, tokensFor(deps));
+      registerProfileRoutes(app, deps, auth);
+    },
     start: async () => void (await deps.bus.consume(GROUPS.user, GROUP_TOPICS[GROUPS.user], userHandlers)),
     stop: async () => {},
   }),

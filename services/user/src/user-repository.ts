@@ -29,13 +29,31 @@ export const userRepository = {
   },
   async makeRunner(tx: Sql, id: string, payoutAccountId: string): Promise<{ row: UserRow; changed: boolean } | undefined> {
     const [changed] = await tx.query<UserRow>(
-      `update users.users set roles = array_append(roles, 'runner'), payout_account_id = coalesce(payout_account_id, $2)
+      `update users.users set roles = array_append(roles, 'runner'), payout_account_id = coalesce(payout_account_id, $2),
+         payout_updated_at = coalesce(payout_updated_at, now())
        where id = $1 and not ('runner' = any(roles)) returning *`,
       [id, payoutAccountId],
     );
     if (changed) return { row: changed, changed: true };
     const row = await this.find(tx, id);
     return row && { row, changed: false };
+  },
+  /** Changes the given fields of the profile; `phone: null` removes the phone. */
+  async updateProfile(tx: Sql, id: string, p: { name?: string | undefined; phone?: string | null | undefined }) {
+    const [row] = await tx.query<UserRow>(
+      `update users.users set name = coalesce($2, name), phone = case when $3 then $4 else phone end where id = $1 returning *`,
+      [id, p.name ?? null, p.phone !== undefined, p.phone ?? null],
+    );
+    return row;
+  },
+  /** Replaces a runner's payout account; nothing for anyone who is not a runner. */
+  async setPayoutAccount(tx: Sql, id: string, accountId: string, last4: string, now: Date): Promise<UserRow | undefined> {
+    const [row] = await tx.query<UserRow>(
+      `update users.users set payout_account_id = $2, payout_last4 = $3, payout_updated_at = $4
+       where id = $1 and 'runner' = any(roles) returning *`,
+      [id, accountId, last4, now],
+    );
+    return row;
   },
   async revoke(tx: Sql, jti: string, expiresAt: Date): Promise<void> {
     await tx.query('insert into users.revoked_tokens (jti, expires_at) values ($1, $2) on conflict do nothing', [jti, expiresAt]);

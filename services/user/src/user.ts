@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { type CardBody, cardBrand, type User } from '@campusg/contracts';
+import { type CardBody, cardBrand, type PayoutAccountView, type User } from '@campusg/contracts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -55,6 +55,9 @@ export interface UserRow {
   card_exp_month: number | null;
   card_exp_year: number | null;
   payout_account_id: string | null;
+  payout_last4: string | null;
+  payout_updated_at: Date | null;
+  phone: string | null;
   created_at: Date;
 }
 
@@ -74,6 +77,16 @@ export function toUserView(u: UserRow): User {
             expYear: u.card_exp_year!,
           }
         : null,
+    phone: u.phone,
     createdAt: new Date(u.created_at).toISOString(),
+  };
+}
+
+/** A runner's payout account as `GET /api/me/payout-account` shows it. */
+export function toPayoutAccountView(u: UserRow): PayoutAccountView {
+  return {
+    accountId: u.payout_account_id ?? '',
+    last4: u.payout_last4,
+    updatedAt: new Date(u.payout_updated_at ?? u.created_at).toISOString(),
   };
 }

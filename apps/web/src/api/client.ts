@@ -9,7 +9,12 @@ import type {
   OrderPage,
   OrderStatus,
   PaymentView,
+  PayoutAccountBody,
+  PayoutAccountView,
+  ProfileBody,
   ProgressStatus,
+  RatingBody,
+  RatingView,
   RegisterBody,
   SagaStartedResponse,
   SagaView,
@@ -34,12 +39,15 @@ export const api = {
     putCard: (body: CardBody) => request<User>('PUT', '/api/me/card', { body }),
     deleteCard: () => request<void>('DELETE', '/api/me/card'),
     becomeRunner: () => request<User>('POST', '/api/me/runner'),
+    patch: (body: ProfileBody) => request<User>('PATCH', '/api/me', { body }),
+    payoutAccount: () => request<PayoutAccountView>('GET', '/api/me/payout-account'),
+    putPayoutAccount: (body: PayoutAccountBody) => request<PayoutAccountView>('PUT', '/api/me/payout-account', { body }),
   },
   orders: {
     create: (body: CreateOrderBody, idempotencyKey: string) =>
       request<CreateOrderResponse>('POST', '/api/orders', { body, headers: { 'idempotency-key': idempotencyKey } }),
     get: (id: string) => request<Order>('GET', `/api/orders/${encodeURIComponent(id)}`),
-    list: (query: { as?: 'customer' | 'runner'; status?: OrderStatus; limit?: number; cursor?: string }) =>
+    list: (query: { as?: 'customer' | 'runner'; status?: OrderStatus | OrderStatus[]; q?: string; limit?: number; cursor?: string }) =>
       request<OrderPage>('GET', '/api/orders', { query }),
     available: (query: { limit?: number; cursor?: string } = {}) => request<OrderPage>('GET', '/api/orders/available', { query }),
     accept: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/accept`),
@@ -47,6 +55,8 @@ export const api = {
       request<Order>('POST', `/api/orders/${encodeURIComponent(id)}/progress`, { body: { status } }),
     complete: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/complete`),
     cancel: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/cancel`),
+    release: (id: string) => request<SagaStartedResponse>('POST', `/api/orders/${encodeURIComponent(id)}/release`),
+    rate: (id: string, body: RatingBody) => request<RatingView>('POST', `/api/orders/${encodeURIComponent(id)}/rating`, { body }),
     payment: (id: string) => request<PaymentView>('GET', `/api/orders/${encodeURIComponent(id)}/payment`),
     timeline: (id: string) => request<TimelineResponse>('GET', `/api/orders/${encodeURIComponent(id)}/timeline`),
   },

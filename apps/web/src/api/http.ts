@@ -24,7 +24,7 @@ export const isApiError = (error: unknown, code?: ApiError['code']): error is Ap
 interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | boolean | undefined>;
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
 }
 
 /**
@@ -37,7 +37,10 @@ export async function request<T>(method: string, path: string, options: RequestO
   let url = path;
   if (options.query) {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query)) if (value !== undefined) params.set(key, String(value));
+    for (const [key, value] of Object.entries(options.query)) {
+      // A list repeats its key (`status=A&status=B`).
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.append(key, String(one));
+    }
     const qs = params.toString();
     if (qs) url += `?${qs}`;
   }

@@ -1,4 +1,4 @@
-import type { NotificationItem, Order } from '@campusg/contracts';
+import type { NotificationItem, Order, OrderRecord } from '@campusg/contracts';
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { keys } from './queries.ts';
@@ -28,7 +28,7 @@ export function useLiveUpdates(sessionKey: string | null): LiveState {
       // A closed stream usually means the session ended: let the app find out.
       if (source.readyState === EventSource.CLOSED) void queryClient.invalidateQueries({ queryKey: keys.me });
     });
-    source.addEventListener('order', (event) => onOrder(queryClient, JSON.parse(event.data) as Order));
+    source.addEventListener('order', (event) => onOrder(queryClient, JSON.parse(event.data) as OrderRecord));
     source.addEventListener('notification', (event) => onNotification(queryClient, JSON.parse(event.data) as NotificationItem));
     source.addEventListener('available', () => void queryClient.invalidateQueries({ queryKey: keys.available }));
     return () => source.close();
@@ -37,10 +37,20 @@ export function useLiveUpdates(sessionKey: string | null): LiveState {
   return state;
 }
 
-function onOrder(queryClient: QueryClient, order: Order): void {
+/**
+ * The stream carries the order's record; its people and acceptance deadline come from the order
+ * itself, which is read again. Until then the new status shows with the people already known.
+ */
+function onOrder(queryClient: QueryClient, order: OrderRecord): void {
   // Events may overtake each other; never replace a newer copy with an older one.
-  queryClient.setQueryData<Order>(keys.order(order.id), (cached) => (cached && cached.updatedAt > order.updatedAt ? cached : order));
-  for (const queryKey of [keys.allOrders, keys.timeline(order.id), keys.payment(order.id), keys.wallet]) {
+  const cached = queryClient.getQueryData<Order>(keys.order(order.id));
+  if (cached) {
+    queryClient.setQueryData<Order>(keys.order(order.id), cached.updatedAt > order.updatedAt ? cached : { ...cached, ...order });
+  } else {
+    // Not shown yet (a 404 in the instant after posting, still being retried): the order exists now, ask afresh.
+    void queryClient.resetQueries({ queryKey: keys.order(order.id) });
+  }
+  for (const queryKey of [keys.order(order.id), keys.allOrders, keys.timeline(order.id), keys.payment(order.id), keys.wallet]) {
     void queryClient.invalidateQueries({ queryKey });
   }
 }

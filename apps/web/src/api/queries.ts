@@ -8,13 +8,14 @@ import { isApiError } from './http.ts';
 export const keys = {
   me: ['me'] as const,
   order: (id: string) => ['order', id] as const,
-  orders: (as: 'customer' | 'runner', status?: OrderStatus) => ['orders', as, status ?? 'ALL'] as const,
+  orders: (as: 'customer' | 'runner', status?: OrderStatus, q?: string) => ['orders', as, status ?? 'ALL', q ?? ''] as const,
   allOrders: ['orders'] as const,
   available: ['available'] as const,
   payment: (id: string) => ['payment', id] as const,
   timeline: (id: string) => ['timeline', id] as const,
   saga: (id: string) => ['saga', id] as const,
   wallet: ['wallet'] as const,
+  payoutAccount: ['payout-account'] as const,
   notifications: ['notifications'] as const,
 };
 
@@ -69,11 +70,11 @@ export function useOrder(id: string) {
   });
 }
 
-/** The caller's orders, as customer or runner, newest first, a page at a time. */
-export function useOrderPages(as: 'customer' | 'runner', status?: OrderStatus) {
+/** The caller's orders, as customer or runner, newest first, a page at a time; `q` searches store and item names. */
+export function useOrderPages(as: 'customer' | 'runner', status?: OrderStatus, q?: string) {
   return useInfiniteQuery({
-    queryKey: keys.orders(as, status),
-    queryFn: ({ pageParam }) => api.orders.list({ as, status, limit: PAGE_SIZE, cursor: pageParam }),
+    queryKey: keys.orders(as, status, q),
+    queryFn: ({ pageParam }) => api.orders.list({ as, status, q: q || undefined, limit: PAGE_SIZE, cursor: pageParam }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
@@ -159,6 +160,11 @@ export function useSaga(id: string | undefined) {
 
 export function useWallet() {
   return useQuery({ queryKey: keys.wallet, queryFn: api.wallet.get });
+}
+
+/** A runner's payout account. */
+export function usePayoutAccount(enabled: boolean) {
+  return useQuery({ queryKey: keys.payoutAccount, queryFn: api.me.payoutAccount, enabled });
 }
 
 export function useNotifications(enabled = true) {

@@ -1,4 +1,4 @@
-import type { CreateOrderBody } from '@campusg/contracts';
+import type { CreateOrderBody, Order } from '@campusg/contracts';
 import { parseDollars, uuid } from './format.ts';
 
 /** The new-order form as typed: strings, so half-typed numbers survive re-renders. */
@@ -32,6 +32,19 @@ export const emptyDraft = (): OrderDraft => ({
   building: '',
   room: '',
   instructions: '',
+});
+
+const dollars = (cents: number): string => (cents / 100).toFixed(2);
+
+/** "Order again": a past order's store, items, fee and delivery place as a new draft. */
+export const draftFromOrder = (order: Order): OrderDraft => ({
+  storeName: order.store.name,
+  storeLocation: order.store.location,
+  items: order.items.map((i) => ({ key: uuid(), name: i.name, quantity: String(i.quantity), price: dollars(i.priceCents) })),
+  deliveryFee: dollars(order.deliveryFeeCents),
+  building: order.deliveryLocation.building,
+  room: order.deliveryLocation.room,
+  instructions: order.instructions ?? '',
 });
 
 /** Field paths are the contract's (`items[0].quantity`), so server errors land on the same fields. */

@@ -1,4 +1,5 @@
 import type { Order, OrderStatus } from '@campusg/contracts';
+import { type FormEvent, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useOrderPages } from '../api/queries.ts';
 import { EmptyState, QueryState } from '../components/feedback.tsx';
@@ -10,12 +11,25 @@ import { STATUS_LABEL } from '../lib/order-status.ts';
 
 const FILTERS = Object.keys(STATUS_LABEL) as OrderStatus[];
 
-/** The customer's orders, newest first, filtered by status, a page at a time. */
+/** The customer's orders, newest first, filtered by status and searched by store or item, a page at a time. */
 export function MyOrdersPage() {
   const [params, setParams] = useSearchParams();
   const raw = params.get('status');
   const status = FILTERS.includes(raw as OrderStatus) ? (raw as OrderStatus) : undefined;
-  const pages = useOrderPages('customer', status);
+  const q = params.get('q')?.trim().slice(0, 100) || undefined;
+  const pages = useOrderPages('customer', status, q);
+  const [search, setSearch] = useState(q ?? '');
+  /** Sets one filter in the address, keeping the other. */
+  const filter = (key: 'status' | 'q', value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+  const submitSearch = (event: FormEvent) => {
+    event.preventDefault();
+    filter('q', search.trim());
+  };
 
   return (
     <>
@@ -29,14 +43,28 @@ export function MyOrdersPage() {
         }
       />
       <div className="toolbar">
+        <search className="toolbar__search">
+          <form onSubmit={submitSearch} className="toolbar__form">
+            <FormField label="Search store or item">
+              {(control) => (
+                <input
+                  className="input"
+                  type="search"
+                  value={search}
+                  maxLength={100}
+                  onChange={(e) => setSearch(e.target.value)}
+                  {...control}
+                />
+              )}
+            </FormField>
+            <button type="submit" className="button button--secondary">
+              Search
+            </button>
+          </form>
+        </search>
         <FormField label="Status">
           {(control) => (
-            <select
-              className="input"
-              value={status ?? ''}
-              onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {}, { replace: true })}
-              {...control}
-            >
+            <select className="input" value={status ?? ''} onChange={(e) => filter('status', e.target.value)} {...control}>
               <option value="">All orders</option>
               {FILTERS.map((s) => (
                 <option key={s} value={s}>
@@ -52,8 +80,12 @@ export function MyOrdersPage() {
           <OrderList
             orders={data.pages.flatMap((p) => p.items)}
             status={status}
+            searched={q}
             pages={pages}
-            onShowAll={() => setParams({}, { replace: true })}
+            onShowAll={() => {
+              setSearch('');
+              setParams({}, { replace: true });
+            }}
           />
         )}
       </QueryState>
@@ -65,18 +97,22 @@ export function MyOrdersPage() {
 function OrderList({
   orders,
   status,
+  searched,
   pages,
   onShowAll,
 }: {
   orders: Order[];
   status: OrderStatus | undefined;
+  searched: string | undefined;
   pages: Paging;
   onShowAll: () => void;
 }) {
   if (orders.length === 0) {
     return (
-      <EmptyState title={status ? `No ${STATUS_LABEL[status].toLowerCase()} orders` : 'No orders yet'}>
-        {status ? (
+      <EmptyState
+        title={searched ? `No orders match “${searched}”` : status ? `No ${STATUS_LABEL[status].toLowerCase()} orders` : 'No orders yet'}
+      >
+        {status || searched ? (
           <button type="button" className="button button--secondary" onClick={onShowAll}>
             Show all orders
           </button>

@@ -1,7 +1,7 @@
-import type { CreateOrderBody } from '@campusg/contracts';
+import type { CreateOrderBody, Order } from '@campusg/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { type ChangeEvent, type FormEvent, useRef, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { ErrorNotice, Notice } from '../components/feedback.tsx';
@@ -9,6 +9,7 @@ import { FormField, TextField } from '../components/field.tsx';
 import { PageHead } from '../components/page-head.tsx';
 import { money, parseDollars, sentence, uuid } from '../lib/format.ts';
 import {
+  draftFromOrder,
   emptyDraft,
   fieldLabel,
   INSTRUCTIONS_MAX,
@@ -25,7 +26,9 @@ const OUTLETS = ['Koufu', 'Starbucks', 'Subway', 'Guzman y Gomez', 'Kopitiam', '
 export function NewOrderPage() {
   const user = useUser();
   const navigate = useNavigate();
-  const [draft, setDraft] = useState<OrderDraft>(emptyDraft);
+  // "Order again" on a past order brings it here to start from.
+  const reorder = (useLocation().state as { reorder?: Order } | null)?.reorder;
+  const [draft, setDraft] = useState<OrderDraft>(() => (reorder ? draftFromOrder(reorder) : emptyDraft()));
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   // One Idempotency-Key per distinct order: a double click or a retry of the same body reuses it.
   const idempotency = useRef<{ body: string; key: string } | null>(null);
@@ -80,6 +83,7 @@ export function NewOrderPage() {
   return (
     <>
       <PageHead title="New order" subtitle="Tell a runner what to buy and where to bring it." />
+      {reorder && <Notice tone="info">Filled in from your order at {reorder.store.name}. Check it, then place it again.</Notice>}
       <form className="order-form" onSubmit={submit} noValidate>
         <div className="order-form__main">
           <fieldset className="card">

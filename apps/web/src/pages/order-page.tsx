@@ -4,11 +4,15 @@ import { useEffect, useRef } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
-import { useNotifications, useOrder, usePayment, useSaga, useTimeline } from '../api/queries.ts';
+import { useOrder, usePayment, useSaga, useTimeline } from '../api/queries.ts';
 import { ConfirmDialog, useDialog } from '../components/confirm-dialog.tsx';
+import { Countdown } from '../components/countdown.tsx';
 import { Fact } from '../components/fact.tsx';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../components/feedback.tsx';
 import { OrderBill } from '../components/order-parts.tsx';
+import { Person } from '../components/person.tsx';
+import { RateOrder } from '../components/rate-order.tsx';
+import { ReleaseOrder } from '../components/release-order.tsx';
 import { RunnerAction } from '../components/runner-action.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { money, orderRef, when } from '../lib/format.ts';
@@ -79,16 +83,39 @@ function OrderView({ order }: { order: Order }) {
             <span className="spinner spinner--small" aria-hidden="true" /> Checking your payment…
           </p>
         ) : null}
+        {order.acceptBy && <Countdown until={order.acceptBy} label="Time left for a runner to accept" />}
         <Steps order={order} />
         {isCustomer && <CancelOrder order={order} />}
         {isRunner && <RunnerAction order={order} />}
+        {isRunner && <ReleaseOrder order={order} />}
+        {order.status === 'COMPLETED' && party && <RateOrder order={order} as={isCustomer ? 'customer' : 'runner'} />}
+        {isCustomer && (order.status === 'COMPLETED' || order.status === 'CANCELLED') && (
+          <p className="order-again">
+            <Link to="/orders/new" state={{ reorder: order }} className="button button--secondary">
+              Order again
+            </Link>
+          </p>
+        )}
       </section>
 
       <div className="grid grid--2">
         <section className="card" aria-labelledby="details-title">
           <h2 id="details-title">Details</h2>
           <dl className="facts">
-            <Fact term="Runner">{isRunner ? 'You' : <RunnerName order={order} />}</Fact>
+            <Fact term="Runner">
+              {isRunner ? (
+                'You'
+              ) : order.runner ? (
+                <Person person={order.runner} />
+              ) : (
+                <span className="muted">{order.status === 'CREATED' ? 'Finding you a runner…' : 'None'}</span>
+              )}
+            </Fact>
+            {!isCustomer && (
+              <Fact term="Customer">
+                <Person person={order.customer} />
+              </Fact>
+            )}
             <Fact term="Payment">
               <span>{order.status === 'PENDING' ? 'Checking…' : payment.isPending && party ? 'Loading…' : paymentText(payment.data)}</span>
               {payment.data && <span className="muted"> · {money(payment.data.amountCents)}</span>}
@@ -180,18 +207,6 @@ function Steps({ order }: { order: Order }) {
       })}
     </ol>
   );
-}
-
-/**
- * The runner's name. The Order object carries only the runner's id; the customer's ORDER_ACCEPTED
- * notification says "<name> accepted your order.", so the name is read from there.
- */
-function RunnerName({ order }: { order: Order }) {
-  const notifications = useNotifications();
-  if (!order.runnerId) return <span className="muted">{order.status === 'CREATED' ? 'Finding you a runner…' : 'None'}</span>;
-  const accepted = notifications.data?.items.find((n) => n.orderId === order.id && n.kind === 'ORDER_ACCEPTED');
-  const name = accepted?.text.replace(/ accepted your order\.?$/, '');
-  return <span>{name ?? 'Your runner'}</span>;
 }
 
 /** Cancel while no runner has accepted, after confirming; the outcome comes from the cancel saga. */

@@ -10,6 +10,8 @@ import { Fact } from '../components/fact.tsx';
 import { describeError, ErrorNotice, Notice, ProblemNotice } from '../components/feedback.tsx';
 import { TextField } from '../components/field.tsx';
 import { PageHead } from '../components/page-head.tsx';
+import { PayoutAccount } from '../components/payout-account.tsx';
+import { ProfileForm } from '../components/profile-form.tsx';
 import { sentence } from '../lib/format.ts';
 import { isRunner, useSignOut, useUser } from '../session.ts';
 
@@ -31,6 +33,7 @@ export function ProfilePage() {
   const user = useUser();
   const [params] = useSearchParams();
   const signOut = useSignOut();
+  const [editing, setEditing] = useState(false);
   return (
     <>
       <PageHead title="Profile" />
@@ -43,6 +46,7 @@ export function ProfilePage() {
           <dl className="facts">
             <Fact term="Name">{user.name}</Fact>
             <Fact term="Email">{user.email}</Fact>
+            <Fact term="Phone">{user.phone ?? <span className="muted">Not given</span>}</Fact>
             <Fact term="Roles">
               <ul className="chips" aria-label="Roles">
                 {user.roles.map((role) => (
@@ -53,6 +57,13 @@ export function ProfilePage() {
               </ul>
             </Fact>
           </dl>
+          {editing ? (
+            <ProfileForm onDone={() => setEditing(false)} />
+          ) : (
+            <button type="button" className="button button--secondary" onClick={() => setEditing(true)}>
+              Edit profile
+            </button>
+          )}
           <RunnerSection />
           <button type="button" className="button button--ghost" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
             Sign out
@@ -78,6 +89,7 @@ function RunnerSection() {
         <p>
           You deliver for CampusG. See <Link to="/runner">available orders</Link> and your <Link to="/runner/deliveries">deliveries</Link>.
         </p>
+        <PayoutAccount />
       </div>
     );
   }

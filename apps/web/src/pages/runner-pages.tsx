@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { keys, useActiveDeliveries, useAvailablePages, useOrderPages, useSaga } from '../api/queries.ts';
+import { Countdown } from '../components/countdown.tsx';
 import { EmptyState, ErrorNotice, Loading, Notice, QueryState } from '../components/feedback.tsx';
 import { MoreButton } from '../components/more-button.tsx';
 import { OrderRow } from '../components/order-parts.tsx';
@@ -68,6 +69,7 @@ function AvailableList() {
         <ul className="order-list" aria-label="Available orders">
           {tried.shown.map((order) => (
             <OrderRow key={order.id} order={order}>
+              {order.acceptBy && <Countdown until={order.acceptBy} label="Accept within" />}
               <AcceptButton order={order} onTry={() => tried.keep(order)} onDismiss={() => tried.release(order.id)} />
             </OrderRow>
           ))}

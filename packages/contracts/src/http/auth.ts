@@ -42,6 +42,7 @@ export const userSchema = z.object({
   name: z.string(),
   roles: z.array(z.enum(ROLES)),
   card: cardView.nullable(),
+  phone: z.string().nullable(),
   createdAt: isoTime,
 });
 export type User = z.infer<typeof userSchema>;

@@ -6,6 +6,7 @@ export * from './notifications.ts';
 export * from './operator.ts';
 export * from './orders.ts';
 export * from './problem.ts';
+export * from './profile.ts';
 export * from './saga-view.ts';
 export * from './timeline.ts';
 export * from './wallet.ts';

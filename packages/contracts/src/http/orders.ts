@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { cancelReason, orderStatus } from '../messages.ts';
+import { cancelReason, type OrderStatus, orderStatus } from '../messages.ts';
 import { cents, intBetween, isoTime, oneOf, text, typeError, uuid } from './fields.ts';
+import { ratingSummary } from './profile.ts';
+
+const ORDER_STATUS_COUNT = 8;
 
 const store = z.object({ name: text(1, 100), location: text(1, 200) }, { error: typeError('an object') });
 const deliveryLocation = z.object({ building: text(1, 100), room: text(1, 50) }, { error: typeError('an object') });
@@ -33,8 +36,11 @@ export const createOrderHeaders = z.object({
 });
 export type CreateOrderHeaders = z.infer<typeof createOrderHeaders>;
 
-/** The Order object. */
-export const orderSchema = z.object({
+/**
+ * An order as every service that shows it holds it (the read models, the live stream's `order`
+ * event). The Order object of the order routes adds the people and the acceptance deadline.
+ */
+export const orderRecordSchema = z.object({
   id: uuid,
   customerId: uuid,
   runnerId: uuid.nullable(),
@@ -56,6 +62,18 @@ export const orderSchema = z.object({
   completedAt: isoTime.nullable(),
   cancelledAt: isoTime.nullable(),
 });
+export type OrderRecord = z.infer<typeof orderRecordSchema>;
+
+/** A party to an order; `phone` only for the counterpart of an active order (`ACCEPTED` to `DELIVERED`). */
+export const orderPerson = z.object({ id: uuid, name: z.string(), rating: ratingSummary, phone: z.string().nullable().optional() });
+export type OrderPerson = z.infer<typeof orderPerson>;
+
+/** The Order object: the record, its customer and runner, and while `CREATED` when the acceptance window ends. */
+export const orderSchema = orderRecordSchema.extend({
+  customer: orderPerson,
+  runner: orderPerson.nullable(),
+  acceptBy: isoTime.nullable(),
+});
 export type Order = z.infer<typeof orderSchema>;
 
 /** 202 of `POST /api/orders`. */
@@ -73,12 +91,22 @@ const cursor = z.string().min(1, { error: 'must not be empty' }).max(500, { erro
 export const availableOrdersQuery = z.object({ limit, cursor: cursor.optional() });
 export type AvailableOrdersQuery = z.infer<typeof availableOrdersQuery>;
 
-/** `GET /api/orders`: the caller's orders as customer (default) or as runner. */
+const statusValue = z.enum(orderStatus.options, { error: `must be one of ${orderStatus.options.join(', ')}` });
+
+/**
+ * `GET /api/orders`: the caller's orders as customer (default) or as runner; `status` may repeat
+ * (any of them), `q` matches the store's name or an item's name, case-insensitively.
+ */
 export const listOrdersQuery = availableOrdersQuery.extend({
   as: oneOf(['customer', 'runner']).default('customer'),
-  status: z.enum(orderStatus.options, { error: `must be one of ${orderStatus.options.join(', ')}` }).optional(),
+  status: z.union([statusValue, z.array(statusValue).max(ORDER_STATUS_COUNT, { error: 'must not repeat more than 8 times' })]).optional(),
+  q: text(1, 100).optional(),
 });
 export type ListOrdersQuery = z.infer<typeof listOrdersQuery>;
+
+/** The statuses a `GET /api/orders` query asks for: none (any), one, or several. */
+export const queriedStatuses = (status: ListOrdersQuery['status']): OrderStatus[] | undefined =>
+  status === undefined ? undefined : Array.isArray(status) ? status : [status];
 
 /** A page of orders; `nextCursor` is `null` on the last page. */
 export const orderPage = z.object({ items: z.array(orderSchema), nextCursor: z.string().nullable() });
@@ -105,5 +133,7 @@ export const paymentView = z.object({
   releasedAt: isoTime.nullable(),
   revertedAt: isoTime.nullable(),
   failureCode: z.string().nullable(),
+  /** The payout account the payment was transferred to: shown to the paid runner only, else `null`. */
+  payoutAccountId: z.string().nullable(),
 });
 export type PaymentView = z.infer<typeof paymentView>;
