@@ -17,7 +17,7 @@ describe('configuration (runtime.md)', () => {
     expect(c.partitions).toBe(3);
     expect(c.orderAcceptTimeoutMs).toBe(1_800_000);
     expect(c.sagaStepTimeoutMs).toBe(30_000);
-    expect(c.services).toHaveLength(7);
+    expect(c.services).toHaveLength(8);
     expect(c.amqpQueueType).toBe('classic');
     expect(c.busChunkSize).toBe(50);
     expect(c.pgliteWorker).toBe(true);
