@@ -34,9 +34,10 @@ export function describeSimulation(file: string, first: number, count: number): 
       expect(once.trace.length).toBeGreaterThan(20);
     });
 
-    it(`keeps every invariant in ${n} seeded schedules (seeds ${from}…${from + n - 1})`, { timeout: 600_000 }, async () => {
+    it(`keeps every invariant in ${n} seeded schedules (seeds ${from}…${from + n - 1})`, { timeout: 3_600_000 }, async () => {
       await p.restart();
       const started = performance.now();
+      const cpu = process.cpuUsage();
       let orders = 0;
       let crashes = 0;
       for (let seed = from; seed < from + n; seed++) {
@@ -45,12 +46,16 @@ export function describeSimulation(file: string, first: number, count: number): 
         crashes += result.crashes;
         if (result.violations.length > 0) {
           const replay = `SIM_SEED=${seed} npx vitest run ${file}`;
-          console.error(`schedule ${seed} broke an invariant; replay it with: ${replay}\n${result.trace.join('\n')}`);
+          console.error(
+            `schedule ${seed} (digest ${result.digest}) broke an invariant; replay it with: ${replay}\n${result.trace.join('\n')}`,
+          );
           expect.fail(`seed ${seed}: ${result.violations.join('; ')}\nreplay: ${replay}`);
         }
       }
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(`${n} schedules, ${orders} orders, ${crashes} crashes before a commit, ${seconds} s`);
+      const used = process.cpuUsage(cpu);
+      const cpuSeconds = ((used.user + used.system) / 1e6).toFixed(1);
+      console.log(`${n} schedules, ${orders} orders, ${crashes} crashes before a commit: ${seconds} s (${cpuSeconds} s of CPU)`);
       expect(orders).toBeGreaterThanOrEqual(n);
     });
   });
