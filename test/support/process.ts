@@ -32,7 +32,7 @@ export interface PlatformProcess {
   restart(): Promise<PlatformProcess>;
 }
 
-const DEPLOYMENT_SETTING = /^(CAMPUSG_|KAFKA_|AMQP_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/;
+const DEPLOYMENT_SETTING = /^(CAMPUSG_|KAFKA_|AMQP_|TEMPORAL_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/;
 
 /**
  * The shell's environment less every deployment setting, for a child process that must get only
