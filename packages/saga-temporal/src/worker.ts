@@ -31,7 +31,7 @@ let runtimeInstalled = false;
  * directory under a hash of every source file it may include (`sourceDirs`) and of the SDK's
  * version: the bundler takes many seconds, and a restart with the same code reuses its bundle.
  */
-function workflowBundle(workflowsPath: string, sourceDirs: readonly string[]): Promise<WorkflowBundleWithSourceMap> {
+export function workflowBundle(workflowsPath: string, sourceDirs: readonly string[]): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
     bundle = cachedBundle(workflowsPath, sourceDirs);
@@ -64,6 +64,13 @@ async function cachedBundle(workflowsPath: string, sourceDirs: readonly string[]
   }
 }
 
+/** The SDK's own log lines (worker state changes) only when something is wrong; once per process, before any worker. */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 /**
  * Connects to Temporal and runs a worker for the saga workflows of `workflowsPath` on the task
  * queue, with the sagas' activities. `close` drains the worker and closes both connections.
@@ -78,11 +85,7 @@ export async function openTemporal(
     log: Logger;
   },
 ): Promise<TemporalLink> {
-  if (!runtimeInstalled) {
-    // The SDK's own log lines (worker state changes) only when something is wrong.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  quietTemporalRuntime();
   const workflowBundleCode = await workflowBundle(o.workflowsPath, o.sourceDirs);
   const nativeConnection = await NativeConnection.connect({ address: settings.address });
   const connection = await Connection.connect({ address: settings.address });

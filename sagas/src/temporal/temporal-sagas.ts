@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ServiceDeps } from '@campusg/messaging';
-import { openTemporal, sagaActivities, type TemporalLink, TemporalSagaRunner } from '@campusg/saga-temporal';
+import { openTemporal, sagaActivities, type TemporalLink, TemporalSagaRunner, workflowBundle } from '@campusg/saga-temporal';
 import { acceptOrderSaga } from '../accept-order.ts';
 import { cancelOrderSaga } from '../cancel-order.ts';
 import { completeOrderSaga } from '../complete-order.ts';
@@ -13,6 +13,9 @@ const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 const WORKFLOW_SOURCES = ['sagas/src', 'packages/saga/src', 'packages/saga-temporal/src', 'packages/contracts/src'].map((d) =>
   path.join(ROOT, d),
 );
+
+/** The saga workflows' code, bundled for Temporal (cached; see `workflowBundle`). */
+export const sagaWorkflowBundle = () => workflowBundle(WORKFLOWS_PATH, WORKFLOW_SOURCES);
 
 /** The four sagas on Temporal (`CAMPUSG_SAGA_ENGINE=temporal`), and the process's link to it (opened by `connect`). */
 export interface TemporalSagas {
