@@ -73,7 +73,7 @@ export async function startProcess(env: Record<string, string>, args = ['start']
       return res?.status === 200;
     },
     `campusg on port ${port} to be ready`,
-    60_000,
+    90_000,
   ).catch(async (err) => {
     // Not ready in time: it must not outlive the test that gave up on it.
     await kill9();
