@@ -97,6 +97,9 @@ export async function openTemporal(
     workflowBundle: workflowBundleCode,
     activities: o.activities,
     shutdownGraceTime: '5 seconds',
+    // A worker killed with workflows in its cache: the server hands their next task to another
+    // worker after this, rather than after the default 10 s.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
   });
   const running = worker.run().catch((err) => o.log.error({ err }, 'Temporal worker stopped'));
   return {

@@ -8,8 +8,9 @@ import { type ReplySignal, replySignal, retrySignal, type SagaActivities, type S
 globalThis.structuredClone ??= <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const { applyDecision } = proxyActivities<SagaActivities>({
-  // A decision is one database transaction; a worker that died holding one is given up on after this.
-  startToCloseTimeout: '15 seconds',
+  // A decision is one database transaction; a worker that died holding one is given up on after
+  // this, and the decision applied by another (a late first attempt then finds the version moved on).
+  startToCloseTimeout: '5 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });
 
