@@ -11,7 +11,7 @@ const ALL = [
 const kafka = Boolean(process.env.KAFKA_BROKERS && process.env.DATABASE_URL);
 /** With a RabbitMQ broker, the e2e suites run on the one-process platform over RabbitMQ too. */
 const rabbitmq = Boolean(process.env.AMQP_URL);
-/** With a Temporal server, the saga lifecycle suites and the crash test run again with the sagas on Temporal. */
+/** With a Temporal server, the saga lifecycle suites run again with the sagas on Temporal. */
 const temporal = Boolean(process.env.TEMPORAL_ADDRESS);
 
 export default defineConfig({
@@ -49,7 +49,6 @@ export default defineConfig({
                 include: [
                   'test/e2e/order-lifecycle.e2e.test.ts',
                   'test/e2e/acceptance-window.e2e.test.ts',
-                  'test/faults/embedded-crash.e2e.test.ts',
                 ],
                 env: { CAMPUSG_E2E_SAGA_ENGINE: 'temporal' },
               },
