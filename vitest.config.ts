@@ -11,6 +11,8 @@ const ALL = [
 const kafka = Boolean(process.env.KAFKA_BROKERS && process.env.DATABASE_URL);
 /** With a RabbitMQ broker, the e2e suites run on the one-process platform over RabbitMQ too. */
 const rabbitmq = Boolean(process.env.AMQP_URL);
+/** With a Temporal server, the saga lifecycle suites run again with the sagas on Temporal. */
+const temporal = Boolean(process.env.TEMPORAL_ADDRESS);
 
 export default defineConfig({
   test: {
@@ -40,6 +42,21 @@ export default defineConfig({
             {
               extends: true as const,
               test: { name: 'rabbitmq', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'rabbitmq' } },
+            },
+          ]
+        : []),
+      ...(temporal
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'temporal',
+                include: [
+                  'test/e2e/order-lifecycle.e2e.test.ts',
+                  'test/e2e/acceptance-window.e2e.test.ts',
+                ],
+                env: { CAMPUSG_E2E_SAGA_ENGINE: 'temporal' },
+              },
             },
           ]
         : []),

@@ -115,7 +115,7 @@ export interface CpuReport {
 
 /**
  * Measures where the machine's CPU went during a phase: the benchmark's own processes (by pid),
- * PostgreSQL, Kafka, RabbitMQ and everything else (e.g. other jobs sharing the machine).
+ * PostgreSQL, Kafka, RabbitMQ, the Temporal server and everything else (e.g. other jobs sharing the machine).
  */
 export function cpuMeter(ours: () => Record<string, number[]>, database?: string) {
   const hz = 100;
@@ -124,6 +124,8 @@ export function cpuMeter(ours: () => Record<string, number[]>, database?: string
   const classify = (p: { comm: string; cmd: string }) => {
     if (p.comm.startsWith('postgres')) return database && p.cmd.includes(` ${database} `) ? 'postgres (this deployment)' : 'postgres';
     if (p.comm === 'java' && p.cmd.includes('kafka')) return 'kafka';
+    // The Temporal test server of `npm run temporal:start` (the `temporal` saga engine).
+    if (p.comm === 'java' && p.cmd.includes('LoopbackTestServer')) return 'temporal';
     if (p.comm.startsWith('beam')) return 'rabbitmq';
     return null;
   };

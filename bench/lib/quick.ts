@@ -46,6 +46,7 @@ export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings):
       `CPU/saga platform ${c.platform ?? '–'} ms` +
       (c['postgres (this deployment)'] !== undefined ? ` + PostgreSQL ${c['postgres (this deployment)']} ms` : '') +
       (broker ? ` + broker ${round(broker)} ms` : '') +
+      (c.temporal !== undefined ? ` + Temporal server ${c.temporal} ms` : '') +
       `; ${sat.sql?.statementsPerSaga ?? '–'} statements/saga; ${sat.sql?.transactionsPerSaga ?? '–'} transactions/saga (+ ${sat.sql?.standalonePerSaga ?? '–'} standalone)`;
     log('quick', summary);
     if (atHalf) log('quick', `  at half: ${costLine(atHalf.cost).slice(2)}`);

@@ -1,22 +1,23 @@
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
 import { orderViewHandlers } from '@campusg/order-view';
-import { type OrchestratorDeps, SagaOrchestrator, SagaStateCache, sagaStore } from '@campusg/saga';
+import { type OrchestratorDeps, SagaOrchestrator, type SagaRunner, SagaStateCache, sagaStore } from '@campusg/saga';
 import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
 import { type CancelOrderData, cancelledAfterGivingUp, cancelOrderSaga, refusedBeforeRelease } from './cancel-order.ts';
 import { type CompleteOrderData, completeOrderSaga } from './complete-order.ts';
 import { type CreateOrderData, createOrderSaga } from './create-order.ts';
 import { type ReleaseOrderData, releaseOrderSaga } from './release-order.ts';
 
+/** The four sagas, on whichever engine runs them (`CAMPUSG_SAGA_ENGINE`). */
 export interface SagaOrchestrators {
-  createOrder: SagaOrchestrator<CreateOrderData>;
-  acceptOrder: SagaOrchestrator<AcceptOrderData>;
-  completeOrder: SagaOrchestrator<CompleteOrderData>;
-  cancelOrder: SagaOrchestrator<CancelOrderData>;
-  releaseOrder: SagaOrchestrator<ReleaseOrderData>;
+  createOrder: SagaRunner<CreateOrderData>;
+  acceptOrder: SagaRunner<AcceptOrderData>;
+  completeOrder: SagaRunner<CompleteOrderData>;
+  cancelOrder: SagaRunner<CancelOrderData>;
+  releaseOrder: SagaRunner<ReleaseOrderData>;
 }
 
-export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
+export function createOrchestrators(deps: ServiceDeps) {
   const o: OrchestratorDeps = {
     ...deps,
     settings: { stepTimeoutMs: deps.config.sagaStepTimeoutMs, maxAttempts: deps.config.sagaMaxAttempts },
@@ -29,7 +30,7 @@ export function createOrchestrators(deps: ServiceDeps): SagaOrchestrators {
     completeOrder: new SagaOrchestrator(completeOrderSaga, o),
     cancelOrder: new SagaOrchestrator(cancelOrderSaga, o),
     releaseOrder: new SagaOrchestrator(releaseOrderSaga, o),
-  };
+  } satisfies SagaOrchestrators;
 }
 
 /**
@@ -65,21 +66,21 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
         )
       )
         return;
-      await sagas.cancelOrder.start(tx, emit, { startedBy: null, data: own.data });
+      await sagas.cancelOrder.start(tx, emit, { startedBy: null, afterCommit, data: own.data });
     },
     // An accept-order compensation reopened the order: a cancel refused while the runner held it
     // (the acceptance timeout, or the customer's) is carried out now (refusedBeforeRelease). The
     // refused saga was stored before its cancel_order was sent, and the refusal precedes this
     // release on the order's partition of order_events, so it has ended by now.
-    'order.runner_released': async (m, { tx, emit }) => {
+    'order.runner_released': async (m, { tx, emit, afterCommit }) => {
       const cancels = await sagaStore.list(tx, { type: cancelOrderSaga.type, key: m.payload.order_id, limit: 100 });
       const data = refusedBeforeRelease(cancels.map((c) => ({ status: c.status, data: c.state.data as unknown as CancelOrderData })));
-      if (data) await sagas.cancelOrder.start(tx, emit, { startedBy: null, data });
+      if (data) await sagas.cancelOrder.start(tx, emit, { startedBy: null, afterCommit, data });
     },
   });
-  for (const s of Object.values(sagas) as SagaOrchestrator<unknown>[]) s.startDeadlines();
+  for (const s of Object.values(sagas) as SagaRunner<unknown>[]) s.startDeadlines();
 }
 
 export function stopOrchestrators(sagas: SagaOrchestrators): void {
-  for (const s of Object.values(sagas) as SagaOrchestrator<unknown>[]) s.stop();
+  for (const s of Object.values(sagas) as SagaRunner<unknown>[]) s.stop();
 }

@@ -7,6 +7,7 @@ import { registerSagaOperatorRoutes } from './operator-routes.ts';
 import { createOrchestrators, startOrchestrators, stopOrchestrators } from './orchestrators.ts';
 import { registerReleaseRoutes } from './release-routes.ts';
 import { registerSagaRoutes } from './saga-routes.ts';
+import { createTemporalSagas } from './temporal/temporal-sagas.ts';
 
 export const SAGA_SCHEMA = 'sagas';
 
@@ -17,6 +18,7 @@ export function sagaMigrations(): Migration[] {
 /**
  * The orchestrators as a service: the routes that start sagas and show them, the
  * orchestrators and their deadlines, and the operator's saga routes (`/admin/*` is forwarded here).
+ * With `CAMPUSG_SAGA_ENGINE=temporal` the four run as Temporal workflows behind the same routes.
  */
 export const sagasService: ServiceModule = {
   name: 'sagas',
@@ -33,15 +35,22 @@ export const sagasService: ServiceModule = {
     { method: ['GET', 'POST'], url: '/admin/*', operator: true },
   ],
   open: ({ deps, auth, operator }) => {
-    const sagas = createOrchestrators(deps);
+    const temporal = deps.config.sagaEngine === 'temporal' ? createTemporalSagas(deps) : undefined;
+    const sagas = temporal?.runners ?? createOrchestrators(deps);
     return {
       registerRoutes(app) {
         registerSagaRoutes(app, deps, auth, sagas);
         registerReleaseRoutes(app, deps, auth, sagas);
         if (operator) registerSagaOperatorRoutes(app, deps.db, sagas, operator);
       },
-      start: () => startOrchestrators(sagas, deps),
-      stop: async () => stopOrchestrators(sagas),
+      async start() {
+        await temporal?.connect();
+        await startOrchestrators(sagas, deps);
+      },
+      async stop() {
+        stopOrchestrators(sagas);
+        await temporal?.close();
+      },
       gauges: (metrics) => registerSagaGauge(metrics, deps.db),
       retention: () => [
         sagaHistoryRetention(deps.db, deps.clock, deps.config.retention.sagaHistoryMs),

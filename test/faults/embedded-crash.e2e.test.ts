@@ -4,6 +4,7 @@ import path from 'node:path';
 import { openPglite } from '@campusg/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient, waitFor } from '../support/client.ts';
+import { sagaEngineEnv } from '../support/environment.ts';
 import { checkInvariants } from '../support/invariants.ts';
 import { type PlatformProcess, startProcess } from '../support/process.ts';
 
@@ -13,6 +14,8 @@ const env = {
   AUTH_SECRET: 'crash-test-secret-crash-test-secret-0123',
   ORDER_ACCEPT_TIMEOUT_MS: '4000',
   SAGA_STEP_TIMEOUT_MS: '5000',
+  // The same task queue before and after the crash: the restarted worker picks up the sagas in flight.
+  ...sagaEngineEnv(),
 };
 let proc: PlatformProcess | undefined;
 

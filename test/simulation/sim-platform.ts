@@ -16,7 +16,7 @@ import {
   openPglite,
   requireGatewayIdentity,
 } from '@campusg/platform';
-import { createOrchestrators, type SagaOrchestrators, sagasService } from '@campusg/sagas';
+import { createOrchestrators, sagasService } from '@campusg/sagas';
 import { TimerService, timerService } from '@campusg/timer-service';
 import { userService } from '@campusg/user-service';
 import { SimOutbox, SimTransport } from './sim-transport.ts';
@@ -85,7 +85,7 @@ export interface SimPlatform {
   /** The timer service's firing of due timers (run by the simulation instead of its loop). */
   timers: TimerService;
   /** A second instance of the orchestrators, whose deadline checks the simulation runs. */
-  deadlines: SagaOrchestrators;
+  deadlines: ReturnType<typeof createOrchestrators>;
   /** Empties the log, the outboxes and every table, and starts the clock and the ids again for `seed`. */
   reset(seed: number): Promise<void>;
   /**

@@ -12,6 +12,20 @@ import { pino } from 'pino';
  */
 export const e2eBus = (process.env.CAMPUSG_E2E_BUS ?? 'embedded') as 'embedded' | 'kafka' | 'topology' | 'rabbitmq';
 
+/**
+ * The saga engine settings of a test deployment: with `CAMPUSG_E2E_SAGA_ENGINE=temporal` (the
+ * temporal project of vitest.config.ts) the sagas run on the Temporal server of `TEMPORAL_ADDRESS`,
+ * each deployment on a task queue of its own so that no other deployment's worker takes its work.
+ */
+export function sagaEngineEnv(): Record<string, string> {
+  if (process.env.CAMPUSG_E2E_SAGA_ENGINE !== 'temporal') return {};
+  return {
+    CAMPUSG_SAGA_ENGINE: 'temporal',
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    TEMPORAL_TASK_QUEUE: `campusg-t${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`,
+  };
+}
+
 export interface Isolated {
   env: Record<string, string>;
   drop(): Promise<void>;
@@ -39,6 +53,11 @@ export async function freshDatabase(baseUrl: string): Promise<{ url: string; dro
 
 /** The environment of one isolated test deployment for the configured bus (or the one asked for). */
 export async function isolatedDeployment(bus: typeof e2eBus = e2eBus): Promise<Isolated> {
+  const deployment = await busDeployment(bus);
+  return { ...deployment, env: { ...sagaEngineEnv(), ...deployment.env } };
+}
+
+async function busDeployment(bus: typeof e2eBus): Promise<Isolated> {
   if (bus === 'embedded') return { env: {}, drop: async () => {} };
   if (bus === 'rabbitmq') return rabbitMqDeployment();
   const brokers = process.env.KAFKA_BROKERS;

@@ -32,7 +32,7 @@ export interface PlatformProcess {
   restart(): Promise<PlatformProcess>;
 }
 
-const DEPLOYMENT_SETTING = /^(CAMPUSG_|KAFKA_|AMQP_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/;
+const DEPLOYMENT_SETTING = /^(CAMPUSG_|KAFKA_|AMQP_|TEMPORAL_|DATABASE_URL|[A-Z]+_DATABASE_URL|AUTH_|ORDER_|SAGA_)/;
 
 /**
  * The shell's environment less every deployment setting, for a child process that must get only
@@ -73,7 +73,7 @@ export async function startProcess(env: Record<string, string>, args = ['start']
       return res?.status === 200;
     },
     `campusg on port ${port} to be ready`,
-    60_000,
+    90_000,
   ).catch(async (err) => {
     // Not ready in time: it must not outlive the test that gave up on it.
     await kill9();

@@ -45,6 +45,10 @@ const envSchema = z.object({
   ORDER_ACCEPT_TIMEOUT_MS: intFrom(1, 7 * 24 * 3600_000).default(1_800_000),
   SAGA_STEP_TIMEOUT_MS: intFrom(1, 3600_000).default(30_000),
   SAGA_MAX_ATTEMPTS: intFrom(1, 1000).default(10),
+  CAMPUSG_SAGA_ENGINE: z.enum(['bus', 'temporal']).default('bus'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('campusg-sagas'),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   AUTH_TOKEN_TTL_S: intFrom(60, 365 * 24 * 3600).default(7 * 24 * 3600),
@@ -103,6 +107,10 @@ export interface Config {
   orderAcceptTimeoutMs: number;
   sagaStepTimeoutMs: number;
   sagaMaxAttempts: number;
+  /** What runs the sagas: the bus orchestrators (`bus`) or Temporal workflows (`temporal`). */
+  sagaEngine: 'bus' | 'temporal';
+  /** The Temporal server and task queue of the `temporal` saga engine. */
+  temporal: { address: string; namespace: string; taskQueue: string };
   authSecret: string;
   /** The operators' token for /admin and the `campusg` operator commands (kept in the data dir when embedded). */
   adminToken: string | undefined;
@@ -208,6 +216,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orderAcceptTimeoutMs: e.ORDER_ACCEPT_TIMEOUT_MS,
     sagaStepTimeoutMs: e.SAGA_STEP_TIMEOUT_MS,
     sagaMaxAttempts: e.SAGA_MAX_ATTEMPTS,
+    sagaEngine: e.CAMPUSG_SAGA_ENGINE,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     authSecret: e.AUTH_SECRET ?? persistedSecret(dataDir, 'auth-secret'),
     adminToken: e.ADMIN_TOKEN ?? (embedded ? persistedSecret(dataDir, 'admin-token') : undefined),
     authTokenTtlS: e.AUTH_TOKEN_TTL_S,

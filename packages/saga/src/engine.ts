@@ -26,7 +26,8 @@ export interface Decision<D> {
 export interface DecideContext {
   now: Date;
   settings: SagaSettings;
-  newId: () => string;
+  /** The `message_id` of a command about to be sent: the step (or compensation) it serves and its attempt. */
+  newId: (send: { step: string; kind: 'command' | 'compensation'; attempt: number }) => string;
 }
 
 /** A fresh instance, before its first decision. */
@@ -104,7 +105,7 @@ class Decider<D> {
   }
 
   #send(command: SagaCommand, kind: 'command' | 'compensation'): void {
-    const messageId = this.ctx.newId();
+    const messageId = this.ctx.newId({ step: command.type, kind, attempt: this.s.attempts + 1 });
     this.commands.push({ messageId, command });
     this.s.awaiting.push(messageId);
     this.s.attempts++;

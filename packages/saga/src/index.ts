@@ -2,9 +2,11 @@ import path from 'node:path';
 import { loadMigrations, type Migration } from '@campusg/platform';
 
 export * from './definition.ts';
+export * from './effects.ts';
 export * from './engine.ts';
 export * from './history-retention.ts';
 export * from './orchestrator.ts';
+export * from './runner.ts';
 export * from './state.ts';
 export * from './state-cache.ts';
 export * from './store.ts';

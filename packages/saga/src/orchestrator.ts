@@ -1,8 +1,10 @@
-import type { MessageType, SagaType, TypedMessage } from '@campusg/contracts';
+import type { MessageType, TypedMessage } from '@campusg/contracts';
 import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
 import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
+import { emitDecision } from './effects.ts';
 import { type Decision, decide, initialState, type SagaInput } from './engine.ts';
+import type { SagaRunner } from './runner.ts';
 import type { SagaState } from './state.ts';
 import { type AfterCommit, SagaStateCache } from './state-cache.ts';
 import { type StoredSaga, sagaStore } from './store.ts';
@@ -32,7 +34,7 @@ export interface StartParams<D> {
  * Runs one saga definition: starts instances, feeds them replies from the event topics (in the
  * consumer's transaction, with its inbox and outbox), and fires missed step deadlines.
  */
-export class SagaOrchestrator<D> {
+export class SagaOrchestrator<D> implements SagaRunner<D> {
   readonly groupId: string;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<number> | undefined;
@@ -184,31 +186,6 @@ export class SagaOrchestrator<D> {
   }
 
   #effects(decision: Decision<D>, emit: Emit, causationId: string | null): void {
-    const { state } = decision;
-    const routing = { key: state.key, correlationId: state.id, causationId };
-    for (const { messageId, command } of decision.commands) {
-      emit(command.type, command.payload as never, { ...routing, messageId });
-    }
-    for (const event of decision.events) {
-      // messages.md names the instance's key `order_id` in the `saga.*` events; the bus validates `saga_type`.
-      emit(
-        event.type,
-        {
-          saga_id: state.id,
-          saga_type: state.type as SagaType,
-          order_id: state.key,
-          step: event.step,
-          status: state.status,
-          error: state.error?.slice(0, 1000) ?? null,
-        },
-        routing,
-      );
-    }
-    if (decision.events.some((e) => END_EVENTS.has(e.type)) && state.endedAt) {
-      const seconds = (new Date(state.endedAt).getTime() - new Date(state.startedAt).getTime()) / 1000;
-      this.deps.metrics.sagaDuration.observe({ type: state.type, status: state.status }, seconds);
-    }
+    emitDecision(decision, emit, causationId, this.deps.metrics);
   }
 }
-
-const END_EVENTS = new Set(['saga.completed', 'saga.compensated', 'saga.failed']);
