@@ -47,7 +47,7 @@ export function registerSagaOperatorRoutes(app: App, db: Sql, sagas: SagaOrchest
   );
 
   app.get('/admin/sagas/:id', { onRequest: operator, schema: { ...hide, params: z.object({ id: z.uuid() }) } }, async (req) => {
-    const stored = await sagaStore.load(db, req.params.id);
+    const stored = await sagaStore.read(db, req.params.id);
     if (!stored) throw new AppError('NOT_FOUND', 'no such saga');
     const s = stored.state;
     const history = await sagaStore.history(db, s.id);

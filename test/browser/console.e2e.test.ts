@@ -1,10 +1,9 @@
-import { createMessage } from '@campusg/contracts';
 import { acceptOrder, deliverOrder, fetchClient, pollSagaEnd } from '@campusg/journeys';
-import { toRecord } from '@campusg/messaging';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { type ApiClient, waitFor } from '../support/client.ts';
+import { userCommandDeadLetter } from '../support/fixtures.ts';
 import { seen, shot } from './web-actions.ts';
 import { CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, useWebApp } from './web-harness.ts';
 
@@ -104,29 +103,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)(`operator console in Chromium
 
   it('replays a dead letter to its topic, where it is handled', async () => {
     const userId = crypto.randomUUID();
-    const message = createMessage('get_payment_info', { user_id: userId } as never, {
-      messageId: crypto.randomUUID(),
-      correlationId: crypto.randomUUID(),
-      causationId: null,
-      source: 'console-test',
-      timestamp: new Date(),
-    });
-    const record = toRecord(message as never, userId);
-    await app.sys.infra.transport.publish([
-      {
-        ...record,
-        topic: 'user_commands_dlq',
-        headers: {
-          ...record.headers,
-          'dlq-reason': 'HANDLER_ERROR',
-          'dlq-error': 'database was read-only',
-          'dlq-original-topic': 'user_commands',
-          'dlq-original-partition': '0',
-          'dlq-original-offset': '0',
-          'dlq-group': 'user-service',
-        },
-      },
-    ]);
+    const { message, record } = userCommandDeadLetter(userId, 'console-test');
+    await app.sys.infra.transport.publish([record]);
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Dead letters' }).click();
     await page.getByRole('button', { name: /^user_commands/ }).click();
     const letter = page.locator('.console-letter', { hasText: message.message_id });

@@ -1,11 +1,12 @@
 import { createMessage } from '@campusg/contracts';
-import { MessageBus, toRecord } from '@campusg/messaging';
+import { MessageBus } from '@campusg/messaging';
 import { EmbeddedOutbox, type EmbeddedTransport } from '@campusg/messaging/embedded';
 import { paymentService } from '@campusg/payment-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { waitFor } from '../support/client.ts';
 import { e2eBus } from '../support/environment.ts';
+import { userCommandDeadLetter } from '../support/fixtures.ts';
 import { checkInvariants, quiesce } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -82,23 +83,8 @@ describe('bus hygiene', () => {
 
   it('replays a dead letter to its topic, where it is handled', async () => {
     const userId = crypto.randomUUID();
-    const message = envelope('get_payment_info', { user_id: userId });
-    const record = toRecord(message as never, userId);
-    await sys.infra.transport.publish([
-      {
-        ...record,
-        topic: 'user_commands_dlq',
-        headers: {
-          ...record.headers,
-          'dlq-reason': 'HANDLER_ERROR',
-          'dlq-error': 'database was read-only',
-          'dlq-original-topic': 'user_commands',
-          'dlq-original-partition': '0',
-          'dlq-original-offset': '0',
-          'dlq-group': 'user-service',
-        },
-      },
-    ]);
+    const { message, record } = userCommandDeadLetter(userId, 'operations-test');
+    await sys.infra.transport.publish([record]);
     const replay = await campusg('dlq', 'replay', 'user_commands', '--id', message.message_id);
     expect(replay.replayed).toBe(1);
     // The user service answers the replayed command (no such user).

@@ -18,7 +18,7 @@ import type { BatchContext, BatchHandler, ConsumedRecord, OutgoingRecord, Subscr
 import { deadLetterRecord, keyFromPayload, keyLanes, lazyLog, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
 export type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
-export { REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
+export { deadLetterRecord, REPLAY_GROUP_HEADER, toRecord } from './wire.ts';
 
 export interface MessageBusDeps {
   db: Db;

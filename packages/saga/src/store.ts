@@ -60,12 +60,12 @@ export const sagaStore = {
 
   /** Loads an instance for a decision, locking its row (PostgreSQL) so one orchestrator decides at a time. */
   async load<D>(tx: Sql, id: string, type?: string): Promise<StoredSaga<D> | undefined> {
-    const rows = await tx.query<{ state: SagaState<D>; version: number; started_by: string | null }>(
-      `select state, version, started_by from sagas.instances where id = $1 ${type ? 'and type = $2' : ''} for update`,
-      type ? [id, type] : [id],
-    );
-    const row = rows[0];
-    return row && { state: row.state, version: row.version, startedBy: row.started_by };
+    return select<D>(tx, id, type, 'for update');
+  },
+
+  /** Reads an instance to show it (routes): no lock, so a reader never holds up a decision. */
+  async read<D>(sql: Sql, id: string): Promise<StoredSaga<D> | undefined> {
+    return select<D>(sql, id, undefined, '');
   },
 
   /**
@@ -143,3 +143,12 @@ const HISTORY_ROWS = (source: string, param: string, base: string) =>
 /** A decision's history entries as the JSON array `HISTORY_ROWS` reads, numbered from 1. */
 const historyJson = (entries: HistoryEntry[]): string =>
   JSON.stringify(entries.map((e, i) => ({ i: i + 1, at: e.at, kind: e.kind, type: e.type, message_id: e.messageId, note: e.note })));
+
+async function select<D>(sql: Sql, id: string, type: string | undefined, lock: 'for update' | ''): Promise<StoredSaga<D> | undefined> {
+  const rows = await sql.query<{ state: SagaState<D>; version: number; started_by: string | null }>(
+    `select state, version, started_by from sagas.instances where id = $1 ${type ? 'and type = $2' : ''} ${lock}`,
+    type ? [id, type] : [id],
+  );
+  const row = rows[0];
+  return row && { state: row.state, version: row.version, startedBy: row.started_by };
+}
