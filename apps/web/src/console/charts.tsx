@@ -3,6 +3,25 @@
  * equivalent (its `label`) for screen readers; the numbers are also shown beside it.
  */
 
+import type { ReactNode } from 'react';
+
+/** The drawing area every chart shares: stretched to its container, named for screen readers. */
+function ChartFrame({ width, height, label, children }: { width: number; height: number; label: string; children: ReactNode }) {
+  return (
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      width="100%"
+      height={height}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+    >
+      {children}
+    </svg>
+  );
+}
+
 interface LineProps {
   values: number[];
   label: string;
@@ -16,18 +35,10 @@ export function LineChart({ values, label, width = 240, height = 48 }: LineProps
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`).join(' ');
   return (
-    <svg
-      className="chart"
-      viewBox={`0 0 ${width} ${height}`}
-      width="100%"
-      height={height}
-      role="img"
-      aria-label={label}
-      preserveAspectRatio="none"
-    >
+    <ChartFrame width={width} height={height} label={label}>
       <line x1="0" y1={height - 1} x2={width} y2={height - 1} className="chart__axis" />
       {values.length > 0 && <polyline points={points} className="chart__line" />}
-    </svg>
+    </ChartFrame>
   );
 }
 
@@ -69,15 +80,7 @@ export function ColumnChart({
   const width = Math.max(1, columns.length) * 14;
   return (
     <figure className="columns">
-      <svg
-        className="chart"
-        viewBox={`0 0 ${width} ${height}`}
-        width="100%"
-        height={height}
-        role="img"
-        aria-label={label}
-        preserveAspectRatio="none"
-      >
+      <ChartFrame width={width} height={height} label={label}>
         {columns.map((c, i) => {
           const h = (c.value / max) * (height - 2);
           return (
@@ -86,7 +89,7 @@ export function ColumnChart({
             </rect>
           );
         })}
-      </svg>
+      </ChartFrame>
       {columns.length > 0 && (
         <figcaption className="columns__axis small muted">
           <span>{columns[0]!.label}</span>
