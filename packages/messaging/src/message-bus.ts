@@ -150,12 +150,12 @@ export class MessageBus {
    */
   async #handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
     if (!commitIn) return this.#inLanes(groupId, batch, handlers, chunk);
+    // From `oneKeyFrom` on, every record has the same key: nothing behind a failure there could be held back.
+    let oneKeyFrom = batch.length - 1;
+    while (oneKeyFrom > 0 && batch[oneKeyFrom - 1]!.key === batch[oneKeyFrom]!.key) oneKeyFrom--;
     for (let i = 0; i < batch.length; i += chunk) {
-      const rest = batch.slice(i);
-      const key = rest[0]!.key;
-      const oneKey = rest.every((r) => r.key === key);
-      if (await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn, !oneKey)) continue;
-      return this.#inLanes(groupId, rest, handlers, chunk);
+      if (await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn, i < oneKeyFrom)) continue;
+      return this.#inLanes(groupId, batch.slice(i), handlers, chunk);
     }
   }
 
