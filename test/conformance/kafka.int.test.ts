@@ -2,6 +2,7 @@ import type { TopicSpec } from '@campusg/contracts';
 import type { ConsumedRecord, OutgoingRecord } from '@campusg/messaging';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, openPostgres } from '@campusg/platform';
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropKafkaNamespace, freshDatabase } from '../support/environment.ts';
 import { describeWithKafka, kafkaBrokers } from '../support/kafka.ts';
@@ -10,6 +11,7 @@ import { Deferred, describeTransportConformance, waitFor } from './transport-con
 // The Kafka transport against the real broker of KAFKA_BROKERS. Every run gets a namespace of its
 // own (a prefix of every topic and group id), so runs never see each other's records or offsets.
 // A restart closes the transport and opens a new one on the same broker and namespace.
+const { Kafka, logLevel } = kafkajs;
 const namespace = `conf${process.pid}${Date.now().toString(36)}.`;
 const log = createLogger({ level: process.env.KAFKA_TEST_LOG_LEVEL ?? 'fatal', name: 'kafka-conformance' });
 
@@ -161,6 +163,41 @@ describeWithKafka('kafka', {}, () => {
         expect(got.filter((r) => handledByFirst.has(r.value)).map((r) => r.value)).toEqual([]);
       } finally {
         await second.close();
+      }
+    });
+
+    it('describes a group as its coordinator sees it: state, members and the partitions each owns', async () => {
+      const t = await topic();
+      const group = `described_${n}`;
+      const sub = await transport.subscribe({ groupId: group, topics: [t], handleBatch: async () => {} });
+      try {
+        await waitFor(() => sub.assignment().length === 3, WAIT, 'the member to be assigned every partition');
+        const described = await transport.describeGroup(group);
+        expect(described.state).toBe('Stable');
+        expect(described.members).toHaveLength(1);
+        expect(described.members[0]!.partitions.sort()).toEqual([`${t}:0`, `${t}:1`, `${t}:2`]);
+      } finally {
+        await sub.close();
+      }
+      expect((await transport.describeGroup(group)).members).toEqual([]);
+    });
+
+    it('an ephemeral subscription has a group of its own on the broker, deleted when it closes', async () => {
+      const t = await topic();
+      const name = `live_${n}`;
+      const got: ConsumedRecord[] = [];
+      const sub = await transport.subscribe({ groupId: name, topics: [t], ephemeral: true, handleBatch: async (b) => void got.push(...b) });
+      const admin = new Kafka({ clientId: 'campusg-conformance-groups', brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+      const mine = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}${name}.`));
+      await admin.connect();
+      try {
+        expect(await mine()).toHaveLength(1);
+        await transport.publish(recs(t, 'e-', 9));
+        await waitFor(() => got.length >= 9, WAIT, 'the ephemeral subscriber to get the records');
+        await sub.close();
+        expect(await mine()).toEqual([]);
+      } finally {
+        await admin.disconnect();
       }
     });
   });

@@ -253,6 +253,13 @@ describeWithRabbitMq('rabbitmq', () => {
         await transport.ensureTopics([{ name: topic, description: 'reconnect', partitions: 3, retentionMs: 86_400_000 }]);
         const got: ConsumedRecord[] = [];
         const sub = await transport.subscribe({ groupId: `g_${random()}`, topics: [topic], handleBatch: async (b) => void got.push(...b) });
+        const live: ConsumedRecord[] = [];
+        const ephemeral = await transport.subscribe({
+          groupId: `live_${random()}`,
+          topics: [topic],
+          ephemeral: true,
+          handleBatch: async (b) => void live.push(...b),
+        });
         const batch = (phase: string) =>
           Array.from({ length: 30 }, (_, i) => ({
             topic,
@@ -278,6 +285,26 @@ describeWithRabbitMq('rabbitmq', () => {
           const firsts = seqs.filter((s, i) => seqs.indexOf(s) === i);
           expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
         }
+        // The ephemeral subscription lost its queues with the connection and declares new ones on
+        // the next: what was published in between is not for it, and once a probe gets through, all is.
+        expect(live.filter((x) => x.value.startsWith('before-'))).toHaveLength(30);
+        let probe = 0;
+        await waitFor(
+          async () => {
+            if (live.some((x) => x.value.startsWith('probe-'))) return true;
+            await transport.publish([{ topic, key: 'p', value: `probe-${probe++}`, headers: { type: 'thing.happened' } }]);
+            return false;
+          },
+          20_000,
+          'the ephemeral subscription to consume again',
+        );
+        await transport.publish(batch('later'));
+        await waitFor(
+          () => live.filter((x) => x.value.startsWith('later-')).length === 30,
+          10_000,
+          'the ephemeral subscription to get 30 more',
+        );
+        await ephemeral.close();
         await sub.close();
       },
       60_000,

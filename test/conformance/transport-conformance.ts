@@ -16,6 +16,7 @@ import { consumerGroupTests } from './suite/consumer-groups.ts';
 import type { ConformanceContext, TransportHarness } from './suite/context.ts';
 import { deadLetterTests } from './suite/dead-letters.ts';
 import { deliveryTests } from './suite/delivery.ts';
+import { ephemeralTests } from './suite/ephemeral.ts';
 import { groupResetTests } from './suite/group-reset.ts';
 import { type Deferred, random } from './suite/helpers.ts';
 
@@ -25,7 +26,7 @@ export { Deferred, waitFor } from './suite/helpers.ts';
 /**
  * Registers the conformance suite for one transport: one `describe`, one transport opened for the
  * whole suite, and the tests of each part (delivery, consumer groups, commits and restarts, dead
- * letters) on it.
+ * letters, group reset, ephemeral subscriptions) on it.
  */
 export function describeTransportConformance(name: string, harness: TransportHarness): void {
   const P = harness.partitions ?? 3;
@@ -57,8 +58,13 @@ export function describeTransportConformance(name: string, harness: TransportHar
       return spec.name;
     }
 
-    async function subscribe(groupId: string, topics: string[], handleBatch: BatchHandler): Promise<Subscription> {
-      const sub = await transport.subscribe({ groupId, topics, handleBatch });
+    async function subscribe(
+      groupId: string,
+      topics: string[],
+      handleBatch: BatchHandler,
+      options: { ephemeral?: boolean } = {},
+    ): Promise<Subscription> {
+      const sub = await transport.subscribe({ groupId, topics, handleBatch, ...options });
       let closing: Promise<void> | undefined;
       const once: Subscription = { close: () => (closing ??= sub.close()), assignment: () => sub.assignment() };
       teardown.push(() => once.close());
@@ -103,5 +109,6 @@ export function describeTransportConformance(name: string, harness: TransportHar
     commitAndRestartTests(ctx);
     deadLetterTests(ctx);
     groupResetTests(ctx);
+    ephemeralTests(ctx);
   });
 }

@@ -1,11 +1,14 @@
 import type { ResetTarget, Subscription, Transport } from './transport.ts';
 
 /**
- * The consumer groups one bus has joined, each with how to join it again: so a group can be left,
- * rewound with the transport's `resetGroup` and joined again (a read model rebuilt from history).
+ * The consumer groups one bus has joined (and its ephemeral subscriptions), each group with how to
+ * join it again: so a group can be left, rewound with the transport's `resetGroup` and joined again
+ * (a read model rebuilt from history).
  */
 export class ConsumerGroups {
   readonly #groups = new Map<string, { topics: string[]; join: () => Promise<Subscription>; subs: Subscription[] }>();
+  /** Ephemeral subscriptions: no group to rewind, only to close. */
+  readonly #ephemeral = new Set<Subscription>();
 
   /** Joins `groupId` with `join` (one member per call), remembering how. */
   async join(groupId: string, topics: string[], join: () => Promise<Subscription>): Promise<Subscription> {
@@ -14,6 +17,18 @@ export class ConsumerGroups {
     group.subs.push(sub);
     this.#groups.set(groupId, group);
     return sub;
+  }
+
+  /** Keeps an ephemeral subscription until it or the bus closes. */
+  track(sub: Subscription): Subscription {
+    this.#ephemeral.add(sub);
+    return {
+      close: async () => {
+        this.#ephemeral.delete(sub);
+        await sub.close();
+      },
+      assignment: () => sub.assignment(),
+    };
   }
 
   has(groupId: string): boolean {
@@ -36,8 +51,10 @@ export class ConsumerGroups {
     }
   }
 
-  /** Leaves every group, after the batches in hand. */
+  /** Leaves every group and closes every ephemeral subscription, after the batches in hand. */
   async close(): Promise<void> {
-    await Promise.all([...this.#groups.values()].flatMap((g) => g.subs).map((s) => s.close()));
+    const ephemeral = [...this.#ephemeral];
+    this.#ephemeral.clear();
+    await Promise.all([...ephemeral, ...[...this.#groups.values()].flatMap((g) => g.subs)].map((s) => s.close()));
   }
 }

@@ -4,6 +4,7 @@
  * (`@campusg/messaging/embedded`, `/kafka`, `/rabbitmq`).
  */
 export * from './consumer-groups.ts';
+export * from './follow.ts';
 export * from './inbox-retention.ts';
 export * from './message-bus.ts';
 export * from './open-transport.ts';

@@ -52,6 +52,16 @@ export interface SubscribeOptions {
   handleBatch: BatchHandler;
   /** Where a group with no committed offset starts. Default: the beginning of retained history. */
   fromBeginning?: boolean;
+  /**
+   * A subscription of this instance alone, for what a process keeps in memory (e.g. the live
+   * updates of its open streams): every ephemeral subscriber gets every record published after
+   * `subscribe` resolved, never one from before, whatever other subscribers (ephemeral or members
+   * of `groupId`) exist. It commits no position anywhere, offers no `commitIn`, and leaves nothing
+   * on the broker once closed (Kafka: a group of its own, `<groupId>.<uuid>`, deleted on close;
+   * RabbitMQ: exclusive queues, deleted on close; embedded: memory only). A batch whose handler rejects
+   * comes again; a process that stops loses its position with it. `groupId` only names it.
+   */
+  ephemeral?: boolean;
 }
 
 export interface Subscription {

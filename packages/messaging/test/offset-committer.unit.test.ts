@@ -4,17 +4,29 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OffsetCommitter, type SendOffsets } from '../src/kafka/offset-committer.ts';
+import { Signal } from '../src/signal.ts';
 
 /** A coordinator stand-in whose answers the test gives one at a time. */
 function coordinator() {
   const requests: Parameters<SendOffsets>[0][] = [];
   const answers: ((err?: Error) => void)[] = [];
+  const arrived = new Signal();
   const send: SendOffsets = (topics) => {
     requests.push(topics);
+    arrived.notify();
     return new Promise((resolve, reject) => answers.push((err) => (err ? reject(err) : resolve())));
   };
   const answer = (err?: Error) => answers.shift()!(err);
-  return { requests, send, answer };
+  /** Resolves once `n` requests have come (a retry comes after the committer's backoff). */
+  const requested = async (n: number) => {
+    while (requests.length < n) {
+      const seen = arrived.version;
+      await arrived.wait(seen, 5000);
+      if (arrived.version === seen) break;
+    }
+    expect(requests).toHaveLength(n);
+  };
+  return { requests, send, answer, requested };
 }
 
 const at = (partition: number, offset: number) => ({ topic: 't', partition, offset: String(offset) });
@@ -76,5 +88,52 @@ describe('OffsetCommitter', () => {
     c.answer();
     await done;
     expect(idle).toBe(true);
+  });
+});
+
+describe('OffsetCommitter after a failed request', () => {
+  it('sends the offsets again until they go through, with any later ones of their partitions', async () => {
+    const c = coordinator();
+    const committer = new OffsetCommitter({ delayMs: 1 });
+    const first = committer.commit(at(0, 10), c.send);
+    const later = committer.commit(at(1, 5), c.send);
+    c.answer(new Error('COORDINATOR_LOAD_IN_PROGRESS'));
+    await c.requested(2);
+    expect(c.requests[1]).toEqual([
+      {
+        topic: 't',
+        partitions: [
+          { partition: 1, offset: '5' },
+          { partition: 0, offset: '10' },
+        ],
+      },
+    ]);
+    c.answer(new Error('COORDINATOR_LOAD_IN_PROGRESS'));
+    await c.requested(3);
+    c.answer();
+    await Promise.all([first, later]);
+    await committer.idle();
+  });
+
+  it('stops retrying at a rebalance, and after its last retry', async () => {
+    const c = coordinator();
+    // A retry waits a minute here: only the rebalance can end the wait before the test's timeout.
+    const committer = new OffsetCommitter({ delayMs: 60_000, maxRetries: 1 });
+    const dropped = committer.commit(at(0, 10), c.send);
+    c.answer(new Error('COORDINATOR_LOAD_IN_PROGRESS'));
+    await new Promise((r) => setImmediate(r));
+    committer.drop();
+    await expect(dropped).rejects.toThrow('dropped by a rebalance');
+    await committer.idle();
+    expect(c.requests).toHaveLength(1);
+
+    const quick = new OffsetCommitter({ delayMs: 1, maxRetries: 1 });
+    const given = quick.commit(at(0, 20), c.send);
+    c.answer(new Error('COORDINATOR_NOT_AVAILABLE'));
+    await c.requested(3);
+    c.answer(new Error('COORDINATOR_NOT_AVAILABLE'));
+    await expect(given).rejects.toThrow('COORDINATOR_NOT_AVAILABLE');
+    await quick.idle();
+    expect(c.requests).toHaveLength(3);
   });
 });

@@ -52,7 +52,7 @@ export interface ConformanceContext {
   /** Creates a topic of its own for a test. */
   topic(partitions?: number): Promise<string>;
   /** Subscribes, and closes the subscription after the test. */
-  subscribe(groupId: string, topics: string[], handleBatch: BatchHandler): Promise<Subscription>;
+  subscribe(groupId: string, topics: string[], handleBatch: BatchHandler, options?: { ephemeral?: boolean }): Promise<Subscription>;
   /** Closes the transport and opens it again on the same storage or broker. */
   restart(): Promise<void>;
   /** Every `topic:partition` of a suite topic. */

@@ -12,9 +12,10 @@ import type {
   Subscription,
   Transport,
 } from '../transport.ts';
-import { writeOffsets } from './group-offsets.ts';
+import { groupLag, LaterOffsets, writeOffsets } from './group-offsets.ts';
 import { type PendingAppend, writeAppends } from './log-append.ts';
 import { LogOffsets } from './log-offsets.ts';
+import { readLog } from './log-read.ts';
 import { logRetention } from './log-retention.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { resetGroupOffsets } from './reset-offsets.ts';
@@ -52,6 +53,11 @@ export interface Member {
   handleBatch: BatchHandler;
   fromBeginning: boolean;
   owned: Set<string>;
+  /**
+   * An ephemeral member (a group of its own): where each partition (`topic:partition`) starts, the
+   * end of the log when it subscribed. It never commits.
+   */
+  startAt?: Map<string, number>;
 }
 
 /**
@@ -75,6 +81,8 @@ export class EmbeddedTransport implements Transport {
   /** One rebalance at a time per group; groups never wait for each other. */
   readonly #rebalancing = new Map<string, Promise<void>>();
   readonly #offsets: LogOffsets;
+  /** Offsets not stored with a handling's effects, written together (see `LaterOffsets`). */
+  readonly #later: LaterOffsets;
   #nextMemberId = 1;
   #closed = false;
 
@@ -89,6 +97,7 @@ export class EmbeddedTransport implements Transport {
       pollIntervalMs: options.pollIntervalMs ?? 5000,
       onError: options.onError,
     };
+    this.#later = new LaterOffsets(db, this.#opts.commitIntervalMs, (err) => this.#opts.onError?.(err, 'commit offsets'));
   }
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
@@ -202,18 +211,21 @@ export class EmbeddedTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     for (const t of options.topics) if (!this.#partitions.has(t)) throw new Error(`unknown topic ${t}`);
+    const id = this.#nextMemberId++;
     const member: Member = {
-      id: this.#nextMemberId++,
-      groupId: options.groupId,
+      id,
+      // An ephemeral member is a group of its own, under a name of its own.
+      groupId: options.ephemeral ? `${options.groupId}~ephemeral-${id}` : options.groupId,
       topics: options.topics,
       handleBatch: options.handleBatch,
       fromBeginning: options.fromBeginning ?? true,
       owned: new Set(),
+      startAt: options.ephemeral ? await this.#ends(options.topics) : undefined,
     };
-    const list = this.#members.get(options.groupId) ?? [];
+    const list = this.#members.get(member.groupId) ?? [];
     list.push(member);
-    this.#members.set(options.groupId, list);
-    await this.#rebalance(options.groupId);
+    this.#members.set(member.groupId, list);
+    await this.#rebalance(member.groupId);
     return {
       close: async () => {
         const members = this.#members.get(member.groupId) ?? [];
@@ -222,6 +234,11 @@ export class EmbeddedTransport implements Transport {
           members.filter((m) => m !== member),
         );
         await this.#rebalance(member.groupId);
+        // Nothing of an ephemeral member outlives it.
+        if (member.startAt && this.#members.get(member.groupId)?.length === 0) {
+          this.#members.delete(member.groupId);
+          this.#rebalancing.delete(member.groupId);
+        }
       },
       assignment: () => [...member.owned].sort(),
     };
@@ -263,6 +280,15 @@ export class EmbeddedTransport implements Transport {
     return next;
   }
 
+  /** Where each partition of `topics` ends now (`topic:partition` → the next offset). */
+  async #ends(topics: string[]): Promise<Map<string, number>> {
+    const rows = await this.#db.query<{ topic: string; partition: number; end_offset: number }>(
+      `select p.topic, p.partition, ${this.#offsets.endSql('p')} as end_offset from bus.partitions p where p.topic = any($1)`,
+      [topics],
+    );
+    return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, Number(r.end_offset)]));
+  }
+
   /** @internal used by partition workers */
   async committedOffset(groupId: string, topic: string, partition: number, fromBeginning: boolean): Promise<number> {
     const [row] = await this.#db.query<{ next_offset: number }>(
@@ -295,45 +321,25 @@ export class EmbeddedTransport implements Transport {
     await writeOffsets(tx, [{ groupId, topic, partition, nextOffset }]);
   }
 
-  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
-    const rows = await this.#db.query<{
-      offset: number;
-      key: string | null;
-      value: string;
-      headers: Record<string, string>;
-      ts: Date;
-      outbox: boolean;
-    }>(
-      `select "offset", key, value, headers, ts, outbox from bus.messages
-       where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit $4`,
-      [topic, partition, fromOffset, limit],
-    );
-    return rows.map((r) => {
-      const record: ConsumedRecord = {
-        topic,
-        partition,
-        offset: r.offset,
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        timestamp: new Date(r.ts),
-      };
-      if (r.outbox) record.unique = true;
-      return record;
-    });
+  /**
+   * @internal commits a group's offset within `commitIntervalMs`, with every other one waiting, in
+   * one statement; `flushOffsets` writes them at once.
+   */
+  commitLater(groupId: string, topic: string, partition: number, nextOffset: number): void {
+    this.#later.add({ groupId, topic, partition, nextOffset });
   }
 
-  async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
-    const rows = await this.#db.query<{ topic: string; partition: number; end_offset: number; committed: number | null }>(
-      `select p.topic, p.partition, ${this.#offsets.endSql('p')} as end_offset, g.next_offset as committed
-       from bus.partitions p left join bus.group_offsets g
-         on g.group_id = $1 and g.topic = p.topic and g.partition = p.partition
-       where p.topic = any($2) order by p.topic, p.partition`,
-      [groupId, topics],
-    );
-    return rows.map(({ topic, partition, end_offset: end, committed }) => {
-      return { groupId, topic, partition, committed: committed ?? 0, end, lag: end - (committed ?? 0) };
-    });
+  /** @internal writes the offsets `commitLater` holds; resolves once they are stored. */
+  flushOffsets(): Promise<void> {
+    return this.#later.flush();
+  }
+
+  read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
+    return readLog(this.#db, topic, partition, fromOffset, limit);
+  }
+
+  lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
+    return groupLag(this.#db, (p) => this.#offsets.endSql(p), groupId, topics);
   }
 
   /** The log keeps its records until retention drops them: `earliest` is the group's first read again. */
@@ -371,6 +377,7 @@ export class EmbeddedTransport implements Transport {
     const groups = [...this.#members.keys()];
     this.#members.clear();
     await Promise.all(groups.map((g) => this.#rebalance(g)));
+    await this.#later.flush();
   }
 }
 

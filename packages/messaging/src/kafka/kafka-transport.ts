@@ -1,11 +1,13 @@
 import type { TopicSpec } from '@campusg/contracts';
 import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
-import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, ResetTarget, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import { subscribeEphemeral } from './ephemeral-consumer.ts';
 import { resetOffsets } from './group-reset.ts';
 import { OffsetCommitter } from './offset-committer.ts';
+import { readPartition } from './read-partition.ts';
 import { toConsumed } from './to-consumed.ts';
+import { untilSettled } from './until-settled.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
@@ -45,6 +47,7 @@ export class KafkaTransport implements Transport {
   readonly #admin: Admin;
   readonly #consumers = new Set<Consumer>();
   readonly #committers = new Set<OffsetCommitter>();
+  readonly #ephemeral = new Set<Subscription>();
   readonly #opts: KafkaTransportOptions;
   #connected: Promise<void> | undefined;
   readonly #ns: string;
@@ -164,13 +167,17 @@ export class KafkaTransport implements Transport {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (options.ephemeral) return this.#subscribeEphemeral(options);
     const consumer = this.#kafka.consumer({
       groupId: this.#ns + options.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       rebalanceTimeout: 20_000,
       heartbeatInterval: 1000,
-      maxWaitTimeInMs: 50,
+      // How long the broker holds a fetch that finds nothing new. A record arriving ends the wait at
+      // once, so this bounds no delivery; it is how often an idle consumer asks, and an idle process
+      // holds a consumer per group (50 ms cost about a third more CPU at rest).
+      maxWaitTimeInMs: 1000,
       retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5000 },
     });
     let assignment: string[] = [];
@@ -260,56 +267,25 @@ export class KafkaTransport implements Transport {
     };
   }
 
+  async #subscribeEphemeral(options: SubscribeOptions): Promise<Subscription> {
+    await this.#connect();
+    const sub = await subscribeEphemeral(
+      { kafka: this.#kafka, admin: this.#admin, namespace: this.#ns, local: this.#local, log: this.#opts.log },
+      options,
+    );
+    this.#ephemeral.add(sub);
+    return {
+      close: async () => {
+        this.#ephemeral.delete(sub);
+        await sub.close();
+      },
+      assignment: () => sub.assignment(),
+    };
+  }
+
   async read(localTopic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
     await this.#connect();
-    const topic = this.#topic(localTopic);
-    const offsets = await this.#admin.fetchTopicOffsets(topic);
-    const high = Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
-    const low = Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
-    const start = Math.max(fromOffset, low);
-    if (start >= high || limit <= 0) return [];
-    /** The last offset wanted (inclusive); a gap (e.g. a transaction marker) ends a read as well. */
-    const last = Math.min(high, start + limit) - 1;
-    // kafkajs has no assign(): a throw-away group in the namespace, positioned with a seek.
-    const groupId = `${this.#ns}campusg-reader-${crypto.randomUUID()}`;
-    const consumer = this.#kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 50 });
-    const out: ConsumedRecord[] = [];
-    let next = start;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`kafka: reading ${topic}[${partition}] from ${start} timed out`)), READ_TIMEOUT_MS);
-        consumer.on(consumer.events.GROUP_JOIN, (e) => {
-          consumer.seek({ topic, partition, offset: String(start) });
-          const others = (e.payload.memberAssignment[topic] ?? []).filter((p) => p !== partition);
-          if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatchAutoResolve: false,
-            eachBatch: async ({ batch }) => {
-              if (batch.partition !== partition) return;
-              // Only offsets not yet read, in order: a fetch from before the seek never duplicates one.
-              for (const m of batch.messages) {
-                const offset = Number(m.offset);
-                if (offset < next || offset > last) continue;
-                out.push(toConsumed(localTopic, partition, m));
-                next = offset + 1;
-              }
-              if (next > last || (batch.messages.length > 0 && Number(batch.lastOffset()) >= last)) resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      clearTimeout(timer);
-      await consumer.disconnect();
-      await this.#admin.deleteGroups([groupId]).catch(() => {});
-    }
-    return out;
+    return readPartition(this.#kafka, this.#admin, this.#ns, { localTopic, partition, fromOffset, limit });
   }
 
   async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
@@ -326,6 +302,25 @@ export class KafkaTransport implements Transport {
       }
     }
     return out;
+  }
+
+  /**
+   * The group as its coordinator sees it: its state (`Stable`, `PreparingRebalance`, …) and each
+   * member with the partitions (`topic:partition`) assigned to it. For an operator, or a test, asking
+   * why a group's lag stays.
+   */
+  async describeGroup(
+    groupId: string,
+  ): Promise<{ state: string; members: { memberId: string; clientHost: string; partitions: string[] }[] }> {
+    await this.#connect();
+    const { groups } = await this.#admin.describeGroups([this.#ns + groupId]);
+    const group = groups[0];
+    const members = (group?.members ?? []).map((m) => {
+      const decoded = m.memberAssignment.length > 0 ? kafkajs.AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+      const partitions = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, ps]) => ps.map((p) => `${this.#local(topic)}:${p}`));
+      return { memberId: m.memberId, clientHost: m.clientHost, partitions };
+    });
+    return { state: group?.state ?? 'Unknown', members };
   }
 
   /** Kafka refuses while the group has members (a live consumer anywhere): close its consumers first. */
@@ -359,27 +354,14 @@ export class KafkaTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.#ephemeral].map((s) => s.close().catch(() => {})));
+    this.#ephemeral.clear();
     await Promise.all([...this.#committers].map((c) => c.idle()));
     await Promise.all([...this.#consumers].map((c) => c.disconnect().catch(() => {})));
     this.#consumers.clear();
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
     this.#connected = undefined;
   }
-}
-
-/**
- * Runs a setup call again while Kafka answers with a retriable error — e.g. a topic another process
- * has just created whose metadata the broker does not serve yet ("This server does not host this
- * topic-partition") — for up to about half a minute, then gives up with the last error.
- */
-function untilSettled<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
-  return pRetry(fn, {
-    retries: 8,
-    minTimeout: 200,
-    maxTimeout: 5000,
-    shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true,
-    onFailedAttempt: ({ error, attemptNumber }) => log.warn({ err: error, attempt: attemptNumber }, `kafka: ${what} failed; trying again`),
-  });
 }
 
 /** Errors after which an idempotent producer's state no longer matches the broker's. */
@@ -392,6 +374,3 @@ function hasErrorType(err: unknown, types: Set<string>): boolean {
   }
   return false;
 }
-
-/** How long `read` waits for the records it knows are there. */
-const READ_TIMEOUT_MS = 30_000;

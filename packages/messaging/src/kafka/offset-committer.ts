@@ -1,3 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../signal.ts';
+
 /** One partition's offset to commit. */
 export interface PartitionOffset {
   topic: string;
@@ -14,16 +17,31 @@ export type SendOffsets = (topics: { topic: string; partitions: { partition: num
  * that finish meanwhile (any partition of the member) wait and go together in the next request, the
  * latest per partition. An idle member thus commits each batch at once (what read-your-own-writes
  * waits for comes no later than before), and a busy one sends one request per round trip instead of
- * one per batch. A commit that is lost (a crash, a failed request) only means redelivery, which the
- * consumers' inbox absorbs.
+ * one per batch.
+ *
+ * A request that fails (the coordinator restarting or still loading its groups) is sent again, after
+ * a backoff, until it goes through: the consumer has moved past those records and will not fetch
+ * them again, so a lost commit would leave the group's committed offset behind until the
+ * partition's next batch — for ever on a quiet partition, and its lag with it. A rebalance ends the
+ * retries (`drop`): the batches come again to whoever owns the partitions then, which the inbox
+ * absorbs; so does giving up after `maxRetries`.
  */
 export class OffsetCommitter {
   #pending = new Map<string, PartitionOffset>();
   #next: Deferred | undefined;
   #send: SendOffsets | undefined;
   #pumping: Promise<void> | undefined;
+  /** Counts rebalances (`drop`): a failed request is sent again only within its generation. */
+  #generation = 0;
+  /** Ends the backoff before a retry at once when a rebalance drops what it would send. */
+  #backoff = new AbortController();
+  readonly #retry: { maxRetries: number; delayMs: number; maxDelayMs: number };
   /** How many OffsetCommit requests were sent (for the benchmark and tests). */
   requests = 0;
+
+  constructor(retry: { maxRetries?: number; delayMs?: number; maxDelayMs?: number } = {}) {
+    this.#retry = { maxRetries: 10, delayMs: 200, maxDelayMs: 5000, ...retry };
+  }
 
   /**
    * Queues an offset (offsets of one partition only grow between two rebalances); resolves once a
@@ -39,9 +57,11 @@ export class OffsetCommitter {
   }
 
   async #pump(): Promise<void> {
+    let failures = 0;
     while (this.#pending.size > 0) {
       const offsets = [...this.#pending.values()];
       const round = this.#next!;
+      const generation = this.#generation;
       this.#pending = new Map();
       this.#next = undefined;
       const byTopic = new Map<string, { partition: number; offset: string }[]>();
@@ -53,9 +73,25 @@ export class OffsetCommitter {
       try {
         this.requests++;
         await this.#send!([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+        failures = 0;
         round.resolve();
       } catch (err) {
-        round.reject(err);
+        if (generation !== this.#generation || ++failures > this.#retry.maxRetries) {
+          round.reject(err);
+          continue;
+        }
+        // Again with the next request: an offset queued since for the same partition is later and wins.
+        for (const o of offsets) {
+          const key = `${o.topic}:${o.partition}`;
+          if (!this.#pending.has(key)) this.#pending.set(key, o);
+        }
+        // Those who waited for the failed request wait for the one that carries its offsets now.
+        const queued = this.#next as Deferred | undefined;
+        if (queued) queued.promise.then(round.resolve, round.reject);
+        else this.#next = round;
+        await sleep(backoffDelay(failures - 1, this.#retry.delayMs, this.#retry.maxDelayMs), undefined, {
+          signal: this.#backoff.signal,
+        }).catch(() => {});
       }
     }
     this.#pumping = undefined;
@@ -66,6 +102,9 @@ export class OffsetCommitter {
    * new generation could move back a partition that another member now owns and has committed further.
    */
   drop(): void {
+    this.#generation++;
+    this.#backoff.abort();
+    this.#backoff = new AbortController();
     this.#pending.clear();
     this.#next?.reject(new Error('kafka: offset commit dropped by a rebalance; the batch comes again'));
     this.#next = undefined;
@@ -75,6 +114,7 @@ export class OffsetCommitter {
   async idle(): Promise<void> {
     while (this.#pumping) await this.#pumping;
   }
+
 }
 
 interface Deferred {

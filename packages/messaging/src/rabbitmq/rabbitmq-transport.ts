@@ -4,12 +4,13 @@ import type { Channel } from 'amqplib';
 import type { Logger } from 'pino';
 import { partitionFor } from '../partitioner.ts';
 import type { ConsumedRecord, GroupLag, OutgoingRecord, SubscribeOptions, Subscription, Transport } from '../transport.ts';
-import { errorCode, RabbitMqConnection } from './connection.ts';
+import { RabbitMqConnection } from './connection.ts';
+import { EphemeralMember } from './ephemeral-member.ts';
 import { GroupMember } from './group-member.ts';
-import { readCommitted } from './positions.ts';
+import { groupLag, type Inspected, peekDeadLetters } from './inspect.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { declaredNames, RabbitTopology } from './topology.ts';
-import { fromWire, toWire } from './wire.ts';
+import { toWire } from './wire.ts';
 
 /** Settings of the RabbitMQ transport; only `url` and `log` are required. */
 export interface RabbitMqTransportOptions {
@@ -77,6 +78,7 @@ export class RabbitMqTransport implements Transport {
   readonly #log: Logger;
   readonly #topics = new Map<string, TopicSpec>();
   readonly #members = new Set<GroupMember>();
+  readonly #ephemeral = new Set<EphemeralMember>();
   #closing: Promise<void> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
@@ -94,6 +96,7 @@ export class RabbitMqTransport implements Transport {
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       onLink: (link) => {
         for (const m of this.#members) void m.attach(link);
+        for (const e of this.#ephemeral) void e.attach(link);
       },
     });
   }
@@ -244,6 +247,7 @@ export class RabbitMqTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     for (const t of options.topics) if (!this.#topics.has(t)) throw new Error(`unknown topic ${t}`);
+    if (options.ephemeral) return this.#subscribeEphemeral(options);
     // The group's queues exist before subscribe resolves: from now on nothing published is missed.
     await this.declareGroup(options.groupId, options.topics);
     const member = new GroupMember(this, options);
@@ -259,6 +263,26 @@ export class RabbitMqTransport implements Transport {
     }
     return {
       close: () => member.close(),
+      assignment: () => member.assignment(),
+    };
+  }
+
+  /** Queues of its own, bound before this resolves: from now on nothing published is missed. */
+  async #subscribeEphemeral(options: SubscribeOptions): Promise<Subscription> {
+    const member = new EphemeralMember(this, options);
+    this.#ephemeral.add(member);
+    try {
+      await member.start(await this.connection.connect());
+    } catch (err) {
+      this.#ephemeral.delete(member);
+      await member.close();
+      throw err;
+    }
+    return {
+      close: async () => {
+        this.#ephemeral.delete(member);
+        await member.close();
+      },
       assignment: () => member.assignment(),
     };
   }
@@ -282,70 +306,31 @@ export class RabbitMqTransport implements Transport {
     return undefined;
   }
 
-  /**
-   * Only the `<topic>_dlq` queues can be read (peeked: nothing is removed); `fromOffset` is a
-   * position in the queue as it is now. RabbitMQ keeps no history of the other topics.
-   */
   /** RabbitMQ removes what a queue delivered: there is nothing to rewind a group to. */
   async resetGroup(groupId: string): Promise<void> {
     throw new Error(`rabbitmq keeps no history: the group ${groupId} cannot be rewound (capabilities.replay is false)`);
   }
 
-  async read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
-    if (!topic.endsWith('_dlq')) {
-      throw new Error(`rabbitmq keeps no history: only <topic>_dlq queues can be read, not ${topic} (capabilities.replay is false)`);
-    }
-    const link = await this.connection.connect();
-    const ch = await this.connection.channel(link);
-    const out: ConsumedRecord[] = [];
-    try {
-      for (let position = 0; out.length < limit; position++) {
-        const m = await ch.get(this.deadLetterQueue(topic), { noAck: false });
-        if (!m) break;
-        const shard = Number(m.fields.routingKey.slice(topic.length + 1).split('.')[0]) || 0;
-        if (position >= fromOffset && shard === partition) out.push(fromWire(this.names, m, topic, shard, position));
-      }
-    } catch (err) {
-      if (errorCode(err) !== 404) throw err;
-    } finally {
-      await ch.close().catch(() => {}); // puts every peeked message back
-    }
-    return out;
+  /**
+   * Only the `<topic>_dlq` queues can be read (peeked: nothing is removed); `fromOffset` is a
+   * position in the queue as it is now. RabbitMQ keeps no history of the other topics.
+   */
+  read(topic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
+    return peekDeadLetters(this.#inspected(), topic, partition, fromOffset, limit);
   }
 
-  /**
-   * Per shard queue: `committed` is the group's committed position, `lag` the messages still in the
-   * queue plus those this process holds unacknowledged (RabbitMQ does not tell another process's
-   * unacknowledged count over AMQP).
-   */
-  async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
-    const link = await this.connection.connect();
-    let ch: Channel | undefined;
-    const out: GroupLag[] = [];
-    try {
-      for (const topic of topics) {
-        const spec = this.#topics.get(topic);
-        if (!spec) continue;
-        for (let shard = 0; shard < spec.partitions; shard++) {
-          ch ??= await this.connection.channel(link);
-          let ready: number;
-          try {
-            ready = (await ch.checkQueue(this.names.groupQueue(groupId, topic, shard))).messageCount;
-          } catch (err) {
-            if (errorCode(err) !== 404) throw err;
-            ch = undefined; // the group never declared this queue
-            continue;
-          }
-          const local = this.#localWorker(groupId, topic, shard);
-          const committed = local?.committed ?? (await readCommitted(this.connection, this.names.committedQueue(groupId, topic, shard)));
-          const lag = ready + (local?.unacked ?? 0);
-          out.push({ groupId, topic, partition: shard, committed, end: committed + lag, lag });
-        }
-      }
-    } finally {
-      await ch?.close().catch(() => {});
-    }
-    return out;
+  /** See `groupLag`. */
+  lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
+    return groupLag(this.#inspected(), groupId, topics);
+  }
+
+  #inspected(): Inspected {
+    return {
+      connection: this.connection,
+      names: this.names,
+      spec: (topic) => this.#topics.get(topic),
+      localWorker: (groupId, topic, shard) => this.#localWorker(groupId, topic, shard),
+    };
   }
 
   async ping(): Promise<boolean> {
@@ -361,7 +346,8 @@ export class RabbitMqTransport implements Transport {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // Members leave first (each after its batches in hand), then the connection goes.
-      await Promise.all([...this.#members].map((m) => m.close()));
+      await Promise.all([...this.#members, ...this.#ephemeral].map((m) => m.close()));
+      this.#ephemeral.clear();
       clearInterval(this.#heartbeat);
       this.#heartbeat = undefined;
       await this.connection.close();
