@@ -155,6 +155,12 @@ export const MESSAGES = {
   'user.card_updated': { topic: 'user_events', payload: z.object({ user_id: id }) },
   'user.card_removed': { topic: 'user_events', payload: z.object({ user_id: id }) },
   'user.became_runner': { topic: 'user_events', payload: z.object({ user_id: id, name: text(100).optional() }) },
+  // A session token was revoked (sign-out): whatever it opened, such as a live stream, ends. `token_id`
+  // is the token's `jti`; `expires_at` when the token would have expired anyway.
+  'user.session_revoked': {
+    topic: 'user_events',
+    payload: z.object({ user_id: id, token_id: id, expires_at: z.iso.datetime() }),
+  },
   // ---- payment service ----
   authorize_payment: {
     topic: 'payment_commands',

@@ -177,6 +177,7 @@ describe('response shapes', () => {
         'IDEMPOTENCY_KEY_REUSED',
         'RATE_LIMITED',
         'NOT_READY',
+        'OVERLOADED',
         'INTERNAL',
       ].sort(),
     );

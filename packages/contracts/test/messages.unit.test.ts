@@ -78,6 +78,7 @@ const EXAMPLES = {
   'user.card_updated': { user_id: CUSTOMER },
   'user.card_removed': { user_id: CUSTOMER },
   'user.became_runner': { user_id: RUNNER },
+  'user.session_revoked': { user_id: CUSTOMER, token_id: '5b1f3c3e-7d7a-4f7e-9a51-7c3b2a0e9d11', expires_at: '2026-12-03T10:00:00.000Z' },
   authorize_payment: {
     order_id: ORDER,
     customer_id: CUSTOMER,

@@ -2,6 +2,7 @@ export { orderViewChange, type ViewChange } from './order-view-change.ts';
 export {
   applyOrderEvent,
   findOrderView,
+  findOrderViews,
   ORDER_EVENT_TYPES,
   type OrderParties,
   orderViewHandlers,

@@ -125,19 +125,11 @@ export function orderViewChange(m: TypedMessage): ViewChange | undefined {
     }
     case 'order.accepted':
       return move('ACCEPTED', { runnerId: (m.payload as PayloadOf<'order.accepted'>).runner_id, setRunner: true, notBeforeView: true });
-    case 'order.runner_released': {
-      const p = m.payload as PayloadOf<'order.runner_released'>;
-      return move('CREATED', {
-        patch: { acceptedAt: null },
-        setRunner: true,
-        from: ['ACCEPTED'],
-        ifRunner: p.runner_id,
-        notBeforeView: true,
-      });
-    }
+    case 'order.runner_released':
     case 'order.released': {
-      // The runner gave the order back: open again, like a released runner, but by the runner's own choice.
-      const p = m.payload as PayloadOf<'order.released'>;
+      // The accept was undone (a failed accept saga) or the runner gave the order back: either way
+      // the order is open again, and only if that runner still holds it.
+      const p = m.payload as PayloadOf<'order.runner_released' | 'order.released'>;
       return move('CREATED', {
         patch: { acceptedAt: null },
         setRunner: true,

@@ -45,6 +45,7 @@ const envSchema = z.object({
   ORDER_ACCEPT_TIMEOUT_MS: intFrom(1, 7 * 24 * 3600_000).default(1_800_000),
   SAGA_STEP_TIMEOUT_MS: intFrom(1, 3600_000).default(30_000),
   SAGA_MAX_ATTEMPTS: intFrom(1, 1000).default(10),
+  SAGAS_IN_FLIGHT_LIMIT: intFrom(0, 1_000_000).default(64),
   CAMPUSG_SAGA_ENGINE: z.enum(['bus', 'temporal']).default('bus'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -67,13 +68,14 @@ const envSchema = z.object({
   RETENTION_BATCH: intFrom(1, 10_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: z.string().optional(),
-  // Where the gateway finds each service (comma-separated instances).
+  // Where the gateway finds each service (comma-separated instances); the timer's only to watch it.
   USER_SERVICE_URLS: z.string().default(''),
   ORDER_SERVICE_URLS: z.string().default(''),
   SAGAS_SERVICE_URLS: z.string().default(''),
   PAYMENT_SERVICE_URLS: z.string().default(''),
   NOTIFICATION_SERVICE_URLS: z.string().default(''),
   ANALYTICS_SERVICE_URLS: z.string().default(''),
+  TIMER_SERVICE_URLS: z.string().default(''),
 });
 
 export interface Config {
@@ -107,6 +109,11 @@ export interface Config {
   orderAcceptTimeoutMs: number;
   sagaStepTimeoutMs: number;
   sagaMaxAttempts: number;
+  /**
+   * Admission control: sagas running or compensating at most before `POST /api/orders` is answered
+   * 503 `OVERLOADED` (0: no limit).
+   */
+  sagasInFlightLimit: number;
   /** What runs the sagas: the bus orchestrators (`bus`) or Temporal workflows (`temporal`). */
   sagaEngine: 'bus' | 'temporal';
   /** The Temporal server and task queue of the `temporal` saga engine. */
@@ -138,8 +145,11 @@ export interface Config {
   };
   logLevel: string;
   webDistDir: string | undefined;
-  /** The gateway's upstreams: base URLs of each service's instances. */
-  upstreams: Record<'user' | 'order' | 'sagas' | 'payment' | 'notification' | 'analytics', string[]>;
+  /**
+   * The gateway's upstreams: base URLs of each service's instances. The timer service has no routes:
+   * its instances are only watched (readiness, metrics, the operator's health report).
+   */
+  upstreams: Record<'user' | 'order' | 'sagas' | 'payment' | 'notification' | 'analytics' | 'timer', string[]>;
 }
 
 export class ConfigError extends Error {
@@ -216,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orderAcceptTimeoutMs: e.ORDER_ACCEPT_TIMEOUT_MS,
     sagaStepTimeoutMs: e.SAGA_STEP_TIMEOUT_MS,
     sagaMaxAttempts: e.SAGA_MAX_ATTEMPTS,
+    sagasInFlightLimit: e.SAGAS_IN_FLIGHT_LIMIT,
     sagaEngine: e.CAMPUSG_SAGA_ENGINE,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     authSecret: e.AUTH_SECRET ?? persistedSecret(dataDir, 'auth-secret'),
@@ -244,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       payment: list(e.PAYMENT_SERVICE_URLS),
       notification: list(e.NOTIFICATION_SERVICE_URLS),
       analytics: list(e.ANALYTICS_SERVICE_URLS),
+      timer: list(e.TIMER_SERVICE_URLS),
     },
   });
 }

@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
-import { groupCommit } from './group-commit.ts';
-import { type EmbeddedDurability, newPglite } from './pglite-durable-fs.ts';
-import { PgliteStatements } from './pglite-statements.ts';
-import { openPgliteThread } from './pglite-thread.ts';
+import { type Contributions, groupCommit, withAtCommit, writeContributions } from './group-commit.ts';
+import type { EmbeddedDurability } from './pglite-durable-fs.ts';
 import { PostgresStatements } from './postgres-statements.ts';
 
 /** A write that parts of one transaction contribute values to, run once with all of them just before COMMIT. */
@@ -14,10 +12,10 @@ export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   exec(text: string): Promise<void>;
   /**
-   * Offered in group-committed transactions (see `groupCommit`): adds `value` to the write named
-   * `key`, which runs once, with every value the round's committed parts gave it, before COMMIT.
-   * Its effect is not visible to the transaction's own statements before then. A part that is
-   * rolled back takes its values with it.
+   * Offered in transactions: adds `value` to the write named `key`, which runs once, with every
+   * value given to it, just before COMMIT. In a group-committed transaction (see `groupCommit`)
+   * that is every value the round's committed parts gave it; a part that is rolled back takes its
+   * values with it. Its effect is not visible to the transaction's own statements before then.
    */
   atCommit?(key: string, value: unknown, write: AtCommit): void;
   /**
@@ -66,13 +64,15 @@ export async function openPglite(
   options: { worker?: boolean; durability?: EmbeddedDurability } = {},
 ): Promise<Db> {
   const durability = options.durability ?? 'durable';
-  return groupCommit(
-    options.worker === false ? await openPgliteHere(dataDir, durability) : opened(await openPgliteThread(dataDir, durability)),
-  );
+  if (options.worker === false) return groupCommit(await openPgliteHere(dataDir, durability));
+  // PGlite (WebAssembly) is loaded by a process that opens the embedded database only, not by one on PostgreSQL.
+  const { openPgliteThread } = await import('./pglite-thread.ts');
+  return groupCommit(opened(await openPgliteThread(dataDir, durability)));
 }
 
 async function openPgliteHere(dataDir: string | undefined, durability: EmbeddedDurability): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const [{ newPglite }, { PgliteStatements }] = await Promise.all([import('./pglite-durable-fs.ts'), import('./pglite-statements.ts')]);
   const { db, fs } = await newPglite(dataDir, durability);
   const statements = new PgliteStatements(db);
   /**
@@ -154,7 +154,10 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(wrap(client, true));
+        const tx = wrap(client, true);
+        const contributed: Contributions = new Map();
+        const result = await fn(withAtCommit(tx, contributed));
+        await writeContributions(tx, contributed);
         await client.query('COMMIT');
         return result;
       } catch (err) {

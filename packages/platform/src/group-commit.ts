@@ -8,7 +8,12 @@ interface Waiting {
 }
 
 /** Writes contributed with `atCommit`, by key, until they run just before COMMIT. */
-type Contributions = Map<string, { write: AtCommit; values: unknown[] }>;
+export type Contributions = Map<string, { write: AtCommit; values: unknown[] }>;
+
+/** Runs each contributed write once, with all its values (just before COMMIT). */
+export async function writeContributions(tx: Sql, contributed: Contributions): Promise<void> {
+  for (const { write, values } of contributed.values()) await write(tx, values);
+}
 
 /** Most callers' transactions one round runs (each waits for the whole round's commit). */
 const DEFAULT_MAX_PER_ROUND = 32;
@@ -72,7 +77,7 @@ async function round(db: Db, callers: Waiting[]): Promise<void> {
       } else {
         for (const caller of callers) outcomes.push(await part(tx, caller, contributed));
       }
-      for (const { write, values } of contributed.values()) await write(tx, values);
+      await writeContributions(tx, contributed);
     });
   } catch (err) {
     for (const caller of callers) caller.reject(err);
@@ -127,7 +132,8 @@ async function part(tx: Sql, caller: Waiting, contributed: Contributions) {
 
 const SAVEPOINT = 'campusg_part';
 
-function withAtCommit(tx: Sql, own: Contributions): Sql {
+/** `tx` with `atCommit`, collecting what is given to it in `own`. */
+export function withAtCommit(tx: Sql, own: Contributions): Sql {
   return {
     query: (text, params) => tx.query(text, params),
     exec: (text) => tx.exec(text),

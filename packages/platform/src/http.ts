@@ -1,4 +1,4 @@
-import { fieldErrors, type Problem } from '@campusg/contracts';
+import { fieldErrors, type InstanceResponse, type Problem } from '@campusg/contracts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -13,7 +13,9 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { type Clock, systemClock } from './clock.ts';
 import { AppError, type FieldError, isAppError } from './errors.ts';
+import { type InstanceInfo, instanceStatus } from './instance.ts';
 import type { Metrics } from './metrics.ts';
 
 export type App = Awaited<ReturnType<typeof createHttpApp>>;
@@ -31,6 +33,11 @@ const TITLES: Record<number, string> = {
   503: 'Not ready',
 };
 
+/** Titles of codes that share a status with another but mean something else. */
+const CODE_TITLES: Partial<Record<Problem['code'], string>> = {
+  OVERLOADED: 'Service busy',
+};
+
 /** Codes outside the public contract are reported as their public equivalent. */
 function publicCode(err: AppError): Problem['code'] {
   if (err.code === 'CONFLICT') return 'INVALID_TRANSITION';
@@ -39,7 +46,7 @@ function publicCode(err: AppError): Problem['code'] {
 }
 
 export function sendProblem(reply: FastifyReply, status: number, code: Problem['code'], detail: string, errors?: FieldError[]) {
-  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, code, detail };
+  const body: Problem = { type: 'about:blank', title: CODE_TITLES[code] ?? TITLES[status] ?? 'Error', status, code, detail };
   if (errors) body.errors = errors;
   return reply.code(status).type('application/problem+json').send(body);
 }
@@ -54,12 +61,15 @@ export interface HttpOptions {
   openapi?: () => Promise<Record<string, unknown>>;
   /** Supplies the /metrics exposition instead of this process's registry (the gateway's deployment-wide one). */
   metricsText?: () => Promise<string>;
+  /** Who this process is, for GET /instance (with its uptime by `clock`). */
+  instance?: InstanceInfo;
+  clock?: Clock;
 }
 
 /**
  * A Fastify instance with the platform's conventions: zod schemas for validation and OpenAPI,
  * every error as problem+json, 64 KiB bodies, security headers, request metrics, /health, /ready,
- * /metrics and the API documentation.
+ * /instance, /metrics and the API documentation.
  */
 export async function createHttpApp(options: HttpOptions) {
   const app = Fastify({
@@ -131,7 +141,8 @@ export async function createHttpApp(options: HttpOptions) {
       return sendProblem(reply, 400, 'VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
     }
     if (isAppError(err)) {
-      if (err.status >= 500) req.log.error({ err }, 'request failed');
+      // A refusal under overload is the platform working as meant: counted in the metrics, not logged.
+      if (err.status >= 500 && err.code !== 'OVERLOADED') req.log.error({ err }, 'request failed');
       return sendProblem(reply, err.status, publicCode(err), err.message, err.errors);
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
@@ -155,6 +166,15 @@ export async function createHttpApp(options: HttpOptions) {
     if (!ready) return sendProblem(reply, 503, 'NOT_READY', 'the database or the bus is not connected yet');
     return { status: 'ready' };
   });
+  const { instance } = options;
+  if (instance) {
+    const clock = options.clock ?? systemClock;
+    app.get(
+      '/instance',
+      { schema: { hide: true } },
+      async (): Promise<InstanceResponse> => instanceStatus(instance, clock, await options.isReady().catch(() => false)),
+    );
+  }
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(options.metrics.contentType);
     return options.metricsText ? options.metricsText() : options.metrics.text();

@@ -5,6 +5,7 @@ export * from './db.ts';
 export * from './errors.ts';
 export * from './group-commit.ts';
 export * from './http.ts';
+export * from './instance.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';

@@ -1,9 +1,5 @@
 import client from 'prom-client';
 
-/**
- * The process's Prometheus registry and the metrics every part of CampusG records.
- * Gauges that need a query (lag, backlog, saga counts) register a collector with `onCollect`.
- */
 /** What a counter or histogram declares: its name, help text and label names. */
 interface MetricSpec<L extends string> {
   name: string;
@@ -50,6 +46,14 @@ export class Metrics {
     help: 'Retries of a message handler after a transient error',
     labelNames: ['group', 'topic'],
   });
+  readonly handlerDuration = this.histogram(
+    {
+      name: 'campusg_message_handler_duration_seconds',
+      help: 'Time a message handler ran for one message it handled, inside its transaction (the commit not included), by consumer group and type',
+      labelNames: ['group', 'type'],
+    },
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
   readonly sagaDuration = this.histogram(
     {
       name: 'campusg_saga_duration_seconds',

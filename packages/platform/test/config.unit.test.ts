@@ -20,6 +20,9 @@ describe('configuration (runtime.md)', () => {
     expect(c.services).toHaveLength(8);
     expect(c.amqpQueueType).toBe('classic');
     expect(c.busChunkSize).toBe(50);
+    expect(c.sagasInFlightLimit).toBe(64);
+    expect(loadConfig({ CAMPUSG_DATA_DIR: dir, SAGAS_IN_FLIGHT_LIMIT: '0' }).sagasInFlightLimit).toBe(0);
+    expect(() => loadConfig({ CAMPUSG_DATA_DIR: dir, SAGAS_IN_FLIGHT_LIMIT: '-1' })).toThrow(/SAGAS_IN_FLIGHT_LIMIT/);
     expect(c.pgliteWorker).toBe(true);
     expect(loadConfig({ CAMPUSG_DATA_DIR: dir, CAMPUSG_PGLITE_WORKER: 'false' }).pgliteWorker).toBe(false);
     expect(c.embeddedDurability).toBe('durable');

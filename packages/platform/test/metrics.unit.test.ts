@@ -18,6 +18,7 @@ describe('Metrics', () => {
       'campusg_messages_produced_total',
       'campusg_messages_dead_lettered_total',
       'campusg_message_handler_retries_total',
+      'campusg_message_handler_duration_seconds',
       'campusg_saga_duration_seconds',
     ]);
   });

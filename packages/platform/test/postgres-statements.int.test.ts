@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../../test/support/environment.ts';
-import { type Db, openPostgres } from '../src/db.ts';
+import { type Db, openPostgres, type Sql } from '../src/db.ts';
 
 /**
  * Parameterised statements on PostgreSQL run prepared (named) and must answer as the unnamed ones
@@ -87,6 +87,35 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
       }),
     ).rejects.toThrow('boom');
     expect(await db.query('select id from t.all_types where id = $1', [id])).toEqual([]);
+  });
+
+  it('runs what a transaction gives atCommit once, with all its values, before COMMIT; nothing of a rolled-back one', async () => {
+    const write = async (tx: Sql, values: unknown[]) => {
+      await tx.query('insert into t.all_types (id, name) select unnest($1::uuid[]), $2', [values, 'at commit']);
+    };
+    const kept = [randomUUID(), randomUUID(), randomUUID()];
+    const writes: number[] = [];
+    await db.transaction(async (tx) => {
+      for (const id of kept)
+        tx.atCommit!('names', id, async (t, values) => {
+          writes.push(values.length);
+          await write(t, values);
+        });
+      // Not visible to the transaction's own statements before the commit.
+      expect(await tx.query('select id from t.all_types where id = any($1::uuid[])', [kept])).toEqual([]);
+    });
+    expect(writes).toEqual([3]);
+    expect(
+      (await db.query<{ id: string }>('select id from t.all_types where id = any($1::uuid[])', [kept])).map((r) => r.id).sort(),
+    ).toEqual([...kept].sort());
+    const lost = randomUUID();
+    await expect(
+      db.transaction(async (tx) => {
+        tx.atCommit!('names', lost, write);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await db.query('select id from t.all_types where id = $1', [lost])).toEqual([]);
   });
 
   it('parses a statement again when another process changed what it returns', async () => {

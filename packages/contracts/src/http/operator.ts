@@ -103,9 +103,14 @@ export const consumerLag = z.object({
 });
 export type ConsumerLag = z.infer<typeof consumerLag>;
 
-/** `GET /admin/topics`: each topic's end offsets (messages ever appended), for rates between two reads. */
+/**
+ * `GET /admin/topics`: each topic's end offsets (messages ever appended), for rates between two reads.
+ * Without `history` (RabbitMQ) a message is gone once acknowledged: `messages` counts what the
+ * `notification-service` group (which reads every topic) has received, and no topic's messages can be read.
+ */
 export const topicList = z.object({
   at: isoTime,
+  history: z.boolean(),
   topics: z.array(z.object({ topic: z.string(), partitions: z.number().int(), messages: z.number() })),
 });
 export type TopicList = z.infer<typeof topicList>;
@@ -125,11 +130,48 @@ export const topicMessages = z.object({
 });
 export type TopicMessages = z.infer<typeof topicMessages>;
 
-/** `GET /admin/health`: this deployment's parts and whether each answers. */
+/**
+ * One process running a service, as `GET /admin/health` reports it: `ready` (it answers `GET /instance`
+ * and is ready), `up` (it answers, not ready: starting, or its database or the bus unreachable) or
+ * `down` (no answer in time). What it said of itself is null when it did not answer.
+ */
+export const serviceInstance = z.object({
+  /** Where the gateway reaches it (`<SERVICE>_SERVICE_URLS`); null for the process that answered. */
+  url: z.string().nullable(),
+  state: z.enum(['ready', 'up', 'down']),
+  /** `<host name>:<pid>`. */
+  id: z.string().nullable(),
+  /** Every service the process runs (one process may run several). */
+  services: z.array(z.string()),
+  version: z.string().nullable(),
+  startedAt: isoTime.nullable(),
+  uptimeSeconds: z.number().nullable(),
+  /** Why it is not `ready`, in words. */
+  problem: z.string().nullable(),
+});
+export type ServiceInstance = z.infer<typeof serviceInstance>;
+
+/**
+ * `GET /admin/health`: this deployment's parts and whether each answers. Answered by the gateway
+ * (`view: "gateway"`: every instance of `<SERVICE>_SERVICE_URLS`, each asked with a short timeout)
+ * or by the process running the sagas (`view: "process"`: itself, under each service it runs). The
+ * bus, the databases and the lag are what that sagas process sees; null (and `problem` says why)
+ * when the gateway got no answer from it.
+ */
 export const operatorHealth = z.object({
-  transport: z.object({ name: z.string(), up: z.boolean(), replay: z.boolean() }),
+  at: isoTime,
+  view: z.enum(['process', 'gateway']),
+  transport: z.object({ name: z.string(), up: z.boolean(), replay: z.boolean() }).nullable(),
   databases: z.array(z.object({ schemas: z.array(z.string()), up: z.boolean() })),
-  services: z.array(z.object({ name: z.string(), groups: z.array(z.string()), lag: z.number() })),
+  services: z.array(
+    z.object({
+      name: z.string(),
+      groups: z.array(z.string()),
+      lag: z.number().nullable(),
+      instances: z.array(serviceInstance),
+    }),
+  ),
+  problem: z.string().nullable(),
 });
 export type OperatorHealth = z.infer<typeof operatorHealth>;
 

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   NOT_READY: 503,
+  OVERLOADED: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;
 
