@@ -34,17 +34,29 @@ export function createOrchestrators(deps: ServiceDeps) {
 }
 
 /**
- * Joins every orchestrator's group and starts its deadline checks. An expired timer starts a
- * cancel-order saga, and so does a released runner or a late cancel that a refused cancel-order saga
- * left undone. The saga routes' read model of orders is kept by a group of its own.
+ * Joins every orchestrator's group, and the group of the saga routes' read model of orders, and
+ * starts the orchestrators' deadline checks.
  */
 export async function startOrchestrators(sagas: SagaOrchestrators, deps: ServiceDeps): Promise<void> {
-  await deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers('sagas'));
-  await sagas.createOrder.listen();
-  await sagas.acceptOrder.listen();
-  await sagas.completeOrder.listen();
-  await sagas.releaseOrder.listen();
-  await sagas.cancelOrder.listen({
+  // The groups are joined together: on a broker, joining a group that has members elsewhere waits
+  // for them to rejoin, and six of those one after another would hold up a second instance's start.
+  await Promise.all([
+    deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers('sagas')),
+    sagas.createOrder.listen(),
+    sagas.acceptOrder.listen(),
+    sagas.completeOrder.listen(),
+    sagas.releaseOrder.listen(),
+    listenForCancels(sagas),
+  ]);
+  for (const s of Object.values(sagas) as SagaRunner<unknown>[]) s.startDeadlines();
+}
+
+/**
+ * The cancel-order orchestrator's group. An expired timer starts a cancel-order saga, and so does a
+ * released runner or a late cancel that a refused cancel-order saga left undone.
+ */
+function listenForCancels(sagas: SagaOrchestrators): Promise<void> {
+  return sagas.cancelOrder.listen({
     'timer.expired': async (m, { tx, emit, afterCommit }) => {
       await sagas.cancelOrder.start(tx, emit, {
         startedBy: null,
@@ -78,7 +90,6 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
       if (data) await sagas.cancelOrder.start(tx, emit, { startedBy: null, afterCommit, data });
     },
   });
-  for (const s of Object.values(sagas) as SagaRunner<unknown>[]) s.startDeadlines();
 }
 
 export function stopOrchestrators(sagas: SagaOrchestrators): void {

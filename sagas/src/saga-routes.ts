@@ -15,6 +15,7 @@ import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { type AfterCommit, sagaStore } from '@campusg/saga';
 import type { SagaOrchestrators } from './orchestrators.ts';
+import { orderAdmission } from './order-admission.ts';
 
 /** The order rules' refusal, as this API's error. */
 const refuse = (refusal: Refusal | null) => {
@@ -42,11 +43,15 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     for (const hook of committed) hook();
     return result;
   };
+  const admission = orderAdmission(deps);
 
   app.post(
     '/api/orders',
     {
-      onRequest: auth,
+      // Admission first: a refused request costs no authentication and no body parsing.
+      onRequest: [admission.admit, auth],
+      onResponse: admission.release,
+      onRequestAbort: admission.release,
       schema: {
         tags: ['orders'],
         summary: 'Post an order: starts the create-order saga',
@@ -91,6 +96,8 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
         if (sagaId !== response.sagaId) throw new AppError('TRANSIENT', 'order id already in use; retry');
         return response;
       });
+      // A repeated Idempotency-Key started nothing.
+      if (result === response) admission.started(req);
       return reply.code(202).send(result);
     },
   );

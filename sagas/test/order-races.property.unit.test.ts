@@ -40,6 +40,21 @@ const ACCEPT_THEN_EXPIRY_THEN_RELEASE: RaceAction[] = [
   { k: 'serve', queue: 0 }, // order service: release_runner → CREATED
 ];
 
+/**
+ * Shrunk counterexample: a runner's accept completes; the same runner accepts again, is answered
+ * `order.accepted` (it already holds the order), and that second saga misses its deadline. Its
+ * release_runner must not undo the first saga's accept: the order would be open with its timer stopped.
+ */
+const SECOND_ACCEPT_TIMES_OUT: RaceAction[] = [
+  { k: 'accept', runner: 1 },
+  { k: 'serve', queue: 0 }, // accept_order → ACCEPTED
+  { k: 'serve', queue: 0 }, // the accept group: order.accepted → stop_order_timer
+  { k: 'serve', queue: 0 }, // timer service: STOPPED
+  { k: 'serve', queue: 0 }, // the accept group: timer.stopped → saga COMPLETED
+  { k: 'accept', runner: 1 }, // the same runner again: a second accept-order saga
+  { k: 'deadline', saga: 0 }, // its deadline passes before the reply: compensate with release_runner
+];
+
 describe('accept, expiry, cancel and step deadlines for one order', () => {
   it('every interleaving settles with the order closed and released, or open and held', () => {
     fc.assert(property(true), { numRuns: 1_500 });
@@ -52,6 +67,15 @@ describe('accept, expiry, cancel and step deadlines for one order', () => {
     expect(world.order.status).toBe('CANCELLED');
     expect(world.payment).toBe('REVERTED');
     expect(world.sagas.filter((s) => s.state.type === 'cancel-order').map((s) => s.state.status)).toEqual(['COMPENSATED', 'COMPLETED']);
+  });
+
+  it("a runner's second accept that times out leaves the first accept standing", () => {
+    const world = new RaceWorld(true);
+    for (const a of SECOND_ACCEPT_TIMES_OUT) world.act(a);
+    world.settle();
+    expect(world.order).toMatchObject({ status: 'ACCEPTED', acceptedBy: world.sagas[0]!.state.id });
+    expect(world.sagas.map((s) => s.state.status)).toEqual(['COMPLETED', 'COMPENSATED']);
+    expect(world.violations()).toEqual([]);
   });
 
   it('without the restart of the expired cancel, the release leaves the order open for ever (the model finds it)', () => {

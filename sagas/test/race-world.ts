@@ -40,7 +40,8 @@ const EVENT_TOPICS = ['order_events', 'payment_events', 'timer_events'] as const
 const GROUPS = ['accept', 'cancel'] as const;
 
 export class RaceWorld {
-  order: { status: OrderStatus; runner: string | null } = { status: 'CREATED', runner: null };
+  /** `acceptedBy`: the saga whose accept assigned the runner (release_runner undoes that saga's only). */
+  order: { status: OrderStatus; runner: string | null; acceptedBy: string | null } = { status: 'CREATED', runner: null, acceptedBy: null };
   timer: 'ARMED' | 'FIRED' | 'STOPPED' = 'ARMED';
   payment: 'AUTHORIZED' | 'REVERTED' = 'AUTHORIZED';
   readonly sagas: Saga[] = [];
@@ -99,14 +100,14 @@ export class RaceWorld {
     switch (m.type) {
       case 'accept_order': {
         const r = p.runner_id!;
-        if (o.status === 'CREATED') Object.assign(o, { status: 'ACCEPTED', runner: r });
+        if (o.status === 'CREATED') Object.assign(o, { status: 'ACCEPTED', runner: r, acceptedBy: m.correlation_id });
         if (o.status === 'ACCEPTED' && o.runner === r)
           return this.#emit('order.accepted', { ...ids, runner_id: r, customer_id: CUSTOMER }, m);
         return this.#emit('order.accept_failed', { ...ids, runner_id: r, code: 'ORDER_NOT_AVAILABLE' }, m);
       }
       case 'release_runner':
-        if (o.status === 'ACCEPTED' && o.runner === p.runner_id) {
-          Object.assign(o, { status: 'CREATED', runner: null });
+        if (o.status === 'ACCEPTED' && o.runner === p.runner_id && o.acceptedBy === m.correlation_id) {
+          Object.assign(o, { status: 'CREATED', runner: null, acceptedBy: null });
           return this.#emit('order.runner_released', { ...ids, runner_id: p.runner_id }, m);
         }
         return this.#emit('order.runner_release_failed', { ...ids, code: 'RUNNER_NOT_ASSIGNED' }, m);

@@ -12,7 +12,7 @@ import {
   type StartParams,
   sagaStore,
 } from '@campusg/saga';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { replySignal, retrySignal, type SagaWorkflowInput } from './protocol.ts';
 
 export interface TemporalRunnerDeps {
@@ -83,7 +83,7 @@ export class TemporalSagaRunner<D> implements SagaRunner<D> {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      if (isTemporalError(err, 'WorkflowExecutionAlreadyStartedError')) return;
       this.deps.log.warn({ err, sagaId: state.id }, 'saga workflow not started yet; the launcher retries');
     }
   }
@@ -127,7 +127,7 @@ export class TemporalSagaRunner<D> implements SagaRunner<D> {
       await this.deps.client().workflow.getHandle(sagaId).signal(replySignal, { type, message_id, causation_id, payload });
       return true;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
+      if (isTemporalError(err, 'WorkflowNotFoundError')) return false;
       throw new AppError('TRANSIENT', `saga ${sagaId}: the reply could not be handed to its workflow`, { cause: err });
     }
   }
@@ -175,4 +175,12 @@ export class TemporalSagaRunner<D> implements SagaRunner<D> {
     this.#stopped = true;
     clearTimeout(this.#launcher);
   }
+}
+
+/**
+ * Whether `err` is the Temporal error of that class. By its name, which the SDK gives each error
+ * class (and checks `instanceof` by): the client's error classes are not loaded just for a check.
+ */
+function isTemporalError(err: unknown, name: string): boolean {
+  return (err as { name?: unknown } | null)?.name === name;
 }

@@ -4,11 +4,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@campusg/platform';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { SagaActivities } from './protocol.ts';
 
 const require = createRequire(import.meta.url);
+/**
+ * The SDK's worker, loaded on first use: it is the heaviest part of starting a process, and a
+ * process whose sagas run on the bus engine never needs it.
+ */
+const workerSdk = () => import('@temporalio/worker');
 
 /** Where the Temporal engine finds its server (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`). */
 export interface TemporalSettings {
@@ -24,7 +29,7 @@ export interface TemporalLink {
 }
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
-let runtimeInstalled = false;
+let runtimeInstalled: Promise<void> | undefined;
 
 /**
  * The workflow code of `workflowsPath`, bundled once per process and kept in the temporary
@@ -55,6 +60,7 @@ async function cachedBundle(workflowsPath: string, sourceDirs: readonly string[]
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as WorkflowBundleWithSourceMap;
   } catch {
+    const { bundleWorkflowCode, DefaultLogger } = await workerSdk();
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
     mkdirSync(dir, { recursive: true });
     const partial = `${file}.${process.pid}.tmp`;
@@ -65,10 +71,11 @@ async function cachedBundle(workflowsPath: string, sourceDirs: readonly string[]
 }
 
 /** The SDK's own log lines (worker state changes) only when something is wrong; once per process, before any worker. */
-export function quietTemporalRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  runtimeInstalled = true;
+export function quietTemporalRuntime(): Promise<void> {
+  runtimeInstalled ??= workerSdk().then(({ Runtime, DefaultLogger }) => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  });
+  return runtimeInstalled;
 }
 
 /**
@@ -85,7 +92,8 @@ export async function openTemporal(
     log: Logger;
   },
 ): Promise<TemporalLink> {
-  quietTemporalRuntime();
+  await quietTemporalRuntime();
+  const [{ Client, Connection }, { NativeConnection, Worker }] = await Promise.all([import('@temporalio/client'), workerSdk()]);
   const workflowBundleCode = await workflowBundle(o.workflowsPath, o.sourceDirs);
   const nativeConnection = await NativeConnection.connect({ address: settings.address });
   const connection = await Connection.connect({ address: settings.address });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadMigrations, type Migration } from '@campusg/platform';
 
+export * from './admission.ts';
 export * from './definition.ts';
 export * from './effects.ts';
 export * from './engine.ts';

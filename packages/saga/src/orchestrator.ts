@@ -5,7 +5,7 @@ import type { SagaDefinition, SagaSettings } from './definition.ts';
 import { emitDecision } from './effects.ts';
 import { type Decision, decide, initialState, type SagaInput } from './engine.ts';
 import type { SagaRunner } from './runner.ts';
-import type { SagaState } from './state.ts';
+import { isActive, type SagaState } from './state.ts';
 import { type AfterCommit, SagaStateCache } from './state-cache.ts';
 import { type StoredSaga, sagaStore } from './store.ts';
 
@@ -39,6 +39,13 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<number> | undefined;
   #stopped = false;
+  /**
+   * The earliest step deadline this process knows of: the next one the last check found, lowered
+   * by every decision taken here since. The timer reads the store once it has passed, or once a
+   * sweep is due (the deadlines of other instances' sagas, an instance that died among them).
+   */
+  #knownDeadline = Number.NEGATIVE_INFINITY;
+  #checkedAt = Number.NEGATIVE_INFINITY;
   readonly #cache: SagaStateCache;
 
   constructor(
@@ -144,7 +151,17 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
 
   async #tick(): Promise<number> {
     const now = this.deps.clock.now();
-    const due = await sagaStore.due(this.deps.db, this.def.type, now, 200);
+    this.#checkedAt = now.getTime();
+    // Decisions taken while the store is read lower it again from here.
+    this.#knownDeadline = Number.POSITIVE_INFINITY;
+    const limit = 200;
+    const { due, next } = await sagaStore.deadlines(this.deps.db, this.def.type, now, limit).catch((err: unknown) => {
+      this.#knownDeadline = Number.NEGATIVE_INFINITY;
+      throw err;
+    });
+    // A full page may leave more due: the next check reads again.
+    const after = due.length === limit ? now.getTime() : (next?.getTime() ?? Number.POSITIVE_INFINITY);
+    this.#knownDeadline = Math.min(this.#knownDeadline, after);
     for (const id of due) {
       await this.deps.bus.transact(
         async (tx, emit) => {
@@ -162,12 +179,16 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     return due.length;
   }
 
-  /** Checks deadlines on a timer; `intervalMs` bounds how late a deadline fires. */
-  startDeadlines(intervalMs = 250): void {
+  /**
+   * Checks deadlines on a timer (`checkDeadlines` every `intervalMs`): a deadline this process knows
+   * of fires at most `intervalMs` late, one set by another instance (should it not fire it, having
+   * died) at most `sweepMs` late.
+   */
+  startDeadlines(intervalMs = 250, sweepMs = 2000): void {
     const loop = async () => {
       if (this.#stopped) return;
       try {
-        await this.tick();
+        await this.checkDeadlines(sweepMs);
       } catch (err) {
         this.deps.log.error({ err, saga: this.def.type }, 'deadline check failed');
       }
@@ -176,13 +197,30 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     this.#deadlineTimer = setTimeout(loop, intervalMs);
   }
 
+  /**
+   * Fires the passed deadlines (`tick`) if one this process knows of has passed, or if the last
+   * check was `sweepMs` ago or more; otherwise reads nothing. Returns how many sagas it moved, or
+   * `undefined` when it did not read the store.
+   */
+  async checkDeadlines(sweepMs: number): Promise<number | undefined> {
+    const now = this.deps.clock.now().getTime();
+    const sinceCheck = now - this.#checkedAt;
+    // A clock set back since the last check says nothing of how long ago that was: a sweep is due.
+    if (now < this.#knownDeadline && sinceCheck >= 0 && sinceCheck < sweepMs) return undefined;
+    return this.tick();
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#deadlineTimer);
   }
 
   #decide(state: Decision<D>['state'], input: SagaInput, now: Date): Decision<D> {
-    return decide(this.def, state, input, { now, settings: this.deps.settings, newId: () => this.deps.ids.uuid() });
+    const decision = decide(this.def, state, input, { now, settings: this.deps.settings, newId: () => this.deps.ids.uuid() });
+    const { deadlineAt, status } = decision.state;
+    // Known here whether or not the decision commits: at worst the store is read once for nothing.
+    if (deadlineAt && isActive(status)) this.#knownDeadline = Math.min(this.#knownDeadline, Date.parse(deadlineAt));
+    return decision;
   }
 
   #effects(decision: Decision<D>, emit: Emit, causationId: string | null): void {

@@ -97,12 +97,25 @@ export const sagaStore = {
     );
   },
 
-  async due(tx: Sql, type: string, now: Date, limit: number): Promise<string[]> {
-    const rows = await tx.query<{ id: string }>(
-      `select id from sagas.instances where type = $1 and ${ACTIVE} and deadline_at <= $2 order by deadline_at limit $3`,
+  /**
+   * The instances of `type` whose step deadline has passed by `now` (at most `limit`, earliest
+   * first), and the next deadline after `now`, in one statement (both led by the index of active
+   * instances' deadlines).
+   */
+  async deadlines(tx: Sql, type: string, now: Date, limit: number): Promise<{ due: string[]; next: Date | null }> {
+    const [row] = await tx.query<{ due: string[]; next: Date | null }>(
+      `select array(select id::text from sagas.instances where type = $1 and ${ACTIVE} and deadline_at <= $2
+                    order by deadline_at limit $3) as due,
+              (select min(deadline_at) from sagas.instances where type = $1 and ${ACTIVE} and deadline_at > $2) as next`,
       [type, now, limit],
     );
-    return rows.map((r) => r.id);
+    return { due: row?.due ?? [], next: row?.next ? new Date(row.next) : null };
+  },
+
+  /** Instances of every type still running or compensating (led by the partial index of active instances). */
+  async inFlight(sql: Sql): Promise<number> {
+    const [row] = await sql.query<{ n: number }>(`select count(*)::int as n from sagas.instances where ${ACTIVE}`);
+    return row?.n ?? 0;
   },
 
   async nextDeadline(tx: Sql, type: string): Promise<Date | null> {

@@ -1,6 +1,6 @@
 import type { MessageType } from '@campusg/contracts';
 import type { Emit, Handlers, MessageBus } from '@campusg/messaging';
-import { createLogger, type Db, ManualClock, Metrics, migrate, openPglite, randomIds } from '@campusg/platform';
+import { createLogger, type Db, ManualClock, Metrics, migrate, observeDb, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { type SagaDefinition, SagaOrchestrator, sagaStoreMigrations } from '@campusg/saga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Data, makeDef } from './engine-fixture.ts';
@@ -105,5 +105,47 @@ describe('SagaOrchestrator, from its definition', () => {
     const next = await start(o, data('c'));
     expect(next.created).toBe(true);
     expect(next.sagaId).not.toBe(first.sagaId);
+  });
+
+  it('reads the store for deadlines only once one it knows of has passed, or a sweep is due', async () => {
+    const clock = new ManualClock();
+    const reads: string[] = [];
+    const watched = observeDb(db, (text) => {
+      if (text.includes('deadline_at <=')) reads.push(text);
+    });
+    const emitted: string[] = [];
+    const emit = ((type: string) => void emitted.push(type)) as unknown as Emit;
+    const transact = (fn: (tx: Sql, emit: Emit) => Promise<unknown>) => watched.transaction((tx) => fn(tx, emit));
+    const o = new SagaOrchestrator(def({ type: 'deadline-test' }), {
+      db: watched,
+      bus: { ...bus, transact } as unknown as MessageBus,
+      clock,
+      ids: randomIds,
+      settings: { stepTimeoutMs: 30_000, maxAttempts: 3 },
+      log: createLogger({ level: 'fatal' }),
+      metrics: new Metrics({ defaultMetrics: false }),
+    });
+    const SWEEP = 2_000;
+    // The first check reads (it knows nothing yet); the next, at the same moment, does not.
+    expect(await o.checkDeadlines(SWEEP)).toBe(0);
+    expect(await o.checkDeadlines(SWEEP)).toBeUndefined();
+    // A saga started here: its step deadline is known, so nothing is read before it passes.
+    await start(o, data('deadline'));
+    clock.advance(SWEEP - 1);
+    expect(await o.checkDeadlines(SWEEP)).toBeUndefined();
+    expect(reads).toHaveLength(1);
+    // Past the sweep, the store is read even with no deadline known to have passed.
+    clock.advance(1);
+    expect(await o.checkDeadlines(SWEEP)).toBe(0);
+    // Past the step deadline: read at once, and the saga moved by its timeout.
+    clock.advance(30_000);
+    expect(emitted).toEqual([]);
+    expect(await o.checkDeadlines(SWEEP)).toBe(1);
+    expect(emitted).not.toEqual([]);
+    expect(reads).toHaveLength(3);
+    // A clock set back says nothing of the time since the last check: the store is read.
+    clock.advance(-10_000);
+    expect(await o.checkDeadlines(SWEEP)).toBe(0);
+    expect(reads).toHaveLength(4);
   });
 });

@@ -79,7 +79,7 @@ describe('migrations of sagas.instances on an existing database', () => {
     expect(stored?.startedBy).toBe(USER);
     expect(await sagaStore.history(db, SAGA)).toHaveLength(1);
     expect((await sagaStore.list(db, { key: ORDER, limit: 10 })).map((r) => [r.id, r.key])).toEqual([[SAGA, ORDER]]);
-    expect(await sagaStore.due(db, 'create-order', new Date('2026-11-26T10:01:00.000Z'), 10)).toEqual([SAGA]);
+    expect(await sagaStore.deadlines(db, 'create-order', new Date('2026-11-26T10:01:00.000Z'), 10)).toEqual({ due: [SAGA], next: null });
   });
 
   it('keeps each instance’s last history sequence in its row, so the next decision appends after it', async () => {

@@ -31,7 +31,7 @@ export const orderService: ServiceModule = {
     registerRoutes: (app) => registerOrderRoutes(app, deps, auth),
     // Its consumer: create_order_commands, order_commands, and user_events for the people orders show.
     start: async () => {
-      const handlers = orderHandlers({ acceptWindowMs: deps.config.orderAcceptTimeoutMs });
+      const handlers = orderHandlers({ acceptWindowMs: deps.config.orderAcceptTimeoutMs, oneAtATime: deps.db.kind === 'pglite' });
       await deps.bus.consume(GROUPS.order, GROUP_TOPICS[GROUPS.order], handlers);
     },
     stop: async () => {},

@@ -7,16 +7,18 @@ import { orderRepository as repo } from './order-repository.ts';
  * Command handlers of the order service (every command gets exactly one reply, and each is
  * idempotent), and the user events that tell it who its orders' people are. `acceptWindowMs` is the
  * acceptance window (`ORDER_ACCEPT_TIMEOUT_MS`): an order that becomes CREATED is open until then.
+ * `oneAtATime`: the database runs one transaction at a time (the embedded one), so a create and a
+ * cancel of one order id cannot run at once and need no lock to see each other.
  */
-export const orderHandlers = ({ acceptWindowMs }: { acceptWindowMs: number }): Handlers => ({
+export const orderHandlers = ({ acceptWindowMs, oneAtATime = false }: { acceptWindowMs: number; oneAtATime?: boolean }): Handlers => ({
   ...peopleHandlers,
   async create_order(m, { tx, emit }) {
     const cmd = m.payload;
-    await repo.lockId(tx, cmd.order_id);
-    const existing = await repo.find(tx, cmd.order_id);
+    if (!oneAtATime) await repo.lockId(tx, cmd.order_id);
     // Created when the customer posted it (the command's time), whatever the order commands' partitions interleave.
     const postedAt = new Date(m.timestamp);
-    const order = existing ?? ((await repo.isTombstoned(tx, cmd.order_id)) ? undefined : await repo.insert(tx, cmd, postedAt));
+    // The first time in one statement; a command sent again finds its order, a cancelled one's tombstone finds none.
+    const order = (await repo.insertUnlessTombstoned(tx, cmd, postedAt)) ?? (await repo.find(tx, cmd.order_id));
     if (!order) {
       emit('order.creation_failed', {
         order_id: cmd.order_id,
@@ -46,28 +48,28 @@ export const orderHandlers = ({ acceptWindowMs }: { acceptWindowMs: number }): H
 
   async update_order_status(m, { tx, emit, now }) {
     const { order_id, status, expected_status } = m.payload;
+    const allowed = isSagaStatusUpdate(expected_status, status);
+    // The usual case in one statement: the conditional update from the expected status.
+    const acceptBy = status === AVAILABLE_STATUS ? new Date(now.getTime() + acceptWindowMs) : undefined;
+    const updated = allowed ? await repo.transition(tx, order_id, [expected_status], status, now, { acceptBy }) : undefined;
+    if (updated) {
+      return void emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: updated.runner_id });
+    }
     const order = await repo.find(tx, order_id);
     if (!order) {
       emit('order.status_update_failed', { order_id, code: 'ORDER_NOT_FOUND', message: 'no such order' });
       return;
     }
-    const allowed = isSagaStatusUpdate(expected_status, status);
     // Already there (a retried command): the same success reply again, no second effect.
     if (allowed && order.status === status) {
       emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: order.runner_id });
       return;
     }
-    const acceptBy = status === AVAILABLE_STATUS ? new Date(now.getTime() + acceptWindowMs) : undefined;
-    const updated = allowed ? await repo.transition(tx, order_id, [expected_status], status, now, { acceptBy }) : undefined;
-    if (!updated) {
-      emit('order.status_update_failed', {
-        order_id,
-        code: 'INVALID_TRANSITION',
-        message: `cannot move ${order.status} to ${status} (expected ${expected_status})`,
-      });
-      return;
-    }
-    emit('order.status_updated', { order_id, status, previous_status: expected_status, runner_id: updated.runner_id });
+    emit('order.status_update_failed', {
+      order_id,
+      code: 'INVALID_TRANSITION',
+      message: `cannot move ${order.status} to ${status} (expected ${expected_status})`,
+    });
   },
 
   async accept_order(m, { tx, emit, now }) {
@@ -79,16 +81,23 @@ export const orderHandlers = ({ acceptWindowMs }: { acceptWindowMs: number }): H
       return void emit('order.accepted', { order_id, runner_id, customer_id: order.customer_id });
     }
     // The race is decided here: one conditional update, the first accept (or cancel) to land wins.
-    const won = await repo.transition(tx, order_id, [AVAILABLE_STATUS], 'ACCEPTED', now, { runnerId: runner_id });
+    const won = await repo.transition(tx, order_id, [AVAILABLE_STATUS], 'ACCEPTED', now, {
+      runnerId: runner_id,
+      acceptedBySaga: m.correlation_id,
+    });
     if (!won) return void emit('order.accept_failed', { order_id, runner_id, code: 'ORDER_NOT_AVAILABLE' });
     emit('order.accepted', { order_id, runner_id, customer_id: order.customer_id });
   },
 
   async release_runner(m, { tx, emit, now }) {
     const { order_id, runner_id } = m.payload;
+    // Undoes this saga's own accept only: the same runner's later accept-order saga, answered
+    // `order.accepted` because the runner already held the order, must not give it back when it
+    // times out (the order would be open again with its timer already stopped).
     const released = await repo.transition(tx, order_id, [RELEASABLE_STATUS], AVAILABLE_STATUS, now, {
       runnerId: null,
       runnerWhere: runner_id,
+      acceptedBySagaWhere: m.correlation_id,
     });
     if (released) return void emit('order.runner_released', { order_id, runner_id });
     const order = await repo.find(tx, order_id);
@@ -119,7 +128,7 @@ export const orderHandlers = ({ acceptWindowMs }: { acceptWindowMs: number }): H
 
   async cancel_order(m, { tx, emit, now }) {
     const { order_id, reason } = m.payload;
-    await repo.lockId(tx, order_id);
+    if (!oneAtATime) await repo.lockId(tx, order_id);
     const order = await repo.find(tx, order_id);
     if (!order) {
       await repo.tombstone(tx, order_id, now);

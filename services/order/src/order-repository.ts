@@ -40,12 +40,19 @@ export const orderRepository = {
     return row;
   },
 
-  async insert(tx: Sql, cmd: PayloadOf<'create_order'>, now: Date): Promise<OrderRow> {
+  /**
+   * Creates the order unless it exists already or was cancelled before it was created (its
+   * tombstone), in one statement; returns the new row, or nothing when it was not created.
+   */
+  async insertUnlessTombstoned(tx: Sql, cmd: PayloadOf<'create_order'>, now: Date): Promise<OrderRow | undefined> {
     const t = totals(cmd.items, cmd.delivery_fee_cents);
     const [row] = await tx.query<OrderRow>(
       `insert into orders.orders (id, customer_id, store, items, delivery_location, instructions, food_cents,
          delivery_fee_cents, total_cents, status, created_at, updated_at)
-       values ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7, $8, $9, 'PENDING', $10, $10)
+       select $1::uuid, $2::uuid, $3::jsonb, $4::jsonb, $5::jsonb, $6::text, $7::int, $8::int, $9::int, 'PENDING',
+         $10::timestamptz, $10::timestamptz
+       where not exists (select 1 from orders.tombstones where order_id = $1::uuid)
+       on conflict (id) do nothing
        returning ${COLUMNS}`,
       [
         cmd.order_id,
@@ -60,11 +67,7 @@ export const orderRepository = {
         now,
       ],
     );
-    return row!;
-  },
-
-  async isTombstoned(tx: Sql, id: string): Promise<boolean> {
-    return (await tx.query('select 1 from orders.tombstones where order_id = $1', [id])).length > 0;
+    return row;
   },
 
   async tombstone(tx: Sql, id: string, now: Date): Promise<void> {
@@ -81,7 +84,16 @@ export const orderRepository = {
     from: readonly OrderStatus[],
     to: OrderStatus,
     now: Date,
-    extra: { runnerId?: string | null; runnerWhere?: string; cancelReason?: CancelReason; acceptBy?: Date } = {},
+    extra: {
+      runnerId?: string | null;
+      runnerWhere?: string;
+      /** With `runnerId`: the saga whose accept assigns that runner (null when it is released). */
+      acceptedBySaga?: string | null;
+      /** With `runnerWhere`: only when the order's runner was assigned by this saga (or before sagas were recorded). */
+      acceptedBySagaWhere?: string;
+      cancelReason?: CancelReason;
+      acceptBy?: Date;
+    } = {},
   ): Promise<OrderRow | undefined> {
     const sets = ['status = $3', 'updated_at = $4'];
     const params: unknown[] = [id, from, to, now];
@@ -91,6 +103,8 @@ export const orderRepository = {
       params.push(extra.runnerId);
       sets.push(`runner_id = $${params.length}`);
       if (extra.runnerId === null) sets.push('accepted_at = null');
+      params.push(extra.acceptedBySaga ?? null);
+      sets.push(`accepted_by_saga = $${params.length}`);
     }
     if (extra.acceptBy) {
       params.push(extra.acceptBy);
@@ -104,6 +118,10 @@ export const orderRepository = {
     if (extra.runnerWhere) {
       params.push(extra.runnerWhere);
       where += ` and runner_id = $${params.length}`;
+    }
+    if (extra.acceptedBySagaWhere) {
+      params.push(extra.acceptedBySagaWhere);
+      where += ` and (accepted_by_saga is null or accepted_by_saga = $${params.length})`;
     }
     const [row] = await tx.query<OrderRow>(`update orders.orders set ${sets.join(', ')} where ${where} returning ${COLUMNS}`, params);
     return row;

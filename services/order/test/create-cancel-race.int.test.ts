@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createMessage, type MessageType, type PayloadOf, type TypedMessage } from '@campusg/contracts';
-import type { ConsumedRecord, HandlerContext } from '@campusg/messaging';
-import { createLogger, type Db, migrate, openPostgres, type Sql } from '@campusg/platform';
+import type { MessageType, PayloadOf, TypedMessage } from '@campusg/contracts';
+import type { HandlerContext } from '@campusg/messaging';
+import { type Db, migrate, openPostgres, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../../test/support/environment.ts';
+import { createOrderCommand, handlerContext, sagaMessage } from '../../../test/support/handler-context.ts';
 import { ORDER_SCHEMA, orderMigrations } from '../src/index.ts';
 import { orderHandlers } from '../src/order-handlers.ts';
 
@@ -16,7 +17,6 @@ import { orderHandlers } from '../src/order-handlers.ts';
  */
 const url = process.env.DATABASE_URL;
 const required = process.env.CAMPUSG_REQUIRE_KAFKA === '1';
-const log = createLogger({ level: 'fatal', name: 'order-race' });
 
 const gate = url ? describe : required ? describe : describe.skip;
 
@@ -36,32 +36,13 @@ gate(`order service: a create and a cancel of one order at once${url ? '' : ' (n
     await drop?.();
   });
 
-  function message<T extends MessageType>(type: T, payload: PayloadOf<T>): TypedMessage<T> {
-    return createMessage(type, payload, {
-      messageId: randomUUID(),
-      correlationId: randomUUID(),
-      causationId: null,
-      timestamp: new Date(),
-      source: 'create-order-saga',
-    });
-  }
+  const message = <T extends MessageType>(type: T, payload: PayloadOf<T>): TypedMessage<T> => sagaMessage(type, payload);
 
   /** Runs one handler in its own transaction; `hold` keeps that transaction open until it resolves. */
   async function handle<T extends MessageType>(m: TypedMessage<T>, hold?: Promise<void>, entered?: () => void) {
     const replies: TypedMessage[] = [];
     await db.transaction(async (tx: Sql) => {
-      const ctx: HandlerContext = {
-        tx,
-        now: new Date(),
-        log,
-        record: {} as ConsumedRecord,
-        afterCommit: () => {},
-        emit: (type, payload) => {
-          const reply = message(type, payload);
-          replies.push(reply as TypedMessage);
-          return reply;
-        },
-      };
+      const ctx = handlerContext(tx, m, replies);
       await (orderHandlers({ acceptWindowMs: 60_000 })[m.type] as (m: TypedMessage<T>, c: HandlerContext) => Promise<void>)(m, ctx);
       entered?.();
       await hold;
@@ -69,16 +50,7 @@ gate(`order service: a create and a cancel of one order at once${url ? '' : ' (n
     return replies.map((r) => r.type);
   }
 
-  const createFor = (orderId: string) =>
-    message('create_order', {
-      order_id: orderId,
-      customer_id: randomUUID(),
-      store: { name: 'Kopitiam', location: 'SOE B1' },
-      items: [{ name: 'Kopi', quantity: 1, price_cents: 150 }],
-      delivery_fee_cents: 200,
-      delivery_location: { building: 'SOE', room: 'SR1' },
-      instructions: null,
-    });
+  const createFor = (orderId: string) => message('create_order', createOrderCommand(orderId));
   const cancelFor = (orderId: string) => message('cancel_order', { order_id: orderId, reason: 'CUSTOMER_CANCELLED' });
 
   async function state(orderId: string) {
