@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
-import type { NotificationItem, OrderStatus } from '@campusg/contracts';
+import type { NotificationItem, OrderRecord, OrderStatus } from '@campusg/contracts';
 
 export type LiveEvent =
-  | { kind: 'order'; orderId: string; userIds: string[] }
+  /** An order changed: as the read model has it, for its customer and runner. */
+  | { kind: 'order'; order: OrderRecord }
   | { kind: 'notification'; userId: string; notification: NotificationItem }
-  | { kind: 'available'; orderId: string; status: OrderStatus };
+  | { kind: 'available'; orderId: string; status: OrderStatus }
+  /** The session of a token ended (signed out or expired): its streams close. */
+  | { kind: 'session_ended'; tokenId: string };
 
-/** In-process fan-out of committed changes to the open `/api/stream` connections. */
+/** In-process fan-out of committed changes (from the live feed) and ended sessions to this instance's open `/api/stream` connections. */
 export class LiveHub {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
   publish(event: LiveEvent): void {

@@ -1,7 +1,8 @@
-import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage } from '@campusg/contracts';
+import { MESSAGES, type MessageType, type OrderStatus, type TypedMessage } from '@campusg/contracts';
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
-import { applyOrderEvent, findOrderView, ORDER_EVENT_TYPES, type OrderParties } from '@campusg/order-view';
+import { applyOrderEvent, findOrderView, ORDER_EVENT_TYPES } from '@campusg/order-view';
 import type { IdGenerator, Sql } from '@campusg/platform';
+import { isLive } from './live-feed.ts';
 import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
 
@@ -24,7 +25,10 @@ const STATUS_NOTICES: Partial<Record<OrderStatus, [string, string]>> = {
   COMPLETED: ['ORDER_COMPLETED', 'Your order is complete. Thank you for using CampusG.'],
 };
 
-/** The user notifications an event gives rise to (http-api.md lists them). */
+/**
+ * The user notifications an event gives rise to (http-api.md lists them). They are pushed live by
+ * the live feed, which follows the types of `LIVE_TYPES`: a notice from another type goes there too.
+ */
 function derive(m: TypedMessage, runnerName: string | null): Derived[] {
   const p = m.payload as Record<string, unknown>;
   switch (m.type) {
@@ -63,49 +67,32 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
   }
 }
 
-/** Which changes alter the runners' list of available orders. */
-function availabilityChange(m: TypedMessage): OrderStatus | null {
-  const p = m.payload as Record<string, unknown>;
-  if (m.type === 'order.status_updated' && p.status === 'CREATED') return 'CREATED';
-  if (m.type === 'order.runner_released' || m.type === 'order.released') return 'CREATED';
-  if (m.type === 'order.accepted') return 'ACCEPTED';
-  if (m.type === 'order.cancelled' && p.previous_status === 'CREATED') return 'CANCELLED';
-  return null;
-}
-
-/** One handler for every message type: audit log first, then parties, notifications and live updates. */
-export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): Handlers {
+/**
+ * One handler for every message type: audit log first, then parties and notifications. After the
+ * commit it tells `committed` of each message the live stream reports (the live feed pushes it),
+ * and ends this instance's streams of a session signed out (`hub`).
+ */
+export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub; committed?: (messageId: string) => void }): Handlers {
   const handle: Handler = async (m, ctx) => {
     const payload = m.payload as Record<string, unknown>;
     const orderId = orderIdOf(payload, ctx.record.key);
-    const logged = await ctx.tx.query(
-      `insert into notifications.audit_log (message_id, topic, partition, "offset", type, source, correlation_id, causation_id,
-         order_id, at, received_at, payload, summary)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13) on conflict (message_id) do nothing returning 1`,
-      [
-        m.message_id,
-        ctx.record.topic,
-        ctx.record.partition,
-        ctx.record.offset,
-        m.type,
-        m.source,
-        m.correlation_id,
-        m.causation_id,
-        orderId,
-        m.timestamp,
-        ctx.now,
-        JSON.stringify(m.payload),
-        summarize(m),
-      ],
-    );
+    const row = auditRow(m, ctx, orderId);
+    // A message whose only effect is its audit row needs no duplicate check: its row is written with
+    // those of the transaction's other messages (on PGlite, of the group-commit round's), in one
+    // insert at the commit; a copy seen twice is dropped there by the same `on conflict`.
+    if (ctx.tx.atCommit && onlyAudited(m, orderId)) return ctx.tx.atCommit(AUDIT_WRITE, row, writeAuditRows);
+    // Otherwise the audit row is also the duplicate check for what follows.
+    const logged = await ctx.tx.query(`${AUDIT_INSERT} values (${row.map((_, i) => `$${i + 1}`).join(', ')}) ${AUDIT_CONFLICT}`, row);
     if (logged.length === 0) return;
+    const { committed } = deps;
+    if (committed && isLive(m.type)) ctx.afterCommit(() => committed(m.message_id));
     await learnName(ctx.tx, m);
     if (!orderId) return;
-    const fromOrders = ctx.record.topic === 'order_events';
-    // The order's view is read only when it is needed: an order event changes it (and goes out live
-    // to its parties); any other message only when one of its notifications names no recipient.
-    let parties = fromOrders ? await partiesAfter(ctx.tx, m, orderId) : undefined;
-    let known = fromOrders;
+    // An order event changes the order's view, in one statement that also says who the order
+    // concerns; any other message reads the view only when one of its notifications names no recipient.
+    const changes = (ORDER_EVENT_TYPES as readonly string[]).includes(m.type);
+    let parties = changes ? await applyOrderEvent(ctx.tx, 'notifications', m) : undefined;
+    let known = changes;
     const partiesOf = async () => {
       if (!known) {
         parties = await findOrderView(ctx.tx, 'notifications', orderId);
@@ -119,15 +106,7 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
         d.to === 'customer'
           ? (await partiesOf())?.customerId
           : ((payload.runner_id as string | undefined) ?? (await partiesOf())?.runnerId);
-      if (!userId) continue;
-      const item = await store(ctx, deps.ids, userId, orderId, d, m.message_id);
-      if (item) ctx.afterCommit(() => deps.hub.publish({ kind: 'notification', userId, notification: item }));
-    }
-    if (fromOrders) {
-      const userIds = [parties?.customerId, parties?.runnerId, payload.runner_id].filter((u): u is string => typeof u === 'string');
-      ctx.afterCommit(() => deps.hub.publish({ kind: 'order', orderId, userIds: [...new Set(userIds)] }));
-      const available = availabilityChange(m);
-      if (available) ctx.afterCommit(() => deps.hub.publish({ kind: 'available', orderId, status: available }));
+      if (userId) await store(ctx, deps.ids, userId, orderId, d, m.message_id);
     }
   };
   const all: Handlers = {};
@@ -135,10 +114,66 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub }): 
   return all;
 }
 
-/** An order event applied to the view (one statement); an order reply that changes nothing, read. */
-async function partiesAfter(tx: Sql, m: TypedMessage, orderId: string): Promise<OrderParties | undefined> {
-  if ((ORDER_EVENT_TYPES as readonly string[]).includes(m.type)) return applyOrderEvent(tx, 'notifications', m);
-  return findOrderView(tx, 'notifications', orderId);
+const AUDIT_INSERT = `insert into notifications.audit_log (message_id, topic, partition, "offset", type, source, correlation_id,
+  causation_id, order_id, at, received_at, payload, summary)`;
+const AUDIT_CONFLICT = 'on conflict (message_id) do nothing returning 1';
+const AUDIT_WRITE = 'notifications.audit_log';
+const AUDIT_TYPES = [
+  'uuid',
+  'text',
+  'int',
+  'bigint',
+  'text',
+  'text',
+  'uuid',
+  'uuid',
+  'uuid',
+  'timestamptz',
+  'timestamptz',
+  'jsonb',
+  'text',
+];
+const NAMED_TYPES: readonly string[] = ['user.registered', 'user.became_runner', 'user.profile_updated'];
+
+/** The audit log's row for a message, in `AUDIT_INSERT`'s column order. */
+function auditRow(m: TypedMessage, ctx: HandlerContext, orderId: string | null): unknown[] {
+  const { topic, partition, offset } = ctx.record;
+  const at = new Date(m.timestamp);
+  return [
+    m.message_id,
+    topic,
+    partition,
+    offset,
+    m.type,
+    m.source,
+    m.correlation_id,
+    m.causation_id,
+    orderId,
+    at,
+    ctx.now,
+    JSON.stringify(m.payload),
+    summarize(m),
+  ];
+}
+
+/** Whether the audit row is all a message leads to: no live push, no name, no order view, no notification. */
+function onlyAudited(m: TypedMessage, orderId: string | null): boolean {
+  if (isLive(m.type) || NAMED_TYPES.includes(m.type)) return false;
+  return !orderId || (!(ORDER_EVENT_TYPES as readonly string[]).includes(m.type) && derive(m, null).length === 0);
+}
+
+/** The audit rows of a round's transactions, in one insert (values as text, each cast to its column's type). */
+async function writeAuditRows(tx: Sql, rows: unknown[]): Promise<void> {
+  const columns = AUDIT_TYPES.map((_, c) =>
+    (rows as unknown[][]).map((r) => {
+      const v = r[c];
+      return v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v);
+    }),
+  );
+  const unnest = AUDIT_TYPES.map((_, c) => `$${c + 1}::text[]`).join(', ');
+  const casts = AUDIT_TYPES.map((t, c) => `c${c}::${t}`).join(', ');
+  const names = AUDIT_TYPES.map((_, c) => `c${c}`).join(', ');
+  await tx.query(`${AUDIT_INSERT} select ${casts} from unnest(${unnest}) as r(${names}) on conflict (message_id) do nothing`, columns);
 }
 
 /**
@@ -154,8 +189,7 @@ function orderIdOf(payload: Record<string, unknown>, key: string | null): string
 /** Keeps users' names, as the events that carry them say. */
 async function learnName(tx: Sql, m: TypedMessage): Promise<void> {
   const p = m.payload as Record<string, unknown>;
-  const named = m.type === 'user.registered' || m.type === 'user.became_runner' || m.type === 'user.profile_updated';
-  if (named && typeof p.name === 'string') {
+  if (NAMED_TYPES.includes(m.type) && typeof p.name === 'string') {
     await tx.query(
       'insert into notifications.user_names (user_id, name) values ($1, $2) on conflict (user_id) do update set name = excluded.name',
       [p.user_id, p.name],
@@ -168,22 +202,12 @@ async function nameOf(tx: Sql, userId: string): Promise<string | null> {
   return row?.name ?? null;
 }
 
-async function store(
-  ctx: HandlerContext,
-  ids: IdGenerator,
-  userId: string,
-  orderId: string,
-  d: Derived,
-  messageId: string,
-): Promise<NotificationItem | null> {
-  const id = ids.uuid();
-  const rows = await ctx.tx.query<{ at: Date }>(
+async function store(ctx: HandlerContext, ids: IdGenerator, userId: string, orderId: string, d: Derived, messageId: string): Promise<void> {
+  await ctx.tx.query(
     `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
      select $1, $2, $3, $4, $5, $6, $7
      where not ($8 and exists (select 1 from notifications.notifications where user_id = $2 and order_id = $3 and kind = $4))
-     on conflict (message_id, user_id) do nothing returning at`,
-    [id, userId, orderId, d.kind, d.text, ctx.now, messageId, d.oncePerOrder],
+     on conflict (message_id, user_id) do nothing`,
+    [ids.uuid(), userId, orderId, d.kind, d.text, ctx.now, messageId, d.oncePerOrder],
   );
-  if (rows.length === 0) return null;
-  return { id, at: ctx.now.toISOString(), orderId, kind: d.kind, text: d.text, read: false };
 }

@@ -1,12 +1,14 @@
 import { GROUPS, idParams, notificationsQuery, notificationsView, timelineResponse } from '@campusg/contracts';
 import { behindCheck, type ServiceDeps } from '@campusg/messaging';
 import { isPartyTo } from '@campusg/order-rules';
-import { findOrderView, readOrderView } from '@campusg/order-view';
+import { readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
+import type { LiveSessions } from './live-sessions.ts';
 
 export interface NotificationRouteDeps {
   hub: LiveHub;
+  sessions: LiveSessions;
   heartbeatMs?: number;
 }
 
@@ -116,25 +118,30 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let ended = false;
+      const send = (event: string, data: unknown) => {
+        if (!ended) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
       res.write(': connected\n\n');
-      const unsubscribe = r.hub.subscribe((e) => {
-        if (e.kind === 'notification' && e.userId === user.id) send('notification', e.notification);
-        else if (e.kind === 'available' && isRunner) send('available', { orderId: e.orderId, status: e.status });
-        else if (e.kind === 'order' && e.userIds.includes(user.id)) {
-          findOrderView(db, 'notifications', e.orderId).then(
-            (order) => {
-              if (order && isPartyTo(order, user)) send('order', order);
-            },
-            () => {},
-          );
-        }
-      });
+      // The stream lives as long as the session that opened it: a sign-out or the token's expiry ends it.
+      const left = r.sessions.opened(user.tokenId, user.tokenExpiresAt);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), r.heartbeatMs ?? 15_000);
-      req.raw.on('close', () => {
+      const unsubscribe = r.hub.subscribe((e) => {
+        if (e.kind === 'session_ended') {
+          if (e.tokenId === user.tokenId) end();
+        } else if (e.kind === 'notification' && e.userId === user.id) send('notification', e.notification);
+        else if (e.kind === 'available' && isRunner) send('available', { orderId: e.orderId, status: e.status });
+        else if (e.kind === 'order' && isPartyTo(e.order, user)) send('order', e.order);
+      });
+      function end() {
+        if (ended) return;
+        ended = true;
         clearInterval(heartbeat);
         unsubscribe();
-      });
+        left();
+        res.end();
+      }
+      req.raw.on('close', end);
     },
   );
 }

@@ -121,6 +121,8 @@ export function summarize(m: TypedMessage): string {
       return 'A user removed their card.';
     case 'user.became_runner':
       return 'A user became a runner.';
+    case 'user.session_revoked':
+      return 'A user signed out.';
     case 'saga.started':
       return `The ${s('saga_type')} saga started.`;
     case 'saga.step_completed':

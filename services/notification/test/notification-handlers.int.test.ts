@@ -1,20 +1,27 @@
 /**
  * The notification handler on a real database (PGlite), one message at a time in a transaction as
- * the bus runs it: what it stores, what it pushes live after the commit, and how many statements
- * each kind of message costs (the audit log row, plus the order view only where it is needed).
+ * the bus runs it: what it stores, which commits it reports to the live feed, and how many
+ * statements each kind of message costs (the audit log row, plus the order view only where it is
+ * needed). What goes out live is `live-feed.int.test.ts`.
  */
 import { createMessage, type MessageType, type PayloadOf, type TopicName, topicOf } from '@campusg/contracts';
 import type { HandlerContext } from '@campusg/messaging';
-import { createLogger, type Db, migrate, observeSql, openPglite, randomIds } from '@campusg/platform';
+import { createLogger, type Db, migrate, observeSql, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveEvent, LiveHub, notificationMigrations } from '../src/index.ts';
 import { notificationHandlers } from '../src/notification-handlers.ts';
 
 let db: Db;
+/** The messages the handler reported committed, for the live feed. */
+const committed: string[] = [];
+/** What the handler itself tells this instance's streams (a session's end). */
 const hub = new LiveHub();
-const live: LiveEvent[] = [];
-hub.subscribe((e) => live.push(e));
-const handlers = notificationHandlers({ ids: randomIds, hub }) as Record<string, (m: unknown, ctx: HandlerContext) => Promise<void>>;
+const pushed: LiveEvent[] = [];
+hub.subscribe((e) => pushed.push(e));
+const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id) => committed.push(id) }) as Record<
+  string,
+  (m: unknown, ctx: HandlerContext) => Promise<void>
+>;
 const log = createLogger({ level: 'silent', name: 'test' });
 
 beforeAll(async () => {
@@ -26,7 +33,29 @@ afterAll(() => db.close());
 const uuid = () => crypto.randomUUID();
 let offset = 0;
 
-/** Handles one message as the bus would; returns the statements it ran and what went out live. */
+/** What the bus gives a handler of a message of `type` on `tx`. */
+function contextFor(tx: Sql, type: MessageType, payload: unknown, after: (() => void)[]): HandlerContext {
+  return {
+    tx,
+    emit: () => {
+      throw new Error('the notification service sends nothing');
+    },
+    now: new Date(),
+    log,
+    record: {
+      topic: topicOf(type) as TopicName,
+      partition: 0,
+      offset: offset++,
+      key: (payload as { order_id?: string }).order_id ?? null,
+      value: '',
+      headers: {},
+      timestamp: new Date(),
+    },
+    afterCommit: (fn) => after.push(fn),
+  };
+}
+
+/** Handles one message as the bus would; returns the statements it ran, whether it told the live feed, and what it pushed. */
 async function handle<T extends MessageType>(type: T, payload: PayloadOf<T>, messageId = uuid()) {
   const m = createMessage(type, payload, {
     messageId,
@@ -38,29 +67,13 @@ async function handle<T extends MessageType>(type: T, payload: PayloadOf<T>, mes
   const statements: string[] = [];
   const after: (() => void)[] = [];
   await db.transaction(async (tx) => {
-    const ctx: HandlerContext = {
-      tx: observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 80)), true),
-      emit: () => {
-        throw new Error('the notification service sends nothing');
-      },
-      now: new Date(),
-      log,
-      record: {
-        topic: topicOf(type) as TopicName,
-        partition: 0,
-        offset: offset++,
-        key: (payload as { order_id?: string }).order_id ?? null,
-        value: '',
-        headers: {},
-        timestamp: new Date(),
-      },
-      afterCommit: (fn) => after.push(fn),
-    };
-    await handlers[type]!(m, ctx);
+    const observed = observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 80)), true);
+    await handlers[type]!(m, contextFor(observed, type, payload, after));
   });
-  live.length = 0;
+  committed.length = 0;
+  pushed.length = 0;
   for (const fn of after) fn();
-  return { statements, live: [...live] };
+  return { statements, live: committed.includes(messageId), pushed: [...pushed] };
 }
 
 const notices = async (userId: string) =>
@@ -90,14 +103,14 @@ describe('the notification handler', () => {
       currency: 'SGD',
     });
     expect(before.statements).toEqual([expect.stringMatching(/^insert into notifications.audit_log/)]);
-    expect(before.live).toEqual([]);
+    expect(before.live).toBe(false);
   });
 
-  it('keeps the order view in the same statement as the order event, and tells its parties live', async () => {
+  it('keeps the order view in the same statement as the order event, and tells the live feed once committed', async () => {
     const first = await handle('order.created', created);
     expect(first.statements).toHaveLength(2);
     expect(first.statements[1]).toMatch(/^with changed as \( insert into notifications.order_view/);
-    expect(first.live).toEqual([{ kind: 'order', orderId, userIds: [customer] }]);
+    expect(first.live).toBe(true);
 
     const open = await handle('order.status_updated', {
       order_id: orderId,
@@ -106,7 +119,7 @@ describe('the notification handler', () => {
       runner_id: null,
     });
     expect(open.statements).toHaveLength(3);
-    expect(open.live.map((e) => e.kind)).toEqual(['notification', 'order', 'available']);
+    expect(open.live).toBe(true);
     // Once per order: the same status again notifies no one a second time.
     const again = await handle('order.status_updated', {
       order_id: orderId,
@@ -114,21 +127,28 @@ describe('the notification handler', () => {
       previous_status: 'PENDING',
       runner_id: null,
     });
-    expect(again.live.map((e) => e.kind)).toEqual(['order', 'available']);
+    expect(again.statements).toHaveLength(3);
     expect(await notices(customer)).toEqual(['ORDER_CREATED']);
   });
 
   it('names the runner to the customer when the order is accepted, and tells both', async () => {
     await handle('user.registered', { user_id: runner, name: 'Omar' });
     const accepted = await handle('order.accepted', { order_id: orderId, runner_id: runner, customer_id: customer });
-    const order = accepted.live.find((e) => e.kind === 'order');
-    expect(order).toEqual({ kind: 'order', orderId, userIds: [customer, runner] });
+    expect(accepted.live).toBe(true);
     const [text] = await db.query<{ text: string }>(
       "select text from notifications.notifications where user_id = $1 and kind = 'ORDER_ACCEPTED'",
       [customer],
     );
     expect(text?.text).toBe('Omar accepted your order.');
     expect(await notices(runner)).toEqual(['ORDER_ACCEPTED']);
+  });
+
+  it('only logs a signed-out session: every instance ends its streams from its own subscription', async () => {
+    const payload = { user_id: customer, token_id: uuid(), expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    const revoked = await handle('user.session_revoked', payload, uuid());
+    expect(revoked.statements).toEqual([expect.stringMatching(/^insert into notifications.audit_log/)]);
+    expect(revoked.live).toBe(false);
+    expect(revoked.pushed).toEqual([]);
   });
 
   it('pays out to the runner the payment names, without reading the order view', async () => {
@@ -143,14 +163,14 @@ describe('the notification handler', () => {
       expect.stringMatching(/^insert into notifications.audit_log/),
       expect.stringMatching(/^insert into notifications.notifications/),
     ]);
+    expect(released.live).toBe(true);
     expect(await notices(runner)).toEqual(['ORDER_ACCEPTED', 'PAYOUT_RECEIVED']);
   });
 
-  it('tells the parties of an order a failed order command too, from the view as it is', async () => {
-    const other = uuid();
-    const failed = await handle('order.accept_failed', { order_id: orderId, runner_id: other, code: 'ORDER_NOT_AVAILABLE' });
-    expect(failed.statements[1]).toMatch(/^select view from notifications.order_view/);
-    expect(failed.live).toEqual([{ kind: 'order', orderId, userIds: [customer, runner, other] }]);
+  it('logs a failed order command with one statement: it changes no view and notifies no one, and goes out live', async () => {
+    const failed = await handle('order.accept_failed', { order_id: orderId, runner_id: uuid(), code: 'ORDER_NOT_AVAILABLE' });
+    expect(failed.statements).toEqual([expect.stringMatching(/^insert into notifications.audit_log/)]);
+    expect(failed.live).toBe(true);
   });
 
   it('does nothing more for a message it has logged already', async () => {
@@ -158,6 +178,38 @@ describe('the notification handler', () => {
     await handle('order.cancelled', { order_id: uuid(), reason: 'CUSTOMER_CANCELLED', previous_status: 'CREATED' }, id);
     const again = await handle('order.cancelled', { order_id: uuid(), reason: 'CUSTOMER_CANCELLED', previous_status: 'CREATED' }, id);
     expect(again.statements).toHaveLength(1);
-    expect(again.live).toEqual([]);
+    expect(again.live).toBe(false);
+  });
+
+  it('writes the audit rows of messages that only log, handled at once, in one insert per commit; a part rolled back leaves none', async () => {
+    const statements: string[] = [];
+    const payload = { order_id: uuid(), customer_id: customer, amount_cents: 1380, payment_method_token: 'tok', currency: 'SGD' } as const;
+    /** One message in its own transaction, as a consumer's chunk would; `fail` rolls that transaction back. */
+    const run = (messageId: string, fail = false) =>
+      db.transaction(async (tx) => {
+        const m = createMessage('authorize_payment', payload, {
+          messageId,
+          correlationId: uuid(),
+          causationId: null,
+          source: 'test',
+          timestamp: new Date(),
+        });
+        const observed = observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim()), true);
+        await handlers.authorize_payment!(m, contextFor(observed, 'authorize_payment', payload, []));
+        if (fail) throw new Error('this part is rolled back');
+      });
+    const ids = Array.from({ length: 6 }, uuid);
+    const rolledBack = uuid();
+    // All asked for at once: the first runs alone, the others share the next round; one message comes twice.
+    const outcomes = await Promise.allSettled([...ids.map((id) => run(id)), run(ids[1]!), run(rolledBack, true)]);
+    expect(outcomes.map((o) => o.status)).toEqual([...ids.map(() => 'fulfilled'), 'fulfilled', 'rejected']);
+    const inserts = statements.filter((t) => t.startsWith('insert into notifications.audit_log'));
+    expect(inserts.length).toBeLessThanOrEqual(2);
+    expect(inserts.at(-1)).toContain('unnest');
+    const rows = await db.query<{ message_id: string }>(
+      'select message_id from notifications.audit_log where message_id = any($1::uuid[])',
+      [[...ids, rolledBack]],
+    );
+    expect(rows.map((r) => r.message_id).sort()).toEqual([...ids].sort());
   });
 });

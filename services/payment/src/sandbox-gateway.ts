@@ -24,15 +24,12 @@ export class SandboxGateway implements PaymentGateway {
   ) {}
 
   async #once(tx: Sql, key: string, operation: string, amountCents: number, decide: () => GatewayResult): Promise<GatewayResult> {
-    const [seen] = await tx.query<{ approved: boolean; reference: string | null; decline_code: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' }>(
-      'select approved, reference, decline_code from payments.gateway_operations where idempotency_key = $1',
-      [key],
-    );
-    if (seen) return seen.approved ? { approved: true, reference: seen.reference! } : { approved: false, declineCode: seen.decline_code };
+    type Row = { approved: boolean; reference: string | null; decline_code: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' };
     const result = decide();
-    await tx.query(
+    // Recorded in one statement the first time; a key seen before keeps (and answers) its first result.
+    const [recorded] = await tx.query<Row>(
       `insert into payments.gateway_operations (idempotency_key, operation, amount_cents, approved, reference, decline_code, created_at)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
+       values ($1, $2, $3, $4, $5, $6, $7) on conflict (idempotency_key) do nothing returning approved`,
       [
         key,
         operation,
@@ -43,7 +40,12 @@ export class SandboxGateway implements PaymentGateway {
         this.clock.now(),
       ],
     );
-    return result;
+    if (recorded) return result;
+    const [seen] = await tx.query<Row>(
+      'select approved, reference, decline_code from payments.gateway_operations where idempotency_key = $1',
+      [key],
+    );
+    return seen!.approved ? { approved: true, reference: seen!.reference! } : { approved: false, declineCode: seen!.decline_code };
   }
 
   authorize(tx: Sql, key: string, token: string, amountCents: number) {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createMessage, type MessageType, type PayloadOf, type TypedMessage } from '@campusg/contracts';
-import type { ConsumedRecord, HandlerContext } from '@campusg/messaging';
-import { createLogger, type Db, migrate, openPglite, randomIds, type Sql } from '@campusg/platform';
+import type { MessageType, PayloadOf, TypedMessage } from '@campusg/contracts';
+import type { HandlerContext } from '@campusg/messaging';
+import { type Db, migrate, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handlerContext, sagaMessage } from '../../../test/support/handler-context.ts';
 import { PAYMENT_SCHEMA, paymentMigrations } from '../src/index.ts';
 import { paymentHandlers, paymentIdFor } from '../src/payment-handlers.ts';
 import { type PaymentGateway, SandboxGateway } from '../src/sandbox-gateway.ts';
@@ -13,7 +14,6 @@ import { type PaymentGateway, SandboxGateway } from '../src/sandbox-gateway.ts';
  * must then ask with the same idempotency key, so the processor answers from its records and holds
  * the money once. Here the sandbox plays that processor in a database of its own.
  */
-const log = createLogger({ level: 'fatal', name: 'payment-idempotency' });
 const clock = { now: () => new Date() };
 
 describe('payment service: gateway idempotency keys survive a crash before the commit', () => {
@@ -48,14 +48,7 @@ describe('payment service: gateway idempotency keys survive a crash before the c
     await processorDb?.close();
   });
 
-  const message = <T extends MessageType>(type: T, payload: PayloadOf<T>): TypedMessage<T> =>
-    createMessage(type, payload, {
-      messageId: randomUUID(),
-      correlationId: randomUUID(),
-      causationId: null,
-      timestamp: new Date(),
-      source: 'create-order-saga',
-    });
+  const message = <T extends MessageType>(type: T, payload: PayloadOf<T>): TypedMessage<T> => sagaMessage(type, payload);
 
   /** Handles one command in one transaction; `crash` throws after the handler, before the commit. */
   async function handle(m: TypedMessage, crash = false): Promise<TypedMessage[]> {
@@ -63,18 +56,7 @@ describe('payment service: gateway idempotency keys survive a crash before the c
     const replies: TypedMessage[] = [];
     await db
       .transaction(async (tx) => {
-        const ctx: HandlerContext = {
-          tx,
-          now: new Date(),
-          log,
-          record: {} as ConsumedRecord,
-          afterCommit: () => {},
-          emit: (type, payload) => {
-            const reply = message(type, payload) as TypedMessage;
-            replies.push(reply);
-            return reply as never;
-          },
-        };
+        const ctx = handlerContext(tx, m, replies);
         await (handlers[m.type] as (m: TypedMessage, c: HandlerContext) => Promise<void>)(m, ctx);
         if (crash) throw new Error('crashed before the commit');
       })

@@ -16,27 +16,29 @@ const iso = (d: Date) => new Date(d).toISOString();
 export const timerHandlers: Handlers = {
   async start_order_timer(m, { tx, emit, now }) {
     const { order_id, timeout_at } = m.payload;
-    await tx.query(
+    const [armed] = await tx.query<Pick<TimerRow, 'timeout_at'>>(
       `insert into timers.timers (order_id, timeout_at, status, created_at, updated_at) values ($1, $2, 'ARMED', $3, $3)
-       on conflict (order_id) do nothing`,
+       on conflict (order_id) do nothing returning timeout_at`,
       [order_id, timeout_at, now],
     );
-    const [timer] = await tx.query<TimerRow>('select * from timers.timers where order_id = $1', [order_id]);
-    emit('timer.started', { order_id, timeout_at: iso(timer!.timeout_at) });
+    // Armed before (the command came again): the answer names the deadline it was armed with.
+    const timer = armed ?? (await tx.query<TimerRow>('select * from timers.timers where order_id = $1', [order_id]))[0]!;
+    emit('timer.started', { order_id, timeout_at: iso(timer.timeout_at) });
   },
 
   async restart_order_timer(m, { tx, emit, now }) {
     const { order_id, timeout_at } = m.payload;
     // A cancelled order's timer stays stopped, whichever of the cancel and the restart came first.
-    await tx.query(
+    // Armed (new, or again) unless a cancel stopped it: then the update is skipped and returns no row.
+    const [armed] = await tx.query<Pick<TimerRow, 'timeout_at'>>(
       `insert into timers.timers (order_id, timeout_at, status, created_at, updated_at) values ($1, $2, 'ARMED', $3, $3)
        on conflict (order_id) do update set timeout_at = excluded.timeout_at, status = 'ARMED', stop_reason = null,
          updated_at = excluded.updated_at
-       where timers.timers.stop_reason is distinct from 'CANCELLED'`,
+       where timers.timers.stop_reason is distinct from 'CANCELLED'
+       returning timeout_at`,
       [order_id, timeout_at, now],
     );
-    const [timer] = await tx.query<TimerRow>('select * from timers.timers where order_id = $1', [order_id]);
-    if (timer!.status === 'ARMED') return void emit('timer.started', { order_id, timeout_at: iso(timer!.timeout_at) });
+    if (armed) return void emit('timer.started', { order_id, timeout_at: iso(armed.timeout_at) });
     emit('timer.failed', { order_id, code: 'ORDER_CANCELLED' });
   },
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { type ServiceDeps, type ServiceModule, serviceMigrations } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
+import { loginAttemptsRetention } from './login-limits.ts';
 import { registerProfileRoutes } from './profile-routes.ts';
 import { userHandlers } from './user-handlers.ts';
 import { registerUserRoutes } from './user-routes.ts';
@@ -46,5 +47,6 @@ export const userService: ServiceModule = {
     },
     start: async () => void (await deps.bus.consume(GROUPS.user, GROUP_TOPICS[GROUPS.user], userHandlers)),
     stop: async () => {},
+    retention: () => [loginAttemptsRetention(deps.db, deps.clock)],
   }),
 };

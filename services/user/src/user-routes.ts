@@ -2,8 +2,8 @@ import { authResponse, cardBody, isCardExpired, loginBody, registerBody, userSch
 import type { ServiceDeps } from '@campusg/messaging';
 import { type App, AppError, type AuthHook, callerOf, SESSION_COOKIE } from '@campusg/platform';
 import type { FastifyReply } from 'fastify';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
+import { LoginLimits } from './login-limits.ts';
 import { DUMMY_HASH, hashPassword, tokeniseCard, toUserView, verifyPassword } from './user.ts';
 import { userRepository as repo } from './user-repository.ts';
 import { authenticateToken, type TokenService } from './user-tokens.ts';
@@ -11,9 +11,7 @@ import { authenticateToken, type TokenService } from './user-tokens.ts';
 /** Registration, sign-in, the caller's profile and card, and becoming a runner. */
 export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, tokens: TokenService): void {
   const { db, bus, clock, ids, config } = deps;
-  const window = 15 * 60;
-  const perEmail = new RateLimiterMemory({ keyPrefix: 'login-email', points: config.loginRateLimit, duration: window });
-  const perAddress = new RateLimiterMemory({ keyPrefix: 'login-ip', points: config.loginRateLimit * 5, duration: window });
+  const limits = new LoginLimits(db, config.loginRateLimit);
 
   const signIn = async (reply: FastifyReply, user: { id: string }) => {
     const { token, expiresAt } = await tokens.issue(user);
@@ -47,20 +45,18 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     },
     async (req, reply) => {
       const { email, password } = req.body;
-      const keys = [perEmail.get(email.toLowerCase()), perAddress.get(req.ip)];
-      const [byEmail, byAddress] = await Promise.all(keys);
-      if ((byEmail?.consumedPoints ?? 0) >= config.loginRateLimit || (byAddress?.consumedPoints ?? 0) >= config.loginRateLimit * 5) {
-        const wait = Math.ceil(Math.max(byEmail?.msBeforeNext ?? 0, byAddress?.msBeforeNext ?? 0) / 1000);
+      const wait = await limits.blocked(email, req.ip);
+      if (wait !== null) {
         reply.header('retry-after', String(wait));
         throw new AppError('RATE_LIMITED', `too many failed sign-ins; try again in ${wait} s`);
       }
       const user = await repo.findByEmail(db, email);
       const ok = await verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH));
       if (!user || !ok) {
-        await Promise.all([perEmail.penalty(email.toLowerCase()), perAddress.penalty(req.ip)]);
+        await limits.failed(email, req.ip);
         throw new AppError('INVALID_CREDENTIALS', 'the email or password is wrong');
       }
-      await perEmail.delete(email.toLowerCase());
+      await limits.succeeded(email);
       const token = await signIn(reply, user);
       return { token, user: toUserView(user) };
     },
@@ -82,7 +78,11 @@ export function registerUserRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
     { onRequest: auth, schema: { tags: ['auth'], summary: 'Sign out: the token stops working' } },
     async (req, reply) => {
       const user = callerOf(req);
-      await repo.revoke(db, user.tokenId, user.tokenExpiresAt);
+      // Revoked here and announced: the notification service ends the token's live streams.
+      await bus.transact(async (tx, emit) => {
+        await repo.revoke(tx, user.tokenId, user.tokenExpiresAt);
+        emit('user.session_revoked', { user_id: user.id, token_id: user.tokenId, expires_at: user.tokenExpiresAt.toISOString() });
+      });
       await repo.pruneRevoked(db, clock.now());
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();

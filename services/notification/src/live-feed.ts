@@ -1,0 +1,183 @@
+import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage, topicOf } from '@campusg/contracts';
+import { type Followed, Signal } from '@campusg/messaging';
+import { findOrderViews } from '@campusg/order-view';
+import type { Clock, Logger, Sql } from '@campusg/platform';
+import type { LiveHub } from './live-hub.ts';
+
+/**
+ * What the live stream reports: every order event (an order changed, it may join or leave the
+ * runners' list, its parties may be notified), and the payout, the one notice about an order that
+ * is not an order event. A notice derived from another message must be added here.
+ */
+export const LIVE_TYPES: readonly MessageType[] = [
+  ...(Object.keys(MESSAGES) as MessageType[]).filter((t) => topicOf(t) === 'order_events'),
+  'payment.released',
+];
+export const LIVE_TOPICS = [...new Set(LIVE_TYPES.map(topicOf))];
+const LIVE = new Set<string>(LIVE_TYPES);
+
+/** Is a message of this type reported on the live stream. */
+export const isLive = (type: string): boolean => LIVE.has(type);
+
+export interface LiveFeedDeps {
+  /** The notification service's database: the audit log, the notifications, the order view. */
+  db: Sql;
+  hub: LiveHub;
+  clock: Clock;
+  log: Logger;
+  /** How long a message waits for the notification group to commit it before it is not pushed (default 60 s). */
+  waitMs?: number;
+}
+
+interface Pending {
+  message: TypedMessage;
+  since: number;
+}
+
+/** Messages waiting at most, and ids remembered as pushed: memory stays bounded whatever the traffic. */
+const MAX_PENDING = 10_000;
+const REMEMBERED = 10_000;
+/** Ids asked about in one statement. */
+const CHUNK = 500;
+
+/**
+ * Feeds this instance's live hub from the messages of its own ephemeral subscription (`receive`),
+ * so every open stream hears of every order whichever instance's `notification-service` group
+ * handled the message. A message's events go out only once that group has committed it: its
+ * audit-log row is visible, and with it — same transaction — the order view and the notifications
+ * a client reads when told. The group of this instance says so at once (`committed`); what another
+ * instance handles is looked up, first after 20 ms and then less often, up to every 500 ms. A message
+ * the group never logs (dead-lettered) is dropped after `waitMs`; one received twice goes out once.
+ */
+export class LiveFeed {
+  readonly #deps: LiveFeedDeps;
+  readonly #pending = new Map<string, Pending>();
+  readonly #pushed = new Set<string>();
+  readonly #wake = new Signal();
+  #running: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(deps: LiveFeedDeps) {
+    this.#deps = deps;
+  }
+
+  /** Messages from this instance's ephemeral subscription, in the order they came. */
+  receive(items: Followed[]): void {
+    for (const { message } of items) {
+      const id = message.message_id.toLowerCase();
+      if (!isLive(message.type) || this.#pushed.has(id) || this.#pending.has(id)) continue;
+      this.#pending.set(id, { message, since: this.#deps.clock.now().getTime() });
+    }
+    if (this.#pending.size > MAX_PENDING)
+      this.#drop([...this.#pending.keys()].slice(0, this.#pending.size - MAX_PENDING), 'too many waiting');
+    this.#running ??= this.#run();
+    this.#wake.notify();
+  }
+
+  /** Messages received and waiting for the group to commit them. */
+  get waiting(): number {
+    return this.#pending.size;
+  }
+
+  /** This instance's `notification-service` group committed a message. */
+  committed(messageId: string): void {
+    if (this.#pending.has(messageId.toLowerCase())) this.#wake.notify();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake.notify();
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    for (let pause = 20; !this.#closed; ) {
+      const seen = this.#wake.version;
+      if (this.#pending.size === 0) {
+        await this.#wake.wait(seen, 60_000);
+        continue;
+      }
+      let pushed = 0;
+      try {
+        pushed = await this.#pushCommitted();
+      } catch (err) {
+        this.#deps.log.warn({ err }, 'live updates: reading what was committed failed; trying again');
+      }
+      this.#expire();
+      pause = pushed > 0 ? 20 : Math.min(pause * 2, 500);
+      if (this.#pending.size > 0) await this.#wake.wait(seen, pause);
+    }
+  }
+
+  /** Pushes the events of every waiting message the group has committed; returns how many messages. */
+  async #pushCommitted(): Promise<number> {
+    const { db, hub } = this.#deps;
+    const ids = [...this.#pending.keys()].slice(0, CHUNK);
+    const rows = await db.query<NoticeRow>(
+      `select a.message_id, n.id, n.user_id, n.order_id, n.kind, n.text, n.at, n.read
+       from notifications.audit_log a left join notifications.notifications n on n.message_id = a.message_id
+       where a.message_id = any($1::uuid[])`,
+      [ids],
+    );
+    const notices = new Map<string, NoticeRow[]>();
+    for (const r of rows) notices.set(r.message_id, [...(notices.get(r.message_id) ?? []), ...(r.id ? [r] : [])]);
+    const ready = ids.filter((id) => notices.has(id)).map((id) => this.#pending.get(id)!.message);
+    const orders = ready.filter((m) => topicOf(m.type) === 'order_events').map(orderIdOf);
+    const views = await findOrderViews(db, 'notifications', orders);
+    for (const m of ready) {
+      const id = m.message_id.toLowerCase();
+      for (const n of notices.get(id)!) hub.publish({ kind: 'notification', userId: n.user_id, notification: item(n) });
+      const order = topicOf(m.type) === 'order_events' ? views.get(orderIdOf(m)) : undefined;
+      if (order) hub.publish({ kind: 'order', order });
+      const available = availabilityChange(m);
+      if (available) hub.publish({ kind: 'available', orderId: orderIdOf(m), status: available });
+      this.#pending.delete(id);
+      this.#remember(id);
+    }
+    return ready.length;
+  }
+
+  #expire(): void {
+    const limit = this.#deps.clock.now().getTime() - (this.#deps.waitMs ?? 60_000);
+    const old = [...this.#pending].filter(([, p]) => p.since < limit).map(([id]) => id);
+    if (old.length > 0) this.#drop(old, 'the notification group did not log them in time (dead-lettered, or far behind)');
+  }
+
+  #drop(ids: string[], why: string): void {
+    for (const id of ids) this.#pending.delete(id);
+    this.#deps.log.warn({ messages: ids.length, first: ids[0] }, `live updates: events not pushed: ${why}`);
+  }
+
+  #remember(id: string): void {
+    this.#pushed.add(id);
+    // A Set iterates in insertion order: the oldest go first.
+    if (this.#pushed.size > REMEMBERED) this.#pushed.delete(this.#pushed.values().next().value!);
+  }
+}
+
+interface NoticeRow {
+  message_id: string;
+  id: string | null;
+  user_id: string;
+  order_id: string | null;
+  kind: string;
+  text: string;
+  at: Date;
+  read: boolean;
+}
+
+function item(n: NoticeRow): NotificationItem {
+  return { id: n.id!, at: new Date(n.at).toISOString(), orderId: n.order_id, kind: n.kind, text: n.text, read: n.read };
+}
+
+const orderIdOf = (m: TypedMessage): string => String((m.payload as { order_id?: unknown }).order_id);
+
+/** Which changes alter the runners' list of available orders. */
+export function availabilityChange(m: TypedMessage): OrderStatus | null {
+  const p = m.payload as Record<string, unknown>;
+  if (m.type === 'order.status_updated' && p.status === 'CREATED') return 'CREATED';
+  if (m.type === 'order.runner_released' || m.type === 'order.released') return 'CREATED';
+  if (m.type === 'order.accepted') return 'ACCEPTED';
+  if (m.type === 'order.cancelled' && p.previous_status === 'CREATED') return 'CANCELLED';
+  return null;
+}
