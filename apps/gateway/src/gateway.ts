@@ -3,6 +3,7 @@ import { registerWebApp } from '@campusg/host/web';
 import {
   AppError,
   type AuthUser,
+  type Clock,
   type Config,
   createHttpApp,
   IDENTITY_HEADER,
@@ -11,10 +12,13 @@ import {
   Metrics,
   sendProblem,
   signIdentity,
+  systemClock,
+  thisInstance,
   tokenOf,
 } from '@campusg/platform';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { registerDeploymentHealth } from './deployment-health.ts';
 import { type GatewayRoute, routeTable } from './route-table.ts';
 
 type Upstream = keyof Config['upstreams'];
@@ -25,8 +29,9 @@ type Upstream = keyof Config['upstreams'];
  * owns the route, with the caller's identity signed for that service to trust. Its /metrics and
  * OpenAPI document cover the whole deployment.
  */
-export async function buildGateway(deps: { config: Readonly<Config>; log: Logger; metrics: Metrics }) {
+export async function buildGateway(deps: { config: Readonly<Config>; log: Logger; metrics: Metrics; clock?: Clock }) {
   const { config } = deps;
+  const clock = deps.clock ?? systemClock;
   const upstreams = config.upstreams;
   const next = new Map<Upstream, number>();
   const pick = (u: Upstream) => {
@@ -56,6 +61,8 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     log: deps.log,
     metrics: deps.metrics,
     title: 'CampusG API',
+    instance: thisInstance(['gateway'], clock),
+    clock,
     isReady: async () =>
       (
         await Promise.all(
@@ -112,6 +119,8 @@ export async function buildGateway(deps: { config: Readonly<Config>; log: Logger
     const raw = Buffer.isBuffer(req.body) ? { body: req.body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {};
     return reply.from(`${pick(route.upstream)}${req.url}`, raw);
   };
+  // The operator's health report is the gateway's own: it knows every instance (the rest of /admin is forwarded).
+  registerDeploymentHealth(app, { upstreams, adminToken: config.adminToken, clock });
   for (const route of routeTable(SERVICES, Object.keys(upstreams) as Upstream[])) {
     app.route({ method: route.method, url: route.url, schema: { hide: true }, handler: route.operator ? operator(route) : forward(route) });
   }

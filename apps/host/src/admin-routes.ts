@@ -1,22 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import { dlqTopic, GROUP_TOPICS, TOPIC_NAMES } from '@campusg/contracts';
 import { REPLAY_GROUP_HEADER, type Transport } from '@campusg/messaging';
-import { type App, AppError, type AuthHook } from '@campusg/platform';
-import type { FastifyRequest } from 'fastify';
+import type { App, AuthHook } from '@campusg/platform';
 import { z } from 'zod';
 
 const DLQ_HEADERS = /^dlq-/;
-
-/** Checks the operator's token (`ADMIN_TOKEN`); without one there are no operator routes. */
-export function operatorHook(adminToken: string | undefined): AuthHook | undefined {
-  if (!adminToken) return undefined;
-  const expected = Buffer.from(adminToken);
-  return async (req: FastifyRequest) => {
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new AppError('UNAUTHENTICATED', 'an operator token is required');
-  };
-}
 
 /**
  * What operators need of the bus: dead letters (list, replay to their topic) and consumer lag.

@@ -1,11 +1,13 @@
 import type { RunningService } from '@campusg/messaging';
 import { inboxRetention } from '@campusg/messaging';
-import { createHttpApp, Pruner, type PruneTask, requireGatewayIdentity, requireUser } from '@campusg/platform';
-import { operatorHook, registerAdminRoutes } from './admin-routes.ts';
+import { createHttpApp, Pruner, type PruneTask, requireGatewayIdentity, requireUser, thisInstance } from '@campusg/platform';
+import { registerAdminRoutes } from './admin-routes.ts';
 import { registerDbSizesRoute } from './db-sizes.ts';
 import { registerGauges } from './gauges.ts';
+import { registerHealthRoute } from './health-route.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import { registerOperatorBusRoutes } from './operator-bus-routes.ts';
+import { operatorHook } from './operator-token.ts';
 import { PLATFORM_SERVICES, type PlatformService, SERVICES } from './services.ts';
 import { registerWebApp } from './web.ts';
 
@@ -29,13 +31,15 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   const databases = [...new Set(infra.schemas.map((schema) => infra.dbFor(schema)))];
   const isReady = async () =>
     started && (await infra.transport.ping()) && (await Promise.all(databases.map((d) => d.ping()))).every(Boolean);
-  const app = await createHttpApp({ log, metrics, isReady });
+  const instance = thisInstance(services, infra.clock);
+  const app = await createHttpApp({ log, metrics, isReady, instance, clock: infra.clock });
   for (const service of running) service.registerRoutes(app);
   // The operator's routes are answered where a service's manifest says `/admin/*` goes.
   if (operator && modules.some((s) => s.name === 'sagas')) {
     registerAdminRoutes(app, infra.transport, operator);
     registerDbSizesRoute(app, infra.db, operator);
     registerOperatorBusRoutes(app, infra, modules, operator);
+    registerHealthRoute(app, infra, { modules, instance, isReady }, operator);
   }
   if (modules.length === SERVICES.length) registerWebApp(app, config.webDistDir);
   registerGauges(infra, running);
