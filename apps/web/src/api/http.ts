@@ -8,14 +8,26 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | 'NETWORK';
   readonly fields: Record<string, string>;
+  /** Seconds the server asked the client to wait before trying again (`Retry-After`), if it said. */
+  readonly retryAfterS: number | null;
 
-  constructor(status: number, problem: Partial<Problem>) {
+  constructor(status: number, problem: Partial<Problem>, retryAfterS: number | null = null) {
     super(problem.detail ?? problem.title ?? `Request failed (${status})`);
     this.name = 'ApiError';
     this.status = status;
     this.code = problem.code ?? (status === 0 ? 'NETWORK' : 'INTERNAL');
     this.fields = Object.fromEntries((problem.errors ?? []).map((e) => [e.path, e.message]));
+    this.retryAfterS = retryAfterS;
   }
+}
+
+/** A `Retry-After` header in seconds: a number of seconds, or an HTTP date measured from `now`. */
+export function retryAfterSeconds(header: string | null, now: number): number | null {
+  if (!header) return null;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 export const isApiError = (error: unknown, code?: ApiError['code']): error is ApiError =>
@@ -58,7 +70,8 @@ export async function request<T>(method: string, path: string, options: RequestO
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   const data: unknown = text ? safeJson(text) : undefined;
-  if (!res.ok) throw new ApiError(res.status, (data ?? {}) as Partial<Problem>);
+  if (!res.ok)
+    throw new ApiError(res.status, (data ?? {}) as Partial<Problem>, retryAfterSeconds(res.headers.get('retry-after'), Date.now()));
   return data as T;
 }
 

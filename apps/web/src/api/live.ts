@@ -2,6 +2,7 @@ import type { NotificationItem, Order, OrderRecord } from '@campusg/contracts';
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { keys } from './queries.ts';
+import { refresh } from './refresh.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -30,7 +31,7 @@ export function useLiveUpdates(sessionKey: string | null): LiveState {
     });
     source.addEventListener('order', (event) => onOrder(queryClient, JSON.parse(event.data) as OrderRecord));
     source.addEventListener('notification', (event) => onNotification(queryClient, JSON.parse(event.data) as NotificationItem));
-    source.addEventListener('available', () => void queryClient.invalidateQueries({ queryKey: keys.available }));
+    source.addEventListener('available', () => void refresh(queryClient, keys.available));
     return () => source.close();
   }, [sessionKey, queryClient]);
 
@@ -51,19 +52,18 @@ function onOrder(queryClient: QueryClient, order: OrderRecord): void {
     void queryClient.resetQueries({ queryKey: keys.order(order.id) });
   }
   for (const queryKey of [keys.order(order.id), keys.allOrders, keys.timeline(order.id), keys.payment(order.id), keys.wallet]) {
-    void queryClient.invalidateQueries({ queryKey });
+    void refresh(queryClient, queryKey);
   }
 }
 
 function onNotification(queryClient: QueryClient, item: NotificationItem): void {
-  void queryClient.invalidateQueries({ queryKey: keys.notifications });
-  void queryClient.invalidateQueries({ queryKey: keys.wallet });
-  if (item.orderId) void queryClient.invalidateQueries({ queryKey: keys.timeline(item.orderId) });
+  void refresh(queryClient, keys.notifications);
+  void refresh(queryClient, keys.wallet);
+  if (item.orderId) void refresh(queryClient, keys.timeline(item.orderId));
 }
 
 function resync(queryClient: QueryClient): void {
-  for (const queryKey of [keys.allOrders, keys.available, keys.notifications, keys.wallet]) {
-    void queryClient.invalidateQueries({ queryKey });
+  for (const queryKey of [keys.allOrders, keys.available, keys.notifications, keys.wallet, ['order']]) {
+    void refresh(queryClient, queryKey);
   }
-  void queryClient.invalidateQueries({ queryKey: ['order'] });
 }

@@ -88,6 +88,8 @@ function messageFor(error: ApiError): string {
       return 'Your session has ended. Please sign in again.';
     case 'NOT_FOUND':
       return 'We could not find that.';
+    case 'OVERLOADED':
+      return 'CampusG is busy right now and nothing was placed. Please try again in a minute.';
     case 'INTERNAL':
     case 'NOT_READY':
       return 'CampusG is having trouble right now. Please try again shortly.';

@@ -1,10 +1,9 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
-import { isApiError } from '../api/http.ts';
 import { keys, usePayoutAccount } from '../api/queries.ts';
-import { sentence, when } from '../lib/format.ts';
-import { describeError, ErrorNotice, Loading, ProblemNotice } from './feedback.tsx';
+import { when } from '../lib/format.ts';
+import { EditFormActions, useEditForm } from './edit-form.tsx';
+import { ErrorNotice, Loading, ProblemNotice } from './feedback.tsx';
 import { TextField } from './field.tsx';
 
 /**
@@ -36,40 +35,25 @@ export function PayoutAccount() {
 }
 
 function PayoutForm({ onDone }: { onDone: () => void }) {
-  const queryClient = useQueryClient();
   const [accountNumber, setAccountNumber] = useState('');
-  const save = useMutation({
-    mutationFn: () => api.me.putPayoutAccount({ accountNumber: accountNumber.replace(/[\s-]/g, '') }),
-    onSuccess: (updated) => {
-      queryClient.setQueryData(keys.payoutAccount, updated);
-      onDone();
-    },
-  });
+  const form = useEditForm({ save: api.me.putPayoutAccount, key: keys.payoutAccount, onDone });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate();
+    form.save({ accountNumber: accountNumber.replace(/[\s-]/g, '') });
   };
-  const fieldError = isApiError(save.error) ? save.error.fields.accountNumber : undefined;
   return (
     <form className="form" onSubmit={submit} noValidate aria-label="Change payout account">
-      <ProblemNotice>{save.error && !fieldError ? describeError(save.error) : null}</ProblemNotice>
+      <ProblemNotice>{form.general}</ProblemNotice>
       <TextField
         label="Bank account number"
         inputMode="numeric"
         autoComplete="off"
         value={accountNumber}
         onChange={(e) => setAccountNumber(e.target.value)}
-        error={fieldError ? sentence(fieldError) : undefined}
+        error={form.fieldError('accountNumber')}
         hint="6 to 20 digits. Sandbox: no real money moves."
       />
-      <div className="row">
-        <button type="submit" className="button" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save payout account'}
-        </button>
-        <button type="button" className="button button--ghost" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <EditFormActions saving={form.saving} saveLabel="Save payout account" onCancel={onDone} />
     </form>
   );
 }

@@ -31,15 +31,59 @@ interface LineProps {
 
 /** A line over the last values (oldest first), scaled to its own maximum. */
 export function LineChart({ values, label, width = 240, height = 48 }: LineProps) {
-  const max = Math.max(1, ...values);
-  const step = values.length > 1 ? width / (values.length - 1) : width;
-  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`).join(' ');
+  return <LinesChart lines={[{ name: label, values }]} label={label} width={width} height={height} />;
+}
+
+interface LinesProps {
+  /** Each line's values, oldest first, all of one length; null is a gap (nothing to show then). */
+  lines: { name: string; values: (number | null)[]; tone?: 'strong' }[];
+  label: string;
+  width?: number;
+  height?: number;
+  /** Floor of the scale, so that small values do not fill the chart. */
+  min?: number;
+}
+
+/** Lines over the same span of time on one scale (the largest value), each broken where it has no value. */
+export function LinesChart({ lines, label, width = 240, height = 48, min = 1 }: LinesProps) {
+  const max = Math.max(min, ...lines.flatMap((l) => l.values.filter((v): v is number => v !== null)));
+  const y = (v: number) => (height - 2 - (v / max) * (height - 4)).toFixed(1);
   return (
     <ChartFrame width={width} height={height} label={label}>
       <line x1="0" y1={height - 1} x2={width} y2={height - 1} className="chart__axis" />
-      {values.length > 0 && <polyline points={points} className="chart__line" />}
+      {lines.map((line) => {
+        const step = line.values.length > 1 ? width / (line.values.length - 1) : width;
+        return runs(line.values, Math.max(1, line.values.length - 1)).map((run) => (
+          <polyline
+            key={`${line.name}:${run[0]![0]}`}
+            points={run.map(([i, v]) => `${(i * step).toFixed(1)},${y(v)}`).join(' ')}
+            className={line.tone ? `chart__line chart__line--${line.tone}` : 'chart__line'}
+          />
+        ));
+      })}
     </ChartFrame>
   );
+}
+
+/** The stretches of a series without a gap, each point with its index; a lone point is drawn as a dash toward the inside. */
+function runs(values: (number | null)[], last: number): [number, number][][] {
+  const out: [number, number][][] = [];
+  let current: [number, number][] = [];
+  values.forEach((v, i) => {
+    if (v === null) {
+      if (current.length > 0) out.push(current);
+      current = [];
+    } else current.push([i, v]);
+  });
+  if (current.length > 0) out.push(current);
+  return out.map((run) => {
+    if (run.length > 1) return run;
+    const [i, v] = run[0]!;
+    return [
+      [Math.max(0, i - 0.3), v],
+      [Math.min(last, i + 0.3), v],
+    ];
+  });
 }
 
 interface BarsProps {

@@ -1,7 +1,8 @@
 import type { CreateOrderBody, Order } from '@campusg/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { type ChangeEvent, type FormEvent, useRef, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
+import { retryWhileBusy } from '../api/busy-retry.ts';
 import { api } from '../api/client.ts';
 import { isApiError } from '../api/http.ts';
 import { ErrorNotice, Notice } from '../components/feedback.tsx';
@@ -36,12 +37,27 @@ export function NewOrderPage() {
   const { errors, body, foodCents } = validateDraft(draft);
   const feeCents = parseDollars(draft.deliveryFee) ?? 0;
 
+  // While CampusG is busy (503 OVERLOADED) the order is sent again by itself, with the same key: when it waits.
+  const [busy, setBusy] = useState<{ until: number } | null>(null);
+  // Leaving the page stops the waiting and the trying.
+  const leaving = useRef<AbortController | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    leaving.current = controller;
+    return () => controller.abort();
+  }, []);
+
   const place = useMutation({
     mutationFn: (order: CreateOrderBody) => {
       const json = JSON.stringify(order);
       if (idempotency.current?.body !== json) idempotency.current = { body: json, key: uuid() };
-      return api.orders.create(order, idempotency.current.key);
+      const key = idempotency.current.key;
+      return retryWhileBusy(() => api.orders.create(order, key), {
+        signal: leaving.current?.signal,
+        onBusy: ({ waitMs }) => setBusy({ until: Date.now() + waitMs }),
+      });
     },
+    onSettled: () => setBusy(null),
     onSuccess: ({ orderId }) => navigate(`/orders/${orderId}`, { state: { placed: true } }),
   });
   const serverErrors = isApiError(place.error) ? place.error.fields : {};
@@ -211,6 +227,7 @@ export function NewOrderPage() {
               user.card && <p className="ready">Ready to order.</p>
             )}
           </div>
+          {busy && <BusyNotice until={busy.until} />}
           <ErrorNotice error={Object.keys(serverErrors).length ? null : place.error} />
           <button
             type="submit"
@@ -235,5 +252,20 @@ function ItemLabel({ n, visible, spoken }: { n: number; visible: string; spoken:
         Item {n} {spoken}
       </span>
     </>
+  );
+}
+
+/** The order is waiting for a busy CampusG: it will be sent again by itself, in a few seconds. */
+function BusyNotice({ until }: { until: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.ceil((until - now) / 1000));
+  return (
+    <Notice tone="warning" alert>
+      CampusG is busy right now. Your order is not placed yet: trying again {seconds > 0 ? `in ${seconds} s` : 'now'}…
+    </Notice>
   );
 }

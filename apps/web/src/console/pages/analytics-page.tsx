@@ -18,7 +18,7 @@ export function AnalyticsPage() {
         subtitle={
           <>
             Built from the log by the <span className="mono">analytics-service</span> group; rebuild with{' '}
-            <code>campusg group reset analytics-service --to-earliest</code>.
+            <code>campusg group reset analytics-service --to-earliest</code> (on the embedded log and Kafka: RabbitMQ keeps no history).
           </>
         }
       />

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { EmptyState, QueryState } from '../../components/feedback.tsx';
+import { EmptyState, Notice, QueryState } from '../../components/feedback.tsx';
 import { PageHead } from '../../components/page-head.tsx';
 import { LineChart } from '../charts.tsx';
 import { short, stamp } from '../format.ts';
@@ -22,27 +22,39 @@ export function TopicsPage() {
       <PageHead title="Topics" subtitle="Messages per second on each topic (since this page opened), and the latest messages." />
       <QueryState query={query} loading="Reading the topics…">
         {(data) => (
-          <div className="console-cards">
-            {data.topics.map((t) => {
-              const perSecond = rates(series[t.topic] ?? [], series._t ?? []);
-              return (
-                <section key={t.topic} className="card console-lag" aria-label={`Topic ${t.topic}`}>
-                  <div className="console-lag__head">
-                    <button type="button" className="console-link mono" onClick={() => setParams({ topic: t.topic })}>
-                      {t.topic}
-                    </button>
-                    <span className="small muted">
-                      {(perSecond.at(-1) ?? 0).toFixed(1)}/s · {t.messages} in {t.partitions} partitions
-                    </span>
-                  </div>
-                  <LineChart values={perSecond} label={`Messages per second on ${t.topic}`} />
-                </section>
-              );
-            })}
-          </div>
+          <>
+            {!data.history && (
+              <Notice tone="warning">
+                This bus keeps no history: a message is gone once every group has acknowledged it, so a topic's messages cannot be listed.
+                The counts below are what the <span className="mono">notification-service</span> group (it reads every topic) has received.
+              </Notice>
+            )}
+            <div className="console-cards">
+              {data.topics.map((t) => {
+                const perSecond = rates(series[t.topic] ?? [], series._t ?? []);
+                return (
+                  <section key={t.topic} className="card console-lag" aria-label={`Topic ${t.topic}`}>
+                    <div className="console-lag__head">
+                      {data.history ? (
+                        <button type="button" className="console-link mono" onClick={() => setParams({ topic: t.topic })}>
+                          {t.topic}
+                        </button>
+                      ) : (
+                        <span className="mono">{t.topic}</span>
+                      )}
+                      <span className="small muted">
+                        {(perSecond.at(-1) ?? 0).toFixed(1)}/s · {t.messages} in {t.partitions} partitions
+                      </span>
+                    </div>
+                    <LineChart values={perSecond} label={`Messages per second on ${t.topic}`} />
+                  </section>
+                );
+              })}
+            </div>
+          </>
         )}
       </QueryState>
-      {topic && <LatestMessages topic={topic} />}
+      {topic && query.data?.history && <LatestMessages topic={topic} />}
     </>
   );
 }
