@@ -3,12 +3,18 @@
  * run per transport on this machine, with the original's approach measured side by side.
  *
  *   npm run bench                        platform (embedded, Kafka + PostgreSQL, RabbitMQ + PostgreSQL),
- *                                        baseline, bus alone, timers (≈ 10 minutes)
+ *                                        both saga engines side by side, baseline, bus alone, timers (≈ 15 minutes)
+ *   npm run bench -- engines             the bus and the Temporal saga engine side by side on BENCH_ENGINE_TRANSPORT
+ *                                        (embedded): saturation, p99 at half of it, CPU per saga with the
+ *                                        Temporal server's (needs TEMPORAL_ADDRESS; ≈ 6 minutes)
  *   npm run bench -- growth scaling      + data growth and partitions/instances (long; see BENCH_GROWTH)
  *   npm run bench -- profile             the platform under --cpu-prof at its saturation rate, with SQL statement counts
  *   npm run bench -- quick               before/after check (≈ 3 minutes per transport): saturation, p99 at half
  *                                        of it, CPU, statements and transactions per saga; e.g.
  *                                        BENCH_TRANSPORTS=embedded npm run bench -- quick
+ *   npm run bench -- overload            admission control: goodput, refused orders and latency offered 1×, 2×, 3×
+ *                                        the saturation rate (open loop), and 3× again with no limit; e.g.
+ *                                        BENCH_TRANSPORTS=embedded npm run bench -- overload (≈ 6 minutes per transport)
  *   npm run bench -- all                 everything but quick
  *   npm run bench -- report <file.json>  charts and tables again from a results file
  *
@@ -18,7 +24,11 @@
  * Knobs (environment): BENCH_SCALE (× measuring windows, default 1), BENCH_TRANSPORTS
  * (embedded,kafka,rabbitmq), BENCH_START_RATE (the search's first rate, 10/s; quick 8/s),
  * BENCH_RATE_GROWTH (factor between rates, 1.5; quick 2), BENCH_PLATFORM_ENV (NAME=value settings for the platform under test),
- * BENCH_TIMERS (100000), BENCH_GROWTH (completed orders per level, 10000,100000,1000000),
+ * BENCH_OVERLOAD_SATURATION (the overload phase's saturation rate, instead of searching it),
+ * BENCH_OVERLOAD_WITHIN_MS (its search's latency bound, 2000), BENCH_OVERLOAD_UNLIMITED (0: skip
+ * the run without admission control), BENCH_ENGINE_TRANSPORT (the engines phase's transport,
+ * embedded), TEMPORAL_ADDRESS, TEMPORAL_HOME_DIR (the directory of the Temporal test server's pid
+ * file, default .temporal), BENCH_TIMERS (100000), BENCH_GROWTH (completed orders per level, 10000,100000,1000000),
  * BENCH_GROWTH_TEMPLATE (real lifecycles replicated, 300), BENCH_QUIET_LOAD (wait for the 1-minute
  * load average to fall below it before each phase), DATABASE_URL, KAFKA_BROKERS, AMQP_URL.
  * Results: bench/results/<timestamp>.json; charts: docs/bench/*.svg; tables: docs/performance.md.
@@ -28,8 +38,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase } from '../test/support/environment.ts';
 import { benchEnv, type TransportKind } from './lib/deployment.ts';
+import { enginesRun } from './lib/engines.ts';
 import { growthRun, scalingRun } from './lib/growth.ts';
 import { cpuMeter, describeMachine } from './lib/machine.ts';
+import { type OverloadRun, overloadRun } from './lib/overload.ts';
 import { log, measureDeployment, type PlatformRun, platformRun, runScript, type Settings, waitQuiet } from './lib/phases.ts';
 import { PlatformChild, ROOT } from './lib/platform.ts';
 import { profileRun } from './lib/profile.ts';
@@ -37,8 +49,8 @@ import { type QuickRun, quickRun } from './lib/quick.ts';
 import { round } from './lib/stats.ts';
 import { writeReport } from './report.ts';
 
-const DEFAULT_PHASES = ['platform', 'baseline', 'bus', 'timers'];
-const ALL_PHASES = [...DEFAULT_PHASES, 'growth', 'scaling', 'profile'];
+const DEFAULT_PHASES = ['platform', 'engines', 'baseline', 'bus', 'timers'];
+const ALL_PHASES = [...DEFAULT_PHASES, 'growth', 'scaling', 'profile', 'overload'];
 const KNOWN_PHASES = [...ALL_PHASES, 'quick'];
 
 async function main() {
@@ -52,7 +64,8 @@ async function main() {
   const phases = args.includes('all') ? ALL_PHASES : args.length > 0 ? args : DEFAULT_PHASES;
   for (const p of phases)
     if (!KNOWN_PHASES.includes(p)) throw new Error(`unknown phase ${p} (known: ${KNOWN_PHASES.join(', ')}, all, report)`);
-  const quick = phases.length === 1 && phases[0] === 'quick';
+  // Checks that are compared run to run, not published by the report: short search steps, no report.
+  const check = phases.every((p) => p === 'quick' || p === 'overload');
   const env = benchEnv();
   const s: Settings = {
     scale: Number(process.env.BENCH_SCALE ?? 1),
@@ -60,10 +73,10 @@ async function main() {
     customers: 48,
     runners: 16,
     quietLoad: process.env.BENCH_QUIET_LOAD ? Number(process.env.BENCH_QUIET_LOAD) : null,
-    startRate: Number(process.env.BENCH_START_RATE ?? (quick ? 8 : 10)),
-    rateGrowth: Number(process.env.BENCH_RATE_GROWTH ?? (quick ? 2 : 1.5)),
-    stepWarmupS: quick ? 2 : 3,
-    stepMeasureS: quick ? 6 : 10,
+    startRate: Number(process.env.BENCH_START_RATE ?? (check ? 8 : 10)),
+    rateGrowth: Number(process.env.BENCH_RATE_GROWTH ?? (check ? 2 : 1.5)),
+    stepWarmupS: check ? 2 : 3,
+    stepMeasureS: check ? 6 : 10,
   };
   const transports = (process.env.BENCH_TRANSPORTS ?? 'embedded,kafka,rabbitmq').split(',').filter(Boolean) as TransportKind[];
   const startedAt = new Date();
@@ -128,6 +141,14 @@ async function main() {
         save();
       }
       return runs;
+    });
+  }
+
+  if (phases.includes('engines')) {
+    await phase('engines', async () => {
+      const r = await enginesRun((process.env.BENCH_ENGINE_TRANSPORT ?? 'embedded') as TransportKind, env, s);
+      for (const q of [r.bus, r.temporal]) if ('summary' in q && q.summary) log('engines', q.summary);
+      return r;
     });
   }
 
@@ -233,6 +254,18 @@ async function main() {
     }));
   }
 
+  if (phases.includes('overload')) {
+    await phase('overload', async () => {
+      const runs: Record<string, OverloadRun> = {};
+      for (const kind of transports) {
+        runs[kind] = await overloadRun(kind, env, s);
+        results.overload = runs;
+        save();
+      }
+      return runs;
+    });
+  }
+
   if (phases.includes('profile')) {
     await phase('profile', async () => {
       const out: Record<string, unknown> = {};
@@ -249,8 +282,8 @@ async function main() {
   results.durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   save();
   log('results:', path.relative(ROOT, file));
-  // A quick check is for comparing runs of it; the published report comes from full runs.
-  if (quick) return;
+  // A quick check (or the overload figures) is for comparing runs of it; the published report comes from full runs.
+  if (check) return;
   writeReport(results);
   log('charts: docs/bench/*.svg; tables: docs/performance.md');
 }

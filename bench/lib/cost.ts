@@ -34,11 +34,14 @@ export interface StepCost {
   sql?: SqlPerSaga;
 }
 
-/** CPU ms per saga from a CPU report over a window in which `sagas` sagas ran to their end. */
+/**
+ * CPU ms per saga from a CPU report over a window in which `sagas` sagas ran to their end: the
+ * costed classes, the broker's, and the Temporal server's when the sagas run on it.
+ */
 export function cpuPerSaga(cpu: CpuReport, sagas: number, broker?: string): Record<string, number> {
   const out: Record<string, number> = {};
   if (!(sagas > 0)) return out;
-  for (const k of broker ? [...COSTED, broker] : COSTED) {
+  for (const k of [...COSTED, ...(broker ? [broker] : []), 'temporal']) {
     const ms = cpu.cpuMs[k];
     if (ms === undefined) continue;
     out[k] = round(ms / sagas, 1);
@@ -63,9 +66,14 @@ export function sqlPerSaga(stats: SqlStats, sagas: number): SqlPerSaga | undefin
   };
 }
 
-/** Pids of the processes a phase owns (for the CPU meter): this process and the platform's. */
+/** Pids of the processes a phase owns (for the CPU meter): this process, the platform's, and the Temporal server its sagas run on. */
 export function ours(children: PlatformChild[]): () => Record<string, number[]> {
-  return () => ({ 'bench driver': [process.pid], platform: children.map((c) => c.child.pid!).filter(Boolean) });
+  const temporal = [...new Set(children.map((c) => c.temporalPid).filter((p) => p !== undefined))];
+  return () => ({
+    'bench driver': [process.pid],
+    platform: children.map((c) => c.child.pid!).filter(Boolean),
+    ...(temporal.length ? { temporal } : {}),
+  });
 }
 
 /**

@@ -108,14 +108,33 @@ export async function postOrder(t: Target, user: User): Promise<{ orderId: strin
   return t.http.expect(202, 'POST', '/api/orders', sampleOrderBody(), user.token);
 }
 
+/** A posted order: admitted (202), refused by admission control (503 `OVERLOADED`), or failed otherwise (thrown). */
+async function offerOrder(t: Target, user: User): Promise<{ orderId: string; sagaId: string } | 'shed'> {
+  const res = await t.http.request<{ orderId: string; sagaId: string; code?: string }>(
+    'POST',
+    '/api/orders',
+    sampleOrderBody(),
+    user.token,
+  );
+  if (res.status === 202) return res.body;
+  if (res.status === 503 && res.body?.code === 'OVERLOADED') return 'shed';
+  throw new Error(`POST /api/orders: ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`);
+}
+
 export interface OpenLoopResult {
   offeredPerSecond: number;
   seconds: number;
   sent: number;
   /** Orders sent in all, the warm-up's included (all of them are drained before the result). */
   allSent: number;
-  /** Orders that did not turn CREATED within the drain time. */
+  /** Admitted orders that did not turn CREATED within the drain time. */
   incomplete: number;
+  /** Of those, the ones whose saga ended otherwise (compensated, failed): accepted with a 202, then undone. */
+  undone: number;
+  /** Measured orders refused at once by admission control (503 `OVERLOADED`): never started, so never incomplete. */
+  shed: number;
+  /** Intended send time → the 503 `OVERLOADED` received. */
+  shedLatencyMs: Summary;
   /** Measured orders seen CREATED within `createdWithinMs` of their intended send time. */
   createdWithin: number;
   createdWithinMs: number;
@@ -126,6 +145,7 @@ export interface OpenLoopResult {
   sagaLatencyMs: Summary;
   /** Intended send time → 202 received. */
   postLatencyMs: Summary;
+  /** Requests that failed otherwise: no answer (connection refused, reset) or an unexpected status. */
   errors: number;
 }
 
@@ -141,7 +161,7 @@ export async function openLoop(
   const within = o.createdWithinMs ?? 1000;
   const total = Math.round((o.warmupS + o.measureS) * o.rate);
   const firstMeasured = Math.round(o.warmupS * o.rate);
-  const orders: { due: number; posted?: number; orderId?: string; sagaId?: string }[] = [];
+  const orders: { due: number; posted?: number; orderId?: string; sagaId?: string; shedAt?: number }[] = [];
   let errors = 0;
   const start = nowMs() + 50;
   const created = new Map<string, number>();
@@ -157,8 +177,12 @@ export async function openLoop(
       (i, due) => {
         const rec: (typeof orders)[number] = { due };
         orders.push(rec);
-        return postOrder(t, users[i % users.length]!)
+        return offerOrder(t, users[i % users.length]!)
           .then((r) => {
+            if (r === 'shed') {
+              rec.shedAt = nowMs();
+              return;
+            }
             rec.posted = nowMs();
             rec.orderId = r.orderId;
             rec.sagaId = r.sagaId;
@@ -178,17 +202,26 @@ export async function openLoop(
     const createdLat: number[] = [];
     const sagaLat: number[] = [];
     const postLat: number[] = [];
+    const shedLat: number[] = [];
     let incomplete = 0;
+    let completed = 0;
+    let undone = 0;
     let createdWithin = 0;
     let lastDone = 0;
     for (const r of measured) {
+      if (r.shedAt !== undefined) {
+        shedLat.push(r.shedAt - r.due);
+        continue;
+      }
       if (r.posted) postLat.push(r.posted - r.due);
       const c = r.orderId ? created.get(r.orderId) : undefined;
       const s = r.sagaId ? sagas.get(r.sagaId) : undefined;
       if (c === undefined || s === undefined) {
         incomplete++;
+        if (s && !s[1].endsWith(':completed')) undone++;
         continue;
       }
+      completed++;
       createdLat.push(c - r.due);
       if (c - r.due <= within) createdWithin++;
       sagaLat.push(s[0] - r.due);
@@ -201,9 +234,12 @@ export async function openLoop(
       sent: measured.length,
       allSent: orders.length,
       incomplete,
+      undone,
+      shed: shedLat.length,
+      shedLatencyMs: summarize(shedLat),
       createdWithin,
       createdWithinMs: within,
-      achievedPerSecond: round(((measured.length - incomplete) / (Math.max(lastDone, sendEnd) - firstDue)) * 1000),
+      achievedPerSecond: round((completed / (Math.max(lastDone, sendEnd) - firstDue)) * 1000),
       createdLatencyMs: summarize(createdLat),
       sagaLatencyMs: summarize(sagaLat),
       postLatencyMs: summarize(postLat),

@@ -114,8 +114,9 @@ export interface CpuReport {
 }
 
 /**
- * Measures where the machine's CPU went during a phase: the benchmark's own processes (by pid),
- * PostgreSQL, Kafka, RabbitMQ, the Temporal server and everything else (e.g. other jobs sharing the machine).
+ * Measures where the machine's CPU went during a phase: the benchmark's own processes (by pid, the
+ * Temporal server among them when the sagas run on it), PostgreSQL, Kafka, RabbitMQ and everything
+ * else (e.g. other jobs sharing the machine).
  */
 export function cpuMeter(ours: () => Record<string, number[]>, database?: string) {
   const hz = 100;
@@ -124,8 +125,6 @@ export function cpuMeter(ours: () => Record<string, number[]>, database?: string
   const classify = (p: { comm: string; cmd: string }) => {
     if (p.comm.startsWith('postgres')) return database && p.cmd.includes(` ${database} `) ? 'postgres (this deployment)' : 'postgres';
     if (p.comm === 'java' && p.cmd.includes('kafka')) return 'kafka';
-    // The Temporal test server of `npm run temporal:start` (the `temporal` saga engine).
-    if (p.comm === 'java' && p.cmd.includes('LoopbackTestServer')) return 'temporal';
     if (p.comm.startsWith('beam')) return 'rabbitmq';
     return null;
   };
@@ -172,4 +171,31 @@ export function cpuMeter(ours: () => Record<string, number[]>, database?: string
       };
     },
   };
+}
+
+/**
+ * The pid of the Temporal test server that `npm run temporal:start` runs on the port of `address`,
+ * from its pid file (`$TEMPORAL_HOME_DIR/temporal.pid`, default `.temporal/` of the checkout),
+ * checked against the process's command line so that a reused pid is not taken for it. Other
+ * Temporal servers on the machine are other jobs: their CPU is not the deployment's.
+ */
+export function temporalServerPid(address: string): number {
+  const home = process.env.TEMPORAL_HOME_DIR ?? path.join(ROOT, '.temporal');
+  const file = path.join(home, 'temporal.pid');
+  const port = address.split(':').pop();
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    throw new Error(
+      `no Temporal server pid in ${file}: start it with npm run temporal:start, or set TEMPORAL_HOME_DIR to where it was started`,
+    );
+  }
+  let cmd = '';
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {}
+  if (!cmd.includes(`LoopbackTestServer.java ${port}`))
+    throw new Error(`process ${pid} of ${file} is not the Temporal test server on port ${port}`);
+  return pid;
 }

@@ -91,7 +91,8 @@ export function costLine(x: { cpuMsPerSaga?: Record<string, number>; sql?: SqlPe
     parts.push(
       `CPU/saga: platform ${c.platform ?? '–'} ms` +
         (c['postgres (this deployment)'] !== undefined ? `, PostgreSQL ${c['postgres (this deployment)']} ms` : '') +
-        (broker ? `, broker ${round(broker)} ms` : ''),
+        (broker ? `, broker ${round(broker)} ms` : '') +
+        (c.temporal !== undefined ? `, Temporal server ${c.temporal} ms` : ''),
     );
   }
   if (x.sql)

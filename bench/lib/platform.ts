@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { inheritedEnv } from '../../test/support/process.ts';
+import { temporalServerPid } from './machine.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -32,6 +33,8 @@ export class PlatformChild {
   database: string | undefined;
   /** The deployment's bus: whose broker's CPU is its cost (the baseline runs on Kafka). */
   bus: 'embedded' | 'kafka' | 'rabbitmq' = 'embedded';
+  /** The Temporal server's process when its sagas run on Temporal (its CPU is the deployment's). */
+  temporalPid: number | undefined;
   #nextId = 1;
   readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   /** Completed/ended sagas and CREATED orders: id → [time, detail]. */
@@ -45,6 +48,9 @@ export class PlatformChild {
   }
 
   static async start(options: ChildOptions): Promise<PlatformChild> {
+    // Found before the platform starts: a run whose server's CPU cannot be read is not measured.
+    const temporalPid =
+      options.env.CAMPUSG_SAGA_ENGINE === 'temporal' ? temporalServerPid(options.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233') : undefined;
     const script = options.script ?? path.join(ROOT, 'bench/lib/platform-child.ts');
     const child = fork(script, [], {
       cwd: ROOT,
@@ -62,6 +68,7 @@ export class PlatformChild {
       serialization: 'advanced',
     });
     const p = new PlatformChild(child);
+    p.temporalPid = temporalPid;
     const dbUrl = options.env.DATABASE_URL;
     p.database = dbUrl ? new URL(dbUrl).pathname.slice(1) : undefined;
     const bus = options.env.CAMPUSG_BUS ?? (options.env.KAFKA_BROKERS ? 'kafka' : 'embedded');

@@ -8,6 +8,8 @@ import { round } from './stats.ts';
 
 export interface QuickRun {
   transport: TransportKind;
+  /** What ran the sagas (`CAMPUSG_SAGA_ENGINE`). */
+  engine: 'bus' | 'temporal';
   status: 'ok' | 'failed';
   reason?: string;
   saturation?: Saturation;
@@ -19,17 +21,20 @@ export interface QuickRun {
  * The before/after check of one change on one transport (≈ 2–3 minutes): saturation found open
  * loop with short steps (rates doubling, then three halvings of the gap), the cost per saga at
  * that rate, and p99 POST → CREATED at half of it. Coarser than the platform phase; compare runs
- * of the same command, interleaved, and quote medians.
+ * of the same command, interleaved, and quote medians. `engine`: settings of the platform under
+ * test that choose its saga engine (over BENCH_PLATFORM_ENV's).
  */
-export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings): Promise<QuickRun> {
-  const dep = await platformDeployment(kind, env);
+export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings, engine: Record<string, string> = {}): Promise<QuickRun> {
+  const dep = await platformDeployment(kind, env, engine);
+  const engineName = dep.env.CAMPUSG_SAGA_ENGINE === 'temporal' ? 'temporal' : 'bus';
+  const label = `quick ${kind}${engineName === 'temporal' ? ' on Temporal' : ''}`;
   let child: PlatformChild | undefined;
   let t: Target | undefined;
   try {
-    child = await PlatformChild.start({ env: dep.env, observe: true, label: `quick ${kind}` });
+    child = await PlatformChild.start({ env: dep.env, observe: true, label });
     t = new Target([child.url], child);
     const users = await registerUsers(t, s.customers);
-    const sat = await searchSaturation(`quick ${kind}`, t, users, [child], s);
+    const sat = await searchSaturation(label, t, users, [child], s);
     const rate = sat.sagasPerSecond / 2;
     let atHalf: QuickRun['atHalf'];
     if (rate > 0) {
@@ -41,19 +46,20 @@ export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings):
     const c = sat.cpuMsPerSaga ?? {};
     const broker = (c.kafka ?? 0) + (c.rabbitmq ?? 0);
     const summary =
-      `${kind}: saturation ${sat.sagasPerSecond}/s (open loop); ` +
+      `${kind}, ${engineName} engine: saturation ${sat.sagasPerSecond}/s (open loop); ` +
       `p99 POST→CREATED at ${round(rate)}/s: ${atHalf?.createdLatencyMs.p99 ?? '–'} ms; ` +
       `CPU/saga platform ${c.platform ?? '–'} ms` +
       (c['postgres (this deployment)'] !== undefined ? ` + PostgreSQL ${c['postgres (this deployment)']} ms` : '') +
       (broker ? ` + broker ${round(broker)} ms` : '') +
       (c.temporal !== undefined ? ` + Temporal server ${c.temporal} ms` : '') +
-      `; ${sat.sql?.statementsPerSaga ?? '–'} statements/saga; ${sat.sql?.transactionsPerSaga ?? '–'} transactions/saga (+ ${sat.sql?.standalonePerSaga ?? '–'} standalone)`;
+      `; ${sat.sql?.statementsPerSaga ?? '–'} statements/saga; ${sat.sql?.transactionsPerSaga ?? '–'} transactions/saga (+ ${sat.sql?.standalonePerSaga ?? '–'} standalone)` +
+      `; load average ${sat.cpu?.loadAverage.join(' / ') ?? '–'}`;
     log('quick', summary);
     if (atHalf) log('quick', `  at half: ${costLine(atHalf.cost).slice(2)}`);
-    return { transport: kind, status: 'ok', saturation: sat, ...(atHalf ? { atHalf } : {}), summary };
+    return { transport: kind, engine: engineName, status: 'ok', saturation: sat, ...(atHalf ? { atHalf } : {}), summary };
   } catch (err) {
-    log('quick', `${kind} failed: ${(err as Error).message.split('\n')[0]}`);
-    return { transport: kind, status: 'failed', reason: (err as Error).message.slice(0, 2000) };
+    log('quick', `${label} failed: ${(err as Error).message.split('\n')[0]}`);
+    return { transport: kind, engine: engineName, status: 'failed', reason: (err as Error).message.slice(0, 2000) };
   } finally {
     t?.close();
     await child?.stop().catch(() => {});

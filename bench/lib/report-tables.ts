@@ -1,6 +1,7 @@
 /** The report's tables: docs/performance.md's generated section and the README's summary. */
 import type { GrowthPoint, ScalingPoint } from './growth.ts';
 import type { PlatformRun } from './phases.ts';
+import { enginesTable } from './report-engines.ts';
 import { type Json, LABEL, ms, n, type Optimization, ok, platformRuns } from './report-format.ts';
 
 export const SUMMARY_START = '<!-- bench:summary:start -->';
@@ -117,6 +118,7 @@ export function tables(r: Json): string {
     }
     if (runs.some((p) => p.lifecycle)) push('![lifecycle](bench/lifecycle.svg)', '');
   }
+  enginesTable(r, push);
   const bus = Object.entries((r.bus as Record<string, Json> | undefined) ?? {});
   if (bus.length) {
     push(

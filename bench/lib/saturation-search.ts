@@ -55,8 +55,8 @@ export interface SearchOptions<C> {
 /**
  * Saturation found open loop: fixed offered rates, rising, each held for a measured window, until
  * the platform no longer keeps up. A rate is kept when at least `share` of its orders reach
- * CREATED within `withinMs` of their intended send time, no request failed and nothing is left
- * behind after the drain. Unlike a closed loop of N in flight, this can see any throughput: a
+ * CREATED within `withinMs` of their intended send time, no request failed or was refused as
+ * overload, and nothing is left behind after the drain. Unlike a closed loop of N in flight, this can see any throughput: a
  * closed loop caps what it measures at N / latency (Little's law).
  */
 export async function findSaturation<C = unknown>(t: Target, users: User[], o: SearchOptions<C>): Promise<OpenLoopSaturation<C>> {
@@ -70,7 +70,7 @@ export async function findSaturation<C = unknown>(t: Target, users: User[], o: S
     const cost = await o.probe?.stop(r.allSent);
     t.observer.seen.clear();
     const createdInTime = r.sent === 0 ? 0 : r.createdWithin / r.sent;
-    const kept = r.errors === 0 && r.incomplete === 0 && createdInTime >= share;
+    const kept = r.errors === 0 && r.shed === 0 && r.incomplete === 0 && createdInTime >= share;
     const step: SearchStep<C> = { ...r, createdInTime: round(createdInTime, 4), kept, ...(cost === undefined ? {} : { cost }) };
     steps.push(step);
     o.onStep?.(step);
@@ -114,7 +114,7 @@ export async function findSaturation<C = unknown>(t: Target, users: User[], o: S
     method: 'open loop',
     sagasPerSecond: kept?.offeredPerSecond ?? 0,
     achievedPerSecond: kept?.achievedPerSecond ?? 0,
-    rule: `≥ ${share * 100} % of orders CREATED within ${within} ms of their intended send time, no failed request, nothing left after the drain`,
+    rule: `≥ ${share * 100} % of orders CREATED within ${within} ms of their intended send time, no failed or refused request, nothing left after the drain`,
     ...(kept ? { atSaturation: kept } : {}),
     steps,
   };
