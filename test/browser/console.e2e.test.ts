@@ -170,7 +170,33 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)(`operator console in Chromium
     await nav.getByRole('link', { name: 'Health' }).click();
     await seen(page.getByRole('region', { name: 'Bus' }).getByText('up', { exact: true }));
     await seen(page.getByRole('region', { name: 'Saga outcomes' }).getByText('COMPLETED'));
-    await shot(page, 'console-health');
+    // The one process is the one instance of every service.
+    const instances = page.getByRole('region', { name: 'Instances', exact: true });
+    await seen(instances.getByText('this process'));
+    expect(await instances.locator('tbody tr').count()).toBe(1);
+    await seen(instances.getByText('ready', { exact: true }));
+    await seen(page.getByRole('region', { name: 'Services' }).getByRole('row', { name: /^order 1\/1 ready \d+ order-service$/ }));
+    // People signing up while the page is open (their events are handled, no order is made): the handlers' latency is drawn.
+    let signingUp = true;
+    const signUps = (async () => {
+      while (signingUp) await (await app.sys.client().register('Hana')).addCard();
+    })();
+    try {
+      const latency = page.getByRole('region', { name: 'Handler latency' });
+      await seen(latency.getByText(/p50 [\d.]+ ms · p95 [\d.]+ ms/));
+      // A line, not a dot: the p95 of several readings in a row.
+      const p95 = latency.getByRole('img', { name: /Handler latency p50 and p95/ }).locator('polyline.chart__line--strong');
+      await waitFor(
+        async () => (await p95.evaluateAll((lines) => Math.max(0, ...lines.map((l) => l.getAttribute('points')!.split(' ').length)))) >= 4,
+        'the p95 line over four readings',
+        30_000,
+      );
+      await seen(page.getByRole('region', { name: 'Slowest handlers' }).getByText('notification-service'));
+      await shot(page, 'console-health');
+    } finally {
+      signingUp = false;
+      await signUps;
+    }
 
     await nav.getByRole('link', { name: 'Analytics' }).click();
     await seen(page.getByRole('region', { name: 'Runner earnings' }).getByText(`${runner.user.id.slice(0, 8)} (2)`));

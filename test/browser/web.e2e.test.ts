@@ -287,13 +287,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('web app in Chromium', () => 
 
     await replaceCard(customer, '4242 4242 4242 4242');
     await placeOrder(customer, 'Mr Bean', [['Soya milk', '2', '1.60']]);
-    try {
-      await seen(customer.getByText('Finding you a runner…'));
-    } catch (e) {
-      await customer.screenshot({ path: '/tmp/w/mrbean.png', fullPage: true });
-      console.log('DEBUGURL', customer.url(), await (await customer.request.get('/api/orders?limit=3')).text());
-      throw e;
-    }
+    await seen(customer.getByText('Finding you a runner…'));
     await customer.getByRole('button', { name: 'Cancel order' }).click();
     const dialog = customer.getByRole('dialog', { name: 'Cancel this order?' });
     await seen(dialog);

@@ -21,8 +21,8 @@ import { startTopology } from '../support/topology.ts';
 
 /**
  * Faults of the infrastructure and of a participant, on the production topology (every service in
- * its own process, two order instances, the gateway): PostgreSQL restarted under load, the payment
- * service down past the step deadline, the broker stopped past the step deadline. The deployment
+ * processes of its own, two instances each, the gateway): PostgreSQL restarted under load, the payment
+ * service (both instances) down past the step deadline, the broker stopped past the step deadline. The deployment
  * runs on a PostgreSQL server and a Kafka broker of its own (scripts/kafka/start.sh in a temporary
  * directory), so stopping them disturbs no suite running in parallel on the shared ones.
  */
@@ -195,13 +195,14 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
   }, 150_000);
 
   it('the payment service down past the step deadline: the sagas compensate, its late replies change nothing', async () => {
-    const payment = sys.processes!.find((p) => p.service === 'payment')!;
+    // The service down: both of its instances.
+    const paymentInstances = sys.processes!.filter((p) => p.service === 'payment');
     // Journeys already under way (most past authorize_payment) complete once payment is back.
     const since = new Date();
     const before = startLoad(actors, ['complete', 'complete'], 100);
     await underWay(db(), since, { orders: 2, past: 2 });
     const t0 = Date.now();
-    await payment.process.kill9();
+    await Promise.all(paymentInstances.map((p) => p.process.kill9()));
     // New orders: authorize_payment goes unanswered past the deadline.
     const posted = startLoad(actors, ['open', 'open', 'open', 'open', 'open', 'open'], 50);
     const compensating = await waitFor(
@@ -219,7 +220,7 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
     const timedOutAfter = Date.now() - t0;
     // Down a while longer: the revert_payment compensation times out too and is sent again.
     await pause(STEP_TIMEOUT_MS);
-    payment.process = await payment.process.restart();
+    await Promise.all(paymentInstances.map(async (p) => (p.process = await p.process.restart())));
     const restartedAfter = Date.now() - t0;
     const [early, late] = await Promise.all([before, posted]);
     await verify('payment down', [...early, ...late], {

@@ -77,12 +77,16 @@ export class ApiClient {
     if (res.status !== 202) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as { orderId: string; sagaId: string; status: 'PENDING' };
   }
-  /** Waits until the saga reaches an end state and returns it. */
-  async saga(sagaId: string, until: (s: any) => boolean = (s) => !['RUNNING', 'COMPENSATING'].includes(s.status)) {
-    return waitFor(async () => {
-      const res = await this.get(`/api/sagas/${sagaId}`);
-      return res.status === 200 && until(res.body) ? res.body : undefined;
-    }, `saga ${sagaId} to finish`);
+  /** Waits (up to `timeoutMs`) until the saga reaches an end state and returns it. */
+  async saga(sagaId: string, until: (s: any) => boolean = (s) => !['RUNNING', 'COMPENSATING'].includes(s.status), timeoutMs?: number) {
+    return waitFor(
+      async () => {
+        const res = await this.get(`/api/sagas/${sagaId}`);
+        return res.status === 200 && until(res.body) ? res.body : undefined;
+      },
+      `saga ${sagaId} to finish`,
+      timeoutMs,
+    );
   }
   /** Waits until the caller sees the order in a given status. */
   async orderIn(orderId: string, status: string) {

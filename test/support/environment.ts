@@ -18,7 +18,14 @@ export const e2eBus = (process.env.CAMPUSG_E2E_BUS ?? 'embedded') as 'embedded' 
  * each deployment on a task queue of its own so that no other deployment's worker takes its work.
  */
 export function sagaEngineEnv(): Record<string, string> {
-  if (process.env.CAMPUSG_E2E_SAGA_ENGINE !== 'temporal') return {};
+  return process.env.CAMPUSG_E2E_SAGA_ENGINE === 'temporal' ? temporalEngineEnv() : {};
+}
+
+/**
+ * The sagas on the Temporal server of `TEMPORAL_ADDRESS`, on a task queue of their own: every
+ * `sagas` process of the deployment must be given the same settings.
+ */
+export function temporalEngineEnv(): Record<string, string> {
   return {
     CAMPUSG_SAGA_ENGINE: 'temporal',
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',

@@ -304,6 +304,13 @@ export async function describeOrders(db: Sql, ids: string[]): Promise<string> {
   ].join('\n');
 }
 
+/** A transport that can say how its broker sees a group (Kafka's). */
+function describes(
+  t: Transport,
+): t is Transport & { describeGroup(group: string): Promise<{ state: string; members: { memberId: string; partitions: string[] }[] }> } {
+  return typeof (t as { describeGroup?: unknown }).describeGroup === 'function';
+}
+
 /** What keeps a deployment from settling: consumer groups behind, sagas waiting on a step. */
 export async function unsettled(db: Sql, transport: Transport): Promise<string> {
   const lines: string[] = [];
@@ -312,6 +319,15 @@ export async function unsettled(db: Sql, transport: Transport): Promise<string> 
       .lag(group, topics)
       .catch((err: Error) => [{ topic: `(lag failed: ${err.message})`, partition: -1, lag: -1, committed: -1, end: -1 }]);
     for (const l of lag) if (l.lag !== 0) lines.push(`lag ${group} ${l.topic}[${l.partition}] committed ${l.committed} end ${l.end}`);
+    // On Kafka: the group's state, and which member owns each partition that lags (none: unassigned).
+    const behind = lag.filter((l) => l.lag !== 0).map((l) => `${l.topic}:${l.partition}`);
+    if (behind.length > 0 && describes(transport)) {
+      const described = await transport
+        .describeGroup(group)
+        .catch((err: Error) => ({ state: `(describe failed: ${err.message})`, members: [] }));
+      const owners = behind.map((tp) => `${tp} → ${described.members.find((m) => m.partitions.includes(tp))?.memberId ?? 'no member'}`);
+      lines.push(`group ${group}: ${described.state}, ${described.members.length} members; ${owners.join(', ')}`);
+    }
   }
   for (const schema of ['orders', 'users', 'payments', 'timers', 'notifications', 'sagas']) {
     const [row] = await db.query<{ n: number; oldest: string }>(

@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { inject } from 'vitest';
 import { waitFor } from './client.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** Preloaded into every process started here: it stops when the test process is gone (a hook that timed out). */
+const EXIT_WITH_PARENT = pathToFileURL(path.join(import.meta.dirname, 'exit-with-parent.mjs')).href;
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {
@@ -47,12 +51,18 @@ export function inheritedEnv(o: { nodeOptions?: boolean } = {}): Record<string, 
   );
 }
 
-/** Runs `campusg start` as its own process (the CLI, exactly as `npm start` does) and waits until it is ready. */
+/** The CLI's entry: compiled once for the run (`test/support/global-setup.ts`), or its source through tsx. */
+function cliEntry(): string[] {
+  const compiled = inject('cliEntry');
+  return compiled ? [compiled] : ['--import', 'tsx', path.join(ROOT, 'apps/cli/src/main.ts')];
+}
+
+/** Runs `campusg start` as its own process (the CLI, as `npm start` runs it: the same code, compiled once) and waits until it is ready. */
 export async function startProcess(env: Record<string, string>, args = ['start']): Promise<PlatformProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Only what the test says: a deployment setting inherited from the shell must not leak in.
   const inherited = inheritedEnv();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps/cli/src/main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...cliEntry(), ...args], {
     cwd: ROOT,
     env: { ...inherited, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +82,7 @@ export async function startProcess(env: Record<string, string>, args = ['start']
       const res = await fetch(`${url}/ready`).catch(() => undefined);
       return res?.status === 200;
     },
-    `campusg on port ${port} to be ready`,
+    `campusg ${args.slice(1).join(' ') || '(every service)'} on port ${port} to be ready`,
     90_000,
   ).catch(async (err) => {
     // Not ready in time: it must not outlive the test that gave up on it.

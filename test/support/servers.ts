@@ -27,7 +27,7 @@ export function postgresBinDir(): string | undefined {
 /** The Kafka jars the shared broker's start script fetched (reused, so a private broker needs no download). */
 export function kafkaLibDir(): string | undefined {
   const lib = path.join(process.env.KAFKA_HOME_DIR ?? path.join(ROOT, '.kafka'), 'lib');
-  return existsSync(path.join(lib, '.kafka-jars')) ? lib : undefined;
+  return existsSync(path.join(lib, '.jars')) ? lib : undefined;
 }
 
 export interface PrivatePostgres {

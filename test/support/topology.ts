@@ -1,18 +1,25 @@
 import { KafkaTransport } from '@campusg/messaging/kafka';
-import { openPostgres } from '@campusg/platform';
+import { type AuthUser, openPostgres, signIdentity } from '@campusg/platform';
 import { pino } from 'pino';
 import { ApiClient } from './client.ts';
-import { dropKafkaNamespace, freshDatabase } from './environment.ts';
-import { type PlatformProcess, startProcess } from './process.ts';
+import { dropKafkaNamespace, freshDatabase, sagaEngineEnv } from './environment.ts';
+import { freePort, type PlatformProcess, startProcess } from './process.ts';
 import type { TestSystem } from './system.ts';
 
-/** Processes of the production topology, one service each (analytics beside notification); the order service runs twice. */
-const SERVICE_PROCESSES = [['order'], ['order'], ['user'], ['payment'], ['timer'], ['notification', 'analytics']];
+/** The deployment's secret: the gateway signs the caller's identity with it, and the services check it. */
+const AUTH_SECRET = 'topology-secret-topology-secret-0123456';
 
 /**
- * The production topology for real: every service in its own process (two order instances sharing
- * its consumer group), a gateway in front, Kafka and PostgreSQL — each deployment in a fresh
- * database and a Kafka namespace of its own. The test talks to the gateway only.
+ * The processes of the production topology: two instances of every service (analytics beside
+ * notification), so that whatever a test checks holds with a service's work split between two.
+ */
+const SERVICE_PROCESSES = [['sagas'], ['order'], ['user'], ['payment'], ['timer'], ['notification', 'analytics']].flatMap((p) => [p, p]);
+
+/**
+ * The production topology for real: every service in its own processes, two instances each sharing
+ * its consumer groups, a gateway in front, Kafka and PostgreSQL — each deployment in a fresh
+ * database and a Kafka namespace of its own. The test talks to the gateway (or, to prove a point,
+ * to one instance directly).
  */
 export async function startTopology(
   env: Record<string, string> = {},
@@ -23,47 +30,49 @@ export async function startTopology(
   const db = await freshDatabase(servers.databaseUrl ?? process.env.DATABASE_URL!);
   const namespace = `t${process.pid}${Date.now()}.`;
   const common = {
-    AUTH_SECRET: 'topology-secret-topology-secret-0123456',
+    AUTH_SECRET,
     CAMPUSG_BUS: 'kafka',
     KAFKA_BROKERS: brokers,
     KAFKA_NAMESPACE: namespace,
     DATABASE_URL: db.url,
     BUS_RETRY_BASE_MS: '20',
+    ...sagaEngineEnv(),
     ...env,
+  };
+  // Every process starts at once, the gateway too: most of a start is loading code, and one after
+  // another they would wait for each other. Their ports are chosen first, so the gateway knows them.
+  const planned = await Promise.all(SERVICE_PROCESSES.map(async (services) => ({ services, port: await freePort(), env: {} })));
+  const urls = (service: string) =>
+    planned
+      .filter((p) => p.services.includes(service))
+      .map((p) => `http://127.0.0.1:${p.port}`)
+      .join(',');
+  const gateway = {
+    services: ['gateway'],
+    port: await freePort(),
+    env: {
+      USER_SERVICE_URLS: urls('user'),
+      ORDER_SERVICE_URLS: urls('order'),
+      SAGAS_SERVICE_URLS: urls('sagas'),
+      PAYMENT_SERVICE_URLS: urls('payment'),
+      NOTIFICATION_SERVICE_URLS: urls('notification'),
+      ANALYTICS_SERVICE_URLS: urls('analytics'),
+      TIMER_SERVICE_URLS: urls('timer'),
+    },
   };
   const started: { service: string; process: PlatformProcess }[] = [];
   const processes = () => started.map((s) => s.process);
   try {
-    // The orchestrators first (they create the topics), then the rest together.
-    started.push({ service: 'sagas', process: await startProcess(common, ['start', 'sagas']) });
     // All settle before a failure is thrown, so that the cleanup below kills every one that did start.
     const settled = await Promise.allSettled(
-      SERVICE_PROCESSES.map(async ([service, ...more]) => ({
-        service: service!,
-        process: await startProcess(common, ['start', service!, ...more]),
+      [...planned, gateway].map(async ({ services, port, env: own }) => ({
+        service: services[0]!,
+        process: await startProcess({ ...common, ...own, PORT: String(port) }, ['start', ...services]),
       })),
     );
     for (const r of settled) if (r.status === 'fulfilled') started.push(r.value);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const urls = (service: string) =>
-      started
-        .filter((s) => s.service === service || (service === 'analytics' && s.service === 'notification'))
-        .map((s) => s.process.url)
-        .join(',');
-    const gateway = await startProcess(
-      {
-        ...common,
-        USER_SERVICE_URLS: urls('user'),
-        ORDER_SERVICE_URLS: urls('order'),
-        SAGAS_SERVICE_URLS: urls('sagas'),
-        PAYMENT_SERVICE_URLS: urls('payment'),
-        NOTIFICATION_SERVICE_URLS: urls('notification'),
-        ANALYTICS_SERVICE_URLS: urls('analytics'),
-      },
-      ['start', 'gateway'],
-    );
-    started.push({ service: 'gateway', process: gateway });
     const checkDb = openPostgres(db.url, { max: 2 });
     const transport = new KafkaTransport({
       brokers: [brokers],
@@ -71,11 +80,12 @@ export async function startTopology(
       namespace,
       log: pino({ level: 'silent' }),
     });
+    const url = `http://127.0.0.1:${gateway.port}`;
     return {
-      url: gateway.url,
+      url,
       infra: { db: checkDb, transport },
       processes: started,
-      client: () => new ApiClient(gateway.url),
+      client: () => new ApiClient(url),
       async close() {
         await Promise.all(processes().map((p) => p.stop()));
         await transport.close();
@@ -89,4 +99,21 @@ export async function startTopology(
     await db.drop();
     throw err;
   }
+}
+
+/**
+ * The headers the gateway adds to a signed-in user's request: the user as a user service instance
+ * says the token belongs to, signed with the deployment's secret. For a test that talks to one
+ * service instance directly, to prove a point the gateway would hide.
+ */
+export async function gatewayIdentity(sys: TestSystem, token: string): Promise<Record<string, string>> {
+  const user = sys.processes?.find((p) => p.service === 'user');
+  if (!user) throw new Error('a deployment of one process has no gateway identity: send the token');
+  const res = await fetch(`${user.process.url}/internal/authenticate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  if (!res.ok) throw new Error(`the user service refused the token: ${res.status}`);
+  return signIdentity(((await res.json()) as { user: AuthUser }).user, AUTH_SECRET);
 }
