@@ -20,10 +20,9 @@ KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
-MVN=${MVN:-mvn}
-if [[ -z "${JAVA:-}" ]]; then
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then JAVA=$JAVA_HOME/bin/java; else JAVA=java; fi
-fi
+NAME=kafka
+# shellcheck source=../lib/jvm-server.sh
+source "$SCRIPT_DIR/../lib/jvm-server.sh"
 
 POM=$SCRIPT_DIR/pom.xml
 LOG4J_CONF=$SCRIPT_DIR/log4j2.properties
@@ -32,7 +31,6 @@ DATA=$KAFKA_HOME_DIR/data
 LOGS=$KAFKA_HOME_DIR/logs
 PROPS=$KAFKA_HOME_DIR/server.properties
 PIDFILE=$KAFKA_HOME_DIR/kafka.pid
-MARKER=$LIB/.kafka-jars
 BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 
 # Single source of truth for the version: <kafka.version> in pom.xml.
@@ -42,17 +40,7 @@ KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM"
 POM_HASH=$(sha256sum "$POM" | cut -c1-16)
 WANT_MARKER="kafka_2.13 $KAFKA_VERSION pom:$POM_HASH"
 
-log() { echo "kafka: $*"; }
-die() { echo "kafka: ERROR: $*" >&2; exit 1; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Is $1 a live process that is our broker (guards against pid reuse)?
-is_our_broker() {
-  local pid=$1
-  [[ -n "$pid" && -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $PROPS"
-}
+is_our_broker() { is_ours "$1" "kafka.Kafka $PROPS"; }
 
 LOG_OFFSET=0   # server.log is appended across runs; only show what this run wrote
 show_logs() {
@@ -153,27 +141,7 @@ JAVA_MAJOR=${JAVA_MAJOR#1.}
 (( ${JAVA_MAJOR%%.*} >= 17 )) || die "Kafka $KAFKA_VERSION needs Java 17+, found $JAVA_MAJOR"
 
 # ---- 3. jars (cached) ------------------------------------------------------
-if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT_MARKER" ]]; then
-  :
-else
-  command -v "$MVN" >/dev/null 2>&1 || die "lib/ missing or outdated and Maven ($MVN) not found"
-  log "fetching Kafka $KAFKA_VERSION jars with Maven into $LIB ..."
-  TMP_LIB=$KAFKA_HOME_DIR/lib.tmp.$$
-  rm -rf "$TMP_LIB"
-  # -f with an absolute pom; packaging=pom, so nothing is built. -B: no colour/progress.
-  if ! "$MVN" -B -q -f "$POM" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$TMP_LIB" >"$LOGS/maven.log" 2>&1; then
-    tail -n 40 "$LOGS/maven.log" >&2
-    rm -rf "$TMP_LIB"
-    die "Maven could not fetch the Kafka jars (full log: $LOGS/maven.log)"
-  fi
-  rm -rf "$SCRIPT_DIR/target"
-  [[ -f "$TMP_LIB/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after Maven run"
-  echo "$WANT_MARKER" >"$TMP_LIB/.kafka-jars"
-  rm -rf "$LIB"
-  mv "$TMP_LIB" "$LIB"
-  log "$(ls "$LIB"/*.jar | wc -l) jars in $LIB ($(du -sh "$LIB" | cut -f1)) after $(elapsed)s"
-fi
+fetch_jars "$POM" "$LIB" "$LOGS" "$WANT_MARKER" "kafka_2.13-$KAFKA_VERSION.jar"
 
 # ---- 4. server.properties (rewritten every start) --------------------------
 cat >"$PROPS" <<EOF

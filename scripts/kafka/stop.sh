@@ -19,13 +19,10 @@ case "${1:-}" in
   *) echo "usage: $0 [--clean]" >&2; exit 2 ;;
 esac
 
-log() { echo "kafka: $*"; }
-
-is_our_broker() {
-  local pid=$1
-  [[ -n "$pid" && -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $PROPS"
-}
+NAME=kafka
+# shellcheck source=../lib/jvm-server.sh
+source "$SCRIPT_DIR/../lib/jvm-server.sh"
+is_our_broker() { is_ours "$1" "kafka.Kafka $PROPS"; }
 
 PID=""
 if [[ -f "$PIDFILE" ]]; then
@@ -41,18 +38,7 @@ if [[ -z "$PID" ]]; then
 fi
 
 if [[ -n "$PID" ]]; then
-  log "stopping broker pid $PID"
-  kill -TERM "$PID" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$PID" 2>/dev/null; then
-    log "still alive after 30s; sending KILL"
-    kill -KILL "$PID" 2>/dev/null || true
-    sleep 0.5
-  fi
-  log "stopped"
+  stop_pid "$PID" 30
 else
   log "not running"
 fi

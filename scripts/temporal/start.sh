@@ -20,30 +20,19 @@ TEMPORAL_HOME_DIR=${TEMPORAL_HOME_DIR:-$REPO_DIR/.temporal}
 TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
 TEMPORAL_START_TIMEOUT=${TEMPORAL_START_TIMEOUT:-90}
 TEMPORAL_HEAP_OPTS=${TEMPORAL_HEAP_OPTS:--Xms64m -Xmx384m}
-MVN=${MVN:-mvn}
-if [[ -z "${JAVA:-}" ]]; then
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then JAVA=$JAVA_HOME/bin/java; else JAVA=java; fi
-fi
+NAME=temporal
+# shellcheck source=../lib/jvm-server.sh
+source "$SCRIPT_DIR/../lib/jvm-server.sh"
 
 POM=$SCRIPT_DIR/pom.xml
 LAUNCHER=$SCRIPT_DIR/LoopbackTestServer.java
 LIB=$TEMPORAL_HOME_DIR/lib
 LOGS=$TEMPORAL_HOME_DIR/logs
 PIDFILE=$TEMPORAL_HOME_DIR/temporal.pid
-MARKER=$LIB/.temporal-jars
 VERSION=$(sed -n 's:.*<temporal.version>\(.*\)</temporal.version>.*:\1:p' "$POM" | head -n1)
 [[ -n "$VERSION" ]] || { echo "temporal: cannot read <temporal.version> from $POM" >&2; exit 1; }
 WANT_MARKER="temporal-test-server $VERSION pom:$(sha256sum "$POM" | cut -c1-16)"
-
-log() { echo "temporal: $*"; }
-die() { echo "temporal: ERROR: $*" >&2; exit 1; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# Is $1 a live process that is our server on our port (guards against pid reuse)?
-is_our_server() {
-  local pid=$1
-  [[ -n "$pid" && -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "LoopbackTestServer.java $TEMPORAL_PORT"
-}
+is_our_server() { is_ours "$1" "LoopbackTestServer.java $TEMPORAL_PORT"; }
 
 wait_ready() {
   local pid=$1 deadline=$(( $(date +%s) + TEMPORAL_START_TIMEOUT ))
@@ -85,24 +74,7 @@ port_open "$TEMPORAL_PORT" && die "port 127.0.0.1:$TEMPORAL_PORT is already in u
 
 # ---- 2. java and jars (cached) ---------------------------------------------
 command -v "$JAVA" >/dev/null 2>&1 || die "java not found (need a JDK 17+)"
-if [[ ! -f "$MARKER" || "$(cat "$MARKER")" != "$WANT_MARKER" ]]; then
-  command -v "$MVN" >/dev/null 2>&1 || die "lib/ missing or outdated and Maven ($MVN) not found"
-  log "fetching temporal-test-server $VERSION jars with Maven into $LIB ..."
-  TMP_LIB=$TEMPORAL_HOME_DIR/lib.tmp.$$
-  rm -rf "$TMP_LIB"
-  if ! "$MVN" -B -q -f "$POM" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$TMP_LIB" >"$LOGS/maven.log" 2>&1; then
-    tail -n 40 "$LOGS/maven.log" >&2
-    rm -rf "$TMP_LIB"
-    die "Maven could not fetch the Temporal test server jars (full log: $LOGS/maven.log)"
-  fi
-  rm -rf "$SCRIPT_DIR/target"
-  [[ -f "$TMP_LIB/temporal-test-server-$VERSION.jar" ]] || die "temporal-test-server-$VERSION.jar missing after Maven run"
-  echo "$WANT_MARKER" >"$TMP_LIB/.temporal-jars"
-  rm -rf "$LIB"
-  mv "$TMP_LIB" "$LIB"
-  log "$(ls "$LIB"/*.jar | wc -l) jars in $LIB"
-fi
+fetch_jars "$POM" "$LIB" "$LOGS" "$WANT_MARKER" "temporal-test-server-$VERSION.jar"
 
 # ---- 3. start --------------------------------------------------------------
 log "starting temporal-test-server $VERSION on 127.0.0.1:$TEMPORAL_PORT"
