@@ -115,10 +115,28 @@ describe('OffsetCommitter after a failed request', () => {
     await committer.idle();
   });
 
-  it('stops retrying at a rebalance, and after its last retry', async () => {
+  it('keeps sending through a long outage: a commit given up would leave a quiet partition behind for ever', async () => {
+    const c = coordinator();
+    const failures: number[] = [];
+    const committer = new OffsetCommitter({ delayMs: 1, maxDelayMs: 2, onFailure: (_err, n) => failures.push(n) });
+    const committed = committer.commit(at(2, 7), c.send);
+    // Thirty refusals in a row (a broker restarting for a minute on a busy machine), then it answers.
+    for (let n = 1; n <= 30; n++) {
+      await c.requested(n);
+      c.answer(new Error('KafkaJSConnectionError: Connection refused'));
+    }
+    await c.requested(31);
+    c.answer();
+    await committed;
+    await committer.idle();
+    expect(c.requests[30]).toEqual([{ topic: 't', partitions: [{ partition: 2, offset: '7' }] }]);
+    expect(failures).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it('stops retrying at a rebalance, and once the member closes', async () => {
     const c = coordinator();
     // A retry waits a minute here: only the rebalance can end the wait before the test's timeout.
-    const committer = new OffsetCommitter({ delayMs: 60_000, maxRetries: 1 });
+    const committer = new OffsetCommitter({ delayMs: 60_000 });
     const dropped = committer.commit(at(0, 10), c.send);
     c.answer(new Error('COORDINATOR_LOAD_IN_PROGRESS'));
     await new Promise((r) => setImmediate(r));
@@ -127,13 +145,15 @@ describe('OffsetCommitter after a failed request', () => {
     await committer.idle();
     expect(c.requests).toHaveLength(1);
 
-    const quick = new OffsetCommitter({ delayMs: 1, maxRetries: 1 });
-    const given = quick.commit(at(0, 20), c.send);
+    // Closing: a grace for what is in flight, then one last try at once, and no more.
+    const closing = new OffsetCommitter({ delayMs: 60_000 });
+    const given = closing.commit(at(0, 20), c.send);
+    const closed = closing.close(50);
     c.answer(new Error('COORDINATOR_NOT_AVAILABLE'));
     await c.requested(3);
     c.answer(new Error('COORDINATOR_NOT_AVAILABLE'));
     await expect(given).rejects.toThrow('COORDINATOR_NOT_AVAILABLE');
-    await quick.idle();
+    await closed;
     expect(c.requests).toHaveLength(3);
   });
 });

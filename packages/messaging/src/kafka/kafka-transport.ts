@@ -184,7 +184,13 @@ export class KafkaTransport implements Transport {
     /** Partitions of this assignment whose start position is known to be committed (see below). */
     const anchored = new Set<string>();
     const fromBeginning = options.fromBeginning ?? true;
-    const committer = new OffsetCommitter();
+    const committer = new OffsetCommitter({
+      // The first failure and every tenth after it: a broker down for a minute makes a dozen lines.
+      onFailure: (err, failures) => {
+        if (failures === 1 || failures % 10 === 0)
+          this.#opts.log.warn({ err, groupId: options.groupId, failures }, 'kafka: offset commit failed; sending it again');
+      },
+    });
     this.#committers.add(committer);
     // Offsets not yet sent belong to the generation that is ending.
     consumer.on(consumer.events.REBALANCING, () => committer.drop());
@@ -259,7 +265,7 @@ export class KafkaTransport implements Transport {
         closed = true;
         clearTimeout(rerun);
         this.#consumers.delete(consumer);
-        await committer.idle();
+        await committer.close(COMMIT_GRACE_MS);
         await consumer.disconnect();
         this.#committers.delete(committer);
       },
@@ -356,13 +362,19 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.#ephemeral].map((s) => s.close().catch(() => {})));
     this.#ephemeral.clear();
-    await Promise.all([...this.#committers].map((c) => c.idle()));
+    await Promise.all([...this.#committers].map((c) => c.close(COMMIT_GRACE_MS)));
     await Promise.all([...this.#consumers].map((c) => c.disconnect().catch(() => {})));
     this.#consumers.clear();
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
     this.#connected = undefined;
   }
 }
+
+/**
+ * How long a closing member keeps sending its last offsets to a coordinator that does not answer.
+ * Past it the member leaves anyway and the next owner of its partitions gets those records again.
+ */
+const COMMIT_GRACE_MS = 10_000;
 
 /** Errors after which an idempotent producer's state no longer matches the broker's. */
 const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);

@@ -19,12 +19,14 @@ export type SendOffsets = (topics: { topic: string; partitions: { partition: num
  * waits for comes no later than before), and a busy one sends one request per round trip instead of
  * one per batch.
  *
- * A request that fails (the coordinator restarting or still loading its groups) is sent again, after
- * a backoff, until it goes through: the consumer has moved past those records and will not fetch
- * them again, so a lost commit would leave the group's committed offset behind until the
- * partition's next batch — for ever on a quiet partition, and its lag with it. A rebalance ends the
- * retries (`drop`): the batches come again to whoever owns the partitions then, which the inbox
- * absorbs; so does giving up after `maxRetries`.
+ * A request that fails (the broker restarting, the coordinator still loading its groups) is sent
+ * again, after a backoff, for as long as it takes: the consumer has moved past those records and
+ * will not fetch them again while it stays in its generation (a restarted broker reloads the group,
+ * and its members carry on without a rejoin), so a commit given up would leave the group's committed
+ * offset behind until the partition's next batch — for ever on a quiet partition, and its lag with
+ * it. Only two things end the retries, both of which make the records come again: a rebalance
+ * (`drop`), after which whoever owns the partitions then starts from the committed offset and the
+ * inbox absorbs what was handled already; and the member closing (`stop`), which leaves the group.
  */
 export class OffsetCommitter {
   #pending = new Map<string, PartitionOffset>();
@@ -35,12 +37,17 @@ export class OffsetCommitter {
   #generation = 0;
   /** Ends the backoff before a retry at once when a rebalance drops what it would send. */
   #backoff = new AbortController();
-  readonly #retry: { maxRetries: number; delayMs: number; maxDelayMs: number };
+  /** Set by `stop`: a failed request is not sent again. */
+  #stopped = false;
+  readonly #retry: { delayMs: number; maxDelayMs: number };
+  readonly #onFailure: (err: unknown, failures: number) => void;
   /** How many OffsetCommit requests were sent (for the benchmark and tests). */
   requests = 0;
 
-  constructor(retry: { maxRetries?: number; delayMs?: number; maxDelayMs?: number } = {}) {
-    this.#retry = { maxRetries: 10, delayMs: 200, maxDelayMs: 5000, ...retry };
+  /** `onFailure` hears of every failed request, with how many failed in a row (for the log). */
+  constructor(options: { delayMs?: number; maxDelayMs?: number; onFailure?: (err: unknown, failures: number) => void } = {}) {
+    this.#retry = { delayMs: options.delayMs ?? 200, maxDelayMs: options.maxDelayMs ?? 5000 };
+    this.#onFailure = options.onFailure ?? (() => {});
   }
 
   /**
@@ -76,7 +83,8 @@ export class OffsetCommitter {
         failures = 0;
         round.resolve();
       } catch (err) {
-        if (generation !== this.#generation || ++failures > this.#retry.maxRetries) {
+        this.#onFailure(err, ++failures);
+        if (generation !== this.#generation || this.#stopped) {
           round.reject(err);
           continue;
         }
@@ -110,11 +118,35 @@ export class OffsetCommitter {
     this.#next = undefined;
   }
 
+  /**
+   * The member is closing: a request that fails from now on is not sent again (nor is anything
+   * waiting behind it), and a backoff in progress ends at once. The member leaves its group, so the
+   * records whose offsets are lost come again to the next owner.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.#backoff.abort();
+  }
+
   /** Resolves once nothing is in flight or waiting. */
   async idle(): Promise<void> {
     while (this.#pumping) await this.#pumping;
   }
 
+  /**
+   * For a closing member: lets what is in flight or waiting go through for up to `graceMs` (the
+   * last batch's offset, normally at once), then stops retrying and waits for the request in flight.
+   */
+  async close(graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([this.idle(), grace]);
+    clearTimeout(timer);
+    this.stop();
+    await this.idle();
+  }
 }
 
 interface Deferred {
