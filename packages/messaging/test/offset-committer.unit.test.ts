@@ -133,6 +133,19 @@ describe('OffsetCommitter after a failed request', () => {
     expect(failures).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
+  it('stops at an answer that ends the generation: a rejoin follows and the records come again', async () => {
+    const c = coordinator();
+    const committer = new OffsetCommitter({
+      delayMs: 1,
+      endsGeneration: (err) => /ILLEGAL_GENERATION/.test(String(err)),
+    });
+    const given = committer.commit(at(0, 10), c.send);
+    c.answer(new Error('ILLEGAL_GENERATION'));
+    await expect(given).rejects.toThrow('ILLEGAL_GENERATION');
+    await committer.idle();
+    expect(c.requests).toHaveLength(1);
+  });
+
   it('stops retrying at a rebalance, and once the member closes', async () => {
     const c = coordinator();
     // A retry waits a minute here: only the rebalance can end the wait before the test's timeout.

@@ -190,6 +190,7 @@ export class KafkaTransport implements Transport {
         if (failures === 1 || failures % 10 === 0)
           this.#opts.log.warn({ err, groupId: options.groupId, failures }, 'kafka: offset commit failed; sending it again');
       },
+      endsGeneration: (err) => hasErrorType(err, GENERATION_OVER),
     });
     this.#committers.add(committer);
     // Offsets not yet sent belong to the generation that is ending.
@@ -255,7 +256,10 @@ export class KafkaTransport implements Transport {
           commitOffsetsIfNecessary({ topics }),
         );
         resolveOffset(last);
-        if (closed || !isRunning()) await committed;
+        // A member that is stopping (closed, or kafkajs stopping it after a crash, which waits for
+        // this batch) leaves once its offset is committed, or after a grace: a broker that stays
+        // away must not hold up the restart, and the next owner gets the batch again.
+        if (closed || !isRunning()) await settledWithin(committed, COMMIT_GRACE_MS);
       },
     };
     await consumer.run(run);
@@ -375,6 +379,19 @@ export class KafkaTransport implements Transport {
  * Past it the member leaves anyway and the next owner of its partitions gets those records again.
  */
 const COMMIT_GRACE_MS = 10_000;
+
+/** Answers to an OffsetCommit that no retry in the member's generation can turn: a rejoin follows. */
+const GENERATION_OVER = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+
+/** Waits for `promise` (its rejection included) for up to `ms`; then goes on without it. */
+async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Errors after which an idempotent producer's state no longer matches the broker's. */
 const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);

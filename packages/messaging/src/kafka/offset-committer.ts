@@ -24,9 +24,10 @@ export type SendOffsets = (topics: { topic: string; partitions: { partition: num
  * will not fetch them again while it stays in its generation (a restarted broker reloads the group,
  * and its members carry on without a rejoin), so a commit given up would leave the group's committed
  * offset behind until the partition's next batch — for ever on a quiet partition, and its lag with
- * it. Only two things end the retries, both of which make the records come again: a rebalance
- * (`drop`), after which whoever owns the partitions then starts from the committed offset and the
- * inbox absorbs what was handled already; and the member closing (`stop`), which leaves the group.
+ * it. Only these end the retries, each of which makes the records come again: a rebalance (`drop`),
+ * or an answer saying the member's generation is over (`endsGeneration`: a rejoin must follow),
+ * after which whoever owns the partitions then starts from the committed offset and the inbox
+ * absorbs what was handled already; and the member closing (`stop`), which leaves the group.
  */
 export class OffsetCommitter {
   #pending = new Map<string, PartitionOffset>();
@@ -41,13 +42,26 @@ export class OffsetCommitter {
   #stopped = false;
   readonly #retry: { delayMs: number; maxDelayMs: number };
   readonly #onFailure: (err: unknown, failures: number) => void;
+  readonly #endsGeneration: (err: unknown) => boolean;
   /** How many OffsetCommit requests were sent (for the benchmark and tests). */
   requests = 0;
 
-  /** `onFailure` hears of every failed request, with how many failed in a row (for the log). */
-  constructor(options: { delayMs?: number; maxDelayMs?: number; onFailure?: (err: unknown, failures: number) => void } = {}) {
+  /**
+   * `onFailure` hears of every failed request, with how many failed in a row (for the log);
+   * `endsGeneration` tells an answer that no retry in this generation can turn (the member unknown,
+   * its generation stale, the group rebalancing).
+   */
+  constructor(
+    options: {
+      delayMs?: number;
+      maxDelayMs?: number;
+      onFailure?: (err: unknown, failures: number) => void;
+      endsGeneration?: (err: unknown) => boolean;
+    } = {},
+  ) {
     this.#retry = { delayMs: options.delayMs ?? 200, maxDelayMs: options.maxDelayMs ?? 5000 };
     this.#onFailure = options.onFailure ?? (() => {});
+    this.#endsGeneration = options.endsGeneration ?? (() => false);
   }
 
   /**
@@ -84,7 +98,7 @@ export class OffsetCommitter {
         round.resolve();
       } catch (err) {
         this.#onFailure(err, ++failures);
-        if (generation !== this.#generation || this.#stopped) {
+        if (generation !== this.#generation || this.#stopped || this.#endsGeneration(err)) {
           round.reject(err);
           continue;
         }
