@@ -115,7 +115,7 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
       const lines = p.process
         .output()
         .split('\n')
-        .filter((l) => /crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer/i.test(l));
+        .filter((l) => /crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|offset commit/i.test(l));
       if (lines.length > 0)
         console.log(
           `[fault] ${p.service} (${p.process.url}):\n${lines

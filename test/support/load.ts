@@ -318,7 +318,24 @@ export async function unsettled(db: Sql, transport: Transport): Promise<string> 
     const lag = await transport
       .lag(group, topics)
       .catch((err: Error) => [{ topic: `(lag failed: ${err.message})`, partition: -1, lag: -1, committed: -1, end: -1 }]);
-    for (const l of lag) if (l.lag !== 0) lines.push(`lag ${group} ${l.topic}[${l.partition}] committed ${l.committed} end ${l.end}`);
+    for (const l of lag) {
+      if (l.lag === 0) continue;
+      lines.push(`lag ${group} ${l.topic}[${l.partition}] committed ${l.committed} end ${l.end}`);
+      // The records the group has not committed: their message ids, types and when they were written.
+      if (l.committed >= 0 && l.end > l.committed) {
+        const records = await transport.read(l.topic, l.partition, l.committed, Math.min(5, l.end - l.committed)).catch(() => []);
+        for (const r of records) {
+          const m = (() => {
+            try {
+              return JSON.parse(r.value) as { message_id?: string; type?: string };
+            } catch {
+              return {};
+            }
+          })();
+          lines.push(`  @${r.offset} ${r.timestamp.toISOString()} ${m.type ?? '?'} ${m.message_id ?? '?'} key ${r.key}`);
+        }
+      }
+    }
     // On Kafka: the group's state, and which member owns each partition that lags (none: unassigned).
     const behind = lag.filter((l) => l.lag !== 0).map((l) => `${l.topic}:${l.partition}`);
     if (behind.length > 0 && describes(transport)) {
