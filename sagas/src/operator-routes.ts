@@ -47,10 +47,10 @@ export function registerSagaOperatorRoutes(app: App, db: Sql, sagas: SagaOrchest
   );
 
   app.get('/admin/sagas/:id', { onRequest: operator, schema: { ...hide, params: z.object({ id: z.uuid() }) } }, async (req) => {
-    const stored = await sagaStore.read(db, req.params.id);
+    const stored = await sagaStore.readWithHistory(db, req.params.id);
     if (!stored) throw new AppError('NOT_FOUND', 'no such saga');
     const s = stored.state;
-    const history = await sagaStore.history(db, s.id);
+    const history = stored.history;
     const waitingFor = history
       .filter((h) => h.messageId && s.awaiting.includes(h.messageId))
       .map((h) => ({ type: h.type, messageId: h.messageId, sentAt: h.at }));

@@ -186,11 +186,11 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
       schema: { tags: ['sagas'], summary: 'A saga the caller started, with its history', params: idParams, response: { 200: sagaView } },
     },
     async (req) => {
-      const stored = await sagaStore.read(db, req.params.id);
+      const stored = await sagaStore.readWithHistory(db, req.params.id);
       if (!stored || stored.startedBy !== callerOf(req).id) throw new AppError('NOT_FOUND', 'no such saga');
       const s = stored.state;
       const current = s.phase === 'compensation' ? 'compensating' : null;
-      const history = await sagaStore.history(db, s.id);
+      const history = stored.history;
       return {
         id: s.id,
         type: s.type as SagaType,

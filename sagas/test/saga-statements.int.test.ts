@@ -141,6 +141,11 @@ describe('statements per create-order saga', () => {
     ]);
     const seqs = await raw.query<{ seq: number }>('select seq from sagas.history where saga_id = $1 order by seq', [last.sagaId]);
     expect(seqs.map((r) => r.seq)).toEqual(history.map((_, i) => i + 1));
+    // The saga's page reads the instance and its history in one statement, the same as the two reads.
+    const beforePage = counter.count();
+    const page = await sagaStore.readWithHistory(counter.db, last.sagaId);
+    expect(counter.count() - beforePage).toBe(1);
+    expect(page).toEqual({ ...(await sagaStore.read(raw, last.sagaId)), history });
   });
 
   it('a compensated saga (card declined): forward steps, then each compensation', async () => {

@@ -89,6 +89,24 @@ export const sagaStore = {
     if (updated.length === 0) throw new AppError('TRANSIENT', `saga ${state.id} changed concurrently`);
   },
 
+  /**
+   * Reads an instance with its history, oldest entry first, in one statement and without a lock:
+   * what a saga's page shows.
+   */
+  async readWithHistory<D>(sql: Sql, id: string): Promise<(StoredSaga<D> & { history: HistoryEntry[] }) | undefined> {
+    const rows = await sql.query<{ state: SagaState<D>; version: number; started_by: string | null; history: HistoryEntry[] }>(
+      `select i.state, i.version, i.started_by,
+         coalesce((select json_agg(json_build_object(
+             'at', to_char(h.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'kind', h.kind, 'type', h.type,
+             'messageId', h.message_id, 'note', h.note) order by h.seq)
+           from sagas.history h where h.saga_id = i.id), '[]'::json) as history
+       from sagas.instances i where i.id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row && { state: row.state, version: row.version, startedBy: row.started_by, history: row.history };
+  },
+
   async history(tx: Sql, id: string): Promise<HistoryEntry[]> {
     return tx.query<HistoryEntry>(
       `select to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, kind, type, message_id as "messageId", note
