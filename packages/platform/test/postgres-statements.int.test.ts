@@ -25,6 +25,11 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
     db = openPostgres(fresh.url, { max: 1 });
     other = openPostgres(fresh.url, { max: 1 });
     plain = new pg.Pool({ connectionString: fresh.url, max: 1 });
+    // pool.end() resolves before its connections have closed, and dropping the database then ends
+    // them from the server's side (57P01): an error on a connection being closed, to be ignored as
+    // the platform's own pools do.
+    plain.on('error', () => {});
+    plain.on('connect', (client) => client.on('error', () => {}));
     await db.exec(`create schema t;
       create table t.all_types (id uuid primary key, name text not null, n int, big bigint, price numeric(10,2),
         flag boolean, doc jsonb, at timestamptz, ids uuid[], tags text[]);
