@@ -41,11 +41,20 @@ async function timed<T>(text: string, inTx: boolean, run: () => Promise<T>): Pro
   }
 }
 
+/**
+ * `sql` with its statements counted, and everything else it offers kept: a savepoint that rides
+ * with the next statement, writes gathered for the commit (counted where they run). Without them
+ * the group commit would fall back to a statement per savepoint and the handlers to a write per
+ * message, and the counts would describe the counting rather than the platform.
+ */
 function countedSql(sql: Sql, inTx: boolean): Sql {
-  return {
+  const out: Sql = {
     query: (text, params) => timed(text, inTx, () => sql.query(text, params)),
     exec: (text) => timed(text, inTx, () => sql.exec(text)),
   };
+  if (sql.savepoint) out.savepoint = (name) => sql.savepoint!(name);
+  if (sql.atCommit) out.atCommit = (key, value, write) => sql.atCommit!(key, value, (tx, values) => write(countedSql(tx, true), values));
+  return out;
 }
 
 function counted(db: Db): Db {
