@@ -33,9 +33,20 @@ export interface GroupBatchDeps
  */
 export class GroupBatches {
   readonly #deps: GroupBatchDeps;
+  /** Groups whose handlers recognise a message seen before themselves: no inbox rows for them. */
+  readonly #withoutInbox = new Set<string>();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * `groupId`'s handlers recognise a message seen before by its id themselves, in the transaction
+   * that handles it (their first write is keyed by the message id and does nothing the second time,
+   * and is kept at least as long as the bus keeps the message): its messages need no inbox row.
+   */
+  withoutInbox(groupId: string): void {
+    this.#withoutInbox.add(groupId);
   }
 
   /**
@@ -121,10 +132,13 @@ export class GroupBatches {
     const afterCommit: (() => void)[] = [];
     /** How long each handler ran, recorded once the chunk has committed. */
     const ran: { type: string; seconds: number }[] = [];
+    /** Does a record need an inbox row to be seen once (not if its offset is stored with it, or the handlers see to it). */
+    const inbox = !this.#withoutInbox.has(groupId);
+    const needsInbox = (record: ConsumedRecord) => inbox && !(commit && record.unique);
     try {
       await this.#deps.db.transaction(async (tx) => {
         ran.length = 0;
-        const ids = work.filter((w) => !(commit && w.record.unique)).map((w) => w.message.message_id.toLowerCase());
+        const ids = work.filter((w) => needsInbox(w.record)).map((w) => w.message.message_id.toLowerCase());
         const inserted =
           ids.length === 0
             ? []
@@ -135,7 +149,7 @@ export class GroupBatches {
         const fresh = new Set(inserted.map((r) => r.message_id));
         for (const { record, message, handler } of work) {
           // Each id once, even when one batch carries a message twice.
-          if (!(commit && record.unique) && !fresh.delete(message.message_id.toLowerCase())) continue;
+          if (needsInbox(record) && !fresh.delete(message.message_id.toLowerCase())) continue;
           failing = record;
           const ctx = { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message) };
           ran.push({ type: message.type, seconds: await this.#invoke(handler, message, ctx, out, afterCommit) });
@@ -215,7 +229,7 @@ export class GroupBatches {
     await this.#deps.db.transaction(async (tx) => {
       seconds = undefined;
       if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
-      if (!(commit && record.unique)) {
+      if (!this.#withoutInbox.has(groupId) && !(commit && record.unique)) {
         const fresh = await tx.query(
           `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
           [groupId, message.message_id],

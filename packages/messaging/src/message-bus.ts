@@ -117,10 +117,17 @@ export class MessageBus {
 
   /**
    * Consumes `topics` as `groupId`; messages of types without a handler are skipped. `chunkSize`
-   * overrides the bus's for this group (1: a transaction per message).
+   * overrides the bus's for this group (1: a transaction per message). `inbox: false` is for
+   * handlers that recognise a message seen before themselves (see `GroupBatches.withoutInbox`).
    */
-  async consume(groupId: string, topics: string[], handlers: Handlers, options: { chunkSize?: number } = {}): Promise<Subscription> {
+  async consume(
+    groupId: string,
+    topics: string[],
+    handlers: Handlers,
+    options: { chunkSize?: number; inbox?: boolean } = {},
+  ): Promise<Subscription> {
     const chunk = Math.max(1, options.chunkSize ?? this.#deps.chunkSize ?? 50);
+    if (options.inbox === false) this.#batches.withoutInbox(groupId);
     const handleBatch: BatchHandler = (batch, context) =>
       this.#batches.handleBatch(groupId, batch, handlers, chunk, context?.database === this.#deps.db ? context.commitIn : undefined);
     return this.groups.join(groupId, topics, () => this.#deps.transport.subscribe({ groupId, topics, handleBatch }));

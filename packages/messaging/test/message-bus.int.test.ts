@@ -5,7 +5,7 @@
  */
 import { AppError } from '@campusg/platform';
 import { describe, expect, it } from 'vitest';
-import { type Transport, toRecord } from '../src/index.ts';
+import { type Handlers, type Transport, toRecord } from '../src/index.ts';
 import { openEnv, useBusEnvironment, waitFor } from './support/bus-environment.ts';
 import {
   type Command,
@@ -271,6 +271,34 @@ describe('MessageBus (embedded transport, service schema)', () => {
       expect(done.filter((e) => e.order_id === k).map((e) => seq.get(e.message_id))).toEqual([...Array(10).keys()]);
     }
   });
+
+  for (const chunkSize of [50, 1])
+    it(`a group whose handler recognises a message by its id writes no inbox row, and its handler sees a copy to no effect (chunks of ${chunkSize})`, async () => {
+      // As on Kafka or RabbitMQ: no offset stored with the effects, so without the handler's own check a copy would count twice.
+      const env = await openEnv({ chunkSize, wrap: withoutOffsetsInTransaction });
+      await env.db.exec(`create table ${env.schema}.seen (message_id uuid primary key)`);
+      const cmds = [command(crypto.randomUUID()), command(crypto.randomUUID())];
+      const calls: string[] = [];
+      const handlers: Handlers = {
+        update_order_status: async (m, { tx }) => {
+          calls.push(m.message_id);
+          const first = await tx.query(`insert into ${env.schema}.seen (message_id) values ($1) on conflict do nothing returning 1`, [
+            m.message_id,
+          ]);
+          if (first.length > 0)
+            await tx.query(`insert into ${env.schema}.effects (order_id, message_id) values ($1, $2)`, [m.payload.order_id, m.message_id]);
+        },
+      };
+      await env.bus.consume(env.group, [env.topic], handlers, { inbox: false });
+      // The first command again, in the same batch and in a later one.
+      await publish(env, [...cmds, cmds[0]!]);
+      await waitFor(async () => (await lag(env)) === 0, 'three records');
+      await publish(env, [cmds[0]!]);
+      await waitFor(async () => (await lag(env)) === 0, 'the fourth');
+      expect(calls.filter((id) => id === cmds[0]!.message_id)).toHaveLength(3);
+      expect((await effects(env)).map((e) => e.message_id).sort()).toEqual(cmds.map((c) => c.message_id).sort());
+      expect(await inbox(env)).toEqual([]);
+    });
 
   it('handles a chunk of messages in one transaction: far fewer commits, each effect once, per key in order', async () => {
     const transactions = { n: 0 };

@@ -67,7 +67,10 @@ export const notificationService: ServiceModule = {
               feed.receive(m);
             },
           }),
-          deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], handlers),
+          // No inbox rows: the handler's first write is the message's audit row, keyed by its id,
+          // which does nothing for a message seen before (the audit log is kept at least as long as
+          // the bus keeps a message, as the inbox is: AUDIT_LOG_RETENTION_MS ≥ BUS_LOG_RETENTION_MS).
+          deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], handlers, { inbox: false }),
         ]);
       },
       stop: async () => {
