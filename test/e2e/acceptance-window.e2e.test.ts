@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/client.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 let sys: TestSystem;
@@ -10,11 +10,7 @@ beforeAll(async () => {
   // window, so a slow accept on a busy machine is never mistaken for an expiry there.
   sys = await startSystem({ ORDER_ACCEPT_TIMEOUT_MS: '1500' });
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 describe('the acceptance window', () => {
   it('cancels an order nobody accepts within the acceptance window and releases the hold', async () => {

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { ApiClient, Res } from '../support/client.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -23,12 +23,7 @@ export function useAuthorizationSystem(): void {
   beforeAll(async () => {
     sys = await startSystem({ LOGIN_RATE_LIMIT: String(LOGIN_RATE_LIMIT), AUTH_SECRET: SECRET });
   });
-  afterAll(async () => {
-    if (!sys) return;
-    await quiesce(sys.infra.db, sys.infra.transport);
-    expect(await checkInvariants(sys.infra.db)).toEqual([]);
-    await sys.close();
-  });
+  afterAll(() => closeChecked(sys));
 }
 
 /** Asserts a problem+json answer with the given status and code, and that nothing internal leaks. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/client.ts';
 import { sampleOrderBody } from '../support/fixtures.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { openStream } from '../support/sse.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -9,11 +9,7 @@ let sys: TestSystem;
 beforeAll(async () => {
   sys = await startSystem();
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 describe('live updates on /api/stream', () => {
   it('pushes the order change, the notification and the available list as they happen', async () => {

@@ -8,7 +8,7 @@
 import { partitionFor } from '@campusg/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, waitFor } from '../support/client.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { openStream, type SseEvent } from '../support/sse.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 import { gatewayIdentity } from '../support/topology.ts';
@@ -23,11 +23,7 @@ let sys: TestSystem;
 beforeAll(async () => {
   sys = await startSystem();
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 /** One notification instance, and how a user's stream there says who it is (the gateway's signed identity, or the token). */
 async function oneNotificationInstance(user: ApiClient) {

@@ -7,7 +7,7 @@ import { operatorCommand } from '../../apps/cli/src/operator.ts';
 import { waitFor } from '../support/client.ts';
 import { e2eBus } from '../support/environment.ts';
 import { userCommandDeadLetter } from '../support/fixtures.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 const ADMIN_TOKEN = 'operator-token-operator-token-0123';
@@ -25,11 +25,7 @@ beforeAll(async () => {
   // of a healthy saga misses it on a busy machine (the poison case needs its order COMPLETED).
   sys = await startSystem({ ADMIN_TOKEN, SAGA_STEP_TIMEOUT_MS: '2000', SAGA_MAX_ATTEMPTS: '2' });
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 describe('bus hygiene', () => {
   it('dead-letters poison messages with the reason and keeps the partition flowing', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, type Res, waitFor } from '../support/client.ts';
 import { e2eBus } from '../support/environment.ts';
 import { userCommandDeadLetter } from '../support/fixtures.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -26,11 +26,7 @@ beforeAll(async () => {
   sys = await startSystem({ ADMIN_TOKEN });
   operator = sys.client();
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 describe('the operator routes the console reads', () => {
   let orderId = '';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.ts';
 import { sampleOrderBody } from '../support/fixtures.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 let sys: TestSystem;
@@ -11,11 +11,7 @@ beforeAll(async () => {
   // accept it. The window's end has a suite of its own (acceptance-window.e2e.test.ts).
   sys = await startSystem();
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 const customer = async () => (await sys.client().register('Carol')).addCard();
 const runner = async (name = 'Rita') => (await sys.client().register(name)).becomeRunner();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, type Res, waitFor } from '../support/client.ts';
 import { sampleOrderBody } from '../support/fixtures.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -17,12 +17,7 @@ let sys: TestSystem;
 beforeAll(async () => {
   sys = await startSystem({ SAGAS_IN_FLIGHT_LIMIT: String(LIMIT) });
 });
-afterAll(async () => {
-  if (!sys) return;
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 /** Every order the customer placed, through every page. */
 async function ordersOf(c: ApiClient): Promise<string[]> {

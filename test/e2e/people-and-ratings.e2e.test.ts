@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, waitFor } from '../support/client.ts';
 import { DELIVERY_STEPS, sampleOrderBody } from '../support/fixtures.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -13,11 +13,7 @@ let sys: TestSystem;
 beforeAll(async () => {
   sys = await startSystem();
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 const customer = async (name = 'Carol') => (await sys.client().register(name)).addCard();
 const runner = async (name = 'Rita') => (await sys.client().register(name)).becomeRunner();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, waitFor } from '../support/client.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -15,11 +15,7 @@ beforeAll(async () => {
   // A short window of its own, so that a given-back order's fresh window can run out here.
   sys = await startSystem({ ORDER_ACCEPT_TIMEOUT_MS: String(WINDOW_MS) });
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 const customer = async () => (await sys.client().register('Carol')).addCard();
 const runner = async (name = 'Rita') => (await sys.client().register(name)).becomeRunner();

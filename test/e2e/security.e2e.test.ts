@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eBus } from '../support/environment.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 const SECRET = 'security-test-secret-0123456789-abcdef';
@@ -22,11 +22,7 @@ beforeAll(async () => {
   });
   sys = await startSystem({ AUTH_SECRET: SECRET, LOG_LEVEL: 'trace' }, { logDestination: capture });
 });
-afterAll(async () => {
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 describe.skipIf(e2eBus === 'topology')('what the logs never contain', () => {
   it('no password, card number, CVC, token or signing secret in any log line', async () => {

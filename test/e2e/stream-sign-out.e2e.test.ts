@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked } from '../support/invariants.ts';
 import { openStream } from '../support/sse.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
@@ -12,12 +12,7 @@ let sys: TestSystem;
 beforeAll(async () => {
   sys = await startSystem();
 });
-afterAll(async () => {
-  if (!sys) return;
-  await quiesce(sys.infra.db, sys.infra.transport);
-  expect(await checkInvariants(sys.infra.db)).toEqual([]);
-  await sys.close();
-});
+afterAll(() => closeChecked(sys));
 
 describe('signing out ends the live stream', () => {
   it('ends the stream of the signed-out token, and only that one', async () => {

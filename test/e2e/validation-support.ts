@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { ApiClient, Res } from '../support/client.ts';
-import { checkInvariants, quiesce } from '../support/invariants.ts';
+import { closeChecked, quiesce } from '../support/invariants.ts';
 import { startSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -18,12 +18,7 @@ export function useValidationSystem(): void {
   beforeAll(async () => {
     sys = await startSystem();
   });
-  afterAll(async () => {
-    if (!sys) return;
-    await quiesce(sys.infra.db, sys.infra.transport);
-    expect(await checkInvariants(sys.infra.db)).toEqual([]);
-    await sys.close();
-  });
+  afterAll(() => closeChecked(sys));
 }
 
 /** Stack frames, SQL and source paths: none may appear in an error body. */

@@ -1,6 +1,7 @@
 import { GROUP_TOPICS } from '@campusg/contracts';
 import type { Transport } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
+import { expect } from 'vitest';
 import { waitFor } from './client.ts';
 
 /**
@@ -135,4 +136,15 @@ export async function quiesce(db: Sql, transport: Transport, timeoutMs = 20_000)
     'the system to settle',
     timeoutMs,
   );
+}
+
+/**
+ * The end of a suite's deployment: once it has settled, every invariant holds (the test fails
+ * otherwise), then it stops. A deployment that never started has nothing to check.
+ */
+export async function closeChecked(sys: { infra: { db: Sql; transport: Transport }; close(): Promise<void> } | undefined): Promise<void> {
+  if (!sys) return;
+  await quiesce(sys.infra.db, sys.infra.transport);
+  expect(await checkInvariants(sys.infra.db)).toEqual([]);
+  await sys.close();
 }
