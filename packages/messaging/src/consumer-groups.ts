@@ -1,4 +1,4 @@
-import type { ResetTarget, Subscription, Transport } from './transport.ts';
+import { keptOpen, type ResetTarget, type Subscription, type Transport } from './transport.ts';
 
 /**
  * The consumer groups one bus has joined (and its ephemeral subscriptions), each group with how to
@@ -21,14 +21,7 @@ export class ConsumerGroups {
 
   /** Keeps an ephemeral subscription until it or the bus closes. */
   track(sub: Subscription): Subscription {
-    this.#ephemeral.add(sub);
-    return {
-      close: async () => {
-        this.#ephemeral.delete(sub);
-        await sub.close();
-      },
-      assignment: () => sub.assignment(),
-    };
+    return keptOpen(this.#ephemeral, sub);
   }
 
   has(groupId: string): boolean {

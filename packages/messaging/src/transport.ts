@@ -71,6 +71,18 @@ export interface Subscription {
   assignment(): string[];
 }
 
+/** `sub`, kept in `open` until it is closed: whoever holds `open` closes what is left when it stops. */
+export function keptOpen<S extends Subscription>(open: Set<S>, sub: S): Subscription {
+  open.add(sub);
+  return {
+    close: async () => {
+      open.delete(sub);
+      await sub.close();
+    },
+    assignment: () => sub.assignment(),
+  };
+}
+
 /** What a transport can and cannot do, declared rather than silently skipped. */
 export interface TransportCapabilities {
   /** History is kept and a new group (or an offset reset) can read it again. */

@@ -1,12 +1,21 @@
 import type { TopicSpec } from '@campusg/contracts';
-import kafkajs, { type Admin, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { ConsumedRecord, GroupLag, OutgoingRecord, ResetTarget, SubscribeOptions, Subscription, Transport } from '../transport.ts';
+import {
+  type ConsumedRecord,
+  type GroupLag,
+  keptOpen,
+  type OutgoingRecord,
+  type ResetTarget,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '../transport.ts';
 import { subscribeEphemeral } from './ephemeral-consumer.ts';
+import { hasErrorType } from './error-types.ts';
+import { type GroupMember, joinGroup } from './group-consumer.ts';
 import { resetOffsets } from './group-reset.ts';
-import { OffsetCommitter } from './offset-committer.ts';
 import { readPartition } from './read-partition.ts';
-import { toConsumed } from './to-consumed.ts';
 import { untilSettled } from './until-settled.ts';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
@@ -45,8 +54,7 @@ export class KafkaTransport implements Transport {
   readonly #kafka: Kafka;
   #producer: Producer;
   readonly #admin: Admin;
-  readonly #consumers = new Set<Consumer>();
-  readonly #committers = new Set<OffsetCommitter>();
+  readonly #members = new Set<GroupMember>();
   readonly #ephemeral = new Set<Subscription>();
   readonly #opts: KafkaTransportOptions;
   #connected: Promise<void> | undefined;
@@ -168,113 +176,17 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (options.ephemeral) return this.#subscribeEphemeral(options);
-    const consumer = this.#kafka.consumer({
-      groupId: this.#ns + options.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 20_000,
-      heartbeatInterval: 1000,
-      // How long the broker holds a fetch that finds nothing new. A record arriving ends the wait at
-      // once, so this bounds no delivery; it is how often an idle consumer asks, and an idle process
-      // holds a consumer per group (50 ms cost about a third more CPU at rest).
-      maxWaitTimeInMs: 1000,
-      retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5000 },
-    });
-    let assignment: string[] = [];
-    /** Partitions of this assignment whose start position is known to be committed (see below). */
-    const anchored = new Set<string>();
-    const fromBeginning = options.fromBeginning ?? true;
-    const committer = new OffsetCommitter({
-      // The first failure and every tenth after it: a broker down for a minute makes a dozen lines.
-      onFailure: (err, failures) => {
-        if (failures === 1 || failures % 10 === 0)
-          this.#opts.log.warn({ err, groupId: options.groupId, failures }, 'kafka: offset commit failed; sending it again');
+    const member = await joinGroup(
+      {
+        kafka: this.#kafka,
+        namespace: this.#ns,
+        local: this.#local,
+        log: this.#opts.log,
+        partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
       },
-      endsGeneration: (err) => hasErrorType(err, GENERATION_OVER),
-    });
-    this.#committers.add(committer);
-    // Offsets not yet sent belong to the generation that is ending.
-    consumer.on(consumer.events.REBALANCING, () => committer.drop());
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      committer.drop();
-      assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${this.#local(topic)}:${p}`));
-      anchored.clear();
-    });
-    let closed = false;
-    let rerun: NodeJS.Timeout | undefined;
-    // kafkajs restarts a crashed consumer only after an error it deems retriable. After one it deems
-    // final it leaves the consumer stopped for good, and the service would silently stop consuming:
-    // e.g. KafkaJSGroupCoordinatorNotFound while a restarted broker is still loading its groups. The
-    // crashed consumer is already disconnected then: run it again (it rejoins from the committed offsets).
-    consumer.on(consumer.events.CRASH, (e) => {
-      if (e.payload.restart || closed) return;
-      this.#opts.log.warn({ err: e.payload.error, groupId: options.groupId }, 'kafka: consumer stopped by a crash; running it again');
-      rerun = setTimeout(() => {
-        if (!closed)
-          consumer.run(run).catch((err) => this.#opts.log.error({ err, groupId: options.groupId }, 'kafka: consumer could not run again'));
-      }, 1000);
-    });
-    await consumer.connect();
-    await untilSettled(
-      () => consumer.subscribe({ topics: options.topics.map(this.#topic), fromBeginning }),
-      this.#opts.log,
-      `subscribing ${options.groupId}`,
+      options,
     );
-    const run: ConsumerRunConfig = {
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
-        // Commits through the batch's own handle: `consumer.commitOffsets` is silently a no-op once
-        // the consumer is stopping, so the batch a closing member finishes would never be committed
-        // and would come again to the next owner. The group is only left after this batch.
-        const commit = (offset: string) =>
-          commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
-        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-        const records: ConsumedRecord[] = batch.messages.map((m) => toConsumed(this.#local(batch.topic), batch.partition, m));
-        const tp = `${batch.topic}:${batch.partition}`;
-        if (!fromBeginning && !anchored.has(tp)) {
-          // A group that starts at the end has no committed offset until its first batch succeeds,
-          // and Kafka resolves a missing commit to the *current* end again: a failure, a restart or
-          // a rebalance before that first commit would skip the records in hand. So the position the
-          // group started from is committed before the first batch of a partition is handled (it is
-          // never behind the group's commit: a batch starts at or after it).
-          await commit(batch.messages[0]!.offset);
-          anchored.add(tp);
-        }
-        const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
-        try {
-          await options.handleBatch(records);
-        } finally {
-          clearInterval(beat);
-        }
-        const last = batch.messages[batch.messages.length - 1]!.offset;
-        // The offset is committed only after the batch's handling transactions committed. The next
-        // batch does not wait for the broker's answer, except on a member that is stopping: it
-        // leaves the group only once its last batch is committed.
-        const committed = committer.commit({ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }, (topics) =>
-          commitOffsetsIfNecessary({ topics }),
-        );
-        resolveOffset(last);
-        // A member that is stopping (closed, or kafkajs stopping it after a crash, which waits for
-        // this batch) leaves once its offset is committed, or after a grace: a broker that stays
-        // away must not hold up the restart, and the next owner gets the batch again.
-        if (closed || !isRunning()) await settledWithin(committed, COMMIT_GRACE_MS);
-      },
-    };
-    await consumer.run(run);
-    this.#consumers.add(consumer);
-    return {
-      close: async () => {
-        closed = true;
-        clearTimeout(rerun);
-        this.#consumers.delete(consumer);
-        await committer.close(COMMIT_GRACE_MS);
-        await consumer.disconnect();
-        this.#committers.delete(committer);
-      },
-      assignment: () => [...assignment].sort(),
-    };
+    return keptOpen(this.#members, member);
   }
 
   async #subscribeEphemeral(options: SubscribeOptions): Promise<Subscription> {
@@ -283,14 +195,7 @@ export class KafkaTransport implements Transport {
       { kafka: this.#kafka, admin: this.#admin, namespace: this.#ns, local: this.#local, log: this.#opts.log },
       options,
     );
-    this.#ephemeral.add(sub);
-    return {
-      close: async () => {
-        this.#ephemeral.delete(sub);
-        await sub.close();
-      },
-      assignment: () => sub.assignment(),
-    };
+    return keptOpen(this.#ephemeral, sub);
   }
 
   async read(localTopic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
@@ -359,47 +264,19 @@ export class KafkaTransport implements Transport {
   /** OffsetCommit requests the consumers sent (a measure of broker work). */
   offsetCommitRequests(): number {
     let n = 0;
-    for (const c of this.#committers) n += c.requests;
+    for (const m of this.#members) n += m.commitRequests();
     return n;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#ephemeral].map((s) => s.close().catch(() => {})));
     this.#ephemeral.clear();
-    await Promise.all([...this.#committers].map((c) => c.close(COMMIT_GRACE_MS)));
-    await Promise.all([...this.#consumers].map((c) => c.disconnect().catch(() => {})));
-    this.#consumers.clear();
+    await Promise.all([...this.#members].map((m) => m.close().catch(() => {})));
+    this.#members.clear();
     await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
     this.#connected = undefined;
   }
 }
 
-/**
- * How long a closing member keeps sending its last offsets to a coordinator that does not answer.
- * Past it the member leaves anyway and the next owner of its partitions gets those records again.
- */
-const COMMIT_GRACE_MS = 10_000;
-
-/** Answers to an OffsetCommit that no retry in the member's generation can turn: a rejoin follows. */
-const GENERATION_OVER = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
-
-/** Waits for `promise` (its rejection included) for up to `ms`; then goes on without it. */
-async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Errors after which an idempotent producer's state no longer matches the broker's. */
 const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
-
-/** Does `err` or one of its causes carry a Kafka error type of `types`? */
-function hasErrorType(err: unknown, types: Set<string>): boolean {
-  for (let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.type === 'string' && types.has(e.type)) return true;
-  }
-  return false;
-}
