@@ -29,6 +29,11 @@ export function createOrderCommand(orderId: string, customerId: string = randomU
   };
 }
 
+/** An `order.created` for one order of `customerId`: 10.00 of food and 3.80 for delivery. */
+export function orderCreatedEvent(orderId: string, customerId: string): PayloadOf<'order.created'> {
+  return { order_id: orderId, customer_id: customerId, status: 'PENDING', food_cents: 1000, delivery_fee_cents: 380, total_cents: 1380 };
+}
+
 /**
  * What the bus gives a handler that a test runs by hand in `tx`: no consumed record, nothing run
  * after the commit, and every reply it emits (a reply to `command`: same correlation) pushed on `replies`.

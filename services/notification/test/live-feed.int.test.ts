@@ -9,6 +9,7 @@ import type { Followed, HandlerContext } from '@campusg/messaging';
 import { createLogger, type Db, migrate, observeSql, openPglite, randomIds } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/client.ts';
+import { orderCreatedEvent } from '../../../test/support/handler-context.ts';
 import { type LiveEvent, LiveFeed, LiveHub, notificationMigrations } from '../src/index.ts';
 import { notificationHandlers } from '../src/notification-handlers.ts';
 
@@ -78,14 +79,7 @@ async function commit(m: TypedMessage, where: 'here' | 'elsewhere'): Promise<voi
 function newOrder() {
   const customer = uuid();
   const orderId = uuid();
-  const created = message('order.created', {
-    order_id: orderId,
-    customer_id: customer,
-    status: 'PENDING',
-    food_cents: 1000,
-    delivery_fee_cents: 380,
-    total_cents: 1380,
-  });
+  const created = message('order.created', orderCreatedEvent(orderId, customer));
   const open = message('order.status_updated', { order_id: orderId, status: 'CREATED', previous_status: 'PENDING', runner_id: null });
   return { customer, orderId, created, open };
 }

@@ -8,6 +8,7 @@ import { createMessage, type MessageType, type PayloadOf, type TopicName, topicO
 import type { HandlerContext } from '@campusg/messaging';
 import { createLogger, type Db, migrate, observeSql, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderCreatedEvent } from '../../../test/support/handler-context.ts';
 import { type LiveEvent, LiveHub, notificationMigrations } from '../src/index.ts';
 import { notificationHandlers } from '../src/notification-handlers.ts';
 
@@ -85,14 +86,7 @@ describe('the notification handler', () => {
   const customer = uuid();
   const runner = uuid();
   const orderId = uuid();
-  const created = {
-    order_id: orderId,
-    customer_id: customer,
-    status: 'PENDING',
-    food_cents: 1000,
-    delivery_fee_cents: 380,
-    total_cents: 1380,
-  } as const;
+  const created = orderCreatedEvent(orderId, customer);
 
   it('logs a message that notifies nobody with one statement, and reads no order view for it', async () => {
     const before = await handle('authorize_payment', {
