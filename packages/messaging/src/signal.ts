@@ -42,3 +42,13 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number): nu
  * microtasks only, so a busy consumer would otherwise starve every socket of the process.
  */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Waits for `promise` (its rejection included) for up to `ms`; then goes on without it. */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

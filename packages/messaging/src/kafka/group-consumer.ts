@@ -1,5 +1,6 @@
 import type { ConsumerRunConfig, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { settledWithin } from '../signal.ts';
 import type { ConsumedRecord, SubscribeOptions, Subscription } from '../transport.ts';
 import { hasErrorType } from './error-types.ts';
 import { OffsetCommitter } from './offset-committer.ts';
@@ -141,14 +142,4 @@ export async function joinGroup(c: GroupContext, options: SubscribeOptions): Pro
     assignment: () => [...assignment].sort(),
     commitRequests: () => committer.requests,
   };
-}
-
-/** Waits for `promise` (its rejection included) for up to `ms`; then goes on without it. */
-async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

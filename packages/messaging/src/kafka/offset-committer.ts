@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay } from '../signal.ts';
+import { backoffDelay, settledWithin } from '../signal.ts';
 
 /** One partition's offset to commit. */
 export interface PartitionOffset {
@@ -152,12 +152,7 @@ export class OffsetCommitter {
    * last batch's offset, normally at once), then stops retrying and waits for the request in flight.
    */
   async close(graceMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([this.idle(), grace]);
-    clearTimeout(timer);
+    await settledWithin(this.idle(), graceMs);
     this.stop();
     await this.idle();
   }
