@@ -10,6 +10,9 @@ export interface StoredSaga<D = unknown> {
 
 const ACTIVE = `status in ('RUNNING', 'COMPENSATING')`;
 
+/** A history entry's time (`h.at`) as the ISO string the routes show. */
+const HISTORY_AT = `to_char(h.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** Saga instances and their append-only history, in the `sagas` schema. */
 export const sagaStore = {
   /**
@@ -97,7 +100,7 @@ export const sagaStore = {
     const rows = await sql.query<{ state: SagaState<D>; version: number; started_by: string | null; history: HistoryEntry[] }>(
       `select i.state, i.version, i.started_by,
          coalesce((select json_agg(json_build_object(
-             'at', to_char(h.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'kind', h.kind, 'type', h.type,
+             'at', ${HISTORY_AT}, 'kind', h.kind, 'type', h.type,
              'messageId', h.message_id, 'note', h.note) order by h.seq)
            from sagas.history h where h.saga_id = i.id), '[]'::json) as history
        from sagas.instances i where i.id = $1`,
@@ -109,8 +112,8 @@ export const sagaStore = {
 
   async history(tx: Sql, id: string): Promise<HistoryEntry[]> {
     return tx.query<HistoryEntry>(
-      `select to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, kind, type, message_id as "messageId", note
-       from sagas.history where saga_id = $1 order by seq`,
+      `select ${HISTORY_AT} as at, h.kind, h.type, h.message_id as "messageId", h.note
+       from sagas.history h where h.saga_id = $1 order by h.seq`,
       [id],
     );
   },
