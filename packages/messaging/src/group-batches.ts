@@ -35,6 +35,8 @@ export class GroupBatches {
   readonly #deps: GroupBatchDeps;
   /** Groups whose handlers recognise a message seen before themselves: no inbox rows for them. */
   readonly #withoutInbox = new Set<string>();
+  /** Per group, the batches waiting for the round in progress to end (see `#merged`). */
+  readonly #rounds = new Map<string, { waiting: Waiting[]; running: boolean }>();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
@@ -68,13 +70,64 @@ export class GroupBatches {
    * holds back none of the others.
    */
   async handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
-    if (!commitIn) return this.#inLanes(groupId, batch, handlers, chunk);
+    if (!commitIn) return this.#merged(groupId, batch, handlers, chunk);
     // From `oneKeyFrom` on, every record has the same key: nothing behind a failure there could be held back.
     let oneKeyFrom = batch.length - 1;
     while (oneKeyFrom > 0 && batch[oneKeyFrom - 1]!.key === batch[oneKeyFrom]!.key) oneKeyFrom--;
     for (let i = 0; i < batch.length; i += chunk) {
       if (await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn, i < oneKeyFrom)) continue;
       return this.#inLanes(groupId, batch.slice(i), handlers, chunk);
+    }
+  }
+
+  /**
+   * Without `commitIn` (Kafka, RabbitMQ) a transport hands over each partition's batch on its own,
+   * several partitions at once, and under load most hold a record or two. So the batches of a group
+   * that arrive while one round of its handling runs wait for it and are handled together in the
+   * next round (group commit, with no linger: a batch that finds the group idle starts at once).
+   * Each batch is answered when its round has ended, so the transport commits no offset before the
+   * records' transactions did. A partition sends its next batch only after that answer, so a key's
+   * records are still handled in order; records of one key that come from two topics were never
+   * ordered, and now run one after the other.
+   *
+   * A round's records go to as many lanes as it has full chunks (at most `keyConcurrency`), so a
+   * small round is one transaction and a backlog still runs in parallel. A lane handles its chunks
+   * in offset order; if one fails, the lane's rest is handled as in `#inLanes`, key by key, so a key
+   * stuck on a failing dependency holds back none of the others.
+   */
+  #merged(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
+    const group = this.#rounds.get(groupId) ?? { waiting: [], running: false };
+    this.#rounds.set(groupId, group);
+    const answered = new Promise<void>((resolve, reject) => group.waiting.push({ batch, resolve, reject }));
+    if (!group.running) void this.#runRounds(groupId, group, handlers, chunk);
+    return answered;
+  }
+
+  /** Runs rounds while batches wait: each round takes every batch waiting when it starts. */
+  async #runRounds(groupId: string, group: { waiting: Waiting[]; running: boolean }, handlers: Handlers, chunk: number): Promise<void> {
+    group.running = true;
+    try {
+      while (group.waiting.length > 0) {
+        const round = group.waiting.splice(0);
+        const records = round.length === 1 ? round[0]!.batch : round.flatMap((w) => w.batch);
+        try {
+          const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
+          await Promise.all(keyLanes(records, lanes).map((lane) => this.#lane(groupId, lane, handlers, chunk)));
+          for (const w of round) w.resolve();
+        } catch (err) {
+          for (const w of round) w.reject(err);
+        }
+      }
+    } finally {
+      group.running = false;
+    }
+  }
+
+  /** A lane's chunks in offset order, each in one transaction; from a chunk that fails on, key by key (`#inLanes`). */
+  async #lane(groupId: string, lane: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
+    for (let i = 0; i < lane.length; i += chunk) {
+      if (await this.#handleChunk(groupId, lane.slice(i, i + chunk), handlers, undefined, true)) continue;
+      return this.#inLanes(groupId, lane.slice(i), handlers, chunk);
     }
   }
 
@@ -309,6 +362,13 @@ export class GroupBatches {
     });
     for (const fn of afterCommit) fn();
   }
+}
+
+/** A batch waiting for its group's next round, and how to answer its transport. */
+interface Waiting {
+  batch: ConsumedRecord[];
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 /** What `decodeMessage` says of a record. */

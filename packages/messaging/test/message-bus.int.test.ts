@@ -5,7 +5,7 @@
  */
 import { AppError } from '@campusg/platform';
 import { describe, expect, it } from 'vitest';
-import { type Handlers, type Transport, toRecord } from '../src/index.ts';
+import { type BatchHandler, type ConsumedRecord, type Handlers, type Transport, toRecord } from '../src/index.ts';
 import { openEnv, useBusEnvironment, waitFor } from './support/bus-environment.ts';
 import {
   type Command,
@@ -300,6 +300,59 @@ describe('MessageBus (embedded transport, service schema)', () => {
       expect(await inbox(env)).toEqual([]);
     });
 
+  it('on a transport that stores no offsets with the effects, batches of several partitions handed over at once share a round, each answered once its records committed, a failing record holding back no other key', async () => {
+    let handOver: BatchHandler | undefined;
+    const env = await openEnv({ keyConcurrency: 8, chunkSize: 50, wrap: (inner) => handedOver(inner, (h) => (handOver = h)) });
+    const bad = command(crypto.randomUUID());
+    const svc = service(env, {
+      after: (m) => {
+        if (m.message_id === bad.message_id) throw new Error('this one cannot be handled');
+      },
+    });
+    await env.bus.consume(env.group, [env.topic], svc.handlers);
+    // Three partitions' batches of ten keys each; the third holds the record that fails.
+    const batches = [0, 1, 2].map((partition) =>
+      Array.from({ length: 10 }, (_, i) => (partition === 2 && i === 4 ? bad : command(crypto.randomUUID()))).map(
+        (m, offset): ConsumedRecord => ({ ...toRecord(m, m.payload.order_id), topic: env.topic, partition, offset, timestamp: new Date() }),
+      ),
+    );
+    const committed = async (batch: ConsumedRecord[]) => {
+      const ids = new Set((await effects(env)).map((e) => e.message_id));
+      return batch.every((r) => ids.has(JSON.parse(r.value).message_id));
+    };
+    // All three are handed over at once, as a Kafka consumer hands over the partitions of one fetch.
+    const answers = batches.map((batch) => handOver!(batch).then(async () => ({ batch, committed: await committed(batch) })));
+    const [first, second, third] = await Promise.all(answers);
+    expect(first!.committed).toBe(true);
+    expect(second!.committed).toBe(true);
+    // The round with the failing record fell back to key by key: every other record committed, the bad one is a dead letter.
+    const good = third!.batch.filter((r) => JSON.parse(r.value).message_id !== bad.message_id);
+    expect(await committed(good)).toBe(true);
+    expect((await deadLetters(env)).map((r) => JSON.parse(r.value).message_id)).toEqual([bad.message_id]);
+    expect((await effects(env)).length).toBe(29);
+  });
+
+  it('on a transport that stores no offsets with the effects, batches handed over at once share one transaction', async () => {
+    const transactions = { n: 0 };
+    let handOver: BatchHandler | undefined;
+    const env = await openEnv({
+      keyConcurrency: 8,
+      chunkSize: 50,
+      transactions,
+      wrap: (inner) => handedOver(inner, (h) => (handOver = h)),
+    });
+    await env.bus.consume(env.group, [env.topic], service(env).handlers);
+    const batches = [0, 1, 2].map((partition) =>
+      Array.from({ length: 10 }, () => command(crypto.randomUUID())).map(
+        (m, offset): ConsumedRecord => ({ ...toRecord(m, m.payload.order_id), topic: env.topic, partition, offset, timestamp: new Date() }),
+      ),
+    );
+    await Promise.all(batches.map((batch) => handOver!(batch)));
+    expect((await effects(env)).length).toBe(30);
+    // One round for the batch that found the group idle, one for the two that waited for it.
+    expect(transactions.n).toBe(2);
+  });
+
   it('handles a chunk of messages in one transaction: far fewer commits, each effect once, per key in order', async () => {
     const transactions = { n: 0 };
     const env = await openEnv({ keyConcurrency: 2, chunkSize: 50, transactions });
@@ -362,6 +415,17 @@ function withoutOffsetsInTransaction(inner: Transport): Transport {
   return {
     ...passThrough(inner),
     subscribe: (o) => inner.subscribe({ ...o, handleBatch: (batch) => o.handleBatch(batch) }),
+  };
+}
+
+/** A transport whose subscriber's batch handler the test calls itself, as a transport would. */
+function handedOver(inner: Transport, take: (handleBatch: BatchHandler) => void): Transport {
+  return {
+    ...passThrough(inner),
+    subscribe: async (o) => {
+      take((batch) => o.handleBatch(batch));
+      return { close: async () => {}, assignment: () => [] };
+    },
   };
 }
 
