@@ -71,6 +71,18 @@ function counted(db: Db): Db {
         txs.ms += performance.now() - t0;
       }
     },
+    ...(db.transactionUnsynced && {
+      async transactionUnsynced<T>(fn: (tx: Sql) => Promise<T>) {
+        if (benchOwn.getStore()) return db.transactionUnsynced!(fn);
+        const t0 = performance.now();
+        try {
+          return await db.transactionUnsynced!((tx) => fn(countedSql(tx, true)));
+        } finally {
+          txs.n++;
+          txs.ms += performance.now() - t0;
+        }
+      },
+    }),
     ping: () => db.ping(),
     close: () => db.close(),
   };

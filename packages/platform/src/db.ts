@@ -30,6 +30,13 @@ export interface Db extends Sql {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: all of it commits, or none of it. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Offered where a commit can be heard of before it is on disk (PGlite in its thread): as
+   * `transaction`, but resolves once the transaction committed, with `synced`, which resolves once
+   * that commit is on disk (or rejects if it cannot be made so). Whoever uses it answers its own
+   * callers only after `synced`; the group commit starts its next round meanwhile.
+   */
+  transactionUnsynced?<T>(fn: (tx: Sql) => Promise<T>): Promise<{ value: T; synced: Promise<void> }>;
   /** True while the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

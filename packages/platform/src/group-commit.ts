@@ -64,30 +64,46 @@ export function groupCommit(db: Db, options: { maxPerRound?: number } = {}): Db 
   };
 }
 
-/** One round: the callers' parts in one transaction, then each caller told its outcome. */
+/**
+ * One round: the callers' parts in one transaction, then each caller told its outcome. Where the
+ * database tells of a commit before it is on disk (`transactionUnsynced`), the round ends at the
+ * commit, so the next round runs while the disk catches up, and its callers are told once the
+ * commit is on disk: nobody hears of a commit that a power loss could still undo.
+ */
 async function round(db: Db, callers: Waiting[]): Promise<void> {
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   const contributed: Contributions = new Map();
-  try {
-    await db.transaction(async (tx) => {
-      if (callers.length === 1) {
-        const own: Contributions = new Map();
-        outcomes.push({ ok: true, value: await callers[0]!.fn(withAtCommit(tx, own)) });
-        merge(contributed, own);
-      } else {
-        for (const caller of callers) outcomes.push(await part(tx, caller, contributed));
-      }
-      await writeContributions(tx, contributed);
+  const run = async (tx: Sql) => {
+    if (callers.length === 1) {
+      const own: Contributions = new Map();
+      outcomes.push({ ok: true, value: await callers[0]!.fn(withAtCommit(tx, own)) });
+      merge(contributed, own);
+    } else {
+      for (const caller of callers) outcomes.push(await part(tx, caller, contributed));
+    }
+    await writeContributions(tx, contributed);
+  };
+  const answer = () =>
+    callers.forEach((caller, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) caller.resolve(outcome.value);
+      else caller.reject(outcome.error);
     });
-  } catch (err) {
+  const failAll = (err: unknown) => {
     for (const caller of callers) caller.reject(err);
+  };
+  try {
+    if (db.transactionUnsynced) {
+      const { synced } = await db.transactionUnsynced(run);
+      synced.then(answer, failAll);
+      return;
+    }
+    await db.transaction(run);
+  } catch (err) {
+    failAll(err);
     return;
   }
-  callers.forEach((caller, i) => {
-    const outcome = outcomes[i]!;
-    if (outcome.ok) caller.resolve(outcome.value);
-    else caller.reject(outcome.error);
-  });
+  answer();
 }
 
 /**

@@ -34,6 +34,12 @@ export function observeDb(db: Db, observe: StatementObserver, onTransaction?: ()
       onTransaction?.();
       return db.transaction((tx) => fn(observeSql(tx, observe, true)));
     },
+    ...(db.transactionUnsynced && {
+      transactionUnsynced: <T>(fn: (tx: Sql) => Promise<T>) => {
+        onTransaction?.();
+        return db.transactionUnsynced!((tx) => fn(observeSql(tx, observe, true)));
+      },
+    }),
     ping: () => db.ping(),
     close: () => db.close(),
   };

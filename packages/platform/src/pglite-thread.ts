@@ -89,38 +89,53 @@ export async function openPgliteThread(
     },
   });
 
+  /** Runs `fn` in a transaction; `unsynced`: the commit is answered before it is on disk. */
+  const transaction = async <T>(fn: (tx: Sql) => Promise<T>, unsynced: boolean): Promise<T> => {
+    const id = nextTx++;
+    let begun = false;
+    let over = false;
+    let savepoint: string | undefined;
+    const tx = sql(
+      () => {
+        if (over) throw new Error('Transaction is closed');
+        return savepoint === undefined ? { tx: id, begin: !begun } : { tx: id, begin: !begun, savepoint };
+      },
+      () => {
+        begun = true;
+        savepoint = undefined;
+      },
+    );
+    tx.savepoint = (name) => {
+      savepoint = name;
+    };
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (err) {
+      over = true;
+      if (begun) await send({ op: 'rollback', tx: id });
+      throw err;
+    }
+    over = true;
+    if (begun) await send(unsynced ? { op: 'commit', tx: id, unsynced: true } : { op: 'commit', tx: id });
+    return result;
+  };
+
   return {
     kind: 'pglite',
     ...sql(),
-    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      const id = nextTx++;
-      let begun = false;
-      let over = false;
-      let savepoint: string | undefined;
-      const tx = sql(
-        () => {
-          if (over) throw new Error('Transaction is closed');
-          return savepoint === undefined ? { tx: id, begin: !begun } : { tx: id, begin: !begun, savepoint };
-        },
-        () => {
-          begun = true;
-          savepoint = undefined;
-        },
-      );
-      tx.savepoint = (name) => {
-        savepoint = name;
-      };
-      let result: T;
-      try {
-        result = await fn(tx);
-      } catch (err) {
-        over = true;
-        if (begun) await send({ op: 'rollback', tx: id });
-        throw err;
-      }
-      over = true;
-      if (begun) await send({ op: 'commit', tx: id });
-      return result;
+    transaction: (fn) => transaction(fn, false),
+    /**
+     * The commit is answered as soon as PGlite has made it, and the sync asked for after that
+     * answer: the thread's next requests (the group commit's next round) run while the disk catches
+     * up, and one sync covers every commit before it.
+     */
+    async transactionUnsynced(fn) {
+      const value = await transaction(fn, true);
+      const synced = send({ op: 'sync' }).then(() => {});
+      // A caller that stops waiting (the process closing) must not leave an unhandled rejection behind.
+      synced.catch(() => {});
+      return { value, synced };
     },
     async ping() {
       if (closed) return false;

@@ -28,8 +28,13 @@ interface OpenTx {
 /** What a rollback request throws into the transaction, so `PgliteStatements` rolls it back. */
 const ROLLBACK = Symbol('rollback');
 
-/** True when a request may commit (a transaction's end, a statement outside one): its answer waits for what it wrote to be on disk. */
-const commits = (req: Request): boolean => req.op === 'commit' || ((req.op === 'query' || req.op === 'exec') && req.tx === undefined);
+/**
+ * True when a request may commit (a transaction's end, a statement outside one): its answer waits
+ * for what it wrote to be on disk, unless the caller asked to hear of the commit first and to
+ * `sync` after it.
+ */
+const commits = (req: Request): boolean =>
+  (req.op === 'commit' && !req.unsynced) || ((req.op === 'query' || req.op === 'exec') && req.tx === undefined);
 
 async function serve(db: PGlite, fs: DurableNodeFS | undefined): Promise<void> {
   const statements = new PgliteStatements(db);
@@ -91,6 +96,9 @@ async function serve(db: PGlite, fs: DurableNodeFS | undefined): Promise<void> {
       case 'commit':
       case 'rollback':
         await end(req.tx, req.op === 'commit');
+        return undefined;
+      case 'sync':
+        await fs?.flush();
         return undefined;
       case 'ping':
         await db.query('select 1');

@@ -155,6 +155,7 @@ describe.each([
   it('fails every caller of a round whose commit fails, and commits none of them', async () => {
     const failing = groupCommit({
       ...inner,
+      transactionUnsynced: undefined,
       transaction: (fn) =>
         inner.transaction(async (tx) => {
           const value = await fn(tx);
@@ -166,5 +167,80 @@ describe.each([
     );
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(await ids()).toEqual([]);
+  });
+});
+
+/**
+ * Where the database tells of a commit before it is on disk (PGlite in its thread), a round ends
+ * at the commit and the next one runs while the disk catches up; a caller hears of its commit only
+ * once that commit is on disk, and not at all if the disk fails.
+ */
+describe('group commit over a database that syncs after the commit', () => {
+  let base: Db;
+  /** The syncs asked for, in order, each settled by the test. */
+  let syncs: { resolve(): void; reject(err: Error): void }[];
+  let asked: (() => void) | undefined;
+  let db: Db;
+
+  beforeAll(async () => {
+    base = await openPglite(undefined, { worker: false });
+    await base.exec('create schema u; create table u.rows (id int primary key)');
+  });
+  afterAll(async () => {
+    await base?.close();
+  });
+  beforeEach(async () => {
+    await base.query('delete from u.rows');
+    syncs = [];
+    db = groupCommit({
+      ...base,
+      async transactionUnsynced(fn) {
+        const value = await base.transaction(fn);
+        const synced = new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
+        asked?.();
+        return { value, synced };
+      },
+    });
+  });
+
+  /** Resolves once `n` syncs have been asked for. */
+  const syncsAsked = async (n: number) => {
+    while (syncs.length < n) await new Promise<void>((r) => (asked = r));
+  };
+  const settled = (p: Promise<unknown>) => {
+    const seen = { done: false };
+    p.then(
+      () => (seen.done = true),
+      () => (seen.done = true),
+    );
+    return seen;
+  };
+
+  it('runs the next round before the last is on disk, and answers each round once its own commit is', async () => {
+    const first = db.transaction((tx) => tx.query('insert into u.rows values (1)'));
+    const firstSeen = settled(first);
+    await syncsAsked(1);
+    // The first round committed; its caller waits for the disk, and the next round does not.
+    const second = db.transaction((tx) => tx.query('insert into u.rows values (2)'));
+    const secondSeen = settled(second);
+    await syncsAsked(2);
+    expect(await base.query('select id from u.rows order by id')).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(firstSeen.done).toBe(false);
+    expect(secondSeen.done).toBe(false);
+    syncs[0]!.resolve();
+    await first;
+    expect(secondSeen.done).toBe(false);
+    syncs[1]!.resolve();
+    await second;
+  });
+
+  it('fails the callers of a round whose commit could not be made durable', async () => {
+    const parts = [1, 2].map((i) => db.transaction((tx) => tx.query('insert into u.rows values ($1)', [i])));
+    // Two rounds (the first alone, the second waiting for it), neither on disk.
+    await syncsAsked(2);
+    for (const s of syncs) s.reject(new Error('fsync failed'));
+    const results = await Promise.allSettled(parts);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason.message).toBe('fsync failed');
   });
 });
