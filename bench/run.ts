@@ -23,7 +23,8 @@
  *
  * Knobs (environment): BENCH_SCALE (× measuring windows, default 1), BENCH_TRANSPORTS
  * (embedded,kafka,rabbitmq), BENCH_START_RATE (the search's first rate, 10/s; quick 8/s),
- * BENCH_RATE_GROWTH (factor between rates, 1.5; quick 2), BENCH_PLATFORM_ENV (NAME=value settings for the platform under test),
+ * BENCH_RATE_GROWTH (factor between rates, 1.5; quick 2), BENCH_QUICK_LATENCY_RATE (the rate of quick's
+ * latency step, instead of half of saturation), BENCH_PLATFORM_ENV (NAME=value settings for the platform under test),
  * BENCH_OVERLOAD_SATURATION (the overload phase's saturation rate, instead of searching it),
  * BENCH_OVERLOAD_WITHIN_MS (its search's latency bound, 2000), BENCH_OVERLOAD_UNLIMITED (0: skip
  * the run without admission control), BENCH_ENGINE_TRANSPORT (the engines phase's transport,

@@ -20,7 +20,8 @@ export interface QuickRun {
 /**
  * The before/after check of one change on one transport (≈ 2–3 minutes): saturation found open
  * loop with short steps (rates doubling, then three halvings of the gap), the cost per saga at
- * that rate, and p99 POST → CREATED at half of it. Coarser than the platform phase; compare runs
+ * that rate, and p99 POST → CREATED at half of it (or at BENCH_QUICK_LATENCY_RATE, to compare two
+ * runs at one load), over about 300 sagas. Coarser than the platform phase; compare runs
  * of the same command, interleaved, and quote medians. `engine`: settings of the platform under
  * test that choose its saga engine (over BENCH_PLATFORM_ENV's).
  */
@@ -35,12 +36,13 @@ export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings, 
     t = new Target([child.url], child);
     const users = await registerUsers(t, s.customers);
     const sat = await searchSaturation(label, t, users, [child], s);
-    const rate = sat.sagasPerSecond / 2;
+    // At a given rate (BENCH_QUICK_LATENCY_RATE), two runs compare at the same load, not at half of each one's own saturation.
+    const rate = Number(process.env.BENCH_QUICK_LATENCY_RATE) || sat.sagasPerSecond / 2;
     let atHalf: QuickRun['atHalf'];
     if (rate > 0) {
       const probe = costProbe([child]);
       await probe.start();
-      const r = await openLoop(t, users, { rate, warmupS: 2, measureS: Math.min(20, Math.max(8, 100 / rate)) * s.scale, drainS: 30 });
+      const r = await openLoop(t, users, { rate, warmupS: 2, measureS: Math.min(30, Math.max(8, 300 / rate)) * s.scale, drainS: 30 });
       atHalf = { ...r, cost: await probe.stop(r.allSent) };
     }
     const c = sat.cpuMsPerSaga ?? {};

@@ -36,7 +36,7 @@ export class GroupBatches {
   /** Groups whose handlers recognise a message seen before themselves: no inbox rows for them. */
   readonly #withoutInbox = new Set<string>();
   /** Per group, the batches waiting for the round in progress to end (see `#merged`). */
-  readonly #rounds = new Map<string, { waiting: Waiting[]; running: boolean }>();
+  readonly #rounds = new Map<string, Rounds>();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
@@ -82,13 +82,13 @@ export class GroupBatches {
 
   /**
    * Without `commitIn` (Kafka, RabbitMQ) a transport hands over each partition's batch on its own,
-   * several partitions at once, and under load most hold a record or two. So the batches of a group
-   * that arrive while one round of its handling runs wait for it and are handled together in the
-   * next round (group commit, with no linger: a batch that finds the group idle starts at once).
-   * Each batch is answered when its round has ended, so the transport commits no offset before the
-   * records' transactions did. A partition sends its next batch only after that answer, so a key's
-   * records are still handled in order; records of one key that come from two topics were never
-   * ordered, and now run one after the other.
+   * several partitions at once, and under load most hold a record or two. So a group handles its
+   * batches in rounds, at most `ROUNDS_PER_GROUP` at a time: a batch that finds a round free starts
+   * one at once (no linger), and the batches that arrive while every round runs wait, and are
+   * handled together by the next round that ends (group commit). Each batch is answered when its
+   * round has ended, so the transport commits no offset before the records' transactions did. A
+   * partition sends its next batch only after that answer, so a key's records are still handled in
+   * order; records of one key that come from two topics were never ordered, and still are not.
    *
    * A round's records go to as many lanes as it has full chunks (at most `keyConcurrency`), so a
    * small round is one transaction and a backlog still runs in parallel. A lane handles its chunks
@@ -96,16 +96,16 @@ export class GroupBatches {
    * stuck on a failing dependency holds back none of the others.
    */
   #merged(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
-    const group = this.#rounds.get(groupId) ?? { waiting: [], running: false };
+    const group = this.#rounds.get(groupId) ?? { waiting: [], running: 0 };
     this.#rounds.set(groupId, group);
     const answered = new Promise<void>((resolve, reject) => group.waiting.push({ batch, resolve, reject }));
-    if (!group.running) void this.#runRounds(groupId, group, handlers, chunk);
+    if (group.running < ROUNDS_PER_GROUP) void this.#runRounds(groupId, group, handlers, chunk);
     return answered;
   }
 
   /** Runs rounds while batches wait: each round takes every batch waiting when it starts. */
-  async #runRounds(groupId: string, group: { waiting: Waiting[]; running: boolean }, handlers: Handlers, chunk: number): Promise<void> {
-    group.running = true;
+  async #runRounds(groupId: string, group: Rounds, handlers: Handlers, chunk: number): Promise<void> {
+    group.running++;
     try {
       while (group.waiting.length > 0) {
         const round = group.waiting.splice(0);
@@ -119,7 +119,7 @@ export class GroupBatches {
         }
       }
     } finally {
-      group.running = false;
+      group.running--;
     }
   }
 
@@ -362,6 +362,18 @@ export class GroupBatches {
     });
     for (const fn of afterCommit) fn();
   }
+}
+
+/**
+ * How many rounds of one group run at once: a batch that arrives while one runs need not wait for
+ * it (a slow round holds back no other partition), and under load the batches still gather.
+ */
+const ROUNDS_PER_GROUP = 2;
+
+/** A group's rounds: the batches waiting for one, and how many run. */
+interface Rounds {
+  waiting: Waiting[];
+  running: number;
 }
 
 /** A batch waiting for its group's next round, and how to answer its transport. */

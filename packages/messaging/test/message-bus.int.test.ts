@@ -332,7 +332,7 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect((await effects(env)).length).toBe(29);
   });
 
-  it('on a transport that stores no offsets with the effects, batches handed over at once share one transaction', async () => {
+  it('on a transport that stores no offsets with the effects, batches handed over while the rounds are busy share one transaction', async () => {
     const transactions = { n: 0 };
     let handOver: BatchHandler | undefined;
     const env = await openEnv({
@@ -342,15 +342,16 @@ describe('MessageBus (embedded transport, service schema)', () => {
       wrap: (inner) => handedOver(inner, (h) => (handOver = h)),
     });
     await env.bus.consume(env.group, [env.topic], service(env).handlers);
-    const batches = [0, 1, 2].map((partition) =>
+    const batches = [0, 1, 2, 3].map((partition) =>
       Array.from({ length: 10 }, () => command(crypto.randomUUID())).map(
         (m, offset): ConsumedRecord => ({ ...toRecord(m, m.payload.order_id), topic: env.topic, partition, offset, timestamp: new Date() }),
       ),
     );
     await Promise.all(batches.map((batch) => handOver!(batch)));
-    expect((await effects(env)).length).toBe(30);
-    // One round for the batch that found the group idle, one for the two that waited for it.
-    expect(transactions.n).toBe(2);
+    expect((await effects(env)).length).toBe(40);
+    // The first two batches found a round free each and started at once; the other two waited, and
+    // the first round to end took both.
+    expect(transactions.n).toBe(3);
   });
 
   it('handles a chunk of messages in one transaction: far fewer commits, each effect once, per key in order', async () => {
