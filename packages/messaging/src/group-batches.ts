@@ -35,8 +35,8 @@ export class GroupBatches {
   readonly #deps: GroupBatchDeps;
   /** Groups whose handlers recognise a message seen before themselves: no inbox rows for them. */
   readonly #withoutInbox = new Set<string>();
-  /** Per group, the batches waiting for the round in progress to end (see `#merged`). */
-  readonly #rounds = new Map<string, Rounds>();
+  /** Per group, the batches handed over in this turn of the event loop: its next round (see `#merged`). */
+  readonly #rounds = new Map<string, Waiting[]>();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
@@ -81,14 +81,15 @@ export class GroupBatches {
   }
 
   /**
-   * Without `commitIn` (Kafka, RabbitMQ) a transport hands over each partition's batch on its own,
-   * several partitions at once, and under load most hold a record or two. So a group handles its
-   * batches in rounds, at most `ROUNDS_PER_GROUP` at a time: a batch that finds a round free starts
-   * one at once (no linger), and the batches that arrive while every round runs wait, and are
-   * handled together by the next round that ends (group commit). Each batch is answered when its
-   * round has ended, so the transport commits no offset before the records' transactions did. A
-   * partition sends its next batch only after that answer, so a key's records are still handled in
-   * order; records of one key that come from two topics were never ordered, and still are not.
+   * Without `commitIn` (Kafka, RabbitMQ) a transport hands over each partition's batch on its own:
+   * a Kafka consumer every partition of a fetch at once, a RabbitMQ connection every shard whose
+   * deliveries one read brought. Under load most of these batches hold a record or two. So the
+   * batches of a group handed over in one turn of the event loop are handled together, as one round
+   * (group commit; it lingers for no timer, only until the turn's other batches are in). Rounds do
+   * not wait for each other, so a slow one holds back no other partition, as before. Each batch is
+   * answered when its round has ended, so the transport commits no offset before the records'
+   * transactions did; a partition sends its next batch only after that answer, so a key's records
+   * are still handled in order.
    *
    * A round's records go to as many lanes as it has full chunks (at most `keyConcurrency`), so a
    * small round is one transaction and a backlog still runs in parallel. A lane handles its chunks
@@ -96,30 +97,28 @@ export class GroupBatches {
    * stuck on a failing dependency holds back none of the others.
    */
   #merged(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
-    const group = this.#rounds.get(groupId) ?? { waiting: [], running: 0 };
-    this.#rounds.set(groupId, group);
-    const answered = new Promise<void>((resolve, reject) => group.waiting.push({ batch, resolve, reject }));
-    if (group.running < ROUNDS_PER_GROUP) void this.#runRounds(groupId, group, handlers, chunk);
-    return answered;
+    let waiting = this.#rounds.get(groupId);
+    if (!waiting) {
+      const round: Waiting[] = [];
+      waiting = round;
+      this.#rounds.set(groupId, round);
+      setImmediate(() => {
+        this.#rounds.delete(groupId);
+        void this.#round(groupId, round, handlers, chunk);
+      });
+    }
+    return new Promise<void>((resolve, reject) => waiting.push({ batch, resolve, reject }));
   }
 
-  /** Runs rounds while batches wait: each round takes every batch waiting when it starts. */
-  async #runRounds(groupId: string, group: Rounds, handlers: Handlers, chunk: number): Promise<void> {
-    group.running++;
+  /** Handles the batches of one round, and answers each of them. */
+  async #round(groupId: string, round: Waiting[], handlers: Handlers, chunk: number): Promise<void> {
+    const records = round.length === 1 ? round[0]!.batch : round.flatMap((w) => w.batch);
     try {
-      while (group.waiting.length > 0) {
-        const round = group.waiting.splice(0);
-        const records = round.length === 1 ? round[0]!.batch : round.flatMap((w) => w.batch);
-        try {
-          const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
-          await Promise.all(keyLanes(records, lanes).map((lane) => this.#lane(groupId, lane, handlers, chunk)));
-          for (const w of round) w.resolve();
-        } catch (err) {
-          for (const w of round) w.reject(err);
-        }
-      }
-    } finally {
-      group.running--;
+      const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
+      await Promise.all(keyLanes(records, lanes).map((lane) => this.#lane(groupId, lane, handlers, chunk)));
+      for (const w of round) w.resolve();
+    } catch (err) {
+      for (const w of round) w.reject(err);
     }
   }
 
@@ -362,18 +361,6 @@ export class GroupBatches {
     });
     for (const fn of afterCommit) fn();
   }
-}
-
-/**
- * How many rounds of one group run at once: a batch that arrives while one runs need not wait for
- * it (a slow round holds back no other partition), and under load the batches still gather.
- */
-const ROUNDS_PER_GROUP = 2;
-
-/** A group's rounds: the batches waiting for one, and how many run. */
-interface Rounds {
-  waiting: Waiting[];
-  running: number;
 }
 
 /** A batch waiting for its group's next round, and how to answer its transport. */
