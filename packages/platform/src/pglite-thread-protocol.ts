@@ -8,8 +8,14 @@ import { protocol, TransactionAbortedError } from '@electric-sql/pglite';
 export type Request =
   | { id: number; op: 'query'; text: string; params?: unknown[]; tx?: number; begin?: boolean; savepoint?: string }
   | { id: number; op: 'exec'; text: string; tx?: number; begin?: boolean; savepoint?: string }
-  | { id: number; op: 'commit' | 'rollback'; tx: number /** Answer once committed, before it is on disk (see `sync`). */; unsynced?: true }
-  /** Answers once every commit answered before it is on disk. */
+  | {
+      id: number;
+      op: 'commit' | 'rollback';
+      tx: number;
+      /** Answer once committed, before it is on disk (see `sync`). */
+      unsynced?: true;
+    }
+  /** `sync`: answers once every commit answered before it is on disk. */
   | { id: number; op: 'sync' | 'ping' | 'close' };
 
 /** The answer to request `id` (0: the database is open): rows, or the error it failed with. */

@@ -125,18 +125,22 @@ export async function openPgliteThread(
     kind: 'pglite',
     ...sql(),
     transaction: (fn) => transaction(fn, false),
-    /**
-     * The commit is answered as soon as PGlite has made it, and the sync asked for after that
-     * answer: the thread's next requests (the group commit's next round) run while the disk catches
-     * up, and one sync covers every commit before it.
-     */
-    async transactionUnsynced(fn) {
-      const value = await transaction(fn, true);
-      const synced = send({ op: 'sync' }).then(() => {});
-      // A caller that stops waiting (the process closing) must not leave an unhandled rejection behind.
-      synced.catch(() => {});
-      return { value, synced };
-    },
+    // Only a durable data directory has a sync to wait for: elsewhere a commit is answered as made anyway.
+    ...(dataDir !== undefined &&
+      durability === 'durable' && {
+        /**
+         * The commit is answered as soon as PGlite has made it, and the sync asked for after that
+         * answer: the thread's next requests (the group commit's next round) run while the disk
+         * catches up, and one sync covers every commit before it.
+         */
+        async transactionUnsynced<T>(fn: (tx: Sql) => Promise<T>) {
+          const value = await transaction(fn, true);
+          const synced = send({ op: 'sync' }).then(() => {});
+          // A caller that stops waiting (the process closing) must not leave an unhandled rejection behind.
+          synced.catch(() => {});
+          return { value, synced };
+        },
+      }),
     async ping() {
       if (closed) return false;
       await send({ op: 'ping' });

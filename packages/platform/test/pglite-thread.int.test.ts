@@ -217,6 +217,29 @@ describe('PGlite in a worker thread: its life', () => {
   );
 
   it(
+    'on a durable data directory tells of a commit before its sync, and of the sync after; in memory there is no sync to wait for',
+    async () => {
+      const memory = await openPgliteThread(undefined, 'durable');
+      expect(memory.transactionUnsynced).toBeUndefined();
+      await memory.close();
+      const db = await openPgliteThread(path.join(dir, 'unsynced'), 'durable');
+      await db.exec('create table t (n int)');
+      const { value, synced } = await db.transactionUnsynced!(async (tx) => {
+        await tx.query('insert into t (n) values (1)');
+        return 'done';
+      });
+      expect(value).toBe('done');
+      await synced;
+      expect(await db.query('select n from t')).toEqual([{ n: 1 }]);
+      // A transaction that fails is rolled back and asks for no sync.
+      await expect(db.transactionUnsynced!((tx) => tx.query('insert into t (n) values ($1)', ['not a number']))).rejects.toThrow();
+      expect(await db.query('select n from t')).toEqual([{ n: 1 }]);
+      await db.close();
+    },
+    SLOW,
+  );
+
+  it(
     'lets the process end on its own when nothing waits for the database',
     async () => {
       const script = path.join(dir, 'query-and-leave.mts');
