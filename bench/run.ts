@@ -120,10 +120,11 @@ async function main() {
   results.phaseSeconds = {};
 
   if (phases.includes('quick')) {
+    const quickLatencyRate = Number(process.env.BENCH_QUICK_LATENCY_RATE) || undefined;
     await phase('quick', async () => {
       const runs: Record<string, QuickRun> = {};
       for (const kind of transports) {
-        runs[kind] = await quickRun(kind, env, s);
+        runs[kind] = await quickRun(kind, env, s, {}, quickLatencyRate);
         results.quick = runs;
         save();
       }

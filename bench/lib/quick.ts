@@ -20,12 +20,18 @@ export interface QuickRun {
 /**
  * The before/after check of one change on one transport (≈ 2–3 minutes): saturation found open
  * loop with short steps (rates doubling, then three halvings of the gap), the cost per saga at
- * that rate, and p99 POST → CREATED at half of it (or at BENCH_QUICK_LATENCY_RATE, to compare two
- * runs at one load), over about 300 sagas. Coarser than the platform phase; compare runs
+ * that rate, and p99 POST → CREATED at half of it (or at `latencyRate`, to compare two runs at
+ * one load), over about 300 sagas. Coarser than the platform phase; compare runs
  * of the same command, interleaved, and quote medians. `engine`: settings of the platform under
  * test that choose its saga engine (over BENCH_PLATFORM_ENV's).
  */
-export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings, engine: Record<string, string> = {}): Promise<QuickRun> {
+export async function quickRun(
+  kind: TransportKind,
+  env: BenchEnv,
+  s: Settings,
+  engine: Record<string, string> = {},
+  latencyRate?: number,
+): Promise<QuickRun> {
   const dep = await platformDeployment(kind, env, engine);
   const engineName = dep.env.CAMPUSG_SAGA_ENGINE === 'temporal' ? 'temporal' : 'bus';
   const label = `quick ${kind}${engineName === 'temporal' ? ' on Temporal' : ''}`;
@@ -36,8 +42,8 @@ export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings, 
     t = new Target([child.url], child);
     const users = await registerUsers(t, s.customers);
     const sat = await searchSaturation(label, t, users, [child], s);
-    // At a given rate (BENCH_QUICK_LATENCY_RATE), two runs compare at the same load, not at half of each one's own saturation.
-    const rate = Number(process.env.BENCH_QUICK_LATENCY_RATE) || sat.sagasPerSecond / 2;
+    // At a given rate, two runs compare at the same load, not at half of each one's own saturation.
+    const rate = latencyRate ?? sat.sagasPerSecond / 2;
     let atHalf: QuickRun['atHalf'];
     if (rate > 0) {
       const probe = costProbe([child]);
@@ -57,7 +63,7 @@ export async function quickRun(kind: TransportKind, env: BenchEnv, s: Settings, 
       `; ${sat.sql?.statementsPerSaga ?? '–'} statements/saga; ${sat.sql?.transactionsPerSaga ?? '–'} transactions/saga (+ ${sat.sql?.standalonePerSaga ?? '–'} standalone)` +
       `; load average ${sat.cpu?.loadAverage.join(' / ') ?? '–'}`;
     log('quick', summary);
-    if (atHalf) log('quick', `  at half: ${costLine(atHalf.cost).slice(2)}`);
+    if (atHalf) log('quick', `  at ${round(rate)}/s: ${costLine(atHalf.cost).slice(2)}`);
     return { transport: kind, engine: engineName, status: 'ok', saturation: sat, ...(atHalf ? { atHalf } : {}), summary };
   } catch (err) {
     log('quick', `${label} failed: ${(err as Error).message.split('\n')[0]}`);

@@ -58,31 +58,22 @@ function countedSql(sql: Sql, inTx: boolean): Sql {
 }
 
 function counted(db: Db): Db {
+  /** Runs `fn` through `open` (a transaction of either kind) with its statements counted, and the transaction with its time. */
+  const countedTx = async <T, R>(open: (fn: (tx: Sql) => Promise<T>) => Promise<R>, fn: (tx: Sql) => Promise<T>): Promise<R> => {
+    if (benchOwn.getStore()) return open(fn);
+    const t0 = performance.now();
+    try {
+      return await open((tx) => fn(countedSql(tx, true)));
+    } finally {
+      txs.n++;
+      txs.ms += performance.now() - t0;
+    }
+  };
   return {
     ...countedSql(db, false),
     kind: db.kind,
-    async transaction(fn) {
-      if (benchOwn.getStore()) return db.transaction(fn);
-      const t0 = performance.now();
-      try {
-        return await db.transaction((tx) => fn(countedSql(tx, true)));
-      } finally {
-        txs.n++;
-        txs.ms += performance.now() - t0;
-      }
-    },
-    ...(db.transactionUnsynced && {
-      async transactionUnsynced<T>(fn: (tx: Sql) => Promise<T>) {
-        if (benchOwn.getStore()) return db.transactionUnsynced!(fn);
-        const t0 = performance.now();
-        try {
-          return await db.transactionUnsynced!((tx) => fn(countedSql(tx, true)));
-        } finally {
-          txs.n++;
-          txs.ms += performance.now() - t0;
-        }
-      },
-    }),
+    transaction: (fn) => countedTx((f) => db.transaction(f), fn),
+    ...(db.transactionUnsynced && { transactionUnsynced: (fn) => countedTx((f) => db.transactionUnsynced!(f), fn) }),
     ping: () => db.ping(),
     close: () => db.close(),
   };
