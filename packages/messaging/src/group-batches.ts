@@ -52,31 +52,38 @@ export class GroupBatches {
   }
 
   /**
-   * A batch is split into lanes by key (a key's records stay in one lane, in offset order; lanes run
-   * concurrently). Each lane handles its records in chunks, a chunk in one transaction: one inbox
-   * insert for all their message ids, the handlers one after another, one outbox insert for everything
-   * they emitted, one commit. A chunk that fails is rolled back as a whole and handled again one
-   * message at a time, with retries and dead-lettering: the result is the same, only cheaper when
-   * nothing goes wrong.
+   * Records are handled in chunks, a chunk in one transaction: one inbox insert for all their
+   * message ids, the handlers one after another, one outbox insert for everything they emitted, one
+   * commit. A chunk that fails is rolled back as a whole and handled again one message at a time,
+   * with retries and dead-lettering: the result is the same, only cheaper when nothing goes wrong.
    *
    * Where the transport stores offsets in the handling transaction (`commitIn`), each transaction
    * also stores the offset through its last record, so a record handled can never come again: no
    * inbox row is needed for a record the transport says is in its log once (`unique`). One offset
    * per partition cannot say how far each of several lanes got, so such a batch is handled in one
-   * lane, its chunks in offset order. That transport is the embedded one, whose database runs one
-   * transaction at a time anyway: lanes would only queue for it, while the chunks of every group's
-   * partitions share its commits (group commit). If a chunk fails with records of other keys behind
-   * it, the rest of the batch goes on in lanes as above, so a key stuck on a failing dependency
-   * holds back none of the others.
+   * lane, its chunks in offset order (`#inOrder`). That transport is the embedded one, whose
+   * database runs one transaction at a time anyway: lanes would only queue for it, while the chunks
+   * of every group's partitions share its commits (group commit). Without `commitIn`, batches
+   * gather into rounds (`#merged`).
    */
   async handleBatch(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
     if (!commitIn) return this.#merged(groupId, batch, handlers, chunk);
-    // From `oneKeyFrom` on, every record has the same key: nothing behind a failure there could be held back.
-    let oneKeyFrom = batch.length - 1;
-    while (oneKeyFrom > 0 && batch[oneKeyFrom - 1]!.key === batch[oneKeyFrom]!.key) oneKeyFrom--;
-    for (let i = 0; i < batch.length; i += chunk) {
-      if (await this.#handleChunk(groupId, batch.slice(i, i + chunk), handlers, commitIn, i < oneKeyFrom)) continue;
-      return this.#inLanes(groupId, batch.slice(i), handlers, chunk);
+    return this.#inOrder(groupId, batch, handlers, chunk, commitIn);
+  }
+
+  /**
+   * `records` in chunks in offset order, each in one transaction. If a chunk fails with records of
+   * other keys behind it, the rest goes on key by key (`#inLanes`), so a key stuck on a failing
+   * dependency holds back none of the others; once only one key is left, nothing could be held
+   * back, and a failing chunk is handled one message at a time in place.
+   */
+  async #inOrder(groupId: string, records: ConsumedRecord[], handlers: Handlers, chunk: number, commitIn?: CommitIn): Promise<void> {
+    // From `oneKeyFrom` on, every record has the same key.
+    let oneKeyFrom = records.length - 1;
+    while (oneKeyFrom > 0 && records[oneKeyFrom - 1]!.key === records[oneKeyFrom]!.key) oneKeyFrom--;
+    for (let i = 0; i < records.length; i += chunk) {
+      if (await this.#handleChunk(groupId, records.slice(i, i + chunk), handlers, commitIn, i < oneKeyFrom)) continue;
+      return this.#inLanes(groupId, records.slice(i), handlers, chunk);
     }
   }
 
@@ -92,9 +99,7 @@ export class GroupBatches {
    * are still handled in order.
    *
    * A round's records go to as many lanes as it has full chunks (at most `keyConcurrency`), so a
-   * small round is one transaction and a backlog still runs in parallel. A lane handles its chunks
-   * in offset order; if one fails, the lane's rest is handled as in `#inLanes`, key by key, so a key
-   * stuck on a failing dependency holds back none of the others.
+   * small round is one transaction and a backlog still runs in parallel; each lane as `#inOrder`.
    */
   #merged(groupId: string, batch: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
     let waiting = this.#rounds.get(groupId);
@@ -112,21 +117,13 @@ export class GroupBatches {
 
   /** Handles the batches of one round, and answers each of them. */
   async #round(groupId: string, round: Waiting[], handlers: Handlers, chunk: number): Promise<void> {
-    const records = round.length === 1 ? round[0]!.batch : round.flatMap((w) => w.batch);
+    const records = round.flatMap((w) => w.batch);
     try {
       const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
-      await Promise.all(keyLanes(records, lanes).map((lane) => this.#lane(groupId, lane, handlers, chunk)));
+      await Promise.all(keyLanes(records, lanes).map((lane) => this.#inOrder(groupId, lane, handlers, chunk)));
       for (const w of round) w.resolve();
     } catch (err) {
       for (const w of round) w.reject(err);
-    }
-  }
-
-  /** A lane's chunks in offset order, each in one transaction; from a chunk that fails on, key by key (`#inLanes`). */
-  async #lane(groupId: string, lane: ConsumedRecord[], handlers: Handlers, chunk: number): Promise<void> {
-    for (let i = 0; i < lane.length; i += chunk) {
-      if (await this.#handleChunk(groupId, lane.slice(i, i + chunk), handlers, undefined, true)) continue;
-      return this.#inLanes(groupId, lane.slice(i), handlers, chunk);
     }
   }
 
