@@ -7,6 +7,7 @@ import { registerSagaOperatorRoutes } from './operator-routes.ts';
 import { createOrchestrators, startOrchestrators, stopOrchestrators } from './orchestrators.ts';
 import { registerReleaseRoutes } from './release-routes.ts';
 import { registerSagaRoutes } from './saga-routes.ts';
+import { settledSagaRetention } from './settled-saga-retention.ts';
 import { createTemporalSagas } from './temporal/temporal-sagas.ts';
 
 export const SAGA_SCHEMA = 'sagas';
@@ -54,6 +55,7 @@ export const sagasService: ServiceModule = {
       gauges: (metrics) => registerSagaGauge(metrics, deps.db),
       retention: () => [
         sagaHistoryRetention(deps.db, deps.clock, deps.config.retention.sagaHistoryMs),
+        settledSagaRetention(deps.db, deps.clock, deps.config.retention.sagaHistoryMs),
         idempotencyKeyRetention(deps.db, deps.config.retention.idempotencyKeyMs),
       ],
     };

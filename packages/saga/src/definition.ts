@@ -57,7 +57,10 @@ export interface SagaDefinition<D> {
    * time handles its replies), stored with the instance for lookups.
    */
   key: (data: D) => string;
-  /** At most one instance per business key: for ever when `exclusive`, else while one is active. */
+  /**
+   * At most one instance per business key: for as long as the instance is kept when `exclusive`
+   * (an ended one goes only once settled, see `endedSagaRetention`), else while one is active.
+   */
   businessKey: (data: D) => string;
   exclusive: boolean;
   steps: StepDefinition<D>[];
