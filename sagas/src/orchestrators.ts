@@ -1,12 +1,15 @@
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
-import { orderViewHandlers } from '@campusg/order-view';
+import { orderViewHandlers, partiesView } from '@campusg/order-view';
 import { type OrchestratorDeps, SagaOrchestrator, type SagaRunner, SagaStateCache, sagaStore } from '@campusg/saga';
 import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
 import { type CancelOrderData, cancelledAfterGivingUp, cancelOrderSaga, refusedBeforeRelease } from './cancel-order.ts';
 import { type CompleteOrderData, completeOrderSaga } from './complete-order.ts';
 import { type CreateOrderData, createOrderSaga } from './create-order.ts';
 import { type ReleaseOrderData, releaseOrderSaga } from './release-order.ts';
+
+/** The sagas' read model of orders: the routes decide from who an order concerns and its status, so that is all it keeps. */
+export const SAGA_ORDERS = partiesView('sagas');
 
 /** The four sagas, on whichever engine runs them (`CAMPUSG_SAGA_ENGINE`). */
 export interface SagaOrchestrators {
@@ -41,7 +44,7 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
   // The groups are joined together: on a broker, joining a group that has members elsewhere waits
   // for them to rejoin, and six of those one after another would hold up a second instance's start.
   await Promise.all([
-    deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers('sagas')),
+    deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers(SAGA_ORDERS)),
     sagas.createOrder.listen(),
     sagas.acceptOrder.listen(),
     sagas.completeOrder.listen(),

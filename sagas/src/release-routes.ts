@@ -5,7 +5,7 @@ import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { sagaStore } from '@campusg/saga';
 import { acceptOrderSaga } from './accept-order.ts';
-import type { SagaOrchestrators } from './orchestrators.ts';
+import { SAGA_ORDERS, type SagaOrchestrators } from './orchestrators.ts';
 
 /**
  * `POST /api/orders/{id}/release`: the assigned runner gives an ACCEPTED order back; the
@@ -28,7 +28,7 @@ export function registerReleaseRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
       const user = callerOf(req);
       const orderId = req.params.id;
       const behind = behindCheck(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, config.partitions);
-      const refusal = mayRelease(await readCurrentOrderView(db, 'sagas', orderId, behind), user);
+      const refusal = mayRelease(await readCurrentOrderView(db, SAGA_ORDERS, orderId, behind), user);
       if (refusal) throw new AppError(refusal.code, refusal.message);
       const committed: (() => void)[] = [];
       const { sagaId } = await bus.transact(async (tx, emit) => {

@@ -14,7 +14,7 @@ import { mayAccept, mayAcceptAny, mayCancel, mayComplete, type Refusal } from '@
 import { readCurrentOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { type AfterCommit, sagaStore } from '@campusg/saga';
-import type { SagaOrchestrators } from './orchestrators.ts';
+import { SAGA_ORDERS, type SagaOrchestrators } from './orchestrators.ts';
 import { orderAdmission } from './order-admission.ts';
 
 /** The order rules' refusal, as this API's error. */
@@ -32,7 +32,7 @@ export function registerSagaRoutes(app: App, deps: ServiceDeps, auth: AuthHook, 
   const lookup = (orderId: string) =>
     readCurrentOrderView(
       db,
-      'sagas',
+      SAGA_ORDERS,
       orderId,
       behindCheck(bus.transport, GROUPS.sagaOrderView, 'order_events', orderId, deps.config.partitions),
     );

@@ -5,7 +5,11 @@ export {
   findOrderViews,
   ORDER_EVENT_TYPES,
   type OrderParties,
+  type OrderViewTable,
   orderViewHandlers,
   orderViewTableSql,
+  type PartiesView,
+  partiesView,
+  wholeOrderView,
 } from './order-view-store.ts';
 export { readCurrentOrderView, readOrderView } from './read-order-view.ts';

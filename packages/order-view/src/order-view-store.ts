@@ -14,6 +14,31 @@ export function orderViewTableSql(schema: string): string {
   view jsonb not null, updated_at timestamptz not null);`;
 }
 
+/** What a view keeps of an order where the service only checks who the order concerns and where it stands. */
+export type PartiesView = Pick<OrderRecord, 'customerId' | 'runnerId' | 'status'>;
+
+/**
+ * A service's read model of orders: the schema its table is in, and what it keeps of each order
+ * (`V`): the whole order, for a service that shows it (the notification service's live feed), or
+ * only its parties and status, for one that decides from them (payments, sagas): a third of the
+ * bytes per order, and each event's statement writes less.
+ */
+export interface OrderViewTable<V extends PartiesView> {
+  readonly schema: string;
+  readonly keeps: 'order' | 'parties';
+  /** Only carries `V`. */
+  readonly of?: V;
+}
+export const wholeOrderView = (schema: string): OrderViewTable<OrderRecord> => ({ schema, keeps: 'order' });
+export const partiesView = (schema: string): OrderViewTable<PartiesView> => ({ schema, keeps: 'parties' });
+
+const PARTIES_KEPT = ['customerId', 'runnerId', 'status'] as const;
+/** What of an order (or of a change to it) the table keeps. */
+function kept(table: OrderViewTable<PartiesView>, o: Partial<OrderRecord>): Partial<OrderRecord> {
+  if (table.keeps === 'order') return o;
+  return Object.fromEntries(PARTIES_KEPT.filter((k) => k in o).map((k) => [k, o[k]]));
+}
+
 /** Who an order concerns, as its view says after an event. */
 export interface OrderParties {
   customerId: string;
@@ -42,20 +67,21 @@ const moveSql = (schema: string) =>
      returning ${PARTIES})
    ${orElseCurrent(schema)}`;
 
-async function apply(tx: Sql, schema: string, c: ViewChange): Promise<OrderParties | undefined> {
+async function apply(tx: Sql, table: OrderViewTable<PartiesView>, c: ViewChange): Promise<OrderParties | undefined> {
+  const { schema } = table;
   const [row] =
     c.kind === 'create'
       ? await tx.query<{ customer_id: string; runner_id: string | null }>(createSql(schema), [
           c.view.id,
           c.view.customerId,
           c.view.status,
-          JSON.stringify(c.view),
+          JSON.stringify(kept(table, c.view)),
           c.view.updatedAt,
         ])
       : await tx.query<{ customer_id: string; runner_id: string | null }>(moveSql(schema), [
           c.orderId,
           c.status,
-          JSON.stringify(c.patch),
+          JSON.stringify(kept(table, c.patch)),
           c.at,
           c.runnerId,
           c.setRunner,
@@ -67,25 +93,29 @@ async function apply(tx: Sql, schema: string, c: ViewChange): Promise<OrderParti
 }
 
 /**
- * Applies one order event to the read model in `schema`, in one statement that neither reads the
+ * Applies one order event to the read model `table`, in one statement that neither reads the
  * view first nor moves it backwards (see `orderViewChange`), and returns who the order concerns as
  * the view then says (`undefined` for an order the view does not know, or a message that is not an
  * order change).
  */
-export async function applyOrderEvent(tx: Sql, schema: string, m: TypedMessage): Promise<OrderParties | undefined> {
+export async function applyOrderEvent(tx: Sql, table: OrderViewTable<PartiesView>, m: TypedMessage): Promise<OrderParties | undefined> {
   const change = orderViewChange(m);
-  return change && apply(tx, schema, change);
+  return change && apply(tx, table, change);
 }
 
-export async function findOrderView(tx: Sql, schema: string, orderId: string): Promise<OrderRecord | undefined> {
-  const [row] = await tx.query<{ view: OrderRecord }>(`select view from ${schema}.order_view where order_id = $1`, [orderId]);
+export async function findOrderView<V extends PartiesView>(tx: Sql, table: OrderViewTable<V>, orderId: string): Promise<V | undefined> {
+  const [row] = await tx.query<{ view: V }>(`select view from ${table.schema}.order_view where order_id = $1`, [orderId]);
   return row?.view;
 }
 
-/** The views of several orders in one statement, by order id (an order the view does not know is absent). */
-export async function findOrderViews(tx: Sql, schema: string, orderIds: readonly string[]): Promise<Map<string, OrderRecord>> {
+/** The whole views of several orders in one statement, by order id (an order the view does not know is absent). */
+export async function findOrderViews(
+  tx: Sql,
+  table: OrderViewTable<OrderRecord>,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderRecord>> {
   if (orderIds.length === 0) return new Map();
-  const rows = await tx.query<{ view: OrderRecord }>(`select view from ${schema}.order_view where order_id = any($1::uuid[])`, [
+  const rows = await tx.query<{ view: OrderRecord }>(`select view from ${table.schema}.order_view where order_id = any($1::uuid[])`, [
     [...new Set(orderIds)],
   ]);
   return new Map(rows.map((r) => [r.view.id, r.view]));
@@ -100,10 +130,10 @@ export const ORDER_EVENT_TYPES = [
   'order.cancelled',
 ] as const;
 
-/** Consumer handlers that keep the read model of `schema` up to date. */
-export function orderViewHandlers(schema: string): Handlers {
+/** Consumer handlers that keep the read model `table` up to date. */
+export function orderViewHandlers(table: OrderViewTable<PartiesView>): Handlers {
   const handle: Handler = async (m, ctx) => {
-    await applyOrderEvent(ctx.tx, schema, m);
+    await applyOrderEvent(ctx.tx, table, m);
   };
   return Object.fromEntries(ORDER_EVENT_TYPES.map((t) => [t, handle])) as Handlers;
 }

@@ -1,6 +1,5 @@
-import type { OrderRecord } from '@campusg/contracts';
 import type { Sql } from '@campusg/platform';
-import { findOrderView } from './order-view-store.ts';
+import { findOrderView, type OrderViewTable, type PartiesView } from './order-view-store.ts';
 
 /**
  * Reads the view; when it does not (yet) satisfy `ready` and the read model's consumer has still to
@@ -8,21 +7,21 @@ import { findOrderView } from './order-view-store.ts';
  * waits for it — so a client that just changed an order through another service reads its own
  * write, while a view that is current answers at once.
  */
-export async function readOrderView(
+export async function readOrderView<V extends PartiesView>(
   db: Sql,
-  schema: string,
+  table: OrderViewTable<V>,
   orderId: string,
-  ready: (o: OrderRecord) => boolean,
+  ready: (o: V) => boolean,
   behind: () => Promise<boolean>,
   waitMs = 15_000,
-): Promise<OrderRecord | undefined> {
+): Promise<V | undefined> {
   const deadline = Date.now() + waitMs;
   for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-    const view = await findOrderView(db, schema, orderId);
+    const view = await findOrderView(db, table, orderId);
     if (view && ready(view)) return view;
     if (Date.now() >= deadline) return view;
     // The consumer may have caught up between the read and the check: once it has, read again.
-    if (!(await behind())) return findOrderView(db, schema, orderId);
+    if (!(await behind())) return findOrderView(db, table, orderId);
     await new Promise((r) => setTimeout(r, pause));
   }
 }
@@ -32,16 +31,16 @@ export async function readOrderView(
  * the request came (or after `waitMs`, as it is): for a route that decides from the order's status
  * — cancel, accept, complete — where a view that merely shows the order could be a hop behind.
  */
-export async function readCurrentOrderView(
+export async function readCurrentOrderView<V extends PartiesView>(
   db: Sql,
-  schema: string,
+  table: OrderViewTable<V>,
   orderId: string,
   behind: () => Promise<boolean>,
   waitMs = 15_000,
-): Promise<OrderRecord | undefined> {
+): Promise<V | undefined> {
   const deadline = Date.now() + waitMs;
   for (let pause = 10; (await behind()) && Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
     await new Promise((r) => setTimeout(r, pause));
   }
-  return findOrderView(db, schema, orderId);
+  return findOrderView(db, table, orderId);
 }

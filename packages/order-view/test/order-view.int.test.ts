@@ -6,13 +6,15 @@
 import { createMessage, type MessageType, type Order, type PayloadOf, type TypedMessage } from '@campusg/contracts';
 import { type Db, observeSql, openPglite, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOrderEvent, findOrderView, orderViewTableSql } from '../src/index.ts';
+import { applyOrderEvent, findOrderView, orderViewTableSql, partiesView, wholeOrderView } from '../src/index.ts';
 
 const SCHEMA = 'views';
+const TABLE = wholeOrderView(SCHEMA);
+const PARTIES = partiesView('parties');
 let db: Db;
 beforeAll(async () => {
   db = await openPglite(undefined);
-  await db.exec(`create schema ${SCHEMA}; ${orderViewTableSql(SCHEMA)}`);
+  await db.exec(`create schema ${SCHEMA}; ${orderViewTableSql(SCHEMA)} create schema parties; ${orderViewTableSql('parties')}`);
 });
 afterAll(() => db.close());
 
@@ -60,9 +62,9 @@ function counting(sql: Sql): Sql & { n: number } {
 }
 
 async function apply(...events: TypedMessage[]): Promise<void> {
-  for (const m of events) await applyOrderEvent(db, SCHEMA, m);
+  for (const m of events) await applyOrderEvent(db, TABLE, m);
 }
-const view = async (id: string) => (await findOrderView(db, SCHEMA, id)) as Order;
+const view = async (id: string) => (await findOrderView(db, TABLE, id)) as Order;
 
 describe('the order view', () => {
   it('follows an order through its life, stamping each status with its event time', async () => {
@@ -92,14 +94,14 @@ describe('the order view', () => {
     const o = order();
     const runner = uuid();
     const tx = counting(db);
-    expect(await applyOrderEvent(tx, SCHEMA, o.created())).toEqual({ customerId: o.customer, runnerId: null });
+    expect(await applyOrderEvent(tx, TABLE, o.created())).toEqual({ customerId: o.customer, runnerId: null });
     const open = o.status('CREATED', 'PENDING');
-    expect(await applyOrderEvent(tx, SCHEMA, open)).toEqual({ customerId: o.customer, runnerId: null });
-    expect(await applyOrderEvent(tx, SCHEMA, o.accepted(runner))).toEqual({ customerId: o.customer, runnerId: runner });
+    expect(await applyOrderEvent(tx, TABLE, open)).toEqual({ customerId: o.customer, runnerId: null });
+    expect(await applyOrderEvent(tx, TABLE, o.accepted(runner))).toEqual({ customerId: o.customer, runnerId: runner });
     // A replay that changes nothing still answers, from the view as it is.
-    expect(await applyOrderEvent(tx, SCHEMA, open)).toEqual({ customerId: o.customer, runnerId: runner });
+    expect(await applyOrderEvent(tx, TABLE, open)).toEqual({ customerId: o.customer, runnerId: runner });
     expect(tx.n).toBe(4);
-    expect(await applyOrderEvent(tx, SCHEMA, order().accepted(runner))).toBeUndefined();
+    expect(await applyOrderEvent(tx, TABLE, order().accepted(runner))).toBeUndefined();
   });
 
   it('never moves backwards on a replayed or late event', async () => {
@@ -168,6 +170,33 @@ describe('the order view', () => {
     expect((await view(o.id)).updatedAt).toBe(first.timestamp);
     const unknown = order();
     await apply(unknown.status('CREATED', 'PENDING'));
-    expect(await findOrderView(db, SCHEMA, unknown.id)).toBeUndefined();
+    expect(await findOrderView(db, TABLE, unknown.id)).toBeUndefined();
+  });
+
+  it('keeps only who an order concerns and its status where that is all a service needs, through every turn', async () => {
+    const o = order();
+    const [rita, otto] = [uuid(), uuid()];
+    const life = [
+      o.created(),
+      o.status('CREATED', 'PENDING'),
+      o.accepted(rita),
+      o.givenBack(rita),
+      o.accepted(otto),
+      o.released(rita),
+      o.status('PLACED', 'ACCEPTED', otto),
+      o.status('ON_THE_WAY', 'PLACED', otto),
+      o.status('DELIVERED', 'ON_THE_WAY', otto),
+      o.status('COMPLETED', 'DELIVERED', otto),
+    ];
+    for (const m of life) {
+      const whole = await applyOrderEvent(db, TABLE, m);
+      // The same parties answered after each event, and the same parties and status kept.
+      expect(await applyOrderEvent(db, PARTIES, m)).toEqual(whole);
+      const full = await view(o.id);
+      expect(await findOrderView(db, PARTIES, o.id)).toEqual({ customerId: full.customerId, runnerId: full.runnerId, status: full.status });
+    }
+    expect(await findOrderView(db, PARTIES, o.id)).toEqual({ customerId: o.customer, runnerId: otto, status: 'COMPLETED' });
+    const [row] = await db.query(`select customer_id, runner_id, status from parties.order_view where order_id = $1`, [o.id]);
+    expect(row).toEqual({ customer_id: o.customer, runner_id: otto, status: 'COMPLETED' });
   });
 });

@@ -1,8 +1,11 @@
 import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage, topicOf } from '@campusg/contracts';
 import { type Followed, Signal } from '@campusg/messaging';
-import { findOrderViews } from '@campusg/order-view';
+import { findOrderViews, wholeOrderView } from '@campusg/order-view';
 import type { Clock, Logger, Sql } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
+
+/** The notification service's read model of orders: whole, since the live feed shows the order itself. */
+export const NOTIFICATION_ORDERS = wholeOrderView('notifications');
 
 /**
  * What the live stream reports: every order event (an order changed, it may join or leave the
@@ -123,7 +126,7 @@ export class LiveFeed {
     for (const r of rows) notices.set(r.message_id, [...(notices.get(r.message_id) ?? []), ...(r.id ? [r] : [])]);
     const ready = ids.filter((id) => notices.has(id)).map((id) => this.#pending.get(id)!.message);
     const orders = ready.filter((m) => topicOf(m.type) === 'order_events').map(orderIdOf);
-    const views = await findOrderViews(db, 'notifications', orders);
+    const views = await findOrderViews(db, NOTIFICATION_ORDERS, orders);
     for (const m of ready) {
       const id = m.message_id.toLowerCase();
       for (const n of notices.get(id)!) hub.publish({ kind: 'notification', userId: n.user_id, notification: item(n) });

@@ -2,7 +2,7 @@ import { MESSAGES, type MessageType, type OrderStatus, type TypedMessage } from 
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
 import { applyOrderEvent, findOrderView, ORDER_EVENT_TYPES } from '@campusg/order-view';
 import type { IdGenerator, Sql } from '@campusg/platform';
-import { isLive } from './live-feed.ts';
+import { isLive, NOTIFICATION_ORDERS } from './live-feed.ts';
 import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
 
@@ -91,11 +91,11 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub; com
     // An order event changes the order's view, in one statement that also says who the order
     // concerns; any other message reads the view only when one of its notifications names no recipient.
     const changes = (ORDER_EVENT_TYPES as readonly string[]).includes(m.type);
-    let parties = changes ? await applyOrderEvent(ctx.tx, 'notifications', m) : undefined;
+    let parties = changes ? await applyOrderEvent(ctx.tx, NOTIFICATION_ORDERS, m) : undefined;
     let known = changes;
     const partiesOf = async () => {
       if (!known) {
-        parties = await findOrderView(ctx.tx, 'notifications', orderId);
+        parties = await findOrderView(ctx.tx, NOTIFICATION_ORDERS, orderId);
         known = true;
       }
       return parties;

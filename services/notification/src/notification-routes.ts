@@ -3,6 +3,7 @@ import { behindCheck, type ServiceDeps } from '@campusg/messaging';
 import { isPartyTo } from '@campusg/order-rules';
 import { readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
+import { NOTIFICATION_ORDERS } from './live-feed.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { LiveSessions } from './live-sessions.ts';
 
@@ -30,7 +31,7 @@ export function registerNotificationRoutes(app: App, deps: ServiceDeps, auth: Au
     async (req) => {
       const user = callerOf(req);
       const behind = behindCheck(deps.bus.transport, GROUPS.notification, 'order_events', req.params.id, deps.config.partitions);
-      const order = await readOrderView(db, 'notifications', req.params.id, (o) => isPartyTo(o, user), behind);
+      const order = await readOrderView(db, NOTIFICATION_ORDERS, req.params.id, (o) => isPartyTo(o, user), behind);
       if (!order || !isPartyTo(order, user)) throw new AppError('NOT_FOUND', 'no such order');
       const rows = await db.query<{ message_id: string; at: Date; topic: string; type: string; source: string; summary: string }>(
         'select message_id, at, topic, type, source, summary from notifications.audit_log where order_id = $1 order by at, seq',

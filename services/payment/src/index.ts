@@ -4,7 +4,7 @@ import { type ServiceDeps, type ServiceModule, serviceMigrations } from '@campus
 import { orderViewHandlers, orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
-import { registerPaymentRoutes } from './payment-routes.ts';
+import { PAYMENT_ORDERS, registerPaymentRoutes } from './payment-routes.ts';
 import { SandboxGateway } from './sandbox-gateway.ts';
 
 export { entriesFor, type LedgerKind } from './ledger.ts';
@@ -26,7 +26,7 @@ async function consume(deps: ServiceDeps): Promise<void> {
   // harmless, but a real gateway is better asked once per message).
   await deps.bus.consume(GROUPS.payment, GROUP_TOPICS[GROUPS.payment], handlers, { chunkSize: 1 });
   // Who is on each order, for the payment view's access check.
-  await deps.bus.consume(GROUPS.paymentOrderView, GROUP_TOPICS[GROUPS.paymentOrderView], orderViewHandlers(PAYMENT_SCHEMA));
+  await deps.bus.consume(GROUPS.paymentOrderView, GROUP_TOPICS[GROUPS.paymentOrderView], orderViewHandlers(PAYMENT_ORDERS));
 }
 
 /** The payment service: holds, captures, payouts and the ledger, through the sandbox card gateway. */

@@ -1,10 +1,13 @@
 import { GROUPS, idParams, paymentView, walletView } from '@campusg/contracts';
 import { behindCheck, type ServiceDeps } from '@campusg/messaging';
 import { isPartyTo } from '@campusg/order-rules';
-import { readOrderView } from '@campusg/order-view';
+import { partiesView, readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { account } from './ledger.ts';
 import type { PaymentRow } from './payment-handlers.ts';
+
+/** The payment service's read model of orders: it checks who an order concerns, so that is all it keeps. */
+export const PAYMENT_ORDERS = partiesView('payments');
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -21,7 +24,7 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
     async (req) => {
       const user = callerOf(req);
       const behind = behindCheck(deps.bus.transport, GROUPS.paymentOrderView, 'order_events', req.params.id, deps.config.partitions);
-      const order = await readOrderView(db, 'payments', req.params.id, (o) => isPartyTo(o, user), behind);
+      const order = await readOrderView(db, PAYMENT_ORDERS, req.params.id, (o) => isPartyTo(o, user), behind);
       if (!order || !isPartyTo(order, user)) throw new AppError('NOT_FOUND', 'no such order');
       const [p] = await db.query<PaymentRow>('select * from payments.payments where order_id = $1', [req.params.id]);
       if (!p) throw new AppError('NOT_FOUND', 'this order has no payment yet');
