@@ -21,6 +21,5 @@ export function idempotencyKeyRetention(db: Db, retentionMs: number): PruneTask 
       );
       return row?.n ?? 0;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec('vacuum sagas.idempotency_keys') : undefined,
   };
 }

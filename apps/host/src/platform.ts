@@ -1,6 +1,14 @@
 import type { RunningService } from '@campusg/messaging';
 import { inboxRetention } from '@campusg/messaging';
-import { createHttpApp, Pruner, type PruneTask, requireGatewayIdentity, requireUser, thisInstance } from '@campusg/platform';
+import {
+  createHttpApp,
+  Pruner,
+  type PruneTask,
+  requireGatewayIdentity,
+  requireUser,
+  thisInstance,
+  vacuumDeadRows,
+} from '@campusg/platform';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerDbSizesRoute } from './db-sizes.ts';
 import { registerGauges } from './gauges.ts';
@@ -46,6 +54,10 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   const pruner = new Pruner(retentionOf(infra, modules, running), {
     intervalMs: config.retention.intervalMs,
     batch: config.retention.batch,
+    // An embedded database has no autovacuum: its dead rows are vacuumed here.
+    vacuum: async () => {
+      for (const d of databases) if (d.kind === 'pglite') await vacuumDeadRows(d);
+    },
     onError: (err, table) => log.warn({ err, table }, 'retention pass failed'),
   });
 

@@ -39,6 +39,5 @@ export function inboxRetention(db: Db, schema: string, retentionMs: number): Pru
       );
       return row?.n ?? 0;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec(`vacuum ${table}`) : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import type { Db } from './db.ts';
 
 /**
  * One table's retention: deletes a bounded number of rows that are past it, in one short statement
@@ -9,11 +10,6 @@ export interface PruneTask {
   name: string;
   /** Deletes at most `limit` expired rows (per partition, for a partitioned log); returns the most deleted in one statement. */
   prune(limit: number): Promise<number>;
-  /**
-   * Makes the deleted rows' space reusable where no autovacuum does (PGlite); absent on a
-   * PostgreSQL server, whose autovacuum does it.
-   */
-  vacuum?(): Promise<void>;
 }
 
 export interface PrunerOptions {
@@ -23,7 +19,12 @@ export interface PrunerOptions {
   batch: number;
   /** Statements per task and pass at most: a pass ends even if more is expired (the next one goes on). */
   maxBatches?: number;
-  /** Time between two vacuums of a table at least (default ten intervals): a vacuum reads the table's indexes whole. */
+  /**
+   * Makes the space of deleted and updated rows reusable where no autovacuum does (PGlite, see
+   * `vacuumDeadRows`); absent on a PostgreSQL server, whose autovacuum does it.
+   */
+  vacuum?: () => Promise<unknown>;
+  /** Time between two `vacuum` runs at least (default ten intervals): a vacuum reads a table's indexes whole. */
   vacuumEveryMs?: number;
   onError?: (err: unknown, task: string) => void;
 }
@@ -31,16 +32,14 @@ export interface PrunerOptions {
 /**
  * Applies retention in the background: every `intervalMs` each task deletes what expired, a batch
  * per statement, yielding between statements, so handlers' transactions interleave with it and
- * none waits for more than one small delete. Tables that deleted rows are vacuumed where that is
- * needed (PGlite), at most every `vacuumEveryMs`.
+ * none waits for more than one small delete. Where no autovacuum runs (PGlite), `vacuum` runs at
+ * most every `vacuumEveryMs`.
  */
 export class Pruner {
   readonly #tasks: readonly PruneTask[];
-  readonly #opts: Required<Omit<PrunerOptions, 'onError'>> & Pick<PrunerOptions, 'onError'>;
+  readonly #opts: Required<Omit<PrunerOptions, 'onError' | 'vacuum'>> & Pick<PrunerOptions, 'onError' | 'vacuum'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Record<string, number>> | undefined;
-  /** Tables that deleted rows since their last vacuum. */
-  readonly #unvacuumed = new Set<PruneTask>();
   #lastVacuum = performance.now();
 
   constructor(tasks: readonly PruneTask[], options: PrunerOptions) {
@@ -71,16 +70,15 @@ export class Pruner {
           if (n < this.#opts.batch) break;
           await yieldToOthers();
         }
-        if (total > 0 && task.vacuum) this.#unvacuumed.add(task);
       } catch (err) {
         this.#opts.onError?.(err, task.name);
       }
       deleted[task.name] = total;
     }
-    if (performance.now() - this.#lastVacuum >= this.#opts.vacuumEveryMs) {
+    const { vacuum } = this.#opts;
+    if (vacuum && performance.now() - this.#lastVacuum >= this.#opts.vacuumEveryMs) {
       this.#lastVacuum = performance.now();
-      for (const task of this.#unvacuumed) await task.vacuum?.().catch((err: unknown) => this.#opts.onError?.(err, task.name));
-      this.#unvacuumed.clear();
+      await vacuum().catch((err: unknown) => this.#opts.onError?.(err, 'vacuum'));
     }
     return deleted;
   }
@@ -90,4 +88,25 @@ export class Pruner {
     this.#timer = undefined;
     await this.#running;
   }
+}
+
+/**
+ * What PostgreSQL's autovacuum does on a server, for an embedded database (PGlite), which has none:
+ * vacuums each table whose dead rows (left by deletes and updates) passed autovacuum's default
+ * threshold, 50 + 20 % of its live rows, one table at a time, yielding between them. Without it a
+ * table that is only updated (orders, saga instances, read models) grows by a row version per
+ * update for ever. Returns the tables it vacuumed.
+ */
+export async function vacuumDeadRows(db: Db): Promise<string[]> {
+  // PGlite publishes its tables' statistics only when asked to: with the next statement.
+  await db.query('select pg_stat_force_next_flush()');
+  const due = await db.query<{ name: string }>(
+    `select format('%I.%I', schemaname, relname) as name from pg_stat_user_tables
+     where n_dead_tup > 50 + 0.2 * n_live_tup order by n_dead_tup desc`,
+  );
+  for (const { name } of due) {
+    await db.exec(`vacuum ${name}`);
+    await yieldToOthers();
+  }
+  return due.map((t) => t.name);
 }

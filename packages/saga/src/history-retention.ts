@@ -27,7 +27,6 @@ export function sagaHistoryRetention(db: Db, clock: Clock, retentionMs: number):
       );
       return row?.n ?? 0;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec('vacuum sagas.history') : undefined,
   };
 }
 
@@ -60,6 +59,5 @@ export function endedSagaRetention(db: Db, clock: Clock, retentionMs: number, se
       );
       return row?.n ?? 0;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec('vacuum sagas.instances, sagas.history') : undefined,
   };
 }

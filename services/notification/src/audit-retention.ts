@@ -23,6 +23,5 @@ export function auditLogRetention(db: Db, clock: Clock, retentionMs: number): Pr
       );
       return row?.n ?? 0;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec('vacuum notifications.audit_log') : undefined,
   };
 }

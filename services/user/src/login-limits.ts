@@ -65,6 +65,5 @@ export function loginAttemptsRetention(db: Db, clock: Clock): PruneTask {
       );
       return row?.n ?? 0;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec('vacuum users.login_attempts') : undefined,
   };
 }

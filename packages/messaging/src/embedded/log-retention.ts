@@ -31,7 +31,6 @@ export function logRetention(db: Db, closed: () => boolean): PruneTask {
       }
       return most;
     },
-    vacuum: db.kind === 'pglite' ? () => db.exec('vacuum bus.messages') : undefined,
   };
 }
 
