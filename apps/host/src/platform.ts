@@ -51,13 +51,16 @@ export async function buildPlatform(infra: Infrastructure, services: readonly Pl
   }
   if (modules.length === SERVICES.length) registerWebApp(app, config.webDistDir);
   registerGauges(infra, running);
+  const embedded = databases.filter((d) => d.kind === 'pglite');
   const pruner = new Pruner(retentionOf(infra, modules, running), {
     intervalMs: config.retention.intervalMs,
     batch: config.retention.batch,
     // An embedded database has no autovacuum: its dead rows are vacuumed here.
-    vacuum: async () => {
-      for (const d of databases) if (d.kind === 'pglite') await vacuumDeadRows(d);
-    },
+    ...(embedded.length > 0 && {
+      vacuum: async () => {
+        for (const d of embedded) await vacuumDeadRows(d);
+      },
+    }),
     onError: (err, table) => log.warn({ err, table }, 'retention pass failed'),
   });
 
