@@ -102,20 +102,19 @@ describe('retention under a steady rate', () => {
       'retention to empty the retained tables',
       60_000,
     );
-    // The ended sagas of ended orders go too, history and instance; the sagas of orders that go on stay.
-    const sagasOf = async (orders: 'ended' | 'open') =>
-      (
-        await sys.infra.db.query<{ n: number }>(
-          `select count(*)::int as n from sagas.instances i join orders.orders o on o.id::text = i.key
-           where (o.status in ('COMPLETED', 'CANCELLED')) = $1`,
-          [orders === 'ended'],
-        )
-      )[0]!.n;
-    await waitFor(async () => (await sagasOf('ended')) === 0, 'retention to delete the sagas of ended orders', 60_000);
-    const open = (
-      await sys.infra.db.query<{ n: number }>(`select count(*)::int as n from orders.orders where status not in ('COMPLETED', 'CANCELLED')`)
-    )[0]!.n;
-    if (open > 0) expect(await sagasOf('open')).toBeGreaterThan(0);
+    // The ended sagas of ended orders go too, history and instance (what stays is
+    // sagas/test/saga-retention.int.test.ts's to show).
+    await waitFor(
+      async () =>
+        (
+          await sys.infra.db.query<{ n: number }>(
+            `select count(*)::int as n from sagas.instances i join orders.orders o on o.id::text = i.key
+             where o.status in ('COMPLETED', 'CANCELLED')`,
+          )
+        )[0]!.n === 0,
+      'retention to delete the sagas of ended orders',
+      60_000,
+    );
     const completed = (
       await sys.infra.db.query<{ n: number }>(`select count(*)::int as n from orders.orders where status = 'COMPLETED'`)
     )[0]!.n;
