@@ -1,0 +1,59 @@
+/**
+ * Kafka requests per create-order saga, by kind (Fetch, OffsetCommit, Produce, Heartbeat…), on the
+ * one-process platform over Kafka + PostgreSQL: RATE sagas/s for SECONDS seconds, open loop, each
+ * polled until it ends, after a warm-up. Every request of every kafkajs connection is counted.
+ *
+ *   KAFKA_BROKERS=… DATABASE_URL=… [RATE=20 SECONDS=10] npx tsx bench/scenarios/kafka-requests.ts
+ */
+
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSystem } from '../../test/support/system.ts';
+
+const require = createRequire(import.meta.url);
+// Every request of every client goes through one connection class; its `send` is wrapped to count them.
+const Connection = require('kafkajs/src/network/connection.js');
+const counts = new Map<string, number>();
+let counting = false;
+const orig = Connection.prototype.send;
+Connection.prototype.send = function (this: unknown, ...args: [{ request: { apiName?: string; apiKey: number } }]) {
+  const [req] = args;
+  if (counting) {
+    const k = `${req.request.apiName ?? req.request.apiKey}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return orig.apply(this, args);
+};
+const RATE = Number(process.env.RATE ?? 20);
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const sys = await startSystem({ SAGAS_IN_FLIGHT_LIMIT: '1000' }, {}, 'kafka');
+try {
+  const cust = await (await sys.client().register('Bench')).addCard();
+  for (let i = 0; i < 5; i++) {
+    const { sagaId } = await cust.createOrder();
+    await cust.saga(sagaId);
+  }
+  await sleep(1500);
+  counting = true;
+  const t0 = Date.now();
+  const runs: Promise<unknown>[] = [];
+  const n = RATE * SECONDS;
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait);
+    runs.push(cust.createOrder().then(({ sagaId }) => cust.saga(sagaId)));
+  }
+  await Promise.all(runs);
+  await sleep(1500);
+  counting = false;
+  const el = (Date.now() - t0) / 1000;
+  let total = 0;
+  for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1])) {
+    total += v;
+    console.log(k.padEnd(20), (v / n).toFixed(2));
+  }
+  console.log('total per saga', (total / n).toFixed(1), 'elapsed', el.toFixed(1));
+} finally {
+  await sys.close();
+}
