@@ -170,3 +170,71 @@ describe('OffsetCommitter after a failed request', () => {
     expect(c.requests).toHaveLength(3);
   });
 });
+
+describe('OffsetCommitter with an interval between requests', () => {
+  it('sends after a quiet interval at once; what comes within the interval waits for its end, in one request', async () => {
+    const c = coordinator();
+    const intervalMs = 150;
+    const committer = new OffsetCommitter({ intervalMs });
+    const first = committer.commit(at(0, 10), c.send);
+    expect(c.requests).toHaveLength(1);
+    const sentAt = performance.now();
+    c.answer();
+    await first;
+    // Answered: without an interval the next offset would go at once.
+    const second = committer.commit(at(0, 20), c.send);
+    const third = committer.commit(at(1, 5), c.send);
+    const fourth = committer.commit(at(0, 30), c.send);
+    await c.requested(2);
+    expect(performance.now() - sentAt).toBeGreaterThanOrEqual(intervalMs - 5);
+    expect(c.requests[1]).toEqual([
+      {
+        topic: 't',
+        partitions: [
+          { partition: 0, offset: '30' },
+          { partition: 1, offset: '5' },
+        ],
+      },
+    ]);
+    c.answer();
+    await Promise.all([second, third, fourth]);
+    await committer.idle();
+    expect(committer.requests).toBe(2);
+  });
+
+  it('hurry sends what waits at once (a stopping member); a rebalance drops it', async () => {
+    const c = coordinator();
+    // An hour: only hurry or drop can end the wait before the test's timeout.
+    const committer = new OffsetCommitter({ intervalMs: 3_600_000 });
+    void committer.commit(at(0, 1), c.send);
+    c.answer();
+    const waiting = committer.commit(at(0, 2), c.send);
+    await new Promise((r) => setImmediate(r));
+    expect(c.requests).toHaveLength(1);
+    committer.hurry();
+    await c.requested(2);
+    expect(c.requests[1]).toEqual([{ topic: 't', partitions: [{ partition: 0, offset: '2' }] }]);
+    c.answer();
+    await waiting;
+
+    const dropped = committer.commit(at(0, 3), c.send);
+    await new Promise((r) => setImmediate(r));
+    committer.drop();
+    await expect(dropped).rejects.toThrow('dropped by a rebalance');
+    await committer.idle();
+    expect(c.requests).toHaveLength(2);
+  });
+
+  it('close sends what waits at once', async () => {
+    const c = coordinator();
+    const committer = new OffsetCommitter({ intervalMs: 3_600_000 });
+    void committer.commit(at(0, 1), c.send);
+    c.answer();
+    const last = committer.commit(at(0, 2), c.send);
+    const closed = committer.close(10_000);
+    await c.requested(2);
+    c.answer();
+    await Promise.all([last, closed]);
+    expect(committer.requests).toBe(2);
+  });
+});

@@ -12,12 +12,14 @@ export interface PartitionOffset {
 export type SendOffsets = (topics: { topic: string; partitions: { partition: number; offset: string }[] }[]) => Promise<void>;
 
 /**
- * A consumer member's offset commits, sent as soon as a batch is handled but without holding up the
- * next fetch, and coalesced: while one OffsetCommit request is in flight, the offsets of the batches
- * that finish meanwhile (any partition of the member) wait and go together in the next request, the
- * latest per partition. An idle member thus commits each batch at once (what read-your-own-writes
- * waits for comes no later than before), and a busy one sends one request per round trip instead of
- * one per batch.
+ * A consumer member's offset commits, sent without holding up the next fetch, and coalesced: the
+ * offsets of the batches that finish while one OffsetCommit request is in flight, or within
+ * `intervalMs` of the last request, wait and go together in the next request, the latest per
+ * partition. A member that has sent nothing for `intervalMs` commits a batch at once, so an idle
+ * group's lag reaches zero as soon as its last batch is handled; a busy one sends one request per
+ * interval instead of one per batch. What the interval holds back is only a redelivery's size: a
+ * member that dies before the request goes hands those records to the next owner, whose inbox
+ * recognises them.
  *
  * A request that fails (the broker restarting, the coordinator still loading its groups) is sent
  * again, after a backoff, for as long as it takes: the consumer has moved past those records and
@@ -38,6 +40,11 @@ export class OffsetCommitter {
   #generation = 0;
   /** Ends the backoff before a retry at once when a rebalance drops what it would send. */
   #backoff = new AbortController();
+  /** Ends the wait for the interval at once (`hurry`, `drop`). */
+  #linger = new AbortController();
+  /** When the last request was sent (ms, monotonic). */
+  #sentAt = Number.NEGATIVE_INFINITY;
+  readonly #intervalMs: number;
   /** Set by `stop`: a failed request is not sent again. */
   #stopped = false;
   readonly #retry: { delayMs: number; maxDelayMs: number };
@@ -55,11 +62,14 @@ export class OffsetCommitter {
     options: {
       delayMs?: number;
       maxDelayMs?: number;
+      /** The least time between two requests (0: the next goes as soon as the last is answered). */
+      intervalMs?: number;
       onFailure?: (err: unknown, failures: number) => void;
       endsGeneration?: (err: unknown) => boolean;
     } = {},
   ) {
     this.#retry = { delayMs: options.delayMs ?? 200, maxDelayMs: options.maxDelayMs ?? 5000 };
+    this.#intervalMs = options.intervalMs ?? 0;
     this.#onFailure = options.onFailure ?? (() => {});
     this.#endsGeneration = options.endsGeneration ?? (() => false);
   }
@@ -80,6 +90,12 @@ export class OffsetCommitter {
   async #pump(): Promise<void> {
     let failures = 0;
     while (this.#pending.size > 0) {
+      const wait = this.#sentAt + this.#intervalMs - performance.now();
+      if (wait > 0 && !this.#stopped) {
+        await sleep(wait, undefined, { signal: this.#linger.signal }).catch(() => {});
+        // A rebalance during the wait dropped what was pending.
+        if (this.#pending.size === 0) break;
+      }
       const offsets = [...this.#pending.values()];
       const round = this.#next!;
       const generation = this.#generation;
@@ -93,6 +109,7 @@ export class OffsetCommitter {
       }
       try {
         this.requests++;
+        this.#sentAt = performance.now();
         await this.#send!([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
         failures = 0;
         round.resolve();
@@ -127,6 +144,7 @@ export class OffsetCommitter {
     this.#generation++;
     this.#backoff.abort();
     this.#backoff = new AbortController();
+    this.#endLinger();
     this.#pending.clear();
     this.#next?.reject(new Error('kafka: offset commit dropped by a rebalance; the batch comes again'));
     this.#next = undefined;
@@ -140,6 +158,18 @@ export class OffsetCommitter {
   stop(): void {
     this.#stopped = true;
     this.#backoff.abort();
+    this.#endLinger();
+  }
+
+  /** Sends what waits for the interval now: the member is stopping, and leaves once it is committed. */
+  hurry(): void {
+    this.#sentAt = Number.NEGATIVE_INFINITY;
+    this.#endLinger();
+  }
+
+  #endLinger(): void {
+    this.#linger.abort();
+    this.#linger = new AbortController();
   }
 
   /** Resolves once nothing is in flight or waiting. */
@@ -152,6 +182,7 @@ export class OffsetCommitter {
    * last batch's offset, normally at once), then stops retrying and waits for the request in flight.
    */
   async close(graceMs: number): Promise<void> {
+    this.hurry();
     await settledWithin(this.idle(), graceMs);
     this.stop();
     await this.idle();
