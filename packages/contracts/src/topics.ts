@@ -76,8 +76,6 @@ export const GROUPS = {
   analytics: 'analytics-service',
 } as const;
 
-const REPLY_TOPICS: TopicName[] = ['order_events', 'user_events', 'payment_events', 'timer_events'];
-
 /** The topics each consumer group reads (docs/messages.md, Topics). */
 export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicName[]> = {
   // user_events: the names and phones of the people an order shows.
@@ -86,11 +84,14 @@ export const GROUP_TOPICS: Record<(typeof GROUPS)[keyof typeof GROUPS], TopicNam
   'payment-service': ['payment_commands'],
   'timer-service': ['timer_commands'],
   'notification-service': [...TOPIC_NAMES],
-  'create-order-saga-orchestrator': REPLY_TOPICS,
-  'accept-order-saga-orchestrator': REPLY_TOPICS,
-  'complete-order-saga-orchestrator': REPLY_TOPICS,
-  'cancel-order-saga-orchestrator': REPLY_TOPICS,
-  'release-order-saga-orchestrator': REPLY_TOPICS,
+  // Each orchestrator reads the topics its replies (and the events that start its sagas) come from,
+  // no more: a topic read for nothing costs a fetch and a decode of every record on it.
+  'create-order-saga-orchestrator': ['order_events', 'user_events', 'payment_events', 'timer_events'],
+  'accept-order-saga-orchestrator': ['order_events', 'timer_events'],
+  'complete-order-saga-orchestrator': ['order_events', 'user_events', 'payment_events'],
+  // timer.expired, order.cancelled and order.runner_released start cancel-order sagas too.
+  'cancel-order-saga-orchestrator': ['order_events', 'payment_events', 'timer_events'],
+  'release-order-saga-orchestrator': ['order_events', 'timer_events'],
   'saga-order-view': ['order_events'],
   'payment-order-view': ['order_events'],
   'analytics-service': ['order_events', 'payment_events'],

@@ -1,4 +1,4 @@
-import type { MessageType, TypedMessage } from '@campusg/contracts';
+import { type MessageType, type TypedMessage, topicOf } from '@campusg/contracts';
 import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
 import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
@@ -76,7 +76,11 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     return { sagaId, created };
   }
 
-  /** Joins the orchestrator's consumer group; `extra` handles other inputs (e.g. a timer that starts a saga). */
+  /**
+   * Joins the orchestrator's consumer group on the definition's topics; `extra` handles other inputs
+   * (e.g. a timer that starts a saga). Every type handled must come from one of those topics: a
+   * handler whose messages never arrive is refused before the group is joined.
+   */
   async listen(extra: Handlers = {}): Promise<void> {
     const replyTypes = new Set<MessageType>(this.def.steps.flatMap((s) => Object.keys(s.replies) as MessageType[]));
     // Any reply to a compensating command acknowledges it, so every type the definition lists counts.
@@ -85,6 +89,11 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
     for (const type of this.def.compensationReplies) (handlers as Record<string, Handler>)[type] ??= onReply;
     Object.assign(handlers, extra);
+    const unread = (Object.keys(handlers) as MessageType[]).filter((type) => !this.def.topics.includes(topicOf(type)));
+    if (unread.length > 0)
+      throw new Error(
+        `${this.groupId} handles ${unread.map((t) => `${t} (${topicOf(t)})`).join(', ')}, from topics it does not read (${this.def.topics.join(', ')})`,
+      );
     await this.deps.bus.consume(this.groupId, [...this.def.topics], handlers);
   }
 

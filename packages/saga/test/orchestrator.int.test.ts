@@ -57,15 +57,22 @@ describe('SagaOrchestrator, from its definition', () => {
   });
 
   it('joins the definition’s group on its topics, for its steps’ replies, its compensation replies and the extra inputs', async () => {
-    const d = def();
+    const d = def({ topics: ['order_events', 'user_events', 'payment_events', 'timer_events'] });
     const extra: Handlers = { 'timer.expired': async () => {} };
     await orchestrator(d).listen(extra);
     const joined = consumed.at(-1)!;
     expect(joined.group).toBe('test-saga-orchestrator');
-    expect(joined.topics).toEqual(['order_events', 'user_events', 'payment_events']);
+    expect(joined.topics).toEqual(['order_events', 'user_events', 'payment_events', 'timer_events']);
     const stepReplies = d.steps.flatMap((s) => Object.keys(s.replies));
     expect(Object.keys(joined.handlers).sort()).toEqual([...new Set([...stepReplies, ...d.compensationReplies, 'timer.expired'])].sort());
     expect(joined.handlers['timer.expired']).toBe(extra['timer.expired']);
+  });
+
+  it('refuses a handler for messages of a topic the definition does not read, before joining', async () => {
+    const joins = consumed.length;
+    const listening = orchestrator(def()).listen({ 'timer.expired': async () => {} });
+    await expect(listening).rejects.toThrow('timer.expired (timer_events), from topics it does not read');
+    expect(consumed).toHaveLength(joins);
   });
 
   it('a definition with no compensation replies listens to its steps’ replies only', async () => {
