@@ -170,6 +170,27 @@ describeWithRabbitMq('rabbitmq', () => {
       }
     });
 
+    it('deletes the queues a declared group kept for a topic it no longer reads when it joins, and keeps those it reads', async () => {
+      const r = await raw();
+      try {
+        // order-service read order_events once (its queues are there, one holding a message); it reads only order_commands now.
+        const stale = [0, 1, 2].flatMap((s) => [`${ns}order-service.order_events.${s}`, `${ns}order-service.order_events.${s}.committed`]);
+        for (const q of stale) await r.ch.assertQueue(q, { durable: true });
+        r.ch.sendToQueue(stale[0]!, Buffer.from('left behind'), { persistent: true });
+        await waitFor(async () => (await r.ch.checkQueue(stale[0]!)).messageCount === 1, 10_000, 'the message in the stale queue');
+        const sub = await transport.subscribe({ groupId: 'order-service', topics: ['order_commands'], handleBatch: async () => {} });
+        await sub.close();
+        for (const q of stale) {
+          const ch = await r.conn.createChannel();
+          ch.on('error', () => {});
+          await expect(ch.checkQueue(q), q).rejects.toThrow(/NOT_FOUND/);
+        }
+        for (let s = 0; s < 3; s++) await r.ch.checkQueue(`${ns}order-service.order_commands.${s}`);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('dead-letters through the DLX into <topic>_dlq with the reason (a message nobody took within retention)', async () => {
       const topic = `dl_${random()}`;
       const dlq = dlqTopic(topic);

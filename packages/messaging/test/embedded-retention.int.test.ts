@@ -78,6 +78,30 @@ describe('embedded log retention', () => {
     await publish(expired.name, 1);
     expect(await offsets(expired.name)).toEqual([3]);
   });
+
+  it('a declared group that no longer reads a topic holds its log back no more: its position there is forgotten at start', async () => {
+    await publish(expired.name, 3);
+    // "narrowed" read the expiring topic once and reads only the young one now; "other" is not declared.
+    await transport.commit('narrowed', expired.name, 0, 1);
+    await transport.commit('narrowed', young.name, 0, 0);
+    await transport.commit('other', expired.name, 0, 3);
+    await pastRetention();
+    await transport.retention.prune(100);
+    expect(await offsets(expired.name)).toEqual([1, 2]);
+    await transport.close();
+    transport = new EmbeddedTransport(db, { groups: { narrowed: [young.name] } });
+    await transport.ensureTopics([expired, young]);
+    const kept = await db.query<{ group_id: string; topic: string }>(
+      'select group_id, topic from bus.group_offsets where topic = any($1) order by group_id, topic',
+      [[expired.name, young.name]],
+    );
+    expect(kept).toEqual([
+      { group_id: 'narrowed', topic: young.name },
+      { group_id: 'other', topic: expired.name },
+    ]);
+    await transport.retention.prune(100);
+    expect(await offsets(expired.name)).toEqual([]);
+  });
 });
 
 describe('inbox retention', () => {

@@ -1,4 +1,4 @@
-import type { TopicSpec } from '@campusg/contracts';
+import { GROUP_TOPICS, type TopicSpec } from '@campusg/contracts';
 import type { Db, PruneTask, Sql } from '@campusg/platform';
 import { partitionFor } from '../partitioner.ts';
 import { Signal } from '../signal.ts';
@@ -42,6 +42,11 @@ export interface EmbeddedTransportOptions {
   commitIntervalMs?: number;
   /** How often an idle partition looks for records written by another process. */
   pollIntervalMs?: number;
+  /**
+   * The consumer groups the deployment declares, with the topics each reads (default: the
+   * contract's `GROUP_TOPICS`): `ensureTopics` forgets their positions in any other topic.
+   */
+  groups?: Readonly<Record<string, readonly string[]>>;
   onError?: (err: unknown, where: string) => void;
 }
 
@@ -95,6 +100,7 @@ export class EmbeddedTransport implements Transport {
       commitIntervalMs: options.commitIntervalMs ?? 250,
       // Appends in this process wake their partitions directly; polling only catches writes from elsewhere.
       pollIntervalMs: options.pollIntervalMs ?? 5000,
+      groups: options.groups ?? GROUP_TOPICS,
       onError: options.onError,
     };
     this.#later = new LaterOffsets(db, this.#opts.commitIntervalMs, (err) => this.#opts.onError?.(err, 'commit offsets'));
@@ -116,6 +122,13 @@ export class EmbeddedTransport implements Transport {
           await tx.query('insert into bus.partitions (topic, partition) values ($1, $2) on conflict do nothing', [t.name, p]);
         }
       }
+      // A declared group that no longer reads a topic (its list narrowed) keeps no position there:
+      // the position would hold the topic's log back from its retention for ever.
+      await tx.query(
+        `delete from bus.group_offsets g using jsonb_each($1::jsonb) d
+         where d.key = g.group_id and not (d.value ? g.topic)`,
+        [JSON.stringify(this.#opts.groups)],
+      );
     });
     await this.#loadTopics();
   }

@@ -154,6 +154,24 @@ export class RabbitMqTransport implements Transport {
     await this.connection.declare(declarations);
   }
 
+  /**
+   * Deletes queues a group no longer reads (deleting one that does not exist is no error). A
+   * failure is only logged: the queue stays, as it was, until the group's next start.
+   */
+  async #retireQueues(queues: string[]): Promise<void> {
+    if (queues.length === 0) return;
+    const ch = await this.connection.channel(await this.connection.connect());
+    try {
+      const deleted = await Promise.all(queues.map((q) => ch.deleteQueue(q)));
+      const dropped = deleted.reduce((n, d) => n + d.messageCount, 0);
+      if (dropped > 0) this.#log.info({ queues: queues.length, dropped }, 'rabbitmq: queues of topics a group no longer reads deleted');
+    } catch (err) {
+      this.#log.warn({ err }, 'rabbitmq: deleting queues of topics a group no longer reads failed');
+    } finally {
+      await ch.close().catch(() => {});
+    }
+  }
+
   /** The namespaced names `ensureTopics(topics)` declares, without declaring anything. */
   topologyFor(topics: TopicSpec[]): { exchanges: string[]; queues: string[] } {
     return declaredNames(this.names.plan(topics, new Map(this.#topics)));
@@ -250,6 +268,7 @@ export class RabbitMqTransport implements Transport {
     if (options.ephemeral) return this.#subscribeEphemeral(options);
     // The group's queues exist before subscribe resolves: from now on nothing published is missed.
     await this.declareGroup(options.groupId, options.topics);
+    await this.#retireQueues(this.names.retiredQueues(options.groupId, this.#topics));
     const member = new GroupMember(this, options);
     this.#members.add(member);
     this.#heartbeat ??= setInterval(() => {

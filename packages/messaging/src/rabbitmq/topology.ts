@@ -107,6 +107,23 @@ export class RabbitTopology {
     return out;
   }
 
+  /**
+   * The queues a declared group had for topics it no longer reads (its list narrowed), with their
+   * commit queues: left alone they would fill with messages nobody takes and dead-letter them at
+   * the end of their retention. Nothing for a group the deployment does not declare.
+   */
+  retiredQueues(groupId: string, known: ReadonlyMap<string, TopicSpec>): string[] {
+    const reads = this.groups[groupId];
+    if (!reads) return [];
+    const out: string[] = [];
+    for (const spec of known.values()) {
+      if (spec.name.endsWith('_dlq') || reads.includes(spec.name)) continue;
+      for (let shard = 0; shard < spec.partitions; shard++)
+        out.push(this.groupQueue(groupId, spec.name, shard), this.committedQueue(groupId, spec.name, shard));
+    }
+    return out;
+  }
+
   /** The queue keeping every dead letter of a `<topic>_dlq` topic, bound by `<topic>_dlq.#`. */
   deadLetterDeclarations(spec: TopicSpec): Declaration[] {
     const queue = this.deadLetterQueue(spec.name);
