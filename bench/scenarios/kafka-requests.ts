@@ -36,15 +36,15 @@ try {
   await sleep(1500);
   counting = true;
   const t0 = Date.now();
-  const runs: Promise<unknown>[] = [];
+  const runs: Promise<{ status: string }>[] = [];
   const n = RATE * SECONDS;
   for (let i = 0; i < n; i++) {
     const due = t0 + (i * 1000) / RATE;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
-    runs.push(cust.createOrder().then(({ sagaId }) => cust.saga(sagaId)));
+    runs.push(cust.createOrder().then(({ sagaId }) => cust.saga(sagaId)) as Promise<{ status: string }>);
   }
-  await Promise.all(runs);
+  const ended = await Promise.all(runs);
   await sleep(1500);
   counting = false;
   const el = (Date.now() - t0) / 1000;
@@ -53,6 +53,9 @@ try {
     total += v;
     console.log(k.padEnd(20), (v / n).toFixed(2));
   }
+  const statuses = new Map<string, number>();
+  for (const s of ended) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
+  console.log('sagas ended', Object.fromEntries(statuses));
   console.log('total per saga', (total / n).toFixed(1), 'elapsed', el.toFixed(1));
 } finally {
   await sys.close();
