@@ -31,29 +31,35 @@ function coordinator() {
 
 const at = (partition: number, offset: number) => ({ topic: 't', partition, offset: String(offset) });
 
+/** Offsets 20 and 30 of partition 0 and 5 of partition 1, queued behind a request: one request with the latest of each. */
+const queueThree = (committer: OffsetCommitter, send: SendOffsets) => [
+  committer.commit(at(0, 20), send),
+  committer.commit(at(1, 5), send),
+  committer.commit(at(0, 30), send),
+];
+const LATEST_OF_EACH = [
+  {
+    topic: 't',
+    partitions: [
+      { partition: 0, offset: '30' },
+      { partition: 1, offset: '5' },
+    ],
+  },
+];
+
 describe('OffsetCommitter', () => {
   it('sends the first offset at once and coalesces those that come while it is in flight', async () => {
     const c = coordinator();
     const committer = new OffsetCommitter();
     const first = committer.commit(at(0, 10), c.send);
     expect(c.requests).toEqual([[{ topic: 't', partitions: [{ partition: 0, offset: '10' }] }]]);
-    const second = committer.commit(at(0, 20), c.send);
-    const third = committer.commit(at(1, 5), c.send);
-    const fourth = committer.commit(at(0, 30), c.send);
+    const queued = queueThree(committer, c.send);
     expect(c.requests).toHaveLength(1);
     c.answer();
     await first;
-    expect(c.requests[1]).toEqual([
-      {
-        topic: 't',
-        partitions: [
-          { partition: 0, offset: '30' },
-          { partition: 1, offset: '5' },
-        ],
-      },
-    ]);
+    expect(c.requests[1]).toEqual(LATEST_OF_EACH);
     c.answer();
-    await Promise.all([second, third, fourth]);
+    await Promise.all(queued);
     await committer.idle();
     expect(committer.requests).toBe(2);
   });
@@ -182,22 +188,12 @@ describe('OffsetCommitter with an interval between requests', () => {
     c.answer();
     await first;
     // Answered: without an interval the next offset would go at once.
-    const second = committer.commit(at(0, 20), c.send);
-    const third = committer.commit(at(1, 5), c.send);
-    const fourth = committer.commit(at(0, 30), c.send);
+    const queued = queueThree(committer, c.send);
     await c.requested(2);
     expect(performance.now() - sentAt).toBeGreaterThanOrEqual(intervalMs - 5);
-    expect(c.requests[1]).toEqual([
-      {
-        topic: 't',
-        partitions: [
-          { partition: 0, offset: '30' },
-          { partition: 1, offset: '5' },
-        ],
-      },
-    ]);
+    expect(c.requests[1]).toEqual(LATEST_OF_EACH);
     c.answer();
-    await Promise.all([second, third, fourth]);
+    await Promise.all(queued);
     await committer.idle();
     expect(committer.requests).toBe(2);
   });
