@@ -12,7 +12,7 @@ import type {
   Subscription,
   Transport,
 } from '../transport.ts';
-import { groupLag, LaterOffsets, writeOffsets } from './group-offsets.ts';
+import { forgetUnreadTopics, groupLag, LaterOffsets, writeOffsets } from './group-offsets.ts';
 import { type PendingAppend, writeAppends } from './log-append.ts';
 import { LogOffsets } from './log-offsets.ts';
 import { readLog } from './log-read.ts';
@@ -122,13 +122,7 @@ export class EmbeddedTransport implements Transport {
           await tx.query('insert into bus.partitions (topic, partition) values ($1, $2) on conflict do nothing', [t.name, p]);
         }
       }
-      // A declared group that no longer reads a topic (its list narrowed) keeps no position there:
-      // the position would hold the topic's log back from its retention for ever.
-      await tx.query(
-        `delete from bus.group_offsets g using jsonb_each($1::jsonb) d
-         where d.key = g.group_id and not (d.value ? g.topic)`,
-        [JSON.stringify(this.#opts.groups)],
-      );
+      await forgetUnreadTopics(tx, this.#opts.groups);
     });
     await this.#loadTopics();
   }

@@ -26,6 +26,18 @@ export async function writeOffsets(tx: Sql, values: unknown[]): Promise<void> {
   );
 }
 
+/**
+ * Forgets where each of `groups` got to in a topic it does not read (its list narrowed): such a
+ * position would hold the topic's log back from its retention for ever. Other groups keep theirs.
+ */
+export async function forgetUnreadTopics(tx: Sql, groups: Readonly<Record<string, readonly string[]>>): Promise<void> {
+  await tx.query(
+    `delete from bus.group_offsets g using jsonb_each($1::jsonb) d
+     where d.key = g.group_id and not (d.value ? g.topic)`,
+    [JSON.stringify(groups)],
+  );
+}
+
 /** Each partition of `topics`: where `groupId` has committed to, where the log ends (`endSql`), and the difference. */
 export async function groupLag(db: Sql, endSql: (partitions: string) => string, groupId: string, topics: string[]): Promise<GroupLag[]> {
   const rows = await db.query<{ topic: string; partition: number; end_offset: number; committed: number | null }>(
