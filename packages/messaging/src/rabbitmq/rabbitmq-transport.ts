@@ -160,16 +160,9 @@ export class RabbitMqTransport implements Transport {
    */
   async #retireQueues(queues: string[]): Promise<void> {
     if (queues.length === 0) return;
-    const ch = await this.connection.channel(await this.connection.connect());
-    try {
-      const deleted = await Promise.all(queues.map((q) => ch.deleteQueue(q)));
-      const dropped = deleted.reduce((n, d) => n + d.messageCount, 0);
-      if (dropped > 0) this.#log.info({ queues: queues.length, dropped }, 'rabbitmq: queues of topics a group no longer reads deleted');
-    } catch (err) {
-      this.#log.warn({ err }, 'rabbitmq: deleting queues of topics a group no longer reads failed');
-    } finally {
-      await ch.close().catch(() => {});
-    }
+    const { dropped, failed } = await this.#delete({ queues, exchanges: [] });
+    if (failed > 0) this.#log.warn({ queues: queues.length, failed }, 'rabbitmq: deleting queues of topics a group no longer reads failed');
+    else if (dropped > 0) this.#log.info({ queues: queues.length, dropped }, 'rabbitmq: queues of topics a group no longer reads deleted');
   }
 
   /** The namespaced names `ensureTopics(topics)` declares, without declaring anything. */
@@ -184,27 +177,34 @@ export class RabbitMqTransport implements Transport {
 
   /** Deletes queues and exchanges (default: everything this instance declared). For tests and teardown. */
   async deleteTopology(names = this.topology()): Promise<void> {
+    await this.#delete(names);
+    this.connection.forget();
+  }
+
+  /**
+   * Deletes queues, then exchanges, one at a time; one that fails (which closes the channel) is
+   * passed over on a new channel. Says how many messages the deleted queues held and how many failed.
+   */
+  async #delete(names: { queues: string[]; exchanges: string[] }): Promise<{ dropped: number; failed: number }> {
     const link = await this.connection.connect();
     let ch = await this.connection.channel(link);
+    let dropped = 0;
+    let failed = 0;
+    const each = async (run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch {
+        failed++;
+        ch = await this.connection.channel(link);
+      }
+    };
     try {
-      for (const q of names.queues) {
-        try {
-          await ch.deleteQueue(q);
-        } catch {
-          ch = await this.connection.channel(link);
-        }
-      }
-      for (const x of names.exchanges) {
-        try {
-          await ch.deleteExchange(x);
-        } catch {
-          ch = await this.connection.channel(link);
-        }
-      }
+      for (const q of names.queues) await each(async () => void (dropped += (await ch.deleteQueue(q)).messageCount));
+      for (const x of names.exchanges) await each(async () => void (await ch.deleteExchange(x)));
     } finally {
       await ch.close().catch(() => {});
     }
-    this.connection.forget();
+    return { dropped, failed };
   }
 
   // ------------------------------------------------------------------------------------------
