@@ -199,7 +199,10 @@ export class RabbitMqTransport implements Transport {
       }
     };
     try {
-      for (const q of names.queues) await each(async () => void (dropped += (await ch.deleteQueue(q)).messageCount));
+      for (const q of names.queues)
+        await each(async () => {
+          dropped += (await ch.deleteQueue(q)).messageCount;
+        });
       for (const x of names.exchanges) await each(async () => void (await ch.deleteExchange(x)));
     } finally {
       await ch.close().catch(() => {});
