@@ -47,12 +47,4 @@ describe('the sagas process’s consumer groups', () => {
       expect(topics, group).toEqual(GROUP_TOPICS[group as keyof typeof GROUP_TOPICS]);
     }
   });
-
-  it('the cancel-order group reads timer_events (an expired timer starts its saga); accept-order reads no user or payment events', async () => {
-    const consumed = await joinedGroups();
-    const topicsOf = (group: string) => consumed.find((c) => c.group === group)!.topics;
-    expect(topicsOf('cancel-order-saga-orchestrator')).toContain('timer_events');
-    expect(topicsOf('accept-order-saga-orchestrator')).not.toContain('user_events');
-    expect(topicsOf('accept-order-saga-orchestrator')).not.toContain('payment_events');
-  });
 });
