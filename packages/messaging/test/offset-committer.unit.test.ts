@@ -198,13 +198,20 @@ describe('OffsetCommitter with an interval between requests', () => {
     expect(committer.requests).toBe(2);
   });
 
-  it('hurry sends what waits at once (a stopping member); a rebalance drops it', async () => {
+  /**
+   * A committer whose interval is an hour (only `hurry`, `close` or `drop` can end its wait before
+   * the test's timeout), with offset 1 sent and answered and offset 2 waiting behind it.
+   */
+  function oneSentOneWaiting() {
     const c = coordinator();
-    // An hour: only hurry or drop can end the wait before the test's timeout.
     const committer = new OffsetCommitter({ intervalMs: 3_600_000 });
     void committer.commit(at(0, 1), c.send);
     c.answer();
-    const waiting = committer.commit(at(0, 2), c.send);
+    return { c, committer, waiting: committer.commit(at(0, 2), c.send) };
+  }
+
+  it('hurry sends what waits at once (a stopping member); a rebalance drops it', async () => {
+    const { c, committer, waiting } = oneSentOneWaiting();
     await new Promise((r) => setImmediate(r));
     expect(c.requests).toHaveLength(1);
     committer.hurry();
@@ -222,15 +229,11 @@ describe('OffsetCommitter with an interval between requests', () => {
   });
 
   it('close sends what waits at once', async () => {
-    const c = coordinator();
-    const committer = new OffsetCommitter({ intervalMs: 3_600_000 });
-    void committer.commit(at(0, 1), c.send);
-    c.answer();
-    const last = committer.commit(at(0, 2), c.send);
+    const { c, committer, waiting } = oneSentOneWaiting();
     const closed = committer.close(10_000);
     await c.requested(2);
     c.answer();
-    await Promise.all([last, closed]);
+    await Promise.all([waiting, closed]);
     expect(committer.requests).toBe(2);
   });
 });
