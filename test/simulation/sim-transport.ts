@@ -182,6 +182,7 @@ export class SimOutbox implements Outbox {
     const batch = [...records];
     return {
       wake: () => void this.queue.push(batch),
+      abandon: () => {},
       // Whoever waits for its records (a request, to read its own write) has the relay run at once, up to them.
       published: async () => {
         while (this.queue.includes(batch)) this.relay();

@@ -179,6 +179,7 @@ export class GroupBatches {
     let failing: ConsumedRecord | undefined;
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
+    const rolledBack: (() => void)[] = [];
     /** How long each handler ran, recorded once the chunk has committed. */
     const ran: { type: string; seconds: number }[] = [];
     /** Does a record need an inbox row to be seen once (not if its offset is stored with it, or the handlers see to it). */
@@ -204,10 +205,11 @@ export class GroupBatches {
           ran.push({ type: message.type, seconds: await this.#invoke(handler, message, ctx, out, afterCommit) });
           failing = undefined;
         }
-        await this.#store(tx, out, afterCommit);
+        await this.#store(tx, out, afterCommit, rolledBack);
         if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
       });
     } catch (err) {
+      for (const fn of rolledBack) fn();
       if (this.#deps.closing()) throw err;
       // The handler that threw gets another attempt (one by one): a retry like any other.
       if (failing) metrics.handlerRetries.inc({ group: groupId, topic: failing.topic });
@@ -273,33 +275,43 @@ export class GroupBatches {
     const log = this.#lazyLog(groupId, message);
     const out: OutgoingRecord[] = [];
     const afterCommit: (() => void)[] = [];
+    const rolledBack: (() => void)[] = [];
     const now = clock.now();
     let seconds: number | undefined;
-    await this.#deps.db.transaction(async (tx) => {
-      seconds = undefined;
-      if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
-      if (!this.#withoutInbox.has(groupId) && !(commit && record.unique)) {
-        const fresh = await tx.query(
-          `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
-          [groupId, message.message_id],
-        );
-        if (fresh.length === 0) {
-          log.debug('duplicate delivery ignored');
-          return;
+    await this.#deps.db
+      .transaction(async (tx) => {
+        seconds = undefined;
+        if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
+        if (!this.#withoutInbox.has(groupId) && !(commit && record.unique)) {
+          const fresh = await tx.query(
+            `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
+            [groupId, message.message_id],
+          );
+          if (fresh.length === 0) {
+            log.debug('duplicate delivery ignored');
+            return;
+          }
         }
-      }
-      seconds = await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
-      await this.#store(tx, out, afterCommit);
-    });
+        seconds = await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
+        await this.#store(tx, out, afterCommit, rolledBack);
+      })
+      .catch((err: unknown) => {
+        for (const fn of rolledBack) fn();
+        throw err;
+      });
     for (const fn of afterCommit) fn();
     if (seconds !== undefined) this.#deps.metrics.handlerDuration.observe({ group: groupId, type: message.type }, seconds);
   }
 
-  /** Stores what the handlers emitted in their transaction; the deliverer is woken first after the commit. */
-  async #store(tx: Sql, out: OutgoingRecord[], afterCommit: (() => void)[]): Promise<void> {
+  /**
+   * Stores what the handlers emitted in their transaction; the deliverer is woken first after the
+   * commit, or told of a rollback (`rolledBack`, which the caller runs if the transaction fails).
+   */
+  async #store(tx: Sql, out: OutgoingRecord[], afterCommit: (() => void)[], rolledBack: (() => void)[]): Promise<void> {
     if (out.length === 0) return;
     const receipt = await this.#deps.outbox.add(tx, out);
     afterCommit.unshift(() => receipt.wake());
+    rolledBack.push(() => receipt.abandon());
   }
 
   /** A logger for one message, built only if a handler logs (most never do). */
@@ -352,10 +364,16 @@ export class GroupBatches {
     const dead = deadLetterRecord(record, groupId, reason, detail, this.#deps.clock.now());
     if (!commit) return this.#deps.transport.publish([dead]);
     const afterCommit: (() => void)[] = [];
-    await this.#deps.db.transaction(async (tx) => {
-      await this.#store(tx, [dead], afterCommit);
-      afterCommit.push(await commit.commitIn(tx, commit.through));
-    });
+    const rolledBack: (() => void)[] = [];
+    await this.#deps.db
+      .transaction(async (tx) => {
+        await this.#store(tx, [dead], afterCommit, rolledBack);
+        afterCommit.push(await commit.commitIn(tx, commit.through));
+      })
+      .catch((err: unknown) => {
+        for (const fn of rolledBack) fn();
+        throw err;
+      });
     for (const fn of afterCommit) fn();
   }
 }

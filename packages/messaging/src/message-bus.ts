@@ -90,24 +90,29 @@ export class MessageBus {
     const out: OutgoingRecord[] = [];
     const now = this.#deps.clock.now();
     let receipt: OutboxReceipt | undefined;
-    const result = await this.#deps.db.transaction(async (tx) => {
-      const emit: Emit = (type, payload, routing = {}) =>
-        this.#emit(
-          out,
-          type,
-          payload,
-          {
-            key: routing.key ?? keyFromPayload(payload as Record<string, unknown>, this.#deps.ids),
-            correlationId: routing.correlationId ?? this.#deps.ids.uuid(),
-            causationId: routing.causationId ?? null,
-            messageId: routing.messageId,
-          },
-          now,
-        );
-      const value = await fn(tx, emit, now);
-      if (out.length > 0) receipt = await this.#deps.outbox.add(tx, out);
-      return value;
-    });
+    const result = await this.#deps.db
+      .transaction(async (tx) => {
+        const emit: Emit = (type, payload, routing = {}) =>
+          this.#emit(
+            out,
+            type,
+            payload,
+            {
+              key: routing.key ?? keyFromPayload(payload as Record<string, unknown>, this.#deps.ids),
+              correlationId: routing.correlationId ?? this.#deps.ids.uuid(),
+              causationId: routing.causationId ?? null,
+              messageId: routing.messageId,
+            },
+            now,
+          );
+        const value = await fn(tx, emit, now);
+        if (out.length > 0) receipt = await this.#deps.outbox.add(tx, out);
+        return value;
+      })
+      .catch((err: unknown) => {
+        receipt?.abandon();
+        throw err;
+      });
     if (receipt) {
       receipt.wake();
       if (options.awaitPublish !== false) await receipt.published(this.#deps.publishWaitMs ?? 5000);

@@ -51,7 +51,7 @@ function relayed(transport: Transport, log: Logger): OpenedTransport {
   return {
     transport,
     outboxFor(db, schema) {
-      const outbox = new TableOutbox(db, schema, transport, (err) => log.warn({ err, schema }, 'outbox relay retrying'));
+      const outbox = new TableOutbox(db, schema, transport, { onError: (err) => log.warn({ err, schema }, 'outbox relay retrying') });
       outbox.start();
       return outbox;
     },

@@ -5,13 +5,19 @@
  * After a commit the receipt hands its records to the relay in memory, and the relay publishes them
  * without reading them back. Per-key order holds across instances without making them take turns:
  * a record that must come before one of ours was committed before our transaction wrote, so it has
- * a lower id and is visible to a probe made after our commit, until its publisher deleted it, which
- * it does only once the broker has it. So before each batch one statement asks whether the table
- * holds a row below the batch's highest id that is not in hand. While one does (another instance's
- * row in flight), the batch waits for it to go; if it stays (a crashed instance's leftovers, a row
- * whose wake never came, a publish that failed) the relay reads the table in id order, as it does
- * at start, until it is drained. Two relays may then publish a row twice; each sends in id order, so
- * a record's first copy is still in order, and the consumers' inbox absorbs the second.
+ * a lower id and is visible to the statement that writes our rows, until its publisher deleted it,
+ * which it does only once the broker has it. So that statement also asks whether the table holds a
+ * row below ours that this relay does not have in hand. Almost always none does, and the relay
+ * publishes the records as soon as the transaction has committed. When one does (another
+ * instance's row in flight, a crashed instance's leftovers, a row whose wake never came), the relay
+ * probes again before the batch, and waits while such a row stays; if it stays too long, the relay
+ * reads the table in id order, as it does at start, until it is drained. Two relays may then
+ * publish a row twice; each sends in id order, so a record's first copy is still in order, and the
+ * consumers' inbox absorbs the second.
+ *
+ * The rows the broker acknowledged are deleted by the next statement that adds rows, in its
+ * transaction, or by the relay if none comes within `DELETE_LINGER_MS`: under load the deletes cost
+ * no statement of their own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db, Sql } from '@campusg/platform';
@@ -22,6 +28,8 @@ import type { OutgoingRecord, Transport } from './transport.ts';
 export interface OutboxReceipt {
   /** Says the transaction committed: hands the records to the deliverer and wakes it. */
   wake(): void;
+  /** Says the transaction rolled back (its caller's error is on its way): what `add` took on is handed back. */
+  abandon(): void;
   /**
    * Resolves true once the records are on the transport (so any consumer can see them), false
    * when that takes longer than `timeoutMs` (they stay stored and go out later).
@@ -54,12 +62,35 @@ interface Handoff {
   ids: number[];
   records: OutgoingRecord[];
   done: boolean;
+  /** A row below these, which this relay did not have in hand, was stored when they were written. */
+  foreign: boolean;
+}
+
+/** Acknowledged rows a transaction's statement deletes, until that transaction has ended. */
+interface Deleting {
+  ids: number[];
+  since: number;
 }
 
 /** How often an idle relay asks whether rows it does not hold wait in the table (a crashed instance's). */
 const IDLE_PROBE_MS = 1000;
 /** How long a handoff waits for rows before it (another relay's, in flight) before the table is read. */
 const FOREIGN_WAIT_MS = 1000;
+/** How long acknowledged rows wait for a transaction that adds rows to delete them, before the relay does. */
+const DELETE_LINGER_MS = 20;
+/** A transaction that took rows to delete and was never said to end this long after: the relay deletes them. */
+const DELETING_RECLAIM_MS = 30_000;
+/** Beyond this many rows in hand, the statement that adds rows does not ask what lies below them (the relay probes). */
+const IN_HAND_CHECKED = 5000;
+
+export interface TableOutboxOptions {
+  /** Told of each relay error before it retries. */
+  onError?: (err: unknown) => void;
+  /** Records per publish (500). */
+  batchSize?: number;
+  /** How long acknowledged rows wait for a transaction that adds rows to delete them (`DELETE_LINGER_MS`). */
+  deleteLingerMs?: number;
+}
 
 export class TableOutbox implements Outbox {
   readonly #wake = new Signal();
@@ -69,6 +100,8 @@ export class TableOutbox implements Outbox {
   #queue: Handoff[] = [];
   /** Ids the broker acknowledged whose rows are still to be deleted. */
   #acked: number[] = [];
+  /** Acknowledged ids that an open transaction deletes. */
+  readonly #deleting = new Set<Deleting>();
   /** True until the table was read to its end: at start, after a failure, when foreign rows showed up. */
   #fromTable = true;
   /** Rows not in hand that the last idle probe saw. */
@@ -76,39 +109,109 @@ export class TableOutbox implements Outbox {
   #stopped = false;
   #loop: Promise<void> = Promise.resolve();
 
+  readonly #onError: (err: unknown) => void;
+  readonly #batchSize: number;
+  readonly #deleteLingerMs: number;
+
   constructor(
     private readonly db: Db,
     private readonly schema: string,
     private readonly transport: Transport,
-    private readonly onError: (err: unknown) => void = () => {},
-    private readonly batchSize = 500,
-  ) {}
+    options: TableOutboxOptions = {},
+  ) {
+    this.#onError = options.onError ?? (() => {});
+    this.#batchSize = options.batchSize ?? 500;
+    this.#deleteLingerMs = options.deleteLingerMs ?? DELETE_LINGER_MS;
+  }
 
   /** Starts the relay loop (after the schema's migrations have run). */
   start(): void {
     this.#loop = this.#relay();
   }
 
+  /**
+   * Writes `records` in the caller's transaction, in one statement that also deletes the rows
+   * acknowledged so far and asks whether a row below the new ones is stored that this relay does
+   * not have in hand (see the class comment).
+   */
   async add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt> {
-    const values: unknown[] = [];
+    const deleting = this.#take();
+    const inHand = this.#inHand();
+    const values: unknown[] = [deleting.ids, inHand.length > IN_HAND_CHECKED ? null : inHand];
     const rows = records.map((r, i) => {
       values.push(r.topic, r.key, r.value, JSON.stringify(r.headers));
-      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
+      return `($${i * 4 + 3}, $${i * 4 + 4}, $${i * 4 + 5}, $${i * 4 + 6}::jsonb)`;
     });
-    const ids = await tx.query<{ id: number | string }>(
-      `insert into ${this.schema}.outbox (topic, key, value, headers) values ${rows.join(',')} returning id`,
-      values,
-    );
-    const handoff: Handoff = { ids: ids.map((r) => Number(r.id)).sort((a, b) => a - b), records, done: false };
-    let woken = false;
+    let written: { ids: (number | string)[]; foreign: boolean } | undefined;
+    try {
+      [written] = await tx.query<{ ids: (number | string)[]; foreign: boolean }>(
+        `with gone as (delete from ${this.schema}.outbox where id = any($1::bigint[])),
+           added as (insert into ${this.schema}.outbox (topic, key, value, headers) values ${rows.join(',')} returning id)
+         select array(select id from added order by id) as ids,
+           $2::bigint[] is null or exists (select 1 from ${this.schema}.outbox
+             where id < (select min(id) from added) and id <> all($2::bigint[])) as foreign`,
+        values,
+      );
+    } catch (err) {
+      this.#giveBack(deleting);
+      throw err;
+    }
+    const handoff: Handoff = { ids: written!.ids.map(Number), records, done: false, foreign: written!.foreign };
+    let ended = false;
     return {
       wake: () => {
-        if (!woken && !this.#stopped) this.#enqueue(handoff);
-        woken = true;
+        if (!ended) {
+          this.#deleting.delete(deleting);
+          if (!this.#stopped) this.#enqueue(handoff);
+        }
+        ended = true;
         this.#wake.notify();
+      },
+      abandon: () => {
+        if (!ended) this.#giveBack(deleting);
+        ended = true;
       },
       published: (timeoutMs) => this.#published(handoff, timeoutMs),
     };
+  }
+
+  /** Rows this relay answers for: acknowledged (to delete, or being deleted) and queued to publish. */
+  #inHand(): number[] {
+    const ids = this.#acknowledged();
+    for (const h of this.#queue) ids.push(...h.ids);
+    return ids;
+  }
+
+  /** Rows the broker has that are still stored: to delete, or being deleted by an open transaction. */
+  #acknowledged(): number[] {
+    const ids = [...this.#acked];
+    for (const d of this.#deleting) ids.push(...d.ids);
+    return ids;
+  }
+
+  /** Takes the acknowledged ids for a statement to delete: they stay in hand until it has committed. */
+  #take(): Deleting {
+    const deleting = { ids: this.#acked, since: Date.now() };
+    this.#acked = [];
+    if (deleting.ids.length > 0) this.#deleting.add(deleting);
+    return deleting;
+  }
+
+  /** Runs the relay's own statement that deletes `deleting` (outside a transaction): they are gone once it has run. */
+  async #deleteIn<T>(deleting: Deleting, statement: () => Promise<T>): Promise<T> {
+    try {
+      return await statement();
+    } catch (err) {
+      this.#giveBack(deleting);
+      throw err;
+    } finally {
+      this.#deleting.delete(deleting);
+    }
+  }
+
+  /** Acknowledged ids a transaction took to delete and did not: the relay deletes them after all. */
+  #giveBack(deleting: Deleting): void {
+    if (this.#deleting.delete(deleting)) this.#acked.push(...deleting.ids);
   }
 
   /**
@@ -134,7 +237,9 @@ export class TableOutbox implements Outbox {
   }
 
   async backlog(): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>(`select count(*)::int as n from ${this.schema}.outbox`);
+    const [row] = await this.db.query<{ n: number }>(`select count(*)::int as n from ${this.schema}.outbox where id <> all($1::bigint[])`, [
+      this.#acknowledged(),
+    ]);
     return row?.n ?? 0;
   }
 
@@ -149,9 +254,10 @@ export class TableOutbox implements Outbox {
         `campusg-outbox:${this.schema}`,
       ]);
       if (!lock?.ok) return undefined;
+      // Rows the broker already has are not sent again, even those an open transaction is deleting.
       const rows = await tx.query<{ id: number; topic: string; key: string; value: string; headers: Record<string, string> }>(
-        `select id, topic, key, value, headers from ${this.schema}.outbox order by id limit $1`,
-        [this.batchSize],
+        `select id, topic, key, value, headers from ${this.schema}.outbox where id <> all($2::bigint[]) order by id limit $1`,
+        [this.#batchSize, this.#acknowledged()],
       );
       if (rows.length === 0) return rows;
       await this.transport.publish(rows.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
@@ -202,7 +308,7 @@ export class TableOutbox implements Outbox {
       const queued = new Set(this.#queue);
       const sent = await this.#relayTable();
       if (sent < 0) return false;
-      if (sent < this.batchSize) {
+      if (sent < this.#batchSize) {
         this.#settle((h) => queued.has(h));
         return true;
       }
@@ -211,10 +317,11 @@ export class TableOutbox implements Outbox {
 
   /**
    * Publishes the queued handoffs from memory, a batch at a time, in id order (a record that must
-   * precede another has the lower id, whichever commit finished first). Before each batch one
-   * statement deletes the rows acknowledged so far and asks whether a row not in hand, below the
-   * batch's highest id, is stored (see the class comment). While one is, the batch waits for its
-   * publisher to delete it; returns false if that takes too long, and the table must be read.
+   * precede another has the lower id, whichever commit finished first). When a handoff of the batch
+   * was written with a row below it not in hand, one statement first deletes the rows acknowledged
+   * so far and asks whether such a row, below the batch's highest id, is still stored (see the class
+   * comment). While one is, the batch waits for its publisher to delete it; returns false if that
+   * takes too long, and the table must be read.
    */
   async #relayMemory(): Promise<boolean> {
     let deadline = Date.now() + FOREIGN_WAIT_MS;
@@ -223,19 +330,11 @@ export class TableOutbox implements Outbox {
       const batch: Handoff[] = [];
       let size = 0;
       for (const h of this.#queue) {
-        if (batch.length > 0 && size + h.records.length > this.batchSize) break;
+        if (batch.length > 0 && size + h.records.length > this.#batchSize) break;
         batch.push(h);
         size += h.records.length;
       }
-      const top = Math.max(...batch.map((h) => h.ids[h.ids.length - 1]!));
-      const deleting = this.#acked;
-      const [probe] = await this.db.query<{ foreign: boolean }>(
-        `with gone as (delete from ${this.schema}.outbox where id = any($1::bigint[]))
-         select exists (select 1 from ${this.schema}.outbox where id < $3 and id <> all($2::bigint[])) as foreign`,
-        [deleting, [...deleting, ...this.#queue.flatMap((h) => h.ids)], top],
-      );
-      this.#acked = this.#acked.slice(deleting.length);
-      if (probe?.foreign) {
+      if (batch.some((h) => h.foreign) && (await this.#foreignBelow(Math.max(...batch.map((h) => h.ids[h.ids.length - 1]!))))) {
         if (Date.now() > deadline) return false;
         await sleep(pause);
         pause = Math.min(pause * 2, 50);
@@ -247,15 +346,29 @@ export class TableOutbox implements Outbox {
       deadline = Date.now() + FOREIGN_WAIT_MS;
       pause = 2;
     }
-    await this.#flushDeletes();
     return true;
   }
 
-  async #flushDeletes(): Promise<void> {
+  /** Deletes the rows acknowledged so far, and says whether a row below `top` not in hand is stored, in one statement. */
+  async #foreignBelow(top: number): Promise<boolean> {
+    const deleting = this.#take();
+    const [probe] = await this.#deleteIn(deleting, () =>
+      this.db.query<{ foreign: boolean }>(
+        `with gone as (delete from ${this.schema}.outbox where id = any($1::bigint[]))
+         select exists (select 1 from ${this.schema}.outbox where id < $3 and id <> all($2::bigint[])) as foreign`,
+        [deleting.ids, this.#inHand(), top],
+      ),
+    );
+    return probe?.foreign ?? false;
+  }
+
+  /** Deletes the acknowledged rows no transaction took, and those of a transaction never said to end. */
+  async #flushDeletes(reclaimAfterMs = DELETING_RECLAIM_MS): Promise<void> {
+    const before = Date.now() - reclaimAfterMs;
+    for (const d of this.#deleting) if (d.since <= before) this.#giveBack(d);
     if (this.#acked.length === 0) return;
-    const deleting = this.#acked;
-    await this.db.query(`delete from ${this.schema}.outbox where id = any($1::bigint[])`, [deleting]);
-    this.#acked = this.#acked.slice(deleting.length);
+    const deleting = this.#take();
+    await this.#deleteIn(deleting, () => this.db.query(`delete from ${this.schema}.outbox where id = any($1::bigint[])`, [deleting.ids]));
   }
 
   /**
@@ -264,7 +377,7 @@ export class TableOutbox implements Outbox {
    * instance's, or a row whose wake never came.
    */
   async #staleForeignRows(): Promise<boolean> {
-    const mine = [...this.#acked, ...this.#queue.flatMap((h) => h.ids)];
+    const mine = this.#inHand();
     const rows = await this.db.query<{ id: number | string }>(
       `select id from ${this.schema}.outbox where id <> all($1::bigint[]) order by id limit 100`,
       [mine],
@@ -284,19 +397,27 @@ export class TableOutbox implements Outbox {
           else await this.#wake.wait(seen, 250);
         } else if (this.#queue.length > 0) {
           if (!(await this.#relayMemory())) this.#fromTable = true;
+        } else if (this.#acked.length > 0) {
+          // The next transaction that adds rows deletes these; if none comes soon, the relay does.
+          await this.#wake.wait(seen, this.#deleteLingerMs);
+          if (this.#wake.version === seen) await this.#flushDeletes();
         } else {
           await this.#wake.wait(seen, IDLE_PROBE_MS);
-          if (this.#wake.version === seen && !this.#stopped && (await this.#staleForeignRows())) this.#fromTable = true;
+          if (this.#wake.version === seen && !this.#stopped) {
+            await this.#flushDeletes();
+            if (await this.#staleForeignRows()) this.#fromTable = true;
+          }
         }
         attempt = 0;
       } catch (err) {
         // What was not acknowledged stays stored; the table is the truth again until drained.
         this.#fromTable = true;
-        this.onError(err);
+        this.#onError(err);
         await sleep(backoffDelay(attempt++, 100, 5000));
       }
     }
-    await this.#flushDeletes().catch(() => {});
+    // Every transaction has ended by now: what one took and was never said to delete goes too.
+    await this.#flushDeletes(0).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,11 @@ const database: Db = {
   close: async () => {},
 };
 
-const outbox: Outbox = { add: async () => ({ wake() {}, published: async () => true }), backlog: async () => 0, close: async () => {} };
+const outbox: Outbox = {
+  add: async () => ({ wake() {}, abandon() {}, published: async () => true }),
+  backlog: async () => 0,
+  close: async () => {},
+};
 
 /** A bus whose handlers advance `clock.ms` to say how long they ran, and the batch handler its transport was given. */
 async function busUnderTest(handlers: (clock: { ms: number }) => Handlers) {

@@ -62,6 +62,58 @@ describe('TableOutbox handoff', () => {
     }
   });
 
+  /** The rows stored, published or not. */
+  const stored = async () => (await db.query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`))[0]!.n;
+
+  it('with nothing foreign below it a record goes out with no probe; the next add deletes the rows acknowledged before it', async () => {
+    const transport = new StandInTransport();
+    const { db: counted, statements } = counting(db);
+    // The relay would delete acknowledged rows itself only after a minute: here the adds do.
+    const outbox = new TableOutbox(counted, schema, transport, { deleteLingerMs: 60_000 });
+    outbox.start();
+    try {
+      expect(await (await add(outbox, ['warm-up'])).published(10_000)).toBe(true);
+      const before = statements.length;
+      for (let i = 0; i < 3; i++) {
+        expect(await (await add(outbox, [`m${i}`])).published(10_000)).toBe(true);
+        // Published, so not in the backlog; its row goes with the next add's statement.
+        expect(await outbox.backlog()).toBe(0);
+        expect(await stored()).toBe(1);
+      }
+      expect(transport.values()).toEqual(['warm-up', 'm0', 'm1', 'm2']);
+      const ran = statements.slice(before);
+      // The adds and the backlog counts; no probe, no delete of the relay's own.
+      expect(ran.filter((s) => /outbox/.test(s) && !/insert into|select count/.test(s))).toEqual([]);
+    } finally {
+      await outbox.close();
+    }
+    expect(await stored()).toBe(0); // closing deletes what is left
+  });
+
+  it('a transaction that rolls back hands back the acknowledged rows its statement deleted, and the relay deletes them', async () => {
+    const transport = new StandInTransport();
+    const outbox = new TableOutbox(db, schema, transport, { deleteLingerMs: 200 });
+    outbox.start();
+    try {
+      expect(await (await add(outbox, ['kept'])).published(10_000)).toBe(true);
+      let receipt: OutboxReceipt | undefined;
+      await expect(
+        db.transaction(async (tx) => {
+          receipt = await outbox.add(tx, [rec('rolled back')]);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      receipt!.abandon();
+      expect(await stored()).toBe(1); // the delete was rolled back with the rest
+      // Handed back, the row is the relay's to delete once no add has come for a while (without the
+      // hand-back it would stay for DELETING_RECLAIM_MS, half a minute).
+      await waitFor(async () => (await stored()) === 0, 'the relay deleting the handed-back row', 5000);
+      expect(transport.values()).toEqual(['kept']);
+    } finally {
+      await outbox.close();
+    }
+  });
+
   it('a record waits for a lower row another instance has in flight, then follows it', async () => {
     const slow = new StandInTransport();
     const fast = new StandInTransport();

@@ -34,7 +34,7 @@ describe('TableOutbox', () => {
 
   it('relays in id order across batches and deletes rows only once published', async () => {
     const transport = new StandInTransport();
-    const outbox = new TableOutbox(db, schema, transport, () => {}, 3);
+    const outbox = new TableOutbox(db, schema, transport, { batchSize: 3 });
     await add(outbox, [rec(1), rec(2)]);
     await add(outbox, [rec(3), rec(4), rec(5)]);
     await expect(
@@ -64,7 +64,7 @@ describe('TableOutbox', () => {
   it('the relay loop publishes after commit, survives a broker error and stops on close', async () => {
     const transport = new StandInTransport();
     const errors: unknown[] = [];
-    const outbox = new TableOutbox(db, schema, transport, (err) => errors.push(err), 100);
+    const outbox = new TableOutbox(db, schema, transport, { onError: (err) => errors.push(err), batchSize: 100 });
     outbox.start();
     try {
       transport.failNext = 1;
@@ -82,8 +82,8 @@ describe('TableOutbox', () => {
 
   it('a receipt resolves once its records are on the transport, whichever relay sent them, and times out while they are not', async () => {
     const transport = new StandInTransport();
-    const outbox = new TableOutbox(db, schema, transport, () => {}, 100);
-    const other = new TableOutbox(db, schema, transport, () => {}, 100);
+    const outbox = new TableOutbox(db, schema, transport, { batchSize: 100 });
+    const other = new TableOutbox(db, schema, transport, { batchSize: 100 });
     let receipt: OutboxReceipt | undefined;
     await db.transaction(async (tx) => {
       receipt = await outbox.add(tx, [rec(1), rec(2)]);

@@ -8,7 +8,8 @@ export class EmbeddedOutbox implements Outbox {
   constructor(private readonly transport: EmbeddedTransport) {}
   async add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt> {
     const written = await this.transport.appendIn(tx, records, { outbox: true });
-    return { wake: () => this.transport.notifyAppended(written), published: async () => true };
+    // A rolled-back append is found out by the next one (see log-offsets.ts): nothing to hand back.
+    return { wake: () => this.transport.notifyAppended(written), abandon: () => {}, published: async () => true };
   }
   async backlog(): Promise<number> {
     return 0;
