@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../../test/support/environment.ts';
@@ -92,6 +93,43 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
       }),
     ).rejects.toThrow('boom');
     expect(await db.query('select id from t.all_types where id = $1', [id])).toEqual([]);
+  });
+
+  it("sends a transaction's BEGIN with its first statement, in one write; a transaction that runs nothing sends nothing", async () => {
+    const writes: number[] = [];
+    const { _write, _writev } = Socket.prototype;
+    // Every write to a socket of this process while the transaction runs (the test's only traffic).
+    Socket.prototype._write = function (this: Socket, ...args: Parameters<Socket['_write']>) {
+      writes.push(1);
+      return _write.apply(this, args);
+    };
+    Socket.prototype._writev = function (this: Socket, ...args: Parameters<NonNullable<Socket['_writev']>>) {
+      writes.push(args[0].length);
+      return _writev!.apply(this, args);
+    };
+    const id = randomUUID();
+    try {
+      await db.transaction(async (tx) => {
+        await tx.query('insert into t.all_types (id, name) values ($1, $2)', [id, 'begun']);
+        await tx.query('update t.all_types set n = $2 where id = $1', [id, 7]);
+      });
+      // BEGIN and the insert, the update, COMMIT.
+      expect(writes.length).toBe(3);
+      writes.length = 0;
+      await db.transaction(async () => {});
+      expect(writes).toEqual([]);
+    } finally {
+      Socket.prototype._write = _write;
+      Socket.prototype._writev = _writev;
+    }
+    expect(await db.query('select n from t.all_types where id = $1', [id])).toEqual([{ n: 7 }]);
+    // A first statement that fails aborts the transaction it began, which rolls back.
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into t.all_types (id, name) values ($1, $2)', [id, 'twice']);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query<{ n: number }>('select count(*)::int as n from t.all_types where id = $1', [id])).toEqual([{ n: 1 }]);
   });
 
   it('runs what a transaction gives atCommit once, with all its values, before COMMIT; nothing of a rolled-back one', async () => {
