@@ -205,7 +205,7 @@ export class GroupBatches {
           ran.push({ type: message.type, seconds: await this.#invoke(handler, message, ctx, out, afterCommit) });
           failing = undefined;
         }
-        await this.#store(tx, out, afterCommit, rolledBack);
+        await this.#store(tx, out, afterCommit, rolledBack, !commit);
         if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
       });
     } catch (err) {
@@ -293,7 +293,7 @@ export class GroupBatches {
           }
         }
         seconds = await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
-        await this.#store(tx, out, afterCommit, rolledBack);
+        await this.#store(tx, out, afterCommit, rolledBack, true);
       })
       .catch((err: unknown) => {
         for (const fn of rolledBack) fn();
@@ -306,10 +306,11 @@ export class GroupBatches {
   /**
    * Stores what the handlers emitted in their transaction; the deliverer is woken first after the
    * commit, or told of a rollback (`rolledBack`, which the caller runs if the transaction fails).
+   * `last`: nothing runs in the transaction after it (COMMIT may go with it).
    */
-  async #store(tx: Sql, out: OutgoingRecord[], afterCommit: (() => void)[], rolledBack: (() => void)[]): Promise<void> {
+  async #store(tx: Sql, out: OutgoingRecord[], afterCommit: (() => void)[], rolledBack: (() => void)[], last = false): Promise<void> {
     if (out.length === 0) return;
-    const receipt = await this.#deps.outbox.add(tx, out);
+    const receipt = await this.#deps.outbox.add(tx, out, { last });
     afterCommit.unshift(() => receipt.wake());
     rolledBack.push(() => receipt.abandon());
   }

@@ -106,7 +106,7 @@ export class MessageBus {
             now,
           );
         const value = await fn(tx, emit, now);
-        if (out.length > 0) receipt = await this.#deps.outbox.add(tx, out);
+        if (out.length > 0) receipt = await this.#deps.outbox.add(tx, out, { last: true });
         return value;
       })
       .catch((err: unknown) => {

@@ -42,7 +42,11 @@ export interface OutboxReceipt {
  * `add` returns a receipt to use once that transaction has committed.
  */
 export interface Outbox {
-  add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt>;
+  /**
+   * With `last`, the add is the transaction's last statement, and where the database can (see
+   * `Sql.queryAndCommit`) COMMIT goes with it: once it resolves, the transaction has committed.
+   */
+  add(tx: Sql, records: OutgoingRecord[], options?: { last?: boolean }): Promise<OutboxReceipt>;
   /** Records stored and not yet handed to the transport. */
   backlog(): Promise<number>;
   close(): Promise<void>;
@@ -134,7 +138,10 @@ export class TableOutbox implements Outbox {
    * acknowledged so far and asks whether a row below the new ones is stored that this relay does
    * not have in hand (see the class comment).
    */
-  async add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt> {
+  async add(tx: Sql, records: OutgoingRecord[], options: { last?: boolean } = {}): Promise<OutboxReceipt> {
+    // With `last`, COMMIT goes with the statement where the database offers it.
+    const run = <T>(text: string, params: unknown[]) =>
+      options.last && tx.queryAndCommit ? tx.queryAndCommit<T>(text, params) : tx.query<T>(text, params);
     const deleting = this.#take();
     const inHand = this.#inHand();
     const values: unknown[] = [deleting.ids, inHand.length > IN_HAND_CHECKED ? null : inHand];
@@ -144,7 +151,7 @@ export class TableOutbox implements Outbox {
     });
     let written: { ids: (number | string)[]; foreign: boolean } | undefined;
     try {
-      [written] = await tx.query<{ ids: (number | string)[]; foreign: boolean }>(
+      [written] = await run<{ ids: (number | string)[]; foreign: boolean }>(
         `with gone as (delete from ${this.schema}.outbox where id = any($1::bigint[])),
            added as (insert into ${this.schema}.outbox (topic, key, value, headers) values ${rows.join(',')} returning id)
          select array(select id from added order by id) as ids,

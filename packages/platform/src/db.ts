@@ -23,6 +23,13 @@ export interface Sql {
    * round into the database, instead of as a statement of its own.
    */
   savepoint?(name: string): void;
+  /**
+   * Offered in PostgreSQL transactions: runs the transaction's last statement and its COMMIT,
+   * sent together (one write, one round trip). Resolves once the transaction has committed; if the
+   * statement fails, the transaction rolls back and its error is thrown. Nothing may run in the
+   * transaction after it, nor be given to `atCommit`: the transaction's function returns.
+   */
+  queryAndCommit?<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
 /** A database handle: PGlite (embedded) or a PostgreSQL server, behind one interface. */
@@ -162,16 +169,21 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
     ...wrap(pool, false),
     async transaction(fn) {
       const client = await pool.connect();
-      const tx = beginWithFirst(client, wrap(client, true));
+      const tx = pipelined(client, wrap(client, true));
       try {
         const contributed: Contributions = new Map();
         const result = await fn(withAtCommit(tx.sql, contributed));
+        if (tx.state === 'ended') {
+          if (contributed.size > 0) throw new Error('atCommit was given writes after the transaction had committed');
+          return result;
+        }
         await writeContributions(tx.sql, contributed);
         // A transaction that ran no statement began nothing.
-        if (tx.begun) await client.query('COMMIT');
+        if (tx.state === 'open') await client.query('COMMIT');
         return result;
       } catch (err) {
-        if (tx.begun) await client.query('ROLLBACK').catch(() => {});
+        // Once COMMIT was sent with the last statement, the transaction has ended, one way or the other.
+        if (tx.state === 'open') await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
         client.release();
@@ -186,32 +198,42 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
 }
 
 /**
- * A transaction's statements on `client`, BEGIN sent with the first of them: in one write and one
- * round trip, where it used to take one of each of its own. The pipelined connection sends the
- * statement without waiting for BEGIN's answer; should BEGIN fail, so does the statement's promise.
+ * A transaction's statements on `client`: BEGIN sent with the first of them, and COMMIT with the
+ * last when the caller says which it is (`queryAndCommit`), each in the same write and round trip,
+ * where they used to take one of each of their own. The pipelined connection sends a statement
+ * without waiting for the answer to the one before it; should BEGIN fail, so does the statement's
+ * promise, and a statement that fails turns the COMMIT sent after it into a rollback.
  */
-function beginWithFirst(client: pg.PoolClient, sql: Sql): { sql: Sql; readonly begun: boolean } {
-  let begun = false;
-  const first = <T>(send: () => Promise<T>): Promise<T> => {
-    if (begun) return send();
-    begun = true;
-    // Corked, both go out in one write when the statement's messages are written.
+function pipelined(client: pg.PoolClient, sql: Sql): { sql: Sql; readonly state: 'idle' | 'open' | 'ended' } {
+  let state: 'idle' | 'open' | 'ended' = 'idle';
+  const send = <T>(statement: () => Promise<T>, commit: boolean): Promise<T> => {
+    if (state === 'ended') return Promise.reject(new Error('the transaction has committed: no statement may follow its last'));
+    if (state === 'open' && !commit) return statement();
+    // Corked, what is sent here goes out in one write when the statement's messages are written.
     const { stream } = client.connection;
     stream.cork();
     try {
-      const begin = client.query('BEGIN');
-      return Promise.all([begin, send()]).then(([, value]) => value);
+      const begin = state === 'idle' ? client.query('BEGIN') : undefined;
+      state = 'open';
+      const sent = statement();
+      const end = commit ? client.query('COMMIT') : undefined;
+      if (commit) state = 'ended';
+      return Promise.all([begin, sent, end]).then(([, value, ended]) => {
+        if (ended && ended.command !== 'COMMIT') throw new Error(`the transaction ended in ${ended.command}, not COMMIT`);
+        return value;
+      });
     } finally {
       stream.uncork();
     }
   };
   return {
     sql: {
-      query: <T>(text: string, params?: unknown[]) => first(() => sql.query<T>(text, params)),
-      exec: (text: string) => first(() => sql.exec(text)),
+      query: <T>(text: string, params?: unknown[]) => send(() => sql.query<T>(text, params), false),
+      exec: (text: string) => send(() => sql.exec(text), false),
+      queryAndCommit: <T>(text: string, params?: unknown[]) => send(() => sql.query<T>(text, params), true),
     },
-    get begun() {
-      return begun;
+    get state() {
+      return state;
     },
   };
 }

@@ -153,6 +153,7 @@ export function withAtCommit(tx: Sql, own: Contributions): Sql {
   return {
     query: (text, params) => tx.query(text, params),
     exec: (text) => tx.exec(text),
+    ...(tx.queryAndCommit && { queryAndCommit: tx.queryAndCommit }),
     atCommit: (key, value, write) => {
       const entry = own.get(key);
       if (entry) entry.values.push(value);

@@ -16,6 +16,11 @@ export function observeSql(sql: Sql, observe: StatementObserver, inTransaction =
     },
   };
   if (sql.savepoint) observed.savepoint = (name) => sql.savepoint!(name);
+  if (sql.queryAndCommit)
+    observed.queryAndCommit = (text, params) => {
+      observe(text, inTransaction);
+      return sql.queryAndCommit!(text, params);
+    };
   // What runs at commit is counted there, through the transaction it is given.
   if (sql.atCommit)
     observed.atCommit = (key, value, write) => sql.atCommit!(key, value, (tx, values) => write(observeSql(tx, observe, true), values));

@@ -95,7 +95,7 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
     expect(await db.query('select id from t.all_types where id = $1', [id])).toEqual([]);
   });
 
-  it("sends a transaction's BEGIN with its first statement, in one write; a transaction that runs nothing sends nothing", async () => {
+  it("sends a transaction's BEGIN with its first statement and COMMIT with its last, each in one write; nothing for a transaction that runs nothing", async () => {
     const writes: number[] = [];
     const { _write, _writev } = Socket.prototype;
     // Every write to a socket of this process while the transaction runs (the test's only traffic).
@@ -116,6 +116,14 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
       // BEGIN and the insert, the update, COMMIT.
       expect(writes.length).toBe(3);
       writes.length = 0;
+      // The last statement said, COMMIT goes with it: committed once it resolves.
+      await db.transaction(async (tx) => {
+        await tx.query('update t.all_types set n = $2 where id = $1', [id, 8]);
+        expect(await tx.queryAndCommit!('update t.all_types set n = n - 1 where id = $1 returning n', [id])).toEqual([{ n: 7 }]);
+        await expect(tx.query('select 1 where $1', [true])).rejects.toThrow('has committed');
+      });
+      expect(writes.length).toBe(2);
+      writes.length = 0;
       await db.transaction(async () => {});
       expect(writes).toEqual([]);
     } finally {
@@ -130,6 +138,16 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
       }),
     ).rejects.toMatchObject({ code: '23505' });
     expect(await db.query<{ n: number }>('select count(*)::int as n from t.all_types where id = $1', [id])).toEqual([{ n: 1 }]);
+    // A last statement that fails turns the COMMIT sent with it into a rollback of the whole transaction.
+    const other = randomUUID();
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into t.all_types (id, name) values ($1, $2)', [other, 'rolled back']);
+        await tx.queryAndCommit!('insert into t.all_types (id, name) values ($1, $2)', [id, 'twice']);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('select id from t.all_types where id = $1', [other])).toEqual([]);
+    expect(await db.query('select 1 as ok')).toEqual([{ ok: 1 }]); // the connection is usable again
   });
 
   it('runs what a transaction gives atCommit once, with all its values, before COMMIT; nothing of a rolled-back one', async () => {
