@@ -43,9 +43,10 @@ async function timed<T>(text: string, inTx: boolean, run: () => Promise<T>): Pro
 
 /**
  * `sql` with its statements counted, and everything else it offers kept: a savepoint that rides
- * with the next statement, writes gathered for the commit (counted where they run). Without them
- * the group commit would fall back to a statement per savepoint and the handlers to a write per
- * message, and the counts would describe the counting rather than the platform.
+ * with the next statement, a last statement that COMMIT rides with, writes gathered for the commit
+ * (counted where they run). Without them the group commit would fall back to a statement per
+ * savepoint, a PostgreSQL transaction to a round trip of its own for COMMIT, and the handlers to a
+ * write per message, and the counts would describe the counting rather than the platform.
  */
 function countedSql(sql: Sql, inTx: boolean): Sql {
   const out: Sql = {
@@ -53,6 +54,7 @@ function countedSql(sql: Sql, inTx: boolean): Sql {
     exec: (text) => timed(text, inTx, () => sql.exec(text)),
   };
   if (sql.savepoint) out.savepoint = (name) => sql.savepoint!(name);
+  if (sql.queryAndCommit) out.queryAndCommit = (text, params) => timed(text, inTx, () => sql.queryAndCommit!(text, params));
   if (sql.atCommit) out.atCommit = (key, value, write) => sql.atCommit!(key, value, (tx, values) => write(countedSql(tx, true), values));
   return out;
 }
