@@ -11,6 +11,8 @@
  * PGLITE_THREAD=1 compares instead PGlite on the main thread (old) with PGlite in its worker thread
  * (new), both through `Db`: `mainCpuUs` is the CPU time of the main thread alone, the one that
  * also serves HTTP and runs handlers, while `clientCpuUs` counts every thread of the process.
+ * COMMIT_WITH_LAST=1 compares, on PostgreSQL through `Db`, the outbox insert run as any statement
+ * and then COMMIT (old) with the insert sent with COMMIT (`queryAndCommit`, new).
  *
  *   npx tsx bench/scenarios/db-statements.ts            # PGlite only
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/scenarios/db-statements.ts
@@ -224,6 +226,29 @@ async function onPgliteThreads() {
   }
 }
 
-if (process.env.PGLITE_THREAD === '1') await onPgliteThreads();
-else if (process.env.SKIP_PGLITE !== '1') await onPglite();
-if (process.env.DATABASE_URL) await onPostgres(process.env.DATABASE_URL);
+/** On PostgreSQL through `Db`: the handling's last statement and then COMMIT, against both sent together. */
+async function onPostgresCommitWithLast(base: string) {
+  const db = openPostgres(withoutCommitFlush(base), { max: 1 });
+  await seed(db);
+  const serverPid = (await db.query<{ pid: number }>('select pg_backend_pid() as pid'))[0]?.pid;
+  const lastWithCommit = (tx: Sql): Sql => ({
+    query: (text, params) => (text === S.outbox ? tx.queryAndCommit!(text, params) : tx.query(text, params)),
+    exec: (text) => tx.exec(text),
+  });
+  await compare(
+    'postgresql: last statement, then COMMIT (old) vs together (new)',
+    { serverPid, transaction: (fn) => db.transaction(fn) },
+    { serverPid, transaction: (fn) => db.transaction((tx) => fn(lastWithCommit(tx))) },
+  );
+  await db.exec(`drop schema ${SCHEMA} cascade`);
+  await db.close();
+}
+
+if (process.env.COMMIT_WITH_LAST === '1') {
+  if (!process.env.DATABASE_URL) throw new Error('COMMIT_WITH_LAST=1 needs DATABASE_URL');
+  await onPostgresCommitWithLast(process.env.DATABASE_URL);
+} else {
+  if (process.env.PGLITE_THREAD === '1') await onPgliteThreads();
+  else if (process.env.SKIP_PGLITE !== '1') await onPglite();
+  if (process.env.DATABASE_URL) await onPostgres(process.env.DATABASE_URL);
+}
