@@ -21,6 +21,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db, Sql } from '@campusg/platform';
+import { AcknowledgedRows } from './outbox-acks.ts';
 import { backoffDelay, Signal } from './signal.ts';
 import type { OutgoingRecord, Transport } from './transport.ts';
 
@@ -70,12 +71,6 @@ interface Handoff {
   foreign: boolean;
 }
 
-/** Acknowledged rows a transaction's statement deletes, until that transaction has ended. */
-interface Deleting {
-  ids: number[];
-  since: number;
-}
-
 /** How often an idle relay asks whether rows it does not hold wait in the table (a crashed instance's). */
 const IDLE_PROBE_MS = 1000;
 /** How long a handoff waits for rows before it (another relay's, in flight) before the table is read. */
@@ -102,10 +97,8 @@ export class TableOutbox implements Outbox {
   readonly #relayed = new Signal();
   /** Committed handoffs not yet published, in commit order. */
   #queue: Handoff[] = [];
-  /** Ids the broker acknowledged whose rows are still to be deleted. */
-  #acked: number[] = [];
-  /** Acknowledged ids that an open transaction deletes. */
-  readonly #deleting = new Set<Deleting>();
+  /** Rows the broker acknowledged that are still stored. */
+  readonly #acks = new AcknowledgedRows();
   /** True until the table was read to its end: at start, after a failure, when foreign rows showed up. */
   #fromTable = true;
   /** Rows not in hand that the last idle probe saw. */
@@ -142,7 +135,7 @@ export class TableOutbox implements Outbox {
     // With `last`, COMMIT goes with the statement where the database offers it.
     const run = <T>(text: string, params: unknown[]) =>
       options.last && tx.queryAndCommit ? tx.queryAndCommit<T>(text, params) : tx.query<T>(text, params);
-    const deleting = this.#take();
+    const deleting = this.#acks.take();
     const inHand = this.#inHand();
     const values: unknown[] = [deleting.ids, inHand.length > IN_HAND_CHECKED ? null : inHand];
     const rows = records.map((r, i) => {
@@ -160,7 +153,7 @@ export class TableOutbox implements Outbox {
         values,
       );
     } catch (err) {
-      this.#giveBack(deleting);
+      this.#acks.giveBack(deleting);
       throw err;
     }
     const handoff: Handoff = { ids: written!.ids.map(Number), records, done: false, foreign: written!.foreign };
@@ -168,57 +161,25 @@ export class TableOutbox implements Outbox {
     return {
       wake: () => {
         if (!ended) {
-          this.#deleting.delete(deleting);
+          this.#acks.done(deleting);
           if (!this.#stopped) this.#enqueue(handoff);
         }
         ended = true;
         this.#wake.notify();
       },
       abandon: () => {
-        if (!ended) this.#giveBack(deleting);
+        if (!ended) this.#acks.giveBack(deleting);
         ended = true;
       },
       published: (timeoutMs) => this.#published(handoff, timeoutMs),
     };
   }
 
-  /** Rows this relay answers for: acknowledged (to delete, or being deleted) and queued to publish. */
+  /** Rows this relay answers for: acknowledged and still stored, and queued to publish. */
   #inHand(): number[] {
-    const ids = this.#acknowledged();
+    const ids = this.#acks.all();
     for (const h of this.#queue) ids.push(...h.ids);
     return ids;
-  }
-
-  /** Rows the broker has that are still stored: to delete, or being deleted by an open transaction. */
-  #acknowledged(): number[] {
-    const ids = [...this.#acked];
-    for (const d of this.#deleting) ids.push(...d.ids);
-    return ids;
-  }
-
-  /** Takes the acknowledged ids for a statement to delete: they stay in hand until it has committed. */
-  #take(): Deleting {
-    const deleting = { ids: this.#acked, since: Date.now() };
-    this.#acked = [];
-    if (deleting.ids.length > 0) this.#deleting.add(deleting);
-    return deleting;
-  }
-
-  /** Runs the relay's own statement that deletes `deleting` (outside a transaction): they are gone once it has run. */
-  async #deleteIn<T>(deleting: Deleting, statement: () => Promise<T>): Promise<T> {
-    try {
-      return await statement();
-    } catch (err) {
-      this.#giveBack(deleting);
-      throw err;
-    } finally {
-      this.#deleting.delete(deleting);
-    }
-  }
-
-  /** Acknowledged ids a transaction took to delete and did not: the relay deletes them after all. */
-  #giveBack(deleting: Deleting): void {
-    if (this.#deleting.delete(deleting)) this.#acked.push(...deleting.ids);
   }
 
   /**
@@ -245,7 +206,7 @@ export class TableOutbox implements Outbox {
 
   async backlog(): Promise<number> {
     const [row] = await this.db.query<{ n: number }>(`select count(*)::int as n from ${this.schema}.outbox where id <> all($1::bigint[])`, [
-      this.#acknowledged(),
+      this.#acks.all(),
     ]);
     return row?.n ?? 0;
   }
@@ -264,7 +225,7 @@ export class TableOutbox implements Outbox {
       // Rows the broker already has are not sent again, even those an open transaction is deleting.
       const rows = await tx.query<{ id: number; topic: string; key: string; value: string; headers: Record<string, string> }>(
         `select id, topic, key, value, headers from ${this.schema}.outbox where id <> all($2::bigint[]) order by id limit $1`,
-        [this.#batchSize, this.#acknowledged()],
+        [this.#batchSize, this.#acks.all()],
       );
       if (rows.length === 0) return rows;
       await this.transport.publish(rows.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
@@ -348,7 +309,7 @@ export class TableOutbox implements Outbox {
         continue;
       }
       await this.transport.publish(batch.flatMap((h) => h.records));
-      for (const h of batch) this.#acked.push(...h.ids);
+      for (const h of batch) this.#acks.add(h.ids);
       this.#settle((h) => batch.includes(h));
       deadline = Date.now() + FOREIGN_WAIT_MS;
       pause = 2;
@@ -358,12 +319,11 @@ export class TableOutbox implements Outbox {
 
   /** Deletes the rows acknowledged so far, and says whether a row below `top` not in hand is stored, in one statement. */
   async #foreignBelow(top: number): Promise<boolean> {
-    const deleting = this.#take();
-    const [probe] = await this.#deleteIn(deleting, () =>
+    const [probe] = await this.#acks.deleteWith((ids) =>
       this.db.query<{ foreign: boolean }>(
         `with gone as (delete from ${this.schema}.outbox where id = any($1::bigint[]))
          select exists (select 1 from ${this.schema}.outbox where id < $3 and id <> all($2::bigint[])) as foreign`,
-        [deleting.ids, this.#inHand(), top],
+        [ids, this.#inHand(), top],
       ),
     );
     return probe?.foreign ?? false;
@@ -371,11 +331,9 @@ export class TableOutbox implements Outbox {
 
   /** Deletes the acknowledged rows no transaction took, and those of a transaction never said to end. */
   async #flushDeletes(reclaimAfterMs = DELETING_RECLAIM_MS): Promise<void> {
-    const before = Date.now() - reclaimAfterMs;
-    for (const d of this.#deleting) if (d.since <= before) this.#giveBack(d);
-    if (this.#acked.length === 0) return;
-    const deleting = this.#take();
-    await this.#deleteIn(deleting, () => this.db.query(`delete from ${this.schema}.outbox where id = any($1::bigint[])`, [deleting.ids]));
+    this.#acks.reclaim(reclaimAfterMs);
+    if (this.#acks.waiting === 0) return;
+    await this.#acks.deleteWith((ids) => this.db.query(`delete from ${this.schema}.outbox where id = any($1::bigint[])`, [ids]));
   }
 
   /**
@@ -404,7 +362,7 @@ export class TableOutbox implements Outbox {
           else await this.#wake.wait(seen, 250);
         } else if (this.#queue.length > 0) {
           if (!(await this.#relayMemory())) this.#fromTable = true;
-        } else if (this.#acked.length > 0) {
+        } else if (this.#acks.waiting > 0) {
           // The next transaction that adds rows deletes these; if none comes soon, the relay does.
           await this.#wake.wait(seen, this.#deleteLingerMs);
           if (this.#wake.version === seen) await this.#flushDeletes();
