@@ -178,15 +178,13 @@ export class GroupBatches {
     /** The record whose handler is running, so a failure is charged to it. */
     let failing: ConsumedRecord | undefined;
     const out: OutgoingRecord[] = [];
-    const afterCommit: (() => void)[] = [];
-    const rolledBack: (() => void)[] = [];
     /** How long each handler ran, recorded once the chunk has committed. */
     const ran: { type: string; seconds: number }[] = [];
     /** Does a record need an inbox row to be seen once (not if its offset is stored with it, or the handlers see to it). */
     const inbox = !this.#withoutInbox.has(groupId);
     const needsInbox = (record: ConsumedRecord) => inbox && !(commit && record.unique);
     try {
-      await this.#deps.db.transaction(async (tx) => {
+      await this.#transaction(async (tx, hooks) => {
         ran.length = 0;
         const ids = work.filter((w) => needsInbox(w.record)).map((w) => w.message.message_id.toLowerCase());
         const inserted =
@@ -202,14 +200,13 @@ export class GroupBatches {
           if (needsInbox(record) && !fresh.delete(message.message_id.toLowerCase())) continue;
           failing = record;
           const ctx = { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message) };
-          ran.push({ type: message.type, seconds: await this.#invoke(handler, message, ctx, out, afterCommit) });
+          ran.push({ type: message.type, seconds: await this.#invoke(handler, message, ctx, out, hooks.afterCommit) });
           failing = undefined;
         }
-        await this.#store(tx, out, afterCommit, rolledBack, !commit);
-        if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
+        await this.#store(tx, out, hooks, !commit);
+        if (commit) hooks.afterCommit.push(await commit.commitIn(tx, commit.through));
       });
     } catch (err) {
-      for (const fn of rolledBack) fn();
       if (this.#deps.closing()) throw err;
       // The handler that threw gets another attempt (one by one): a retry like any other.
       if (failing) metrics.handlerRetries.inc({ group: groupId, topic: failing.topic });
@@ -218,7 +215,6 @@ export class GroupBatches {
       await this.#oneByOne(groupId, decoded, handlers, commit);
       return true;
     }
-    for (const fn of afterCommit) fn();
     for (const { record, message } of work) metrics.consumed.inc({ group: groupId, topic: record.topic, type: message.type });
     for (const { type, seconds } of ran) metrics.handlerDuration.observe({ group: groupId, type }, seconds);
     return true;
@@ -274,45 +270,54 @@ export class GroupBatches {
     const { schema, clock } = this.#deps;
     const log = this.#lazyLog(groupId, message);
     const out: OutgoingRecord[] = [];
-    const afterCommit: (() => void)[] = [];
-    const rolledBack: (() => void)[] = [];
     const now = clock.now();
     let seconds: number | undefined;
-    await this.#deps.db
-      .transaction(async (tx) => {
-        seconds = undefined;
-        if (commit) afterCommit.push(await commit.commitIn(tx, commit.through));
-        if (!this.#withoutInbox.has(groupId) && !(commit && record.unique)) {
-          const fresh = await tx.query(
-            `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
-            [groupId, message.message_id],
-          );
-          if (fresh.length === 0) {
-            log.debug('duplicate delivery ignored');
-            return;
-          }
+    await this.#transaction(async (tx, hooks) => {
+      seconds = undefined;
+      if (commit) hooks.afterCommit.push(await commit.commitIn(tx, commit.through));
+      if (!this.#withoutInbox.has(groupId) && !(commit && record.unique)) {
+        const fresh = await tx.query(
+          `insert into ${schema}.inbox (group_id, message_id) values ($1, $2) on conflict do nothing returning 1 as fresh`,
+          [groupId, message.message_id],
+        );
+        if (fresh.length === 0) {
+          log.debug('duplicate delivery ignored');
+          return;
         }
-        seconds = await this.#invoke(handler, message, { tx, record, now, log }, out, afterCommit);
-        await this.#store(tx, out, afterCommit, rolledBack, true);
-      })
-      .catch((err: unknown) => {
-        for (const fn of rolledBack) fn();
-        throw err;
-      });
-    for (const fn of afterCommit) fn();
+      }
+      seconds = await this.#invoke(handler, message, { tx, record, now, log }, out, hooks.afterCommit);
+      await this.#store(tx, out, hooks, true);
+    });
     if (seconds !== undefined) this.#deps.metrics.handlerDuration.observe({ group: groupId, type: message.type }, seconds);
   }
 
   /**
-   * Stores what the handlers emitted in their transaction; the deliverer is woken first after the
-   * commit, or told of a rollback (`rolledBack`, which the caller runs if the transaction fails).
-   * `last`: nothing runs in the transaction after it (COMMIT may go with it).
+   * Runs `fn` in a transaction: what it gives `hooks` runs once the transaction has committed
+   * (`afterCommit`, in order), or once it has failed (`rolledBack`), before its error is thrown.
    */
-  async #store(tx: Sql, out: OutgoingRecord[], afterCommit: (() => void)[], rolledBack: (() => void)[], last = false): Promise<void> {
+  async #transaction<T>(fn: (tx: Sql, hooks: TransactionHooks) => Promise<T>): Promise<T> {
+    const hooks: TransactionHooks = { afterCommit: [], rolledBack: [] };
+    let value: T;
+    try {
+      value = await this.#deps.db.transaction((tx) => fn(tx, hooks));
+    } catch (err) {
+      for (const f of hooks.rolledBack) f();
+      throw err;
+    }
+    for (const f of hooks.afterCommit) f();
+    return value;
+  }
+
+  /**
+   * Stores what the handlers emitted in their transaction; the deliverer is woken first after the
+   * commit, or told of a rollback. `last`: nothing runs in the transaction after it (COMMIT may go
+   * with it).
+   */
+  async #store(tx: Sql, out: OutgoingRecord[], hooks: TransactionHooks, last = false): Promise<void> {
     if (out.length === 0) return;
     const receipt = await this.#deps.outbox.add(tx, out, { last });
-    afterCommit.unshift(() => receipt.wake());
-    rolledBack.push(() => receipt.abandon());
+    hooks.afterCommit.unshift(() => receipt.wake());
+    hooks.rolledBack.push(() => receipt.abandon());
   }
 
   /** A logger for one message, built only if a handler logs (most never do). */
@@ -364,18 +369,10 @@ export class GroupBatches {
     );
     const dead = deadLetterRecord(record, groupId, reason, detail, this.#deps.clock.now());
     if (!commit) return this.#deps.transport.publish([dead]);
-    const afterCommit: (() => void)[] = [];
-    const rolledBack: (() => void)[] = [];
-    await this.#deps.db
-      .transaction(async (tx) => {
-        await this.#store(tx, [dead], afterCommit, rolledBack);
-        afterCommit.push(await commit.commitIn(tx, commit.through));
-      })
-      .catch((err: unknown) => {
-        for (const fn of rolledBack) fn();
-        throw err;
-      });
-    for (const fn of afterCommit) fn();
+    await this.#transaction(async (tx, hooks) => {
+      await this.#store(tx, [dead], hooks);
+      hooks.afterCommit.push(await commit.commitIn(tx, commit.through));
+    });
   }
 }
 
@@ -384,6 +381,12 @@ interface Waiting {
   batch: ConsumedRecord[];
   resolve(): void;
   reject(err: unknown): void;
+}
+
+/** What runs once a transaction has ended: after its commit, or after its failure. */
+interface TransactionHooks {
+  afterCommit: (() => void)[];
+  rolledBack: (() => void)[];
 }
 
 /** What `decodeMessage` says of a record. */

@@ -135,7 +135,8 @@ async function openPgliteHere(dataDir: string | undefined, durability: EmbeddedD
  * A PostgreSQL server through a connection pool. Parameterised statements are prepared once per
  * connection (see `PostgresStatements`); the rest use the simple protocol. The connections run in
  * pipeline mode: a statement goes out without waiting for the answer to the one before it, which
- * lets a transaction's BEGIN travel with its first statement (`beginWithFirst`).
+ * lets a transaction's BEGIN travel with its first statement and its COMMIT with its last
+ * (`pipelined`).
  */
 export function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Db {
   const pool = new pg.Pool({

@@ -6,7 +6,7 @@ import type { EmbeddedTransport } from './embedded-transport.ts';
 /** On the embedded bus the log is in the same database: the outbox write *is* the publish. */
 export class EmbeddedOutbox implements Outbox {
   constructor(private readonly transport: EmbeddedTransport) {}
-  async add(tx: Sql, records: OutgoingRecord[], _options?: { last?: boolean }): Promise<OutboxReceipt> {
+  async add(tx: Sql, records: OutgoingRecord[]): Promise<OutboxReceipt> {
     const written = await this.transport.appendIn(tx, records, { outbox: true });
     // A rolled-back append is found out by the next one (see log-offsets.ts): nothing to hand back.
     return { wake: () => this.transport.notifyAppended(written), abandon: () => {}, published: async () => true };
