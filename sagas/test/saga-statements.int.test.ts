@@ -204,6 +204,61 @@ describe('statements per create-order saga', () => {
     expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
   });
 
+  // The orchestrators' groups keep no inbox: the saga's history records every reply it took, in
+  // the transaction that decided it, and a reply delivered again is recognised there.
+  it('a reply delivered again (a redelivery, a second instance during a rebalance) writes and sends nothing', async () => {
+    const sent: Sent[] = [];
+    const sagaId = await startSaga(sent);
+    const message = replyOf(sagaId, sent, true)!;
+    const first: Sent[] = [];
+    await transaction((tx, afterCommit) => orchestrator.onMessage(message, tx, recorder(first), afterCommit));
+    expect(first.map((s) => s.type)).toContain('get_payment_info');
+    const history = await sagaStore.history(raw, sagaId);
+    for (const [warm, statements] of [
+      [true, 1],
+      [false, 2],
+    ] as const) {
+      if (!warm) cache.forget(sagaId);
+      const again: Sent[] = [];
+      const before = counter.count();
+      const state = await transaction((tx, afterCommit) => orchestrator.onMessage(message, tx, recorder(again), afterCommit));
+      // Cached: one look at the history; cold: the load, then the look.
+      expect(counter.count() - before).toBe(statements);
+      expect(again).toEqual([]);
+      expect(state).toMatchObject({ stepIndex: 1, status: 'RUNNING' });
+    }
+    expect(await sagaStore.history(raw, sagaId)).toEqual(history);
+    expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
+  });
+
+  it('a reply twice in one transaction (one batch carried it twice) is taken once', async () => {
+    const sent: Sent[] = [];
+    const sagaId = await startSaga(sent);
+    const message = replyOf(sagaId, sent, true)!;
+    const out: Sent[] = [];
+    await transaction(async (tx, afterCommit) => {
+      await orchestrator.onMessage(message, tx, recorder(out), afterCommit);
+      await orchestrator.onMessage(message, tx, recorder(out), afterCommit);
+    });
+    expect(out.filter((s) => s.command).map((s) => s.type)).toEqual(['get_payment_info']);
+    expect((await sagaStore.history(raw, sagaId)).map((h) => h.type)).toEqual(['create_order', 'order.created', 'get_payment_info']);
+    expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
+  });
+
+  it('a late reply is noted in the history once, however often it comes', async () => {
+    const sent: Sent[] = [];
+    const sagaId = await startSaga(sent);
+    const answer = replyOf(sagaId, sent, true)!;
+    await transaction((tx, afterCommit) => orchestrator.onMessage(answer, tx, recorder([]), afterCommit));
+    // A reply to the same command that no longer answers anything: a second attempt's, say.
+    const late = { ...answer, message_id: randomIds.uuid() } as TypedMessage;
+    for (let i = 0; i < 2; i++) await transaction((tx, afterCommit) => orchestrator.onMessage(late, tx, recorder([]), afterCommit));
+    const history = await sagaStore.history(raw, sagaId);
+    expect(history.map((h) => h.note)).toEqual([null, null, null, 'ignored: does not answer the command in hand']);
+    expect(history[3]?.messageId).toBe(late.message_id);
+    expect((await sagaStore.load(raw, sagaId))?.version).toBe(3);
+  });
+
   it('an orchestrator sharing the cache skips a reply of another type’s saga without asking the database', async () => {
     const other = (shared: SagaStateCache) =>
       new SagaOrchestrator(completeOrderSaga, {

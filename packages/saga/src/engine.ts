@@ -21,6 +21,11 @@ export interface Decision<D> {
   commands: { messageId: string; command: SagaCommand }[];
   history: HistoryEntry[];
   events: { type: SagaEventType; step: string | null }[];
+  /**
+   * Set when the input was a reply that changes nothing but the history (a note that it was
+   * ignored): late, for a step not in hand, or a second delivery of a reply already decided.
+   */
+  ignored?: true;
 }
 
 export interface DecideContext {
@@ -70,6 +75,7 @@ class Decider<D> {
   readonly commands: Decision<D>['commands'] = [];
   readonly history: HistoryEntry[] = [];
   readonly events: Decision<D>['events'] = [];
+  ignored: true | undefined;
   constructor(
     readonly def: SagaDefinition<D>,
     readonly s: SagaState<D>,
@@ -77,7 +83,9 @@ class Decider<D> {
   ) {}
 
   result(): Decision<D> {
-    return { state: this.s, commands: this.commands, history: this.history, events: this.events };
+    const decision: Decision<D> = { state: this.s, commands: this.commands, history: this.history, events: this.events };
+    if (this.ignored) decision.ignored = true;
+    return decision;
   }
 
   #log(kind: HistoryKind, type: string, messageId: string | null, note: string | null = null): void {
@@ -116,6 +124,7 @@ class Decider<D> {
   reply(message: TypedMessage): void {
     const answers = isActive(this.s.status) && message.causation_id !== null && this.s.awaiting.includes(message.causation_id);
     if (!answers) {
+      this.ignored = true;
       this.#log('event', message.type, message.message_id, 'ignored: does not answer the command in hand');
       return;
     }
@@ -128,6 +137,7 @@ class Decider<D> {
     const step = this.step!;
     const outcome = step.replies[message.type];
     if (!outcome) {
+      this.ignored = true;
       this.#log('event', message.type, message.message_id, 'ignored: not a reply of this step');
       return;
     }

@@ -94,7 +94,10 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
       throw new Error(
         `${this.groupId} handles ${unread.map((t) => `${t} (${topicOf(t)})`).join(', ')}, from topics it does not read (${this.def.topics.join(', ')})`,
       );
-    await this.deps.bus.consume(this.groupId, [...this.def.topics], handlers);
+    // The saga's history is its inbox: every reply it takes is written there with the decision, and
+    // one delivered again is recognised (`onMessage`), so its own replies need no inbox row. Extra
+    // inputs (one that starts a saga) have no such record: the group keeps the inbox for them.
+    await this.deps.bus.consume(this.groupId, [...this.def.topics], handlers, { inbox: Object.keys(extra).length > 0 });
   }
 
   /**
@@ -109,6 +112,10 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     if (!stored) return undefined;
     const now = this.deps.clock.now();
     const decision = this.#decide(stored.state, { kind: 'reply', message }, now);
+    // A reply the saga already took (it answered, or was noted as ignored) comes again: nothing to
+    // write. Only a reply that changes nothing but the history can be one: once decided, a reply no
+    // longer answers the command in hand.
+    if (decision.ignored && (await sagaStore.recorded(tx, stored.state.id, message.message_id))) return stored.state;
     await this.#save(tx, decision, stored, now, afterCommit);
     this.#effects(decision, emit, message.message_id);
     return decision.state;

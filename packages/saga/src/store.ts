@@ -110,6 +110,15 @@ export const sagaStore = {
     return row && { state: row.state, version: row.version, startedBy: row.started_by, history: row.history };
   },
 
+  /**
+   * Whether the instance's history holds a message already (an input it decided or ignored): a
+   * reply delivered again is recognised by it, read through the history's primary key.
+   */
+  async recorded(tx: Sql, id: string, messageId: string): Promise<boolean> {
+    const rows = await tx.query(`select 1 from sagas.history where saga_id = $1 and message_id = $2 limit 1`, [id, messageId]);
+    return rows.length > 0;
+  },
+
   async history(tx: Sql, id: string): Promise<HistoryEntry[]> {
     return tx.query<HistoryEntry>(
       `select ${HISTORY_AT} as at, h.kind, h.type, h.message_id as "messageId", h.note

@@ -21,10 +21,10 @@ const def = (over: Partial<SagaDefinition<Data>> = {}): SagaDefinition<Data> => 
 
 describe('SagaOrchestrator, from its definition', () => {
   let db: Db;
-  const consumed: { group: string; topics: string[]; handlers: Handlers }[] = [];
+  const consumed: { group: string; topics: string[]; handlers: Handlers; options: { inbox?: boolean } | undefined }[] = [];
   const bus = {
-    consume: async (group: string, topics: string[], handlers: Handlers) => {
-      consumed.push({ group, topics, handlers });
+    consume: async (group: string, topics: string[], handlers: Handlers, options?: { inbox?: boolean }) => {
+      consumed.push({ group, topics, handlers, options });
     },
   } as unknown as MessageBus;
   const orchestrator = (d: SagaDefinition<Data>) =>
@@ -66,6 +66,8 @@ describe('SagaOrchestrator, from its definition', () => {
     const stepReplies = d.steps.flatMap((s) => Object.keys(s.replies));
     expect(Object.keys(joined.handlers).sort()).toEqual([...new Set([...stepReplies, ...d.compensationReplies, 'timer.expired'])].sort());
     expect(joined.handlers['timer.expired']).toBe(extra['timer.expired']);
+    // An extra input has no record of its own in a saga's history: the group keeps its inbox.
+    expect(joined.options).toEqual({ inbox: true });
   });
 
   it('refuses a handler for messages of a topic the definition does not read, before joining', async () => {
@@ -79,6 +81,8 @@ describe('SagaOrchestrator, from its definition', () => {
     const d = def({ compensationReplies: [] as MessageType[] });
     await orchestrator(d).listen();
     expect(Object.keys(consumed.at(-1)!.handlers).sort()).toEqual(d.steps.flatMap((s) => Object.keys(s.replies)).sort());
+    // Its replies are recognised by the saga's history when they come again: no inbox rows.
+    expect(consumed.at(-1)!.options).toEqual({ inbox: false });
   });
 
   it('stores the instance under the definition’s key and sends everything keyed by it', async () => {
