@@ -37,6 +37,8 @@ export class GroupBatches {
   readonly #withoutInbox = new Set<string>();
   /** Per group, the batches handed over in this turn of the event loop: its next round (see `#merged`). */
   readonly #rounds = new Map<string, Waiting[]>();
+  /** Groups whose rounds take at least a given time before they are answered (see `linger`), in ms. */
+  readonly #lingerMs = new Map<string, number>();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
@@ -49,6 +51,19 @@ export class GroupBatches {
    */
   withoutInbox(groupId: string): void {
     this.#withoutInbox.add(groupId);
+  }
+
+  /**
+   * `groupId`'s rounds (`#merged`) are answered no sooner than `ms` after they started: for a group
+   * nothing waits on (a sink). A transport hands over a partition's next batch only once its last
+   * one is answered (a Kafka member fetches again only then), so what arrives meanwhile waits in the
+   * log and comes as one batch: a light load still makes rounds of many records, one transaction
+   * each instead of one per record or two, and a Kafka member fetches about once per `ms`. A round
+   * starts at once, so a record waits at most about `ms` more than it would.
+   */
+  linger(groupId: string, ms: number): void {
+    if (ms > 0) this.#lingerMs.set(groupId, ms);
+    else this.#lingerMs.delete(groupId);
   }
 
   /**
@@ -118,9 +133,12 @@ export class GroupBatches {
   /** Handles the batches of one round, and answers each of them. */
   async #round(groupId: string, round: Waiting[], handlers: Handlers, chunk: number): Promise<void> {
     const records = round.flatMap((w) => w.batch);
+    const startedAt = performance.now();
     try {
       const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
       await Promise.all(keyLanes(records, lanes).map((lane) => this.#inOrder(groupId, lane, handlers, chunk)));
+      const linger = (this.#lingerMs.get(groupId) ?? 0) - (performance.now() - startedAt);
+      if (linger > 0 && !this.#deps.closing()) await sleep(linger);
       for (const w of round) w.resolve();
     } catch (err) {
       for (const w of round) w.reject(err);

@@ -353,6 +353,24 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(transactions.n).toBe(1);
   });
 
+  it('on a transport that stores no offsets with the effects, a group that lingers answers a round no sooner than its linger, so what comes meanwhile is one round', async () => {
+    const transactions = { n: 0 };
+    const env = await openEnv({ chunkSize: 50, transactions, wrap: withoutOffsetsInTransaction });
+    await env.bus.consume(env.group, [env.topic], service(env).handlers, { lingerMs: 1500 });
+    const [key] = idsOnPartition(1, 0);
+    const first = command(key!);
+    const startedAt = performance.now();
+    await publish(env, [first]);
+    await waitFor(async () => (await effects(env)).length === 1, 'the first record');
+    // Published one by one while the first round is held: the partition hands them over as one batch.
+    const rest = Array.from({ length: 5 }, () => command(key!));
+    for (const c of rest) await publish(env, [c]);
+    await waitFor(async () => (await lag(env)) === 0, 'the other five');
+    expect((await effects(env)).map((e) => e.message_id)).toEqual([first, ...rest].map((c) => c.message_id));
+    expect(transactions.n).toBe(2);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1500);
+  });
+
   it('handles a chunk of messages in one transaction: far fewer commits, each effect once, per key in order', async () => {
     const transactions = { n: 0 };
     const env = await openEnv({ keyConcurrency: 2, chunkSize: 50, transactions });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { type ServiceModule, serviceMigrations } from '@campusg/messaging';
+import { type ServiceModule, SINK_LINGER_MS, serviceMigrations } from '@campusg/messaging';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { analyticsFigures } from './analytics-figures.ts';
 import { analyticsHandlers } from './analytics-handlers.ts';
@@ -30,7 +30,8 @@ export const analyticsService: ServiceModule = {
       app.get('/admin/analytics', { onRequest: operator, schema: { hide: true } }, () => analyticsFigures(deps.db));
     },
     start: async () => {
-      await deps.bus.consume(GROUPS.analytics, GROUP_TOPICS[GROUPS.analytics], analyticsHandlers);
+      // Nothing waits on the figures: the group gathers its rounds (one transaction for many messages).
+      await deps.bus.consume(GROUPS.analytics, GROUP_TOPICS[GROUPS.analytics], analyticsHandlers, { lingerMs: SINK_LINGER_MS });
     },
     stop: async () => {},
   }),

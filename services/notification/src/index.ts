@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS, type MessageType, topicOf } from '@campusg/contracts';
-import { type ServiceModule, type Subscription, serviceMigrations } from '@campusg/messaging';
+import { type ServiceModule, SINK_LINGER_MS, type Subscription, serviceMigrations } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { auditLogRetention } from './audit-retention.ts';
@@ -70,7 +70,12 @@ export const notificationService: ServiceModule = {
           // No inbox rows: the handler's first write is the message's audit row, keyed by its id,
           // which does nothing for a message seen before (the audit log is kept at least as long as
           // the bus keeps a message, as the inbox is: AUDIT_LOG_RETENTION_MS ≥ BUS_LOG_RETENTION_MS).
-          deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], handlers, { inbox: false }),
+          // Nothing waits on the group (the live feed follows the topics itself): its rounds gather
+          // what comes for a while, one transaction for the many messages of each order.
+          deps.bus.consume(GROUPS.notification, GROUP_TOPICS[GROUPS.notification], handlers, {
+            inbox: false,
+            lingerMs: SINK_LINGER_MS,
+          }),
         ]);
       },
       stop: async () => {
