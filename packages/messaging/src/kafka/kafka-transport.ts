@@ -33,7 +33,11 @@ export interface KafkaTransportOptions {
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
   replicationFactor?: number;
   log: Logger;
-  /** Partitions of one member handled at once (each partition stays sequential). */
+  /**
+   * Partitions of one member handed over at once (each partition stays sequential). The bus
+   * handles the batches of one fetch as one round, in lanes of its own: the default covers every
+   * partition a member reads (the notification group reads ten topics), so a fetch is one round.
+   */
   partitionsConsumedConcurrently?: number;
   /**
    * Prefixes every topic and group id on the broker, so several deployments (or test runs) can
@@ -182,7 +186,7 @@ export class KafkaTransport implements Transport {
         namespace: this.#ns,
         local: this.#local,
         log: this.#opts.log,
-        partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? 8,
+        partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? PARTITIONS_AT_ONCE,
       },
       options,
     );
@@ -277,6 +281,13 @@ export class KafkaTransport implements Transport {
     this.#connected = undefined;
   }
 }
+
+/**
+ * A member's partitions handed over at once, by default: more than any group reads with the
+ * catalogue's partition counts, so a fetch's batches all join one round. Fewer split a fetch into
+ * rounds one after another (with 8, the notification group's thirty partitions took up to four).
+ */
+const PARTITIONS_AT_ONCE = 64;
 
 /** Errors after which an idempotent producer's state no longer matches the broker's. */
 const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
