@@ -37,8 +37,10 @@ export class GroupBatches {
   readonly #withoutInbox = new Set<string>();
   /** Per group, the batches handed over in this turn of the event loop: its next round (see `#merged`). */
   readonly #rounds = new Map<string, Waiting[]>();
-  /** Groups whose rounds take at least a given time before they are answered (see `linger`), in ms. */
+  /** Groups whose rounds are paced (see `linger`): the least time between two, in ms. */
   readonly #lingerMs = new Map<string, number>();
+  /** When each paced group's last round started (`performance.now()`). */
+  readonly #lastRound = new Map<string, number>();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
@@ -54,16 +56,25 @@ export class GroupBatches {
   }
 
   /**
-   * `groupId`'s rounds (`#merged`) are answered no sooner than `ms` after they started: for a group
-   * nothing waits on (a sink). A transport hands over a partition's next batch only once its last
-   * one is answered (a Kafka member fetches again only then), so what arrives meanwhile waits in the
-   * log and comes as one batch: a light load still makes rounds of many records, one transaction
-   * each instead of one per record or two, and a Kafka member fetches about once per `ms`. A round
-   * starts at once, so a record waits at most about `ms` more than it would.
+   * `groupId`'s rounds (`#merged`) are paced, for a group nothing waits on (a sink): one starts no
+   * sooner than `ms` after the last one started, and gathers every batch handed over until then
+   * (RabbitMQ's shards hand theirs over each at its own time); and it is answered no sooner than
+   * `ms` after it started. A transport hands over a partition's next batch only once its last one
+   * is answered (a Kafka member fetches again only then), so what arrives meanwhile waits in the
+   * log and comes as one batch. A light load then still makes rounds of many records, one
+   * transaction each instead of one per record or two, and a Kafka member fetches about once per
+   * `ms`; a record waits at most about `ms` more than it would.
    */
   linger(groupId: string, ms: number): void {
     if (ms > 0) this.#lingerMs.set(groupId, ms);
     else this.#lingerMs.delete(groupId);
+  }
+
+  /** How long a new round of `groupId` waits before it starts (ms; 0: in this turn's wake). */
+  #untilNextRound(groupId: string): number {
+    const linger = this.#lingerMs.get(groupId);
+    if (linger === undefined) return 0;
+    return Math.max(0, (this.#lastRound.get(groupId) ?? Number.NEGATIVE_INFINITY) + linger - performance.now());
   }
 
   /**
@@ -122,10 +133,13 @@ export class GroupBatches {
       const round: Waiting[] = [];
       waiting = round;
       this.#rounds.set(groupId, round);
-      setImmediate(() => {
+      const start = () => {
         this.#rounds.delete(groupId);
         void this.#round(groupId, round, handlers, chunk);
-      });
+      };
+      const wait = this.#untilNextRound(groupId);
+      if (wait > 0) setTimeout(start, wait);
+      else setImmediate(start);
     }
     return new Promise<void>((resolve, reject) => waiting.push({ batch, resolve, reject }));
   }
@@ -134,6 +148,7 @@ export class GroupBatches {
   async #round(groupId: string, round: Waiting[], handlers: Handlers, chunk: number): Promise<void> {
     const records = round.flatMap((w) => w.batch);
     const startedAt = performance.now();
+    if (this.#lingerMs.has(groupId)) this.#lastRound.set(groupId, startedAt);
     try {
       const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
       await Promise.all(keyLanes(records, lanes).map((lane) => this.#inOrder(groupId, lane, handlers, chunk)));

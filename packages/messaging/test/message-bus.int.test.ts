@@ -371,6 +371,35 @@ describe('MessageBus (embedded transport, service schema)', () => {
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1500);
   });
 
+  it('on a transport that stores no offsets with the effects, batches a group that lingers is handed at their own times (RabbitMQ shards) gather into its next round', async () => {
+    const transactions = { n: 0 };
+    let handOver: BatchHandler | undefined;
+    const env = await openEnv({ chunkSize: 50, transactions, wrap: (inner) => handedOver(inner, (h) => (handOver = h)) });
+    await env.bus.consume(env.group, [env.topic], service(env).handlers, { lingerMs: 500 });
+    const batches = [0, 1, 2].map((partition) =>
+      Array.from({ length: 5 }, () => command(crypto.randomUUID())).map(
+        (m, offset): ConsumedRecord => ({
+          ...toRecord(m, m.payload.order_id),
+          topic: env.topic,
+          partition,
+          offset,
+          timestamp: new Date(),
+        }),
+      ),
+    );
+    const answered: Promise<void>[] = [];
+    for (const batch of batches) {
+      answered.push(handOver!(batch));
+      // The next batch comes in a later turn of the event loop, once the round before it has started.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(answered);
+    expect((await effects(env)).length).toBe(15);
+    // The first batch's round, then one for the two that came while it was the latest.
+    expect(transactions.n).toBe(2);
+  });
+
   it('handles a chunk of messages in one transaction: far fewer commits, each effect once, per key in order', async () => {
     const transactions = { n: 0 };
     const env = await openEnv({ keyConcurrency: 2, chunkSize: 50, transactions });
