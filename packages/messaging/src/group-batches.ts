@@ -3,6 +3,7 @@ import { decodeMessage, type MessageType, type PayloadOf, type TypedMessage } fr
 import { isInfrastructureError, isRetryable, type Logger, type Sql } from '@campusg/platform';
 import type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
 import type { MessageBusDeps } from './message-bus.ts';
+import { RoundPacing } from './round-pacing.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
 import type { BatchContext, ConsumedRecord, OutgoingRecord } from './transport.ts';
 import { deadLetterRecord, keyLanes, lazyLog, REPLAY_GROUP_HEADER } from './wire.ts';
@@ -37,10 +38,8 @@ export class GroupBatches {
   readonly #withoutInbox = new Set<string>();
   /** Per group, the batches handed over in this turn of the event loop: its next round (see `#merged`). */
   readonly #rounds = new Map<string, Waiting[]>();
-  /** Groups whose rounds are paced (see `linger`): the least time between two, in ms. */
-  readonly #lingerMs = new Map<string, number>();
-  /** When each paced group's last round started (`performance.now()`). */
-  readonly #lastRound = new Map<string, number>();
+  /** The pace of the rounds of groups nothing waits on (see `linger`). */
+  readonly #pacing = new RoundPacing();
 
   constructor(deps: GroupBatchDeps) {
     this.#deps = deps;
@@ -55,26 +54,9 @@ export class GroupBatches {
     this.#withoutInbox.add(groupId);
   }
 
-  /**
-   * `groupId`'s rounds (`#merged`) are paced, for a group nothing waits on (a sink): one starts no
-   * sooner than `ms` after the last one started, and gathers every batch handed over until then
-   * (RabbitMQ's shards hand theirs over each at its own time); and it is answered no sooner than
-   * `ms` after it started. A transport hands over a partition's next batch only once its last one
-   * is answered (a Kafka member fetches again only then), so what arrives meanwhile waits in the
-   * log and comes as one batch. A light load then still makes rounds of many records, one
-   * transaction each instead of one per record or two, and a Kafka member fetches about once per
-   * `ms`; a record waits at most about `ms` more than it would.
-   */
+  /** `groupId` is a sink: its rounds are paced at `ms` (see `RoundPacing`). */
   linger(groupId: string, ms: number): void {
-    if (ms > 0) this.#lingerMs.set(groupId, ms);
-    else this.#lingerMs.delete(groupId);
-  }
-
-  /** How long a new round of `groupId` waits before it starts (ms; 0: in this turn's wake). */
-  #untilNextRound(groupId: string): number {
-    const linger = this.#lingerMs.get(groupId);
-    if (linger === undefined) return 0;
-    return Math.max(0, (this.#lastRound.get(groupId) ?? Number.NEGATIVE_INFINITY) + linger - performance.now());
+    this.#pacing.set(groupId, ms);
   }
 
   /**
@@ -137,7 +119,7 @@ export class GroupBatches {
         this.#rounds.delete(groupId);
         void this.#round(groupId, round, handlers, chunk);
       };
-      const wait = this.#untilNextRound(groupId);
+      const wait = this.#pacing.untilNextStart(groupId);
       if (wait > 0) setTimeout(start, wait);
       else setImmediate(start);
     }
@@ -147,13 +129,12 @@ export class GroupBatches {
   /** Handles the batches of one round, and answers each of them. */
   async #round(groupId: string, round: Waiting[], handlers: Handlers, chunk: number): Promise<void> {
     const records = round.flatMap((w) => w.batch);
-    const startedAt = performance.now();
-    if (this.#lingerMs.has(groupId)) this.#lastRound.set(groupId, startedAt);
+    const pace = this.#pacing.started(groupId);
     try {
       const lanes = Math.min(this.#deps.keyConcurrency ?? 8, Math.ceil(records.length / chunk));
       await Promise.all(keyLanes(records, lanes).map((lane) => this.#inOrder(groupId, lane, handlers, chunk)));
-      const linger = (this.#lingerMs.get(groupId) ?? 0) - (performance.now() - startedAt);
-      if (linger > 0 && !this.#deps.closing()) await sleep(linger);
+      const hold = pace.answerAfter(performance.now());
+      if (hold > 0 && !this.#deps.closing()) await sleep(hold);
       for (const w of round) w.resolve();
     } catch (err) {
       for (const w of round) w.reject(err);
