@@ -36,7 +36,7 @@ export interface KafkaTransportOptions {
   /**
    * Partitions of one member handed over at once (each partition stays sequential). The bus
    * handles the batches of one fetch as one round, in lanes of its own: the default covers every
-   * partition a member reads (the notification group reads ten topics), so a fetch is one round.
+   * partition a member reads at three a topic (the notification group reads ten topics).
    */
   partitionsConsumedConcurrently?: number;
   /**
@@ -284,8 +284,9 @@ export class KafkaTransport implements Transport {
 
 /**
  * A member's partitions handed over at once, by default: more than any group reads with the
- * catalogue's partition counts, so a fetch's batches all join one round. Fewer split a fetch into
- * rounds one after another (with 8, the notification group's thirty partitions took up to four).
+ * default three partitions a topic (the notification group reads thirty), so a fetch's batches all
+ * join one round. Fewer split a fetch into rounds one after another (with 8, that group's thirty
+ * took up to four); with more partitions a topic (`PARTITIONS`), its fetches may again take two.
  */
 const PARTITIONS_AT_ONCE = 64;
 
