@@ -2,7 +2,7 @@
  * The baseline: the same five-step create-order saga written the way the original CampusG did it,
  * measured side by side with the platform. What makes it "the original's approach":
  *
- * - one `producer.send` per message, awaited, no batching (kafkajs defaults: acks = all);
+ * - one `producer.send` per message, awaited, no batching (acks = all, the Kafka client's defaults otherwise);
  * - consumers in the thread-per-message style: `eachMessage` starts the handler and does not await
  *   it (no ordering per key, offsets auto-committed whether or not the handler finished);
  * - plain JSON messages: no envelope, no schema validation, no outbox, no inbox, no retries, no
@@ -13,11 +13,10 @@
  * the same completion events (saga completed, order CREATED) measure both.
  */
 import http from 'node:http';
-import kafkajs from 'kafkajs';
+import { Admin, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import pg from 'pg';
 import { nowMs } from '../lib/stats.ts';
 
-const { Kafka, logLevel } = kafkajs;
 const ns = process.env.BASELINE_NAMESPACE ?? `baseline${Date.now()}.`;
 const send = (m: unknown) => process.send?.(m);
 
@@ -38,19 +37,13 @@ async function main() {
     create table if not exists orders (id uuid primary key, customer_id uuid not null, total_cents int not null, status text not null, created_at timestamptz not null default now());
     create table if not exists payments (order_id uuid primary key, customer_id uuid, amount_cents int not null, status text not null);
     create table if not exists timers (order_id uuid primary key, timeout_at timestamptz not null, status text not null);`);
-  const kafka = new Kafka({
-    clientId: 'campusg-baseline',
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: TOPICS.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
+  const client = { clientId: 'campusg-baseline', bootstrapBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',') };
+  const admin = new Admin(client);
+  await admin.createTopics({ topics: TOPICS, partitions: 3, replicas: 1 });
+  await admin.close();
+  const producer = new Producer({ ...client, acks: ProduceAcks.ALL, serializers: stringSerializers });
   /** One message, one send, awaited. */
-  const publish = (topic: string, m: Msg) => producer.send({ topic, messages: [{ key: m.order_id, value: JSON.stringify(m) }] });
+  const publish = (topic: string, m: Msg) => producer.send({ messages: [{ topic, key: m.order_id, value: JSON.stringify(m) }] });
   const reply = (m: Msg, type: string, extra: Record<string, unknown> = {}) =>
     publish(REPLIES, { type, saga_id: m.saga_id, order_id: m.order_id, ...extra });
 
@@ -90,16 +83,13 @@ async function main() {
       await reply(m, 'timer.started');
     },
   };
-  const consumers: kafkajs.Consumer[] = [];
+  const consumers: Consumer<string, string, string, string>[] = [];
   const consume = async (group: string, topic: string, handle: (m: Msg) => Promise<void>) => {
-    const consumer = kafka.consumer({ groupId: ns + group, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      // Thread-per-message: fire and forget.
-      eachMessage: async ({ message }) => {
-        void handle(JSON.parse(message.value!.toString()) as Msg).catch(() => {});
-      },
+    const consumer = new Consumer({ ...client, groupId: ns + group, maxWaitTime: 50, deserializers: stringDeserializers });
+    const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 1000 });
+    // Thread-per-message: fire and forget.
+    stream.on('data', (message) => {
+      void handle(JSON.parse(message.value) as Msg).catch(() => {});
     });
     consumers.push(consumer);
   };
@@ -199,15 +189,16 @@ async function main() {
       if (m.cmd === 'stats') return send({ id: m.id, result: { memory: process.memoryUsage(), inFlightSagas: sagas.size } });
       if (m.cmd === 'stop') {
         server.close();
-        await Promise.all(consumers.map((c) => c.disconnect().catch(() => {})));
-        await producer.disconnect().catch(() => {});
-        const cleanup = kafka.admin();
-        await cleanup.connect();
+        await Promise.all(consumers.map((c) => new Promise<void>((resolve) => c.close(true, () => resolve()))));
+        await producer.close().catch(() => {});
+        const cleanup = new Admin(client);
         await cleanup.deleteTopics({ topics: TOPICS }).catch(() => {});
         await cleanup
-          .deleteGroups(['order-service', 'user-service', 'payment-service', 'timer-service', 'create-order-saga'].map((g) => ns + g))
+          .deleteGroups({
+            groups: ['order-service', 'user-service', 'payment-service', 'timer-service', 'create-order-saga'].map((g) => ns + g),
+          })
           .catch(() => {});
-        await cleanup.disconnect();
+        await cleanup.close();
         await pool.end();
         send({ id: m.id, result: 'stopped' });
         setTimeout(() => process.exit(0), 50);

@@ -41,7 +41,7 @@ export function areaOf(url: string, name: string): string {
   if (name === '(garbage collector)') return 'gc';
   if (name === '(program)') return 'native/program';
   if (url.includes('@electric-sql/pglite') || url.startsWith('wasm://') || name.startsWith('wasm-')) return 'pglite (PostgreSQL in WASM)';
-  if (url.includes('node_modules/kafkajs')) return 'kafkajs';
+  if (url.includes('node_modules/@platformatic/kafka')) return 'Kafka client';
   if (url.includes('node_modules/amqplib')) return 'amqplib';
   if (url.includes('node_modules/pg') || url.includes('node_modules/pg-protocol')) return 'pg driver';
   if (

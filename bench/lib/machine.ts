@@ -20,7 +20,7 @@ export async function describeMachine(env: { databaseUrl?: string; kafkaBrokers?
     kafka: env.kafkaBrokers ? kafkaVersion() : null,
     rabbitmq: env.amqpUrl ? rabbitVersion() : null,
     pglite: packageVersion('@electric-sql/pglite'),
-    kafkajs: packageVersion('kafkajs'),
+    kafkaClient: packageVersion('@platformatic/kafka'),
     amqplib: packageVersion('amqplib'),
     loadAverageAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };

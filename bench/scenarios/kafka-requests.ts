@@ -1,30 +1,47 @@
 /**
  * Kafka requests per create-order saga, by kind (Fetch, OffsetCommit, Produce, Heartbeat…), on the
  * one-process platform over Kafka + PostgreSQL: RATE sagas/s for SECONDS seconds, open loop, each
- * polled until it ends, after a warm-up. Every request of every kafkajs connection is counted.
+ * polled until it ends, after a warm-up. Every request of every Kafka client connection is counted
+ * (the client's `plt:kafka:connections:api` diagnostics channel).
  *
  *   KAFKA_BROKERS=… DATABASE_URL=… [RATE=20 SECONDS=10] npx tsx bench/scenarios/kafka-requests.ts
  */
 
-import { createRequire } from 'node:module';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startOnSchedule } from '@campusg/journeys';
 import { startSystem } from '../../test/support/system.ts';
 
-const require = createRequire(import.meta.url);
-// Every request of every client goes through one connection class; its `send` is wrapped to count them.
-const Connection = require('kafkajs/src/network/connection.js');
+/** Kafka's API keys by number, for the ones a consumer, a producer and an admin send. */
+const API_NAMES: Record<number, string> = {
+  0: 'Produce',
+  1: 'Fetch',
+  2: 'ListOffsets',
+  3: 'Metadata',
+  8: 'OffsetCommit',
+  9: 'OffsetFetch',
+  10: 'FindCoordinator',
+  11: 'JoinGroup',
+  12: 'Heartbeat',
+  13: 'LeaveGroup',
+  14: 'SyncGroup',
+  18: 'ApiVersions',
+  22: 'InitProducerId',
+};
 const counts = new Map<string, number>();
 let counting = false;
-const orig = Connection.prototype.send;
-Connection.prototype.send = function (this: unknown, ...args: [{ request: { apiName?: string; apiKey: number } }]) {
-  const [req] = args;
-  if (counting) {
-    const k = `${req.request.apiName ?? req.request.apiKey}`;
+// Every request of every client connection is announced on one diagnostics channel before it is sent.
+tracingChannel<unknown, { apiKey: number }>('plt:kafka:connections:api').subscribe({
+  start: (request) => {
+    if (!counting) return;
+    const k = API_NAMES[request.apiKey] ?? `api ${request.apiKey}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return orig.apply(this, args);
-};
+  },
+  end: () => {},
+  asyncStart: () => {},
+  asyncEnd: () => {},
+  error: () => {},
+});
 const RATE = Number(process.env.RATE ?? 20);
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const sys = await startSystem({ SAGAS_IN_FLIGHT_LIMIT: '1000' }, {}, 'kafka');

@@ -2,7 +2,7 @@ import type { TopicSpec } from '@campusg/contracts';
 import type { ConsumedRecord, OutgoingRecord } from '@campusg/messaging';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, openPostgres } from '@campusg/platform';
-import kafkajs from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropKafkaNamespace, freshDatabase } from '../support/environment.ts';
 import { describeWithKafka, kafkaBrokers } from '../support/kafka.ts';
@@ -11,7 +11,6 @@ import { Deferred, describeTransportConformance, waitFor } from './transport-con
 // The Kafka transport against the real broker of KAFKA_BROKERS. Every run gets a namespace of its
 // own (a prefix of every topic and group id), so runs never see each other's records or offsets.
 // A restart closes the transport and opens a new one on the same broker and namespace.
-const { Kafka, logLevel } = kafkajs;
 const namespace = `conf${process.pid}${Date.now().toString(36)}.`;
 const log = createLogger({ level: process.env.KAFKA_TEST_LOG_LEVEL ?? 'fatal', name: 'kafka-conformance' });
 
@@ -83,7 +82,7 @@ describeWithKafka('kafka', {}, () => {
       Array.from({ length: count }, (_, i) => ({ topic: t, key: `k${i % 9}`, value: `${prefix}${i}`, headers: {} }));
 
     it('a group starting at the end keeps that start when its first member goes before any commit', async () => {
-      // kafkajs resolves a missing commit to the end *again* on every join: without the start
+      // Kafka resolves a missing commit to the end *again* on every join: without the start
       // committed, the records the first member failed on would be skipped by the next one.
       const t = await topic();
       const group = `reg_${n}`;
@@ -127,7 +126,7 @@ describeWithKafka('kafka', {}, () => {
     });
 
     it('a member that closes commits the batch it finishes: the next member does not get it again', async () => {
-      // kafkajs' consumer.commitOffsets is a silent no-op once the consumer is stopping.
+      // A member that is closing still commits what it handled before it leaves.
       const t = await topic();
       const group = `reg_${n}`;
       const gate = new Deferred();
@@ -187,9 +186,8 @@ describeWithKafka('kafka', {}, () => {
       const name = `live_${n}`;
       const got: ConsumedRecord[] = [];
       const sub = await transport.subscribe({ groupId: name, topics: [t], ephemeral: true, handleBatch: async (b) => void got.push(...b) });
-      const admin = new Kafka({ clientId: 'campusg-conformance-groups', brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-      const mine = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}${name}.`));
-      await admin.connect();
+      const admin = new Admin({ clientId: 'campusg-conformance-groups', bootstrapBrokers: kafkaBrokers });
+      const mine = async () => [...(await admin.listGroups()).keys()].filter((g) => g.startsWith(`${namespace}${name}.`));
       try {
         expect(await mine()).toHaveLength(1);
         await transport.publish(recs(t, 'e-', 9));
@@ -197,7 +195,7 @@ describeWithKafka('kafka', {}, () => {
         await sub.close();
         expect(await mine()).toEqual([]);
       } finally {
-        await admin.disconnect();
+        await admin.close();
       }
     });
   });

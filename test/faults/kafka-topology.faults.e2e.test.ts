@@ -181,10 +181,10 @@ describeWithKafka('faults on the production topology: kill -9 of each process un
   }, 120_000);
 });
 
-describeWithKafka('faults on Kafka: a consumer that kafkajs gives up on', {}, () => {
-  it('runs again by itself: kafkajs leaves a consumer stopped after an error it deems final', async () => {
-    // kafkajs restarts a crashed consumer only after a retriable error; after a final one (a TypeError
-    // here, KafkaJSGroupCoordinatorNotFound after a broker restart) the service would stop consuming.
+describeWithKafka('faults on Kafka: a consumer whose handler fails with a bug', {}, () => {
+  it('gets the batch again by itself: an error no retry classifies never stops the consumer', async () => {
+    // A consumer that stopped after an error deemed final (a TypeError here; a coordinator not found
+    // after a broker restart) would leave the service silently not consuming.
     const brokers = process.env.KAFKA_BROKERS!;
     const namespace = `crash${process.pid}${Date.now()}.`;
     const transport = new KafkaTransport({

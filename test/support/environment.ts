@@ -114,21 +114,20 @@ export async function dropKafkaNamespace(
   namespace: string,
   o: { clientId?: string; groups?: boolean; timeoutMs?: number } = {},
 ): Promise<void> {
-  const { Kafka, logLevel } = (await import('kafkajs')).default;
-  const admin = new Kafka({
+  const { Admin } = await import('@platformatic/kafka');
+  const admin = new Admin({
     clientId: o.clientId ?? 'campusg-test-cleanup',
-    brokers: typeof brokers === 'string' ? brokers.split(',') : brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
+    bootstrapBrokers: typeof brokers === 'string' ? brokers.split(',') : brokers,
+    timeout: o.timeoutMs ?? 10_000,
+  });
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: o.timeoutMs ?? 10_000 });
+    if (topics.length > 0) await admin.deleteTopics({ topics });
     if (o.groups) {
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(namespace));
-      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
+      const groups = [...(await admin.listGroups()).keys()].filter((g) => g.startsWith(namespace));
+      if (groups.length > 0) await admin.deleteGroups({ groups }).catch(() => {});
     }
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }

@@ -18,7 +18,7 @@ export interface OpenedTransport {
 
 /**
  * Opens the transport the settings choose. The adapter is loaded with a dynamic `import()`, so a
- * process only ever loads the client it uses (no kafkajs on RabbitMQ, no amqplib on Kafka, neither
+ * process only ever loads the client it uses (no Kafka client on RabbitMQ, no amqplib on Kafka, neither
  * on the embedded bus). Nothing is connected yet: `ensureTopics` is the first call to reach the broker.
  */
 export async function openTransport(settings: BusSettings, deps: { db: Db; log: Logger }): Promise<OpenedTransport> {

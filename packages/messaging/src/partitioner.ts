@@ -2,7 +2,7 @@
  * Kafka's default partitioner, written out so that the core needs no Kafka client: murmur2 of the
  * key's UTF-8 bytes (Kafka's seed and constants), made positive, modulo the partition count. Every
  * transport places a key with it, so a key lands on the same partition whatever the bus; the Kafka
- * producer (kafkajs's `DefaultPartitioner`) computes the same, and a unit test holds the two equal.
+ * producer (the client's Java-compatible partitioner) computes the same, and a unit test holds the two equal.
  */
 export function partitionFor(_topic: string, key: string, partitions: number): number {
   return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;

@@ -3,7 +3,6 @@ import { AppError } from '../src/errors.ts';
 import { isInfrastructureError, isRetryable } from '../src/retry.ts';
 
 const withCode = (code: string) => Object.assign(new Error(code), { code });
-const named = (name: string) => Object.assign(new Error(name), { name });
 
 describe('retry classification', () => {
   it('retries an AppError by its own flag', () => {
@@ -32,10 +31,19 @@ describe('retry classification', () => {
     expect(isRetryable(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
 
-  it("retries kafkajs's connection errors", () => {
-    expect(isRetryable(named('KafkaJSConnectionError'))).toBe(true);
-    expect(isRetryable(named('KafkaJSNumberOfRetriesExceeded'))).toBe(true);
-    expect(isInfrastructureError(named('KafkaJSConnectionError'))).toBe(false);
+  it("retries the Kafka client's network and timeout errors, alone or gathered", () => {
+    expect(isRetryable(withCode('PLT_KFK_NETWORK'))).toBe(true);
+    expect(isRetryable(withCode('PLT_KFK_TIMEOUT'))).toBe(true);
+    expect(
+      isRetryable(
+        Object.assign(new AggregateError([withCode('PLT_KFK_NETWORK'), withCode('PLT_KFK_TIMEOUT')]), { code: 'PLT_KFK_MULTIPLE' }),
+      ),
+    ).toBe(true);
+    expect(
+      isRetryable(Object.assign(new AggregateError([withCode('PLT_KFK_NETWORK'), new Error('a bug')]), { code: 'PLT_KFK_MULTIPLE' })),
+    ).toBe(false);
+    expect(isRetryable(withCode('PLT_KFK_USER'))).toBe(false);
+    expect(isInfrastructureError(withCode('PLT_KFK_NETWORK'))).toBe(false);
   });
 
   it('sends anything else to the dead-letter topic', () => {

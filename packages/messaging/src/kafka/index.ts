@@ -1,2 +1,2 @@
-/** The Kafka adapter (kafkajs). */
+/** The Kafka adapter (`@platformatic/kafka`). */
 export * from './kafka-transport.ts';

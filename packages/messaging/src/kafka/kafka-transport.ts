@@ -1,5 +1,14 @@
 import type { TopicSpec } from '@campusg/contracts';
-import kafkajs, { type Admin, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
+import {
+  Admin,
+  type BaseOptions,
+  Consumer,
+  compatibilityPartitioner,
+  ProduceAcks,
+  Producer,
+  type SASLMechanismValue,
+  stringSerializers,
+} from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import {
   type ConsumedRecord,
@@ -16,15 +25,10 @@ import { hasErrorType } from './error-types.ts';
 import { type GroupMember, joinGroup } from './group-consumer.ts';
 import { resetOffsets } from './group-reset.ts';
 import { readPartition } from './read-partition.ts';
+import { SendQueue } from './send-queue.ts';
+import type { StreamContext } from './stream-member.ts';
+import { topicBounds } from './topic-offsets.ts';
 import { untilSettled } from './until-settled.ts';
-
-const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
-
-/**
- * kafkajs warns that bounded producer retries weaken its exactly-once sequence; here a publish that
- * gives up is retried by the outbox relay and any duplicate is absorbed by the consumers' inbox.
- */
-const EXPECTED_WARNINGS = /Limiting retries for the idempotent producer/;
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -34,85 +38,79 @@ export interface KafkaTransportOptions {
   replicationFactor?: number;
   log: Logger;
   /**
-   * Partitions of one member handed over at once (each partition stays sequential). The bus
-   * handles the batches of one fetch as one round, in lanes of its own: the default covers every
-   * partition a member reads at three a topic (the notification group reads ten topics).
-   */
-  partitionsConsumedConcurrently?: number;
-  /**
    * Prefixes every topic and group id on the broker, so several deployments (or test runs) can
    * share one cluster; callers keep using the catalogue's names.
    */
   namespace?: string;
 }
 
+/** How long `ensureTopics` waits for a new topic's partitions to have leaders. */
+const LEADERS_TIMEOUT_MS = 30_000;
+
 /**
- * The Kafka transport (kafkajs): an idempotent producer with acks=all, consumer groups that commit
- * offsets only after the batch's handling transaction (without holding up the next fetch, coalesced
- * while a commit is in flight), topics created from the catalogue with
- * broker auto-creation off, reconnects handled by the client's retry and restart-on-failure.
+ * The Kafka transport (`@platformatic/kafka`): an idempotent producer with acks=all, publishing one
+ * request at a time with whatever is ready (`SendQueue`); consumer groups that hand each read on as
+ * one batch per partition and commit offsets only after the batch's handling transaction (without
+ * holding up the next read, coalesced while a commit is in flight); topics created from the
+ * catalogue with broker auto-creation off; a failed consumer stream opened again.
  */
 export class KafkaTransport implements Transport {
   readonly name = 'kafka' as const;
   readonly capabilities = { replay: true };
-  readonly #kafka: Kafka;
-  #producer: Producer;
+  readonly #client: BaseOptions;
+  #producer: Producer<string, string, string, string>;
+  readonly #queue: SendQueue;
   readonly #admin: Admin;
+  /** Reads partitions and offsets without joining a group. */
+  readonly #reader: Consumer;
   readonly #members = new Set<GroupMember>();
   readonly #ephemeral = new Set<Subscription>();
   readonly #opts: KafkaTransportOptions;
-  #connected: Promise<void> | undefined;
   readonly #ns: string;
 
   constructor(options: KafkaTransportOptions) {
     this.#opts = options;
     this.#ns = options.namespace ?? '';
-    const log = options.log;
-    this.#kafka = new KafkaClient({
+    this.#client = {
       clientId: options.clientId,
-      brokers: options.brokers,
-      ssl: options.ssl,
-      sasl: options.sasl as SASLOptions | undefined,
-      retry: { initialRetryTime: 100, retries: 12, maxRetryTime: 5000 },
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, log: entry }) => {
-          const { message, ...rest } = entry;
-          if (EXPECTED_WARNINGS.test(message)) return;
-          // A rebalance is routine (an instance joined or left); kafkajs reports it as an error.
-          if (/rebalanc/i.test(message)) return void log.info(rest, `kafka: ${message}`);
-          if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
-          else log.warn(rest, `kafka: ${message}`);
-        },
-    });
+      bootstrapBrokers: options.brokers,
+      ...(options.ssl ? { tls: {} } : {}),
+      ...(options.sasl
+        ? {
+            sasl: {
+              mechanism: options.sasl.mechanism.toUpperCase() as SASLMechanismValue,
+              username: options.sasl.username,
+              password: options.sasl.password,
+            },
+          }
+        : {}),
+      retries: 12,
+      retryDelay: 250,
+      autocreateTopics: false,
+    };
     this.#producer = this.#newProducer();
-    this.#admin = this.#kafka.admin();
+    this.#queue = new SendQueue((records) => this.#send(records));
+    this.#admin = new Admin(this.#client);
+    this.#reader = new Consumer({ ...this.#client, clientId: `${options.clientId}-reader`, groupId: `${this.#ns}campusg-reader` });
   }
 
-  #newProducer(): Producer {
-    // The same murmur2 partitioner as the embedded bus: a key lands on the same partition on both.
-    return this.#kafka.producer({
+  #newProducer(): Producer<string, string, string, string> {
+    // The same murmur2 placement as the embedded bus (Kafka's Java client): a key lands on the same
+    // partition on every transport.
+    return new Producer({
+      ...this.#client,
       idempotent: true,
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      serializers: stringSerializers,
     });
   }
 
   #topic = (name: string) => this.#ns + name;
   #local = (name: string) => (this.#ns && name.startsWith(this.#ns) ? name.slice(this.#ns.length) : name);
 
-  #connect(): Promise<void> {
-    // A failed connect is not remembered: the next call tries again (a broker that was down at start).
-    this.#connected ??= Promise.all([this.#producer.connect(), this.#admin.connect()]).then(
-      () => undefined,
-      (err) => {
-        this.#connected = undefined;
-        throw err;
-      },
-    );
-    return this.#connected;
+  #streams(): StreamContext {
+    return { client: this.#client, namespace: this.#ns, local: this.#local, log: this.#opts.log };
   }
 
   ensureTopics(topics: TopicSpec[]): Promise<void> {
@@ -120,104 +118,91 @@ export class KafkaTransport implements Transport {
   }
 
   async #ensureTopics(topics: TopicSpec[]): Promise<void> {
-    await this.#connect();
     topics = topics.map((t) => ({ ...t, name: this.#topic(t.name) }));
     const existing = new Set(await this.#admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
-    if (missing.length > 0) {
-      await this.#admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: this.#opts.replicationFactor ?? 1,
-          configEntries: [{ name: 'retention.ms', value: String(t.retentionMs) }],
-        })),
-      });
+    for (const t of missing) {
+      await this.#admin
+        .createTopics({
+          topics: [t.name],
+          partitions: t.partitions,
+          replicas: this.#opts.replicationFactor ?? 1,
+          configs: [{ name: 'retention.ms', value: String(t.retentionMs) }],
+        })
+        .catch((err) => {
+          // Another process created it meanwhile.
+          if (!hasErrorType(err, TOPIC_EXISTS)) throw err;
+        });
     }
     // A catalogue that asks for more partitions than a topic has grows it (Kafka never shrinks one).
-    const metadata = await this.#admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
-    const grow = metadata.topics
-      .map((m) => ({ topic: m.name, have: m.partitions.length, want: topics.find((t) => t.name === m.name)!.partitions }))
+    const metadata = await this.#admin.metadata({ topics: topics.map((t) => t.name), forceUpdate: true });
+    const grow = topics
+      .map((t) => ({ name: t.name, have: metadata.topics.get(t.name)?.partitionsCount ?? 0, want: t.partitions }))
       .filter((g) => g.want > g.have);
-    if (grow.length > 0) await this.#admin.createPartitions({ topicPartitions: grow.map((g) => ({ topic: g.topic, count: g.want })) });
+    if (grow.length > 0) await this.#admin.createPartitions({ topics: grow.map((g) => ({ name: g.name, count: g.want })) });
+    if (missing.length > 0 || grow.length > 0) await this.#leadersOf(topics.map((t) => t.name));
   }
 
-  async publish(records: OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.#connect();
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const r of records) {
-      const topic = this.#topic(r.topic);
-      const list = byTopic.get(topic);
-      if (list) list.push(r);
-      else byTopic.set(topic, [r]);
+  /** Waits until every partition of `topics` has a leader (a topic created a moment ago has none yet). */
+  async #leadersOf(topics: string[]): Promise<void> {
+    const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+    for (;;) {
+      const metadata = await this.#admin.metadata({ topics, forceUpdate: true });
+      const led = topics.every((t) => {
+        const m = metadata.topics.get(t);
+        return m !== undefined && m.partitions.length === m.partitionsCount && m.partitions.every((p) => p.leader >= 0);
+      });
+      if (led) return;
+      if (Date.now() > deadline) throw new Error(`kafka: the partitions of ${topics.join(', ')} have no leader yet`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  publish(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return this.#queue.publish(records);
+  }
+
+  async #send(records: OutgoingRecord[]): Promise<void> {
     const producer = this.#producer;
     try {
-      await producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        })),
+      await producer.send({
+        messages: records.map((r) => ({ topic: this.#topic(r.topic), key: r.key, value: r.value, headers: r.headers })),
       });
     } catch (err) {
-      // kafkajs never resets an idempotent producer's sequence numbers: after a send whose outcome it
-      // lost (the broker restarting mid-request) every later send fails with OUT_OF_ORDER_SEQUENCE_NUMBER,
-      // for ever, and the outbox would never drain. A fresh producer (a new producer id, sequences
-      // from 0) sends again; a batch that did land before is absorbed by the consumers' inbox.
+      // After a send whose outcome was lost (the broker restarting mid-request) an idempotent
+      // producer's sequence numbers may no longer match the broker's, and every later send would
+      // fail the same way: the outbox would never drain. A fresh producer (a new producer id,
+      // sequences from 0) sends again; a batch that did land before is absorbed by the consumers' inbox.
       if (this.#producer === producer && hasErrorType(err, PRODUCER_STATE_LOST)) {
         this.#opts.log.warn({ err }, 'kafka: idempotent producer out of step with the broker; renewing it');
         this.#producer = this.#newProducer();
-        this.#connected = undefined;
-        void producer.disconnect().catch(() => {});
+        void producer.close().catch(() => {});
       }
       throw err;
     }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    if (options.ephemeral) return this.#subscribeEphemeral(options);
-    const member = await joinGroup(
-      {
-        kafka: this.#kafka,
-        namespace: this.#ns,
-        local: this.#local,
-        log: this.#opts.log,
-        partitionsConsumedConcurrently: this.#opts.partitionsConsumedConcurrently ?? PARTITIONS_AT_ONCE,
-      },
-      options,
-    );
-    return keptOpen(this.#members, member);
+    if (options.ephemeral) return keptOpen(this.#ephemeral, await subscribeEphemeral({ ...this.#streams(), admin: this.#admin }, options));
+    return keptOpen(this.#members, await joinGroup(this.#streams(), options));
   }
 
-  async #subscribeEphemeral(options: SubscribeOptions): Promise<Subscription> {
-    await this.#connect();
-    const sub = await subscribeEphemeral(
-      { kafka: this.#kafka, admin: this.#admin, namespace: this.#ns, local: this.#local, log: this.#opts.log },
-      options,
-    );
-    return keptOpen(this.#ephemeral, sub);
-  }
-
-  async read(localTopic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
-    await this.#connect();
-    return readPartition(this.#kafka, this.#admin, this.#ns, { localTopic, partition, fromOffset, limit });
+  read(localTopic: string, partition: number, fromOffset: number, limit: number): Promise<ConsumedRecord[]> {
+    return readPartition(this.#reader, this.#admin, this.#ns, { localTopic, partition, fromOffset, limit });
   }
 
   async lag(groupId: string, topics: string[]): Promise<GroupLag[]> {
-    await this.#connect();
-    const committed = await this.#admin.fetchOffsets({ groupId: this.#ns + groupId, topics: topics.map(this.#topic) });
+    const [offsets] = await this.#admin.listConsumerGroupOffsets({ groups: [this.#ns + groupId] });
+    const committed = new Map<string, number>();
+    for (const t of offsets?.topics ?? [])
+      for (const p of t.partitions) committed.set(`${t.name}:${p.partitionIndex}`, Number(p.committedOffset));
     const out: GroupLag[] = [];
-    for (const t of committed) {
-      const ends = await this.#admin.fetchTopicOffsets(t.topic);
-      for (const p of t.partitions) {
-        const end = ends.find((e) => e.partition === p.partition);
-        const high = Number(end?.high ?? 0);
-        const c = Number(p.offset) < 0 ? Number(end?.low ?? 0) : Number(p.offset);
-        out.push({ groupId, topic: this.#local(t.topic), partition: p.partition, committed: c, end: high, lag: Math.max(0, high - c) });
+    for (const topic of topics) {
+      for (const b of await topicBounds(this.#admin, this.#topic(topic))) {
+        const at = committed.get(`${this.#topic(topic)}:${b.partition}`) ?? -1;
+        const c = at < 0 ? b.low : at;
+        out.push({ groupId, topic, partition: b.partition, committed: c, end: b.high, lag: Math.max(0, b.high - c) });
       }
     }
     return out;
@@ -231,24 +216,25 @@ export class KafkaTransport implements Transport {
   async describeGroup(
     groupId: string,
   ): Promise<{ state: string; members: { memberId: string; clientHost: string; partitions: string[] }[] }> {
-    await this.#connect();
-    const { groups } = await this.#admin.describeGroups([this.#ns + groupId]);
-    const group = groups[0];
-    const members = (group?.members ?? []).map((m) => {
-      const decoded = m.memberAssignment.length > 0 ? kafkajs.AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
-      const partitions = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, ps]) => ps.map((p) => `${this.#local(topic)}:${p}`));
-      return { memberId: m.memberId, clientHost: m.clientHost, partitions };
-    });
-    return { state: group?.state ?? 'Unknown', members };
+    const group = (await this.#admin.describeGroups({ groups: [this.#ns + groupId] })).get(this.#ns + groupId);
+    const members = [...(group?.members.values() ?? [])].map((m) => ({
+      memberId: m.id,
+      clientHost: m.clientHost,
+      partitions: [...(m.assignments?.values() ?? [])].flatMap((a) => a.partitions.map((p) => `${this.#local(a.topic)}:${p}`)),
+    }));
+    return { state: group ? kafkaStateName(group.state) : 'Unknown', members };
   }
 
   /** Kafka refuses while the group has members (a live consumer anywhere): close its consumers first. */
   async resetGroup(groupId: string, topics: string[], to: ResetTarget): Promise<void> {
-    await this.#connect();
     for (const topic of topics.map(this.#topic)) {
       const partitions = await resetOffsets(this.#admin, topic, to);
       await untilSettled(
-        () => this.#admin.setOffsets({ groupId: this.#ns + groupId, topic, partitions }),
+        () =>
+          this.#admin.alterConsumerGroupOffsets({
+            groupId: this.#ns + groupId,
+            topics: [{ name: topic, partitionOffsets: partitions.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })) }],
+          }),
         this.#opts.log,
         `resetting ${groupId}`,
       );
@@ -257,8 +243,7 @@ export class KafkaTransport implements Transport {
 
   async ping(): Promise<boolean> {
     try {
-      await this.#connect();
-      await this.#admin.describeCluster();
+      await this.#admin.metadata({ topics: [], forceUpdate: true });
       return true;
     } catch {
       return false;
@@ -277,18 +262,21 @@ export class KafkaTransport implements Transport {
     this.#ephemeral.clear();
     await Promise.all([...this.#members].map((m) => m.close().catch(() => {})));
     this.#members.clear();
-    await Promise.all([this.#producer.disconnect().catch(() => {}), this.#admin.disconnect().catch(() => {})]);
-    this.#connected = undefined;
+    await Promise.all([this.#producer.close(), this.#admin.close(), this.#reader.close()].map((p) => p.catch(() => {})));
   }
 }
 
-/**
- * A member's partitions handed over at once, by default: more than any group reads with the
- * default three partitions a topic (the notification group reads thirty), so a fetch's batches all
- * join one round. Fewer split a fetch into rounds one after another (with 8, that group's thirty
- * took up to four); with more partitions a topic (`PARTITIONS`), its fetches may again take two.
- */
-const PARTITIONS_AT_ONCE = 64;
+/** A topic another process created between the look-up and the request. */
+const TOPIC_EXISTS = new Set(['TOPIC_ALREADY_EXISTS']);
 
 /** Errors after which an idempotent producer's state no longer matches the broker's. */
 const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** A group state in Kafka's own spelling (`PREPARING_REBALANCE` → `PreparingRebalance`), as its tools print it. */
+function kafkaStateName(state: string): string {
+  return state
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}

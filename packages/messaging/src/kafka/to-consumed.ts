@@ -1,17 +1,15 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { Message } from '@platformatic/kafka';
 import type { ConsumedRecord } from '../transport.ts';
 
-/** A kafkajs message as the transport hands it on: string key, value and headers. */
-export function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+/** A consumed Kafka message, with string key, value and headers, as the transport hands it on. */
+export function toConsumed(topic: string, m: Message<string, string, string, string>): ConsumedRecord {
   return {
     topic,
-    partition,
+    partition: m.partition,
     offset: Number(m.offset),
-    key: m.key?.toString() ?? null,
-    value: m.value?.toString() ?? '',
-    headers: Object.fromEntries(
-      Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0] ?? '') : String(v ?? '')]),
-    ),
+    key: m.key ?? null,
+    value: m.value ?? '',
+    headers: Object.fromEntries([...m.headers].map(([k, v]) => [k, v ?? ''])),
     timestamp: new Date(Number(m.timestamp)),
   };
 }

@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
+import { isRetriable } from './error-types.ts';
 
 /**
  * Runs a setup call again while Kafka answers with a retriable error — e.g. a topic another process
@@ -11,7 +12,7 @@ export function untilSettled<T>(fn: () => Promise<T>, log: Logger, what: string)
     retries: 8,
     minTimeout: 200,
     maxTimeout: 5000,
-    shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true,
+    shouldRetry: ({ error }) => isRetriable(error),
     onFailedAttempt: ({ error, attemptNumber }) => log.warn({ err: error, attempt: attemptNumber }, `kafka: ${what} failed; trying again`),
   });
 }

@@ -3,15 +3,28 @@
  * the package, or opens one transport through `openTransport`, and prints which broker clients the
  * process has loaded, as JSON.
  */
-import { createRequire } from 'node:module';
+import { register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
 import { pino } from 'pino';
 
-const CLIENTS = ['kafkajs', 'amqplib'] as const;
-const require = createRequire(import.meta.url);
+const CLIENTS = ['@platformatic/kafka', 'amqplib'] as const;
 
-function loadedClients(): string[] {
-  const files = Object.keys(require.cache);
-  return CLIENTS.filter((client) => files.some((f) => f.includes(`/node_modules/${client}/`)));
+// Every module loaded from here on, CommonJS or ES module, as the loader hooks report it.
+const loads: string[] = [];
+const { port1, port2 } = new MessageChannel();
+port1.on('message', (m: string) => {
+  if (m !== 'flushed') loads.push(m);
+});
+register('./record-loads.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+
+/** The clients among the modules loaded so far (once every load reported before this call has arrived). */
+async function loadedClients(): Promise<string[]> {
+  await new Promise<void>((resolve) => {
+    port1.once('message', () => resolve());
+    port1.postMessage('flush');
+  });
+  port1.close();
+  return CLIENTS.filter((client) => loads.some((f) => f.includes(`/node_modules/${client}/`)));
 }
 
 const what = process.argv[2] ?? '';
@@ -27,8 +40,8 @@ if (what.startsWith('open:')) {
   };
   // Opening connects nothing: no database or broker is needed to see what gets loaded.
   const { transport } = await openTransport(settings, { db: {} as never, log: pino({ level: 'silent' }) });
-  process.stdout.write(`${JSON.stringify({ loaded: loadedClients(), transport: transport.name })}\n`);
+  process.stdout.write(`${JSON.stringify({ loaded: await loadedClients(), transport: transport.name })}\n`);
 } else {
   await import(what);
-  process.stdout.write(`${JSON.stringify({ loaded: loadedClients() })}\n`);
+  process.stdout.write(`${JSON.stringify({ loaded: await loadedClients() })}\n`);
 }
