@@ -251,7 +251,16 @@ class Rounds {
   }
 }
 
-/** Leaves the group (if it still can) and closes the consumer's connections; a failure to leave is not an error here. */
+/**
+ * Leaves the group and closes the consumer's connections. When leaving fails (the broker away), the
+ * connections are closed without it: the coordinator drops the member once its session times out.
+ */
 function closeConsumer(consumer: Consumer<string, string, string, string>): Promise<void> {
-  return new Promise((resolve) => consumer.close(true, () => resolve()));
+  return new Promise((resolve) =>
+    consumer.close(true, (err) => {
+      if (!err) return resolve();
+      consumer.memberId = null;
+      consumer.close(true, () => resolve());
+    }),
+  );
 }
