@@ -245,6 +245,91 @@ describe('statements per create-order saga', () => {
     expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
   });
 
+  it('the replies of several sagas in one transaction are saved together, in one statement at its commit', async () => {
+    const sagas: { sagaId: string; message: TypedMessage }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const sent: Sent[] = [];
+      const sagaId = await startSaga(sent);
+      sagas.push({ sagaId, message: replyOf(sagaId, sent, true)! });
+    }
+    const out: Sent[] = [];
+    const before = counter.count();
+    await transaction(async (tx, afterCommit) => {
+      for (const { message } of sagas) await orchestrator.onMessage(message, tx, recorder(out), afterCommit);
+      // The same saga twice: both decisions go in the one statement, in order.
+      const second = replyOf(sagas[0]!.sagaId, out, true)!;
+      await orchestrator.onMessage(second, tx, recorder([]), afterCommit);
+    });
+    // Warm: no load, no look-up; one statement saves four decisions of three sagas.
+    expect(counter.count() - before).toBe(1);
+    expect(out.filter((s) => s.command).map((s) => s.type)).toEqual(['get_payment_info', 'get_payment_info', 'get_payment_info']);
+    expect((await sagaStore.history(raw, sagas[0]!.sagaId)).map((h) => h.type)).toEqual([
+      'create_order',
+      'order.created',
+      'get_payment_info',
+      'user.payment_info_retrieved',
+      'authorize_payment',
+    ]);
+    expect((await sagaStore.load(raw, sagas[0]!.sagaId))?.version).toBe(3);
+    for (const { sagaId } of sagas.slice(1)) {
+      expect((await sagaStore.history(raw, sagaId)).map((h) => h.type)).toEqual(['create_order', 'order.created', 'get_payment_info']);
+      expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
+    }
+  });
+
+  it('a stale cached state among several saved together fails the transaction, and only that saga is loaded again', async () => {
+    const sagas: { sagaId: string; message: TypedMessage }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const sent: Sent[] = [];
+      const sagaId = await startSaga(sent);
+      sagas.push({ sagaId, message: replyOf(sagaId, sent, true)! });
+    }
+    const [moved, kept] = sagas as [(typeof sagas)[0], (typeof sagas)[0]];
+    await raw.query('update sagas.instances set version = version + 1 where id = $1', [moved.sagaId]);
+    const deliver = () =>
+      transaction(async (tx, afterCommit) => {
+        for (const { message } of sagas) await orchestrator.onMessage(message, tx, recorder([]), afterCommit);
+      });
+    await expect(deliver()).rejects.toThrow(/changed concurrently/);
+    for (const { sagaId } of sagas) expect(await sagaStore.history(raw, sagaId)).toHaveLength(1);
+    const before = counter.count();
+    await deliver();
+    // The moved saga is loaded (its cached state was dropped); the other is still cached.
+    expect(counter.count() - before).toBe(2);
+    expect((await sagaStore.load(raw, moved.sagaId))?.version).toBe(3);
+    expect((await sagaStore.load(raw, kept.sagaId))?.version).toBe(2);
+  });
+
+  it('an orchestrator whose group has other inputs saves each decision as it takes it: the transaction reads it back', async () => {
+    // Such inputs (a cancel carried through after its saga gave up) list the instances or start one
+    // in the transaction of a reply, and must find every decision taken before them written.
+    const withInputs = new SagaOrchestrator(createOrder, {
+      db: counter.db,
+      bus: { consume: async () => {} } as unknown as MessageBus,
+      clock,
+      ids: randomIds,
+      settings: SETTINGS,
+      log: createLogger({ level: 'fatal' }),
+      metrics: new Metrics({ defaultMetrics: false }),
+      cache,
+    });
+    await withInputs.listen({ 'timer.expired': async () => {} });
+    for (const [o, written] of [
+      [orchestrator, 1],
+      [withInputs, 2],
+    ] as const) {
+      const sent: Sent[] = [];
+      const sagaId = await startSaga(sent);
+      const message = replyOf(sagaId, sent, true)!;
+      const seen = await transaction(async (tx, afterCommit) => {
+        await o.onMessage(message, tx, recorder([]), afterCommit);
+        return (await sagaStore.read(tx, sagaId))?.version;
+      });
+      expect(seen).toBe(written);
+      expect((await sagaStore.load(raw, sagaId))?.version).toBe(2);
+    }
+  });
+
   it('a late reply is noted in the history once, however often it comes', async () => {
     const sent: Sent[] = [];
     const sagaId = await startSaga(sent);

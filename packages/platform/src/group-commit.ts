@@ -153,7 +153,16 @@ export function withAtCommit(tx: Sql, own: Contributions): Sql {
   return {
     query: (text, params) => tx.query(text, params),
     exec: (text) => tx.exec(text),
-    ...(tx.queryAndCommit && { queryAndCommit: tx.queryAndCommit }),
+    // The statement given with COMMIT is the transaction's last: what was gathered for the commit
+    // is written before it.
+    ...(tx.queryAndCommit && {
+      queryAndCommit: async <T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]> => {
+        const gathered = new Map(own);
+        own.clear();
+        await writeContributions(tx, gathered);
+        return tx.queryAndCommit!<T>(text, params);
+      },
+    }),
     atCommit: (key, value, write) => {
       const entry = own.get(key);
       if (entry) entry.values.push(value);

@@ -179,6 +179,26 @@ gate(`platform database on PostgreSQL: prepared statements${url ? '' : ' (needs 
     expect(await db.query('select id from t.all_types where id = $1', [lost])).toEqual([]);
   });
 
+  it('writes what a transaction gave atCommit before the statement it sends with COMMIT', async () => {
+    const gathered = [randomUUID(), randomUUID()];
+    const last = randomUUID();
+    const order: string[] = [];
+    await db.transaction(async (tx) => {
+      for (const id of gathered)
+        tx.atCommit!('names', id, async (t, values) => {
+          order.push('gathered');
+          await t.query('insert into t.all_types (id, name) select unnest($1::uuid[]), $2', [values, 'at commit']);
+        });
+      await tx.queryAndCommit!('insert into t.all_types (id, name) values ($1, $2)', [last, 'last']);
+      order.push('committed');
+    });
+    expect(order).toEqual(['gathered', 'committed']);
+    const ids = [...gathered, last];
+    expect(
+      (await db.query<{ id: string }>('select id from t.all_types where id = any($1::uuid[])', [ids])).map((r) => r.id).sort(),
+    ).toEqual([...ids].sort());
+  });
+
   it('parses a statement again when another process changed what it returns', async () => {
     const id = randomUUID();
     const text = 'select * from t.evolving where id = $1';

@@ -1,13 +1,13 @@
 import { type MessageType, type TypedMessage, topicOf } from '@campusg/contracts';
 import type { Emit, Handler, Handlers, MessageBus } from '@campusg/messaging';
-import type { Clock, Db, IdGenerator, Logger, Metrics, Sql } from '@campusg/platform';
+import { AppError, type Clock, type Db, type IdGenerator, type Logger, type Metrics, type Sql } from '@campusg/platform';
 import type { SagaDefinition, SagaSettings } from './definition.ts';
 import { emitDecision } from './effects.ts';
 import { type Decision, decide, initialState, type SagaInput } from './engine.ts';
 import type { SagaRunner } from './runner.ts';
 import { isActive, type SagaState } from './state.ts';
 import { type AfterCommit, SagaStateCache } from './state-cache.ts';
-import { type StoredSaga, sagaStore } from './store.ts';
+import { type PendingSave, type StoredSaga, sagaStore } from './store.ts';
 
 export interface OrchestratorDeps {
   db: Db;
@@ -47,6 +47,14 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
   #knownDeadline = Number.NEGATIVE_INFINITY;
   #checkedAt = Number.NEGATIVE_INFINITY;
   readonly #cache: SagaStateCache;
+  /** Per transaction, the inputs (`saga id` and `message id`) of decisions it saves at its commit. */
+  readonly #unsaved = new WeakMap<Sql, Set<string>>();
+  /**
+   * Whether a reply's decision may wait for its transaction's commit (see `#save`): not for a group
+   * whose other inputs read the instances or start sagas in the transaction of a reply, which must
+   * see every decision taken before them as written.
+   */
+  #savesAtCommit = true;
 
   constructor(
     readonly def: SagaDefinition<D>,
@@ -89,6 +97,7 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     for (const type of replyTypes) (handlers as Record<string, Handler>)[type] = onReply;
     for (const type of this.def.compensationReplies) (handlers as Record<string, Handler>)[type] ??= onReply;
     Object.assign(handlers, extra);
+    if (Object.keys(extra).length > 0) this.#savesAtCommit = false;
     const unread = (Object.keys(handlers) as MessageType[]).filter((type) => !this.def.topics.includes(topicOf(type)));
     if (unread.length > 0)
       throw new Error(
@@ -115,22 +124,40 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
     // A reply the saga already took (it answered, or was noted as ignored) comes again: nothing to
     // write. Only a reply that changes nothing but the history can be one: once decided, a reply no
     // longer answers the command in hand.
-    if (decision.ignored && (await sagaStore.recorded(tx, stored.state.id, message.message_id))) return stored.state;
+    if (
+      decision.ignored &&
+      (this.#savedInTx(tx, stored.state.id, message.message_id) || (await sagaStore.recorded(tx, stored.state.id, message.message_id)))
+    )
+      return stored.state;
     await this.#save(tx, decision, stored, now, afterCommit);
     this.#effects(decision, emit, message.message_id);
     return decision.state;
   }
 
-  /** Saves a decision taken on `stored`; a conflict means the cached state was stale, so it is dropped. */
+  /**
+   * Saves a decision taken on `stored`; a conflict means the cached state was stale, so it is
+   * dropped. Where the transaction gathers writes for its commit (`atCommit`) and the cache hears
+   * of the commit, the decisions of every message in the transaction are saved together there, in
+   * one statement (`writeSaves`); until then this transaction sees them through the cache.
+   */
   async #save(tx: Sql, decision: Decision<D>, stored: StoredSaga<D>, now: Date, afterCommit: AfterCommit | undefined): Promise<void> {
     const id = decision.state.id;
-    try {
-      await sagaStore.save(tx, decision.state, stored.version, decision.history, now);
-    } catch (err) {
-      this.#cache.forget(id);
-      throw err;
-    }
+    const unsaved: Unsaved = {
+      save: { state: decision.state, version: stored.version, history: decision.history, now },
+      forget: () => this.#cache.forget(id),
+    };
+    if (this.#savesAtCommit && afterCommit && tx.atCommit) {
+      tx.atCommit(SAVES, unsaved, writeSaves);
+      const inputs = this.#unsaved.get(tx) ?? new Set<string>();
+      this.#unsaved.set(tx, inputs);
+      for (const entry of decision.history) if (entry.messageId) inputs.add(`${id} ${entry.messageId}`);
+    } else await writeSaves(tx, [unsaved]);
     this.#cache.saved(tx, id, { state: decision.state, version: stored.version + 1, startedBy: stored.startedBy }, afterCommit);
+  }
+
+  /** Whether a decision this transaction saves at its commit took `messageId` (it is not in the history yet). */
+  #savedInTx(tx: Sql, sagaId: string, messageId: string): boolean {
+    return this.#unsaved.get(tx)?.has(`${sagaId} ${messageId}`) ?? false;
   }
 
   /** An operator's retry of a FAILED saga: resumes the step or compensation it stopped at. */
@@ -242,4 +269,41 @@ export class SagaOrchestrator<D> implements SagaRunner<D> {
   #effects(decision: Decision<D>, emit: Emit, causationId: string | null): void {
     emitDecision(decision, emit, causationId, this.deps.metrics);
   }
+}
+
+/** The key under which a transaction gathers saga decisions for its commit. */
+const SAVES = 'sagas.instances';
+
+/** A decision waiting for its transaction's commit, and how to drop the cached state it was taken on. */
+interface Unsaved {
+  save: PendingSave;
+  forget: () => void;
+}
+
+/**
+ * Saves decisions: one alone with `sagaStore.save`, several in one statement (`saveMany`). An
+ * instance whose version no longer matched had a stale cached state: it is forgotten, and the
+ * transaction fails with a retryable conflict (its retry loads the instance from the database).
+ */
+async function writeSaves(tx: Sql, values: unknown[]): Promise<void> {
+  const unsaved = values as Unsaved[];
+  if (unsaved.length === 1) {
+    const [{ save, forget }] = unsaved as [Unsaved];
+    try {
+      await sagaStore.save(tx, save.state, save.version, save.history, save.now);
+    } catch (err) {
+      forget();
+      throw err;
+    }
+    return;
+  }
+  const stale = new Set(
+    await sagaStore.saveMany(
+      tx,
+      unsaved.map((u) => u.save),
+    ),
+  );
+  if (stale.size === 0) return;
+  for (const u of unsaved) if (stale.has(u.save.state.id)) u.forget();
+  throw new AppError('TRANSIENT', `saga ${[...stale].join(', ')} changed concurrently`);
 }

@@ -2,6 +2,14 @@ import type { SagaStatus } from '@campusg/contracts';
 import { AppError, type Sql } from '@campusg/platform';
 import type { HistoryEntry, SagaState } from './state.ts';
 
+/** A decision to save: the state it produced, the version it was taken on, its history. */
+export interface PendingSave {
+  state: SagaState<unknown>;
+  version: number;
+  history: HistoryEntry[];
+  now: Date;
+}
+
 export interface StoredSaga<D = unknown> {
   state: SagaState<D>;
   version: number;
@@ -90,6 +98,56 @@ export const sagaStore = {
       [state.id, version, state.status, state.deadlineAt, JSON.stringify(state), state.endedAt, now, history.length, historyJson(history)],
     );
     if (updated.length === 0) throw new AppError('TRANSIENT', `saga ${state.id} changed concurrently`);
+  },
+
+  /**
+   * Saves the decisions of several instances as `save` would, in one statement: each instance's
+   * row is updated only if its version still is the one its first decision was taken on, and its
+   * history is appended only then. Decisions of one instance are applied in the order given.
+   * Returns the ids whose version no longer matched (nothing of theirs was written).
+   */
+  async saveMany(tx: Sql, decisions: PendingSave[]): Promise<string[]> {
+    const byId = new Map<string, { version: number; steps: number; state: SagaState<unknown>; history: HistoryEntry[]; now: Date }>();
+    for (const d of decisions) {
+      const merged = byId.get(d.state.id);
+      if (merged) {
+        merged.steps++;
+        merged.state = d.state;
+        merged.history.push(...d.history);
+        merged.now = d.now;
+      } else byId.set(d.state.id, { version: d.version, steps: 1, state: d.state, history: [...d.history], now: d.now });
+    }
+    const input = [...byId.values()].map((d) => ({
+      id: d.state.id,
+      version: d.version,
+      steps: d.steps,
+      status: d.state.status,
+      deadline_at: d.state.deadlineAt,
+      state: d.state,
+      ended_at: d.state.endedAt,
+      updated_at: d.now,
+      n: d.history.length,
+      history: historyEntries(d.history),
+    }));
+    const updated = await tx.query<{ id: string }>(
+      `with input as (
+         select * from jsonb_to_recordset($1::jsonb) as x(id uuid, version int, steps int, status text, deadline_at timestamptz,
+           state jsonb, ended_at timestamptz, updated_at timestamptz, n int, history jsonb)
+       ), updated as (
+         update sagas.instances i set status = x.status, deadline_at = x.deadline_at, state = x.state, version = i.version + x.steps,
+           ended_at = x.ended_at, updated_at = x.updated_at, history_seq = i.history_seq + x.n
+         from input x where i.id = x.id and i.version = x.version
+         returning i.id, i.history_seq - x.n as base, x.history
+       ), appended as (
+         insert into sagas.history (saga_id, seq, at, kind, type, message_id, note)
+         select u.id, u.base + h.i, h.at, h.kind, h.type, h.message_id, h.note
+         from updated u, jsonb_to_recordset(u.history) as h(i int, at timestamptz, kind text, type text, message_id uuid, note text)
+       )
+       select id from updated`,
+      [JSON.stringify(input)],
+    );
+    const saved = new Set(updated.map((r) => r.id));
+    return [...byId.keys()].filter((id) => !saved.has(id));
   },
 
   /**
@@ -183,9 +241,12 @@ const HISTORY_ROWS = (source: string, param: string, base: string) =>
   `select ${source}.id, ${base} + h.i, h.at, h.kind, h.type, h.message_id, h.note
    from ${source}, jsonb_to_recordset(${param}::jsonb) as h(i int, at timestamptz, kind text, type text, message_id uuid, note text)`;
 
-/** A decision's history entries as the JSON array `HISTORY_ROWS` reads, numbered from 1. */
-const historyJson = (entries: HistoryEntry[]): string =>
-  JSON.stringify(entries.map((e, i) => ({ i: i + 1, at: e.at, kind: e.kind, type: e.type, message_id: e.messageId, note: e.note })));
+/** A decision's history entries as the rows `HISTORY_ROWS` and `saveMany` read, numbered from 1. */
+const historyEntries = (entries: HistoryEntry[]) =>
+  entries.map((e, i) => ({ i: i + 1, at: e.at, kind: e.kind, type: e.type, message_id: e.messageId, note: e.note }));
+
+/** A decision's history entries as the JSON array `HISTORY_ROWS` reads. */
+const historyJson = (entries: HistoryEntry[]): string => JSON.stringify(historyEntries(entries));
 
 async function select<D>(sql: Sql, id: string, type: string | undefined, lock: 'for update' | ''): Promise<StoredSaga<D> | undefined> {
   const rows = await sql.query<{ state: SagaState<D>; version: number; started_by: string | null }>(
