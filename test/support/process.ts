@@ -85,9 +85,9 @@ export async function startProcess(env: Record<string, string>, args = ['start']
     `campusg ${args.slice(1).join(' ') || '(every service)'} on port ${port} to be ready`,
     90_000,
   ).catch(async (err) => {
-    // Not ready in time: it must not outlive the test that gave up on it.
+    // Not ready in time: it must not outlive the test that gave up on it. What it wrote says why.
     await kill9();
-    throw err;
+    throw new Error(`${(err as Error).message}; its output:\n${out.slice(-6000) || '(none)'}`, { cause: err });
   });
   return {
     url,
