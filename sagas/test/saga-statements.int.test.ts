@@ -40,14 +40,9 @@ describe('statements per create-order saga', () => {
     return result;
   }
 
-  beforeAll(async () => {
-    raw = await openPglite(undefined);
-    await migrate(raw, 'sagas', sagaStoreMigrations());
-    counter = counting(raw);
-    const bus = {
-      transact: (fn: (tx: Sql, emit: Emit) => Promise<unknown>) => counter.db.transaction((tx) => fn(tx, (() => {}) as unknown as Emit)),
-    } as unknown as MessageBus;
-    orchestrator = new SagaOrchestrator(createOrder, {
+  /** The create-order orchestrator on the counted database, sharing the test's cache. */
+  const createOrderOrchestrator = (bus: MessageBus) =>
+    new SagaOrchestrator(createOrder, {
       db: counter.db,
       bus,
       clock,
@@ -57,6 +52,15 @@ describe('statements per create-order saga', () => {
       metrics: new Metrics({ defaultMetrics: false }),
       cache,
     });
+
+  beforeAll(async () => {
+    raw = await openPglite(undefined);
+    await migrate(raw, 'sagas', sagaStoreMigrations());
+    counter = counting(raw);
+    const bus = {
+      transact: (fn: (tx: Sql, emit: Emit) => Promise<unknown>) => counter.db.transaction((tx) => fn(tx, (() => {}) as unknown as Emit)),
+    } as unknown as MessageBus;
+    orchestrator = createOrderOrchestrator(bus);
   });
   afterAll(async () => {
     await raw?.close();
@@ -92,6 +96,17 @@ describe('statements per create-order saga', () => {
       orchestrator.start(tx, recorder(sent), { data, startedBy: CUSTOMER, afterCommit }),
     );
     return sagaId;
+  }
+
+  /** Starts `n` sagas, each with the reply that answers its first command. */
+  async function startSagas(n: number): Promise<{ sagaId: string; message: TypedMessage }[]> {
+    const sagas: { sagaId: string; message: TypedMessage }[] = [];
+    for (let i = 0; i < n; i++) {
+      const sent: Sent[] = [];
+      const sagaId = await startSaga(sent);
+      sagas.push({ sagaId, message: replyOf(sagaId, sent, true)! });
+    }
+    return sagas;
   }
 
   /** Runs one create-order saga to its end, step `n` answered `outcome(n)`; returns its id and what each transaction cost. */
@@ -246,12 +261,7 @@ describe('statements per create-order saga', () => {
   });
 
   it('the replies of several sagas in one transaction are saved together, in one statement at its commit', async () => {
-    const sagas: { sagaId: string; message: TypedMessage }[] = [];
-    for (let i = 0; i < 3; i++) {
-      const sent: Sent[] = [];
-      const sagaId = await startSaga(sent);
-      sagas.push({ sagaId, message: replyOf(sagaId, sent, true)! });
-    }
+    const sagas = await startSagas(3);
     const out: Sent[] = [];
     const before = counter.count();
     await transaction(async (tx, afterCommit) => {
@@ -278,12 +288,7 @@ describe('statements per create-order saga', () => {
   });
 
   it('a stale cached state among several saved together fails the transaction, and only that saga is loaded again', async () => {
-    const sagas: { sagaId: string; message: TypedMessage }[] = [];
-    for (let i = 0; i < 2; i++) {
-      const sent: Sent[] = [];
-      const sagaId = await startSaga(sent);
-      sagas.push({ sagaId, message: replyOf(sagaId, sent, true)! });
-    }
+    const sagas = await startSagas(2);
     const [moved, kept] = sagas as [(typeof sagas)[0], (typeof sagas)[0]];
     await raw.query('update sagas.instances set version = version + 1 where id = $1', [moved.sagaId]);
     const deliver = () =>
@@ -303,16 +308,7 @@ describe('statements per create-order saga', () => {
   it('an orchestrator whose group has other inputs saves each decision as it takes it: the transaction reads it back', async () => {
     // Such inputs (a cancel carried through after its saga gave up) list the instances or start one
     // in the transaction of a reply, and must find every decision taken before them written.
-    const withInputs = new SagaOrchestrator(createOrder, {
-      db: counter.db,
-      bus: { consume: async () => {} } as unknown as MessageBus,
-      clock,
-      ids: randomIds,
-      settings: SETTINGS,
-      log: createLogger({ level: 'fatal' }),
-      metrics: new Metrics({ defaultMetrics: false }),
-      cache,
-    });
+    const withInputs = createOrderOrchestrator({ consume: async () => {} } as unknown as MessageBus);
     await withInputs.listen({ 'timer.expired': async () => {} });
     for (const [o, written] of [
       [orchestrator, 1],
