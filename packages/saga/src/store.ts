@@ -140,8 +140,7 @@ export const sagaStore = {
          returning i.id, i.history_seq - x.n as base, x.history
        ), appended as (
          insert into sagas.history (saga_id, seq, at, kind, type, message_id, note)
-         select u.id, u.base + h.i, h.at, h.kind, h.type, h.message_id, h.note
-         from updated u, jsonb_to_recordset(u.history) as h(i int, at timestamptz, kind text, type text, message_id uuid, note text)
+         ${HISTORY_ROWS('updated', 'updated.history', 'updated.base')}
        )
        select id from updated`,
       [JSON.stringify(input)],
