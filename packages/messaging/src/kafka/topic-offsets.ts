@@ -11,19 +11,27 @@ export interface PartitionBounds {
   high: number;
 }
 
-/** Every partition of a (namespaced) topic, with the offset each has for `timestamp`. */
-async function offsetsAt(admin: Admin, topic: string, timestamp: bigint): Promise<Map<number, number>> {
-  const metadata = await admin.metadata({ topics: [topic] });
-  const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+/** How many partitions a (namespaced) topic has. */
+async function partitionsOf(admin: Admin, topic: string): Promise<number> {
+  return (await admin.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount ?? 0;
+}
+
+/** The offset each of a topic's `count` partitions has for `timestamp`. */
+async function offsetsAt(admin: Admin, topic: string, count: number, timestamp: bigint): Promise<Map<number, number>> {
   const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }));
   const [listed] = await admin.listOffsets({ topics: [{ name: topic, partitions }] });
   return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, Number(p.offset)]));
 }
 
+/** The retained range of each of a topic's `count` partitions. */
+async function boundsOf(admin: Admin, topic: string, count: number): Promise<PartitionBounds[]> {
+  const [low, high] = await Promise.all([offsetsAt(admin, topic, count, EARLIEST), offsetsAt(admin, topic, count, LATEST)]);
+  return [...high].map(([partition, end]) => ({ partition, low: low.get(partition) ?? 0, high: end }));
+}
+
 /** The retained range of every partition of a (namespaced) topic. */
 export async function topicBounds(admin: Admin, topic: string): Promise<PartitionBounds[]> {
-  const [low, high] = await Promise.all([offsetsAt(admin, topic, EARLIEST), offsetsAt(admin, topic, LATEST)]);
-  return [...high].map(([partition, end]) => ({ partition, low: low.get(partition) ?? 0, high: end }));
+  return boundsOf(admin, topic, await partitionsOf(admin, topic));
 }
 
 /**
@@ -31,6 +39,7 @@ export async function topicBounds(admin: Admin, topic: string): Promise<Partitio
  * last record, the end; a broker answers -1 for that).
  */
 export async function offsetsAtTime(admin: Admin, topic: string, at: Date): Promise<Map<number, number>> {
-  const [byTime, bounds] = await Promise.all([offsetsAt(admin, topic, BigInt(at.getTime())), topicBounds(admin, topic)]);
+  const count = await partitionsOf(admin, topic);
+  const [byTime, bounds] = await Promise.all([offsetsAt(admin, topic, count, BigInt(at.getTime())), boundsOf(admin, topic, count)]);
   return new Map(bounds.map((b) => [b.partition, (byTime.get(b.partition) ?? -1) >= 0 ? byTime.get(b.partition)! : b.high]));
 }
