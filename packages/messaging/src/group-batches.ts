@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeMessage, type MessageType, type PayloadOf, type TypedMessage } from '@campusg/contracts';
 import { isInfrastructureError, isRetryable, type Logger, type Sql } from '@campusg/platform';
 import type { Emit, Handler, HandlerContext, Handlers, Routing } from './handler.ts';
+import { hookedTransaction, type TransactionHooks } from './hooked-transaction.ts';
 import type { MessageBusDeps } from './message-bus.ts';
 import { RoundPacing } from './round-pacing.ts';
 import { backoffDelay, yieldToEventLoop } from './signal.ts';
@@ -198,7 +199,7 @@ export class GroupBatches {
     const inbox = !this.#withoutInbox.has(groupId);
     const needsInbox = (record: ConsumedRecord) => inbox && !(commit && record.unique);
     try {
-      await this.#transaction(async (tx, hooks) => {
+      await hookedTransaction(this.#deps.db, async (tx, hooks) => {
         ran.length = 0;
         const ids = work.filter((w) => needsInbox(w.record)).map((w) => w.message.message_id.toLowerCase());
         const inserted =
@@ -286,7 +287,7 @@ export class GroupBatches {
     const out: OutgoingRecord[] = [];
     const now = clock.now();
     let seconds: number | undefined;
-    await this.#transaction(async (tx, hooks) => {
+    await hookedTransaction(this.#deps.db, async (tx, hooks) => {
       seconds = undefined;
       if (commit) hooks.afterCommit.push(await commit.commitIn(tx, commit.through));
       if (!this.#withoutInbox.has(groupId) && !(commit && record.unique)) {
@@ -303,23 +304,6 @@ export class GroupBatches {
       await this.#store(tx, out, hooks, true);
     });
     if (seconds !== undefined) this.#deps.metrics.handlerDuration.observe({ group: groupId, type: message.type }, seconds);
-  }
-
-  /**
-   * Runs `fn` in a transaction: what it gives `hooks` runs once the transaction has committed
-   * (`afterCommit`, in order), or once it has failed (`rolledBack`), before its error is thrown.
-   */
-  async #transaction<T>(fn: (tx: Sql, hooks: TransactionHooks) => Promise<T>): Promise<T> {
-    const hooks: TransactionHooks = { afterCommit: [], rolledBack: [] };
-    let value: T;
-    try {
-      value = await this.#deps.db.transaction((tx) => fn(tx, hooks));
-    } catch (err) {
-      for (const f of hooks.rolledBack) f();
-      throw err;
-    }
-    for (const f of hooks.afterCommit) f();
-    return value;
   }
 
   /**
@@ -383,7 +367,7 @@ export class GroupBatches {
     );
     const dead = deadLetterRecord(record, groupId, reason, detail, this.#deps.clock.now());
     if (!commit) return this.#deps.transport.publish([dead]);
-    await this.#transaction(async (tx, hooks) => {
+    await hookedTransaction(this.#deps.db, async (tx, hooks) => {
       await this.#store(tx, [dead], hooks);
       hooks.afterCommit.push(await commit.commitIn(tx, commit.through));
     });
@@ -395,12 +379,6 @@ interface Waiting {
   batch: ConsumedRecord[];
   resolve(): void;
   reject(err: unknown): void;
-}
-
-/** What runs once a transaction has ended: after its commit, or after its failure. */
-interface TransactionHooks {
-  afterCommit: (() => void)[];
-  rolledBack: (() => void)[];
 }
 
 /** What `decodeMessage` says of a record. */
