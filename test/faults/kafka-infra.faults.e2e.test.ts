@@ -115,7 +115,7 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
       const lines = p.process
         .output()
         .split('\n')
-        .filter((l) => /crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|offset commit/i.test(l));
+        .filter((l) => /crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|kafka:/i.test(l));
       if (lines.length > 0)
         console.log(
           `[fault] ${p.service} (${p.process.url}):\n${lines
@@ -149,6 +149,24 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
   ).toEqual([]);
   expect(await checkInvariants(db())).toEqual([]);
   expect(await duplicateEffects(db(), orderIds)).toEqual([]);
+}
+
+/** What a case that timed out needs to be read: each journey's sagas, and what every process's Kafka clients logged. */
+function printSagasAndKafkaLog(label: string, journeys: Journey[]) {
+  console.log(`[fault] ${label}: sagas\n${journeys.map((j) => `${j.orderId} ${j.status}: ${JSON.stringify(j.sagas)}`).join('\n')}`);
+  for (const p of sys.processes!) {
+    const lines = p.process
+      .output()
+      .split('\n')
+      .filter((l) => /kafka/i.test(l));
+    if (lines.length > 0)
+      console.log(
+        `[fault] ${p.service} (${p.process.url}):\n${lines
+          .slice(-40)
+          .map((l) => l.slice(0, 800))
+          .join('\n')}`,
+      );
+  }
 }
 
 function describeInfra(title: string, body: () => void) {
@@ -289,6 +307,7 @@ describeInfra('faults of the infrastructure on the production topology: PostgreS
     const t1 = Date.now();
     const after = await Promise.all([0, 1, 2, 3].map((i) => runJourney('complete', actors.customers[i]!, actors.runners[i]!)));
     await verify('after the broker restart', after, { 'four fresh journeys took': Date.now() - t1 });
+    if (after.some((j) => j.status !== 'COMPLETED')) printSagasAndKafkaLog('after the broker restart', after);
     expect(after.map((j) => j.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
   }, 300_000);
 });

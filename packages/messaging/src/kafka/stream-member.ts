@@ -44,8 +44,9 @@ const REOPEN_DELAY_MS = 1000;
  * stream holds (the records of one or more fetches), and hands it on as one batch per partition,
  * all partitions at once, each in offset order. The next read waits until every batch of this one
  * is handled. A batch whose handler rejects is handed on again, after a backoff, for as long as the
- * member owns its partition. A stream that fails (the broker gone longer than the client retries)
- * is closed with its consumer, and a new one opened after a pause, from the position `start` says.
+ * member owns its partition. A stream that fails (the broker gone longer than the client retries),
+ * or a member whose group session ended (its heartbeat failed), is closed with its consumer, and a
+ * new one opened after a pause, from the position `start` says.
  */
 export class StreamMember {
   readonly #c: StreamContext;
@@ -116,7 +117,20 @@ export class StreamMember {
       this.#positioning.joined?.();
     });
     consumer.on('consumer:group:rebalance', () => this.#positioning.joined?.());
-    consumer.on('error', (err: unknown) => this.#c.log.warn({ err, groupId: this.#options.groupId }, 'kafka: consumer error'));
+    // A heartbeat that failed past the client's retries (the coordinator away), or a rejoin that did,
+    // ends the member's session for good: the client sends no heartbeat again, while its stream goes
+    // on fetching the partitions it had, which the group hands to others once the broker is back.
+    // Such a member is failed like a stream that failed, and a new consumer joins in its place.
+    let lost: unknown;
+    const sessionLost = (err: unknown) => {
+      lost ??= err;
+      if (this.#consumer === consumer && this.#stream && !this.#stream.destroyed) this.#stream.destroy(asError(err));
+    };
+    consumer.on('consumer:heartbeat:error', (event: { error?: unknown }) => sessionLost(event.error));
+    consumer.on('error', (err: unknown) => {
+      this.#c.log.warn({ err, groupId: this.#options.groupId }, 'kafka: consumer error');
+      sessionLost(err);
+    });
     const topics = this.#options.topics.map((t) => this.#c.namespace + t);
     const start = this.#positioning.start();
     try {
@@ -144,6 +158,7 @@ export class StreamMember {
       this.#consumer = consumer;
       this.#stream = stream;
       this.#rounds = new Rounds(stream);
+      if (lost !== undefined) sessionLost(lost);
     } catch (err) {
       await closeConsumer(consumer);
       throw err;
@@ -263,4 +278,8 @@ function closeConsumer(consumer: Consumer<string, string, string, string>): Prom
       consumer.close(true, () => resolve());
     }),
   );
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(`kafka: the consumer's group session ended: ${String(err)}`);
 }
