@@ -111,19 +111,7 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
         .map((j) => j.error)
         .join('\n')}\n${await describeOrders(db(), stuck)}`,
     );
-    for (const p of sys.processes!) {
-      const lines = p.process
-        .output()
-        .split('\n')
-        .filter((l) => /crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|kafka:/i.test(l));
-      if (lines.length > 0)
-        console.log(
-          `[fault] ${p.service} (${p.process.url}):\n${lines
-            .slice(-25)
-            .map((l) => l.slice(0, 600))
-            .join('\n')}`,
-        );
-    }
+    printProcessLines(/crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|kafka:/i, 25, 600);
     throw err;
   });
   const sagas = journeys.flatMap((j) => j.sagas);
@@ -154,16 +142,21 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
 /** What a case that timed out needs to be read: each journey's sagas, and what every process's Kafka clients logged. */
 function printSagasAndKafkaLog(label: string, journeys: Journey[]) {
   console.log(`[fault] ${label}: sagas\n${journeys.map((j) => `${j.orderId} ${j.status}: ${JSON.stringify(j.sagas)}`).join('\n')}`);
+  printProcessLines(/kafka/i, 40, 800);
+}
+
+/** The last `last` lines of each process's output that match `pattern`, each cut at `width` characters. */
+function printProcessLines(pattern: RegExp, last: number, width: number) {
   for (const p of sys.processes!) {
     const lines = p.process
       .output()
       .split('\n')
-      .filter((l) => /kafka/i.test(l));
+      .filter((l) => pattern.test(l));
     if (lines.length > 0)
       console.log(
         `[fault] ${p.service} (${p.process.url}):\n${lines
-          .slice(-40)
-          .map((l) => l.slice(0, 800))
+          .slice(-last)
+          .map((l) => l.slice(0, width))
           .join('\n')}`,
       );
   }
