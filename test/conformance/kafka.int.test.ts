@@ -1,8 +1,9 @@
+import { subscribe as subscribeChannel, unsubscribe as unsubscribeChannel } from 'node:diagnostics_channel';
 import type { TopicSpec } from '@campusg/contracts';
 import type { ConsumedRecord, OutgoingRecord } from '@campusg/messaging';
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { createLogger, type Db, openPostgres } from '@campusg/platform';
-import { Admin } from '@platformatic/kafka';
+import { Admin, type Consumer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropKafkaNamespace, freshDatabase } from '../support/environment.ts';
 import { describeWithKafka, kafkaBrokers } from '../support/kafka.ts';
@@ -12,6 +13,8 @@ import { Deferred, describeTransportConformance, waitFor } from './transport-con
 // own (a prefix of every topic and group id), so runs never see each other's records or offsets.
 // A restart closes the transport and opens a new one on the same broker and namespace.
 const namespace = `conf${process.pid}${Date.now().toString(36)}.`;
+/** The client's channel for every client it creates. */
+const INSTANCES = 'plt:kafka:instances';
 const log = createLogger({ level: process.env.KAFKA_TEST_LOG_LEVEL ?? 'fatal', name: 'kafka-conformance' });
 
 const open = () =>
@@ -179,6 +182,47 @@ describeWithKafka('kafka', {}, () => {
         await sub.close();
       }
       expect((await transport.describeGroup(group)).members).toEqual([]);
+    });
+
+    it('a member whose group session ended (its heartbeat failed) gives way to a new consumer, which goes on handling', async () => {
+      // The client sends no heartbeat again once one has failed past its retries (the coordinator
+      // away), while the member's stream goes on fetching: left alone, such a member handles its old
+      // partitions beside their next owner. The failure is signalled here as the client signals it,
+      // on the consumer the transport created (test/faults/kafka-infra has the broker really stop).
+      const t = await topic();
+      const group = `session_${n}`;
+      const consumers: Consumer[] = [];
+      const created = (message: unknown) => {
+        const { type, instance } = message as { type: string; instance: Consumer };
+        if (type === 'consumer' && instance.groupId === `${namespace}${group}`) consumers.push(instance);
+      };
+      subscribeChannel(INSTANCES, created);
+      const got: ConsumedRecord[] = [];
+      const sub = await transport.subscribe({ groupId: group, topics: [t], handleBatch: async (b) => void got.push(...b) });
+      const handled = (sent: OutgoingRecord[]) => sent.every((m) => got.some((r) => r.value === m.value));
+      try {
+        const before = recs(t, 'before-', 9);
+        await transport.publish(before);
+        await waitFor(() => handled(before), WAIT, 'the member to handle the first records');
+        expect(consumers).toHaveLength(1);
+        const lost = consumers[0]!;
+        const lostMember = lost.memberId;
+        lost.emit('consumer:heartbeat:error', {
+          groupId: lost.groupId,
+          memberId: lostMember,
+          error: new Error('heartbeat failed 13 times.'),
+        });
+        await waitFor(() => lost.closed && consumers.length === 2, WAIT, 'a new consumer in place of the one whose session ended');
+        const after = recs(t, 'after-', 9);
+        await transport.publish(after);
+        await waitFor(() => handled(after), WAIT, 'the new consumer to handle the records published after');
+        const described = await transport.describeGroup(group);
+        expect(described.members.map((m) => m.memberId)).toEqual([consumers[1]!.memberId]);
+        expect(described.members[0]!.memberId).not.toBe(lostMember);
+      } finally {
+        unsubscribeChannel(INSTANCES, created);
+        await sub.close();
+      }
     });
 
     it('an ephemeral subscription has a group of its own on the broker, deleted when it closes', async () => {
