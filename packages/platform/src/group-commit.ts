@@ -157,9 +157,8 @@ export function withAtCommit(tx: Sql, own: Contributions): Sql {
     // is written before it.
     ...(tx.queryAndCommit && {
       queryAndCommit: async <T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]> => {
-        const gathered = new Map(own);
+        await writeContributions(tx, own);
         own.clear();
-        await writeContributions(tx, gathered);
         return tx.queryAndCommit!<T>(text, params);
       },
     }),
