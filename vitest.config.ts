@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SharedDeploymentFirst from './test/support/sequencer.ts';
 
 const ALL = [
   'packages/*/test/**/*.test.ts',
@@ -37,6 +38,8 @@ export default defineConfig({
     pool: 'forks',
     // The CLI compiled once, for the platform processes tests start (test/support/cli-bundle.ts).
     globalSetup: ['test/support/global-setup.ts'],
+    // On the production topology the files that share one deployment run first (test/support/sequencer.ts).
+    sequence: { sequencer: SharedDeploymentFirst },
     // The machine has two cores; PGlite instances are memory-hungry.
     maxWorkers: 2,
     projects: [
@@ -47,7 +50,15 @@ export default defineConfig({
         ? [
             {
               extends: true as const,
-              test: { name: 'kafka', include: ['test/e2e/**/*.e2e.test.ts'], env: { CAMPUSG_E2E_BUS: 'topology' }, ...oneAtATime },
+              // One worker runs the files in turn (isolate: false), so those that may share a deployment share one
+              // (startSharedSystem): starting the topology is most of such a file's time.
+              test: {
+                name: 'kafka',
+                include: ['test/e2e/**/*.e2e.test.ts'],
+                env: { CAMPUSG_E2E_BUS: 'topology' },
+                isolate: false,
+                ...oneAtATime,
+              },
             },
             // The operator console once on Kafka (one process: the browser drives the same pages).
             {

@@ -3,11 +3,11 @@ import { waitFor } from '../support/client.ts';
 import { sampleOrderBody } from '../support/fixtures.ts';
 import { closeChecked } from '../support/invariants.ts';
 import { openStream } from '../support/sse.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { startSharedSystem, type TestSystem } from '../support/system.ts';
 
 let sys: TestSystem;
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSharedSystem();
 });
 afterAll(() => closeChecked(sys));
 

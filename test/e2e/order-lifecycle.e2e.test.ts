@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/client.ts';
 import { sampleOrderBody } from '../support/fixtures.ts';
 import { closeChecked } from '../support/invariants.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { startSharedSystem, type TestSystem } from '../support/system.ts';
 
 let sys: TestSystem;
 
 beforeAll(async () => {
   // The default acceptance window (30 min): no order here expires while a busy machine is slow to
   // accept it. The window's end has a suite of its own (acceptance-window.e2e.test.ts).
-  sys = await startSystem();
+  sys = await startSharedSystem();
 });
 afterAll(() => closeChecked(sys));
 

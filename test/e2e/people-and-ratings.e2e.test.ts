@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, waitFor } from '../support/client.ts';
 import { DELIVERY_STEPS, sampleOrderBody } from '../support/fixtures.ts';
 import { closeChecked } from '../support/invariants.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { startSharedSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * Profiles, the people on an order (names, ratings, phones only while it is active), ratings,
@@ -11,7 +11,7 @@ import { startSystem, type TestSystem } from '../support/system.ts';
 
 let sys: TestSystem;
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSharedSystem();
 });
 afterAll(() => closeChecked(sys));
 

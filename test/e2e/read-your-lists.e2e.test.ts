@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeChecked } from '../support/invariants.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { startSharedSystem, type TestSystem } from '../support/system.ts';
 
 // Reading your own writes for lists (http-api.md): right after the 202s of a burst of orders, the
 // customer's list shows every one of them, though the order service consumes create_order
@@ -9,7 +9,7 @@ import { startSystem, type TestSystem } from '../support/system.ts';
 let sys: TestSystem;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSharedSystem();
 });
 afterAll(() => closeChecked(sys));
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeChecked } from '../support/invariants.ts';
 import { openStream } from '../support/sse.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { startSharedSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * A live stream lives as long as the session that opened it (docs/http-api.md, "Live updates"):
@@ -10,7 +10,7 @@ import { startSystem, type TestSystem } from '../support/system.ts';
  */
 let sys: TestSystem;
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSharedSystem();
 });
 afterAll(() => closeChecked(sys));
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { ApiClient, Res } from '../support/client.ts';
 import { closeChecked, quiesce } from '../support/invariants.ts';
-import { startSystem, type TestSystem } from '../support/system.ts';
+import { startSharedSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * What the validation suites share: one platform per suite, the problem+json checks, and
@@ -16,7 +16,7 @@ export const errorBodies: unknown[] = [];
 /** Starts the platform before the suite; after it, waits for quiet and checks every invariant. */
 export function useValidationSystem(): void {
   beforeAll(async () => {
-    sys = await startSystem();
+    sys = await startSharedSystem();
   });
   afterAll(() => closeChecked(sys));
 }

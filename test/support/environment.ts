@@ -38,9 +38,9 @@ export interface Isolated {
   drop(): Promise<void>;
 }
 
-/** A fresh PostgreSQL database on the server of `DATABASE_URL`. */
-export async function freshDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `campusg_t_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+/** A fresh PostgreSQL database on the server of `DATABASE_URL`; its name starts with `prefix`. */
+export async function freshDatabase(baseUrl: string, prefix = `campusg_t_${process.pid}`): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);

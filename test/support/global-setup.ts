@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { buildCli } from './cli-bundle.ts';
+import { dropSharedDeployments } from './topology.ts';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -10,7 +11,8 @@ declare module 'vitest' {
 
 /**
  * Compiles the CLI once for the run's platform processes, shared by its projects (see `buildCli`). In watch mode the
- * sources change between runs, so the processes load them through tsx as `npm start` does.
+ * sources change between runs, so the processes load them through tsx as `npm start` does. At the end of a run on
+ * the production topology, drops what the shared deployments of its files left (`sharedTopology`).
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (project.config.watch) {
@@ -19,5 +21,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   const cli = await buildCli();
   project.provide('cliEntry', cli.entry);
-  return cli.remove;
+  const { KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl } = process.env;
+  if (project.name !== 'kafka' || !brokers || !databaseUrl) return cli.remove;
+  return async () => {
+    await dropSharedDeployments(databaseUrl, brokers);
+    await cli.remove();
+  };
 }

@@ -4,7 +4,7 @@ import { loadConfig, type Sql } from '@campusg/platform';
 import { ApiClient } from './client.ts';
 import { e2eBus, isolatedDeployment } from './environment.ts';
 import type { PlatformProcess } from './process.ts';
-import { startTopology } from './topology.ts';
+import { sharedTopology, startTopology, stopSharedTopology } from './topology.ts';
 
 export interface TestSystem {
   /** Where the API answers (the one process, or the gateway). */
@@ -29,7 +29,10 @@ export async function startSystem(
   /** Which deployment, whatever `CAMPUSG_E2E_BUS` says (the Kafka interoperability tests ask for `kafka`). */
   bus: typeof e2eBus = e2eBus,
 ): Promise<TestSystem> {
-  if (bus === 'topology') return startTopology(env);
+  if (bus === 'topology') {
+    await stopSharedTopology();
+    return startTopology(env);
+  }
   const deployment = await isolatedDeployment(bus);
   const config = loadConfig({
     ...deployment.env,
@@ -54,4 +57,13 @@ export async function startSystem(
       await deployment.drop();
     },
   };
+}
+
+/**
+ * A deployment with the default settings for a file whose tests hold whatever other files did
+ * before them: each test makes its own users and orders, and checks only those. On the production
+ * topology the files of a worker share one (`sharedTopology`); anywhere else it is `startSystem()`.
+ */
+export function startSharedSystem(): Promise<TestSystem> {
+  return e2eBus === 'topology' ? sharedTopology() : startSystem();
 }

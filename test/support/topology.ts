@@ -1,5 +1,6 @@
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { type AuthUser, openPostgres, signIdentity } from '@campusg/platform';
+import pg from 'pg';
 import { pino } from 'pino';
 import { ApiClient } from './client.ts';
 import { dropKafkaNamespace, freshDatabase, sagaEngineEnv } from './environment.ts';
@@ -25,10 +26,12 @@ export async function startTopology(
   env: Record<string, string> = {},
   /** Another broker or database server than `KAFKA_BROKERS` / `DATABASE_URL` (a private one a fault test may stop). */
   servers: { brokers?: string; databaseUrl?: string } = {},
+  /** How its database's name and its Kafka namespace begin (`sharedTopology` names its own). */
+  names: { database?: string; namespace?: string } = {},
 ): Promise<TestSystem> {
   const brokers = servers.brokers ?? process.env.KAFKA_BROKERS!;
-  const db = await freshDatabase(servers.databaseUrl ?? process.env.DATABASE_URL!);
-  const namespace = `t${process.pid}${Date.now()}.`;
+  const db = await freshDatabase(servers.databaseUrl ?? process.env.DATABASE_URL!, names.database);
+  const namespace = `${names.namespace ?? 't'}${process.pid}${Date.now()}.`;
   const common = {
     AUTH_SECRET,
     CAMPUSG_BUS: 'kafka',
@@ -116,4 +119,54 @@ export async function gatewayIdentity(sys: TestSystem, token: string): Promise<R
   });
   if (!res.ok) throw new Error(`the user service refused the token: ${res.status}`);
   return signIdentity(((await res.json()) as { user: AuthUser }).user, AUTH_SECRET);
+}
+
+/**
+ * The production topology with the default settings, shared by the test files of one worker that
+ * ask for it (`startSharedSystem`): the first starts it, the next ones use it, and `close` leaves it
+ * running, until a file starts a topology of its own (`stopSharedTopology`). Starting thirteen processes takes two cores about fifteen seconds, most of a file's
+ * time on this topology. The processes stop when the worker ends (`exit-with-parent.mjs`); their
+ * database and Kafka namespace are named after the test run's process, which drops them at its end
+ * (`dropSharedDeployments`).
+ */
+export function sharedTopology(): Promise<TestSystem> {
+  const shared = globalThis as { [SHARED]?: Promise<TestSystem> };
+  shared[SHARED] ??= startTopology(
+    {},
+    {},
+    { database: sharedDatabasePrefix(process.ppid), namespace: sharedNamespacePrefix(process.ppid) },
+  ).catch((err: unknown) => {
+    shared[SHARED] = undefined;
+    throw err;
+  });
+  return shared[SHARED].then((sys) => ({ ...sys, close: async () => {} }));
+}
+
+/** Stops the worker's shared topology, if it runs: a file is about to start a deployment of its own. */
+export async function stopSharedTopology(): Promise<void> {
+  const shared = globalThis as { [SHARED]?: Promise<TestSystem> };
+  const running = shared[SHARED];
+  shared[SHARED] = undefined;
+  const sys = await running?.catch(() => undefined);
+  await sys?.close();
+}
+
+const SHARED = Symbol.for('campusg.test.shared-topology');
+/** Shared deployments of the test run whose main process is `runPid`: the names they begin with. */
+const sharedDatabasePrefix = (runPid: number) => `campusg_shared_${runPid}`;
+const sharedNamespacePrefix = (runPid: number) => `s${runPid}x`;
+
+/** Drops the databases and Kafka namespaces of this test run's shared deployments (run by its main process). */
+export async function dropSharedDeployments(baseUrl: string, brokers: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where starts_with(datname, $1)`, [
+      `${sharedDatabasePrefix(process.pid)}_`,
+    ]);
+    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+  await dropKafkaNamespace(brokers, sharedNamespacePrefix(process.pid));
 }
