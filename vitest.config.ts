@@ -51,12 +51,15 @@ export default defineConfig({
             {
               extends: true as const,
               // One worker runs the files in turn (isolate: false), so those that may share a deployment share one
-              // (startSharedSystem): starting the topology is most of such a file's time.
+              // (startSharedSystem): starting the topology is most of such a file's time. Not isolated, the project
+              // needs a group of its own (vitest puts only isolated one-at-a-time files in its final group): it runs
+              // after the files that run side by side, before that final group.
               test: {
                 name: 'kafka',
                 include: ['test/e2e/**/*.e2e.test.ts'],
                 env: { CAMPUSG_E2E_BUS: 'topology' },
                 isolate: false,
+                sequence: { groupOrder: 1 },
                 ...oneAtATime,
               },
             },
