@@ -124,9 +124,10 @@ export async function gatewayIdentity(sys: TestSystem, token: string): Promise<R
 /**
  * The production topology with the default settings, shared by the test files of one worker that
  * ask for it (`startSharedSystem`): the first starts it, the next ones use it, and `close` leaves it
- * running, until a file starts a topology of its own (`stopSharedTopology`). Starting thirteen processes takes two cores about fifteen seconds, most of a file's
- * time on this topology. The processes stop when the worker ends (`exit-with-parent.mjs`); their
- * database and Kafka namespace are named after the test run's process, which drops them at its end
+ * running, until a file starts a topology of its own (`stopSharedTopology`). Starting thirteen
+ * processes keeps two cores busy for about nineteen seconds, most of a file's time on this
+ * topology. The processes stop when the worker ends (`exit-with-parent.mjs`); their database and
+ * Kafka namespace are named after the test run's process, which drops them at its end
  * (`dropSharedDeployments`).
  */
 export function sharedTopology(): Promise<TestSystem> {
