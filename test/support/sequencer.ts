@@ -11,11 +11,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 export default class SharedDeploymentFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const later = (spec: TestSpecification) => (spec.project.name === 'kafka' && !sharesDeployment(spec.moduleId) ? 1 : 0);
-    return sorted
-      .map((spec, i) => ({ spec, i }))
-      .sort((a, b) => later(a.spec) - later(b.spec) || a.i - b.i)
-      .map((x) => x.spec);
+    const later = new Set(sorted.filter((spec) => spec.project.name === 'kafka' && !sharesDeployment(spec.moduleId)));
+    return [...sorted.filter((spec) => !later.has(spec)), ...later];
   }
 }
 
