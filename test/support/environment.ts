@@ -47,15 +47,23 @@ export async function freshDatabase(baseUrl: string, prefix = `campusg_t_${proce
   await admin.end();
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  return { url: url.toString(), drop: () => dropDatabases(baseUrl, [name]) };
+}
+
+/** Drops these databases of the server of `baseUrl` (or every one whose name starts with `prefix`), whoever is still connected to them. */
+export async function dropDatabases(baseUrl: string, names: string[] | { prefix: string }): Promise<void> {
+  const c = new pg.Client({ connectionString: baseUrl });
+  await c.connect();
+  try {
+    const list = Array.isArray(names)
+      ? names
+      : (await c.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [names.prefix])).rows.map(
+          (r) => r.datname,
+        );
+    for (const name of list) await c.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await c.end();
+  }
 }
 
 /** The environment of one isolated test deployment for the configured bus (or the one asked for). */

@@ -1,9 +1,8 @@
 import { KafkaTransport } from '@campusg/messaging/kafka';
 import { type AuthUser, openPostgres, signIdentity } from '@campusg/platform';
-import pg from 'pg';
 import { pino } from 'pino';
 import { ApiClient } from './client.ts';
-import { dropKafkaNamespace, freshDatabase, sagaEngineEnv } from './environment.ts';
+import { dropDatabases, dropKafkaNamespace, freshDatabase, sagaEngineEnv } from './environment.ts';
 import { freePort, type PlatformProcess, startProcess } from './process.ts';
 import type { TestSystem } from './system.ts';
 
@@ -159,15 +158,6 @@ const sharedNamespacePrefix = (runPid: number) => `s${runPid}x`;
 
 /** Drops the databases and Kafka namespaces of this test run's shared deployments (run by its main process). */
 export async function dropSharedDeployments(baseUrl: string, brokers: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where starts_with(datname, $1)`, [
-      `${sharedDatabasePrefix(process.pid)}_`,
-    ]);
-    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabases(baseUrl, { prefix: `${sharedDatabasePrefix(process.pid)}_` });
   await dropKafkaNamespace(brokers, sharedNamespacePrefix(process.pid));
 }
