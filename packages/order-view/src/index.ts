@@ -1,5 +1,6 @@
 export { orderViewChange, type ViewChange } from './order-view-change.ts';
 export {
+  type AppliedOrderEvent,
   applyOrderEvent,
   findOrderView,
   findOrderViews,

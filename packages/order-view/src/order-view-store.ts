@@ -45,40 +45,49 @@ export interface OrderParties {
   runnerId: string | null;
 }
 
-/** As the view holds them, so they compare equal to the ids the routes and the stream check. */
-const PARTIES = `view->>'customerId' as customer_id, view->>'runnerId' as runner_id`;
+/** Who an order concerns after an event and, from a table that keeps whole orders, the order as its view then is. */
+export type AppliedOrderEvent<V extends PartiesView> = OrderParties & { view?: V };
+
+/**
+ * What a statement that applies an event returns: the parties, as the view holds them (so they
+ * compare equal to the ids the routes and the stream check), and the whole view where the table
+ * keeps whole orders (a view of parties alone is not wanted back).
+ */
+const returned = (table: OrderViewTable<PartiesView>) =>
+  `view->>'customerId' as customer_id, view->>'runnerId' as runner_id${table.keeps === 'order' ? ', view' : ''}`;
 // A data-modifying statement and the row as it was: the outer select sees the snapshot from before
 // the statement, which is the row unchanged whenever the change did not apply.
-const orElseCurrent = (schema: string) =>
-  `select customer_id, runner_id from changed
-   union all select ${PARTIES} from ${schema}.order_view where order_id = $1 and not exists (select 1 from changed)`;
+const orElseCurrent = (table: OrderViewTable<PartiesView>) =>
+  `select * from changed
+   union all select ${returned(table)} from ${table.schema}.order_view where order_id = $1 and not exists (select 1 from changed)`;
 
-const createSql = (schema: string) =>
+const createSql = (table: OrderViewTable<PartiesView>) =>
   `with changed as (
-     insert into ${schema}.order_view (order_id, customer_id, runner_id, status, view, updated_at) values ($1, $2, null, $3, $4::jsonb, $5)
-     on conflict (order_id) do nothing returning ${PARTIES})
-   ${orElseCurrent(schema)}`;
+     insert into ${table.schema}.order_view (order_id, customer_id, runner_id, status, view, updated_at) values ($1, $2, null, $3, $4::jsonb, $5)
+     on conflict (order_id) do nothing returning ${returned(table)})
+   ${orElseCurrent(table)}`;
 
-const moveSql = (schema: string) =>
+const moveSql = (table: OrderViewTable<PartiesView>) =>
   `with changed as (
-     update ${schema}.order_view set status = $2, view = view || $3::jsonb, updated_at = $4,
+     update ${table.schema}.order_view set status = $2, view = view || $3::jsonb, updated_at = $4,
        runner_id = case when $6 then $5::uuid else coalesce($5::uuid, runner_id) end
      where order_id = $1 and status = any($7::text[]) and ($8::uuid is null or runner_id = $8::uuid) and (not $9 or updated_at <= $4)
-     returning ${PARTIES})
-   ${orElseCurrent(schema)}`;
+     returning ${returned(table)})
+   ${orElseCurrent(table)}`;
 
-async function apply(tx: Sql, table: OrderViewTable<PartiesView>, c: ViewChange): Promise<OrderParties | undefined> {
-  const { schema } = table;
+type AppliedRow<V> = { customer_id: string; runner_id: string | null; view?: V };
+
+async function apply<V extends PartiesView>(tx: Sql, table: OrderViewTable<V>, c: ViewChange): Promise<AppliedOrderEvent<V> | undefined> {
   const [row] =
     c.kind === 'create'
-      ? await tx.query<{ customer_id: string; runner_id: string | null }>(createSql(schema), [
+      ? await tx.query<AppliedRow<V>>(createSql(table), [
           c.view.id,
           c.view.customerId,
           c.view.status,
           JSON.stringify(kept(table, c.view)),
           c.view.updatedAt,
         ])
-      : await tx.query<{ customer_id: string; runner_id: string | null }>(moveSql(schema), [
+      : await tx.query<AppliedRow<V>>(moveSql(table), [
           c.orderId,
           c.status,
           JSON.stringify(kept(table, c.patch)),
@@ -89,16 +98,22 @@ async function apply(tx: Sql, table: OrderViewTable<PartiesView>, c: ViewChange)
           c.ifRunner,
           c.notBeforeView,
         ]);
-  return row && { customerId: row.customer_id, runnerId: row.runner_id };
+  if (!row) return undefined;
+  const parties = { customerId: row.customer_id, runnerId: row.runner_id };
+  return row.view === undefined ? parties : { ...parties, view: row.view };
 }
 
 /**
  * Applies one order event to the read model `table`, in one statement that neither reads the
  * view first nor moves it backwards (see `orderViewChange`), and returns who the order concerns as
- * the view then says (`undefined` for an order the view does not know, or a message that is not an
- * order change).
+ * the view then says, with the whole view where the table keeps whole orders (`undefined` for an
+ * order the view does not know, or a message that is not an order change).
  */
-export async function applyOrderEvent(tx: Sql, table: OrderViewTable<PartiesView>, m: TypedMessage): Promise<OrderParties | undefined> {
+export async function applyOrderEvent<V extends PartiesView>(
+  tx: Sql,
+  table: OrderViewTable<V>,
+  m: TypedMessage,
+): Promise<AppliedOrderEvent<V> | undefined> {
   const change = orderViewChange(m);
   return change && apply(tx, table, change);
 }

@@ -90,16 +90,21 @@ describe('the order view', () => {
     expect(row).toEqual({ customer_id: o.customer, runner_id: runner, status: 'PLACED' });
   });
 
-  it('applies each event in one statement and says who the order concerns, changed or not', async () => {
+  it('applies each event in one statement and says who the order concerns and how it then is, changed or not', async () => {
     const o = order();
     const runner = uuid();
     const tx = counting(db);
-    expect(await applyOrderEvent(tx, TABLE, o.created())).toEqual({ customerId: o.customer, runnerId: null });
+    const whole = (status: string, runnerId: string | null) => ({
+      customerId: o.customer,
+      runnerId,
+      view: expect.objectContaining({ id: o.id, customerId: o.customer, runnerId, status }),
+    });
+    expect(await applyOrderEvent(tx, TABLE, o.created())).toEqual(whole('PENDING', null));
     const open = o.status('CREATED', 'PENDING');
-    expect(await applyOrderEvent(tx, TABLE, open)).toEqual({ customerId: o.customer, runnerId: null });
-    expect(await applyOrderEvent(tx, TABLE, o.accepted(runner))).toEqual({ customerId: o.customer, runnerId: runner });
+    expect(await applyOrderEvent(tx, TABLE, open)).toEqual(whole('CREATED', null));
+    expect(await applyOrderEvent(tx, TABLE, o.accepted(runner))).toEqual(whole('ACCEPTED', runner));
     // A replay that changes nothing still answers, from the view as it is.
-    expect(await applyOrderEvent(tx, TABLE, open)).toEqual({ customerId: o.customer, runnerId: runner });
+    expect(await applyOrderEvent(tx, TABLE, open)).toEqual(whole('ACCEPTED', runner));
     expect(tx.n).toBe(4);
     expect(await applyOrderEvent(tx, TABLE, order().accepted(runner))).toBeUndefined();
   });
@@ -189,10 +194,12 @@ describe('the order view', () => {
       o.status('COMPLETED', 'DELIVERED', otto),
     ];
     for (const m of life) {
-      const whole = await applyOrderEvent(db, TABLE, m);
-      // The same parties answered after each event, and the same parties and status kept.
+      const { view: answered, ...whole } = (await applyOrderEvent(db, TABLE, m))!;
+      // The same parties answered after each event (a view of parties is not answered back), and
+      // the same parties and status kept.
       expect(await applyOrderEvent(db, PARTIES, m)).toEqual(whole);
       const full = await view(o.id);
+      expect(answered).toEqual(full);
       expect(await findOrderView(db, PARTIES, o.id)).toEqual({ customerId: full.customerId, runnerId: full.runnerId, status: full.status });
     }
     expect(await findOrderView(db, PARTIES, o.id)).toEqual({ customerId: o.customer, runnerId: otto, status: 'COMPLETED' });

@@ -1,4 +1,12 @@
-import { MESSAGES, type MessageType, type NotificationItem, type OrderStatus, type TypedMessage, topicOf } from '@campusg/contracts';
+import {
+  MESSAGES,
+  type MessageType,
+  type NotificationItem,
+  type OrderRecord,
+  type OrderStatus,
+  type TypedMessage,
+  topicOf,
+} from '@campusg/contracts';
 import { type Followed, Signal } from '@campusg/messaging';
 import { findOrderViews, wholeOrderView } from '@campusg/order-view';
 import type { Clock, Logger, Sql } from '@campusg/platform';
@@ -37,6 +45,16 @@ interface Pending {
   since: number;
 }
 
+/**
+ * What the notification group committed for a live message, as its handler knows it: the
+ * notifications it stored, and for an order event the order as its view then was. The live feed
+ * pushes it as it is, without reading it back.
+ */
+export interface CommittedLive {
+  notices: { userId: string; notification: NotificationItem }[];
+  order?: OrderRecord;
+}
+
 /** Messages waiting at most, and ids remembered as pushed: memory stays bounded whatever the traffic. */
 const MAX_PENDING = 10_000;
 const REMEMBERED = 10_000;
@@ -48,14 +66,17 @@ const CHUNK = 500;
  * so every open stream hears of every order whichever instance's `notification-service` group
  * handled the message. A message's events go out only once that group has committed it: its
  * audit-log row is visible, and with it — same transaction — the order view and the notifications
- * a client reads when told. The group of this instance says so at once (`committed`); what another
- * instance handles is looked up, first after 20 ms and then less often, up to every 500 ms. A message
- * the group never logs (dead-lettered) is dropped after `waitMs`; one received twice goes out once.
+ * a client reads when told. The group of this instance says so at once (`committed`), with what it
+ * committed, which goes out as it is; what another instance handles is looked up, first after 20 ms
+ * and then less often, up to every 500 ms. A message the group never logs (dead-lettered) is dropped
+ * after `waitMs`; one received twice goes out once.
  */
 export class LiveFeed {
   readonly #deps: LiveFeedDeps;
   readonly #pending = new Map<string, Pending>();
   readonly #pushed = new Set<string>();
+  /** What this instance's group committed before the subscription brought the message, by id. */
+  readonly #early = new Map<string, CommittedLive>();
   readonly #wake = new Signal();
   #running: Promise<void> | undefined;
   #closed = false;
@@ -69,6 +90,12 @@ export class LiveFeed {
     for (const { message } of items) {
       const id = message.message_id.toLowerCase();
       if (!isLive(message.type) || this.#pushed.has(id) || this.#pending.has(id)) continue;
+      const early = this.#early.get(id);
+      if (early) {
+        this.#early.delete(id);
+        this.#push(message, early);
+        continue;
+      }
       this.#pending.set(id, { message, since: this.#deps.clock.now().getTime() });
     }
     if (this.#pending.size > MAX_PENDING)
@@ -82,9 +109,23 @@ export class LiveFeed {
     return this.#pending.size;
   }
 
-  /** This instance's `notification-service` group committed a message. */
-  committed(messageId: string): void {
-    if (this.#pending.has(messageId.toLowerCase())) this.#wake.notify();
+  /**
+   * This instance's `notification-service` group committed a message: with what it committed, which
+   * goes out now (or when the subscription brings the message), or without, to be looked up.
+   */
+  committed(messageId: string, live?: CommittedLive): void {
+    const id = messageId.toLowerCase();
+    const pending = this.#pending.get(id);
+    if (!live) {
+      if (pending) this.#wake.notify();
+    } else if (pending) {
+      this.#pending.delete(id);
+      this.#push(pending.message, live);
+    } else if (!this.#pushed.has(id)) {
+      this.#early.set(id, live);
+      // A Map iterates in insertion order: the oldest go first (their messages come, if ever, by lookup).
+      if (this.#early.size > REMEMBERED) this.#early.delete(this.#early.keys().next().value!);
+    }
   }
 
   async close(): Promise<void> {
@@ -114,7 +155,7 @@ export class LiveFeed {
 
   /** Pushes the events of every waiting message the group has committed; returns how many messages. */
   async #pushCommitted(): Promise<number> {
-    const { db, hub } = this.#deps;
+    const { db } = this.#deps;
     const ids = [...this.#pending.keys()].slice(0, CHUNK);
     const rows = await db.query<NoticeRow>(
       `select a.message_id, n.id, n.user_id, n.order_id, n.kind, n.text, n.at, n.read
@@ -129,15 +170,22 @@ export class LiveFeed {
     const views = await findOrderViews(db, NOTIFICATION_ORDERS, orders);
     for (const m of ready) {
       const id = m.message_id.toLowerCase();
-      for (const n of notices.get(id)!) hub.publish({ kind: 'notification', userId: n.user_id, notification: item(n) });
-      const order = topicOf(m.type) === 'order_events' ? views.get(orderIdOf(m)) : undefined;
-      if (order) hub.publish({ kind: 'order', order });
-      const available = availabilityChange(m);
-      if (available) hub.publish({ kind: 'available', orderId: orderIdOf(m), status: available });
-      this.#pending.delete(id);
-      this.#remember(id);
+      // Pushed meanwhile from what this instance's group committed.
+      if (!this.#pending.delete(id)) continue;
+      const committed = notices.get(id)!.map((n) => ({ userId: n.user_id, notification: item(n) }));
+      this.#push(m, { notices: committed, order: topicOf(m.type) === 'order_events' ? views.get(orderIdOf(m)) : undefined });
     }
     return ready.length;
+  }
+
+  /** Pushes a committed message's events: its notifications, the order, a change to what runners may take. */
+  #push(m: TypedMessage, live: CommittedLive): void {
+    const { hub } = this.#deps;
+    for (const n of live.notices) hub.publish({ kind: 'notification', ...n });
+    if (live.order) hub.publish({ kind: 'order', order: live.order });
+    const available = availabilityChange(m);
+    if (available) hub.publish({ kind: 'available', orderId: orderIdOf(m), status: available });
+    this.#remember(m.message_id.toLowerCase());
   }
 
   #expire(): void {

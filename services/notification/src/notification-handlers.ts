@@ -1,8 +1,16 @@
-import { MESSAGES, type MessageType, type OrderStatus, type TypedMessage } from '@campusg/contracts';
+import {
+  MESSAGES,
+  type MessageType,
+  type NotificationItem,
+  type OrderRecord,
+  type OrderStatus,
+  type TypedMessage,
+  topicOf,
+} from '@campusg/contracts';
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
 import { applyOrderEvent, findOrderView, ORDER_EVENT_TYPES } from '@campusg/order-view';
 import type { IdGenerator, Sql } from '@campusg/platform';
-import { isLive, NOTIFICATION_ORDERS } from './live-feed.ts';
+import { type CommittedLive, isLive, NOTIFICATION_ORDERS } from './live-feed.ts';
 import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
 
@@ -69,10 +77,16 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
 
 /**
  * One handler for every message type: audit log first, then parties and notifications. After the
- * commit it tells `committed` of each message the live stream reports (the live feed pushes it),
- * and ends this instance's streams of a session signed out (`hub`).
+ * commit it tells `committed` of each message the live stream reports, with what the live feed
+ * pushes for it where the handler knows all of that (the notifications it stored, the order as its
+ * view then is), so the feed need not read it back; and ends this instance's streams of a session
+ * signed out (`hub`).
  */
-export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub; committed?: (messageId: string) => void }): Handlers {
+export function notificationHandlers(deps: {
+  ids: IdGenerator;
+  hub: LiveHub;
+  committed?: (messageId: string, live?: CommittedLive) => void;
+}): Handlers {
   const handle: Handler = async (m, ctx) => {
     const payload = m.payload as Record<string, unknown>;
     const orderId = orderIdOf(payload, ctx.record.key);
@@ -84,14 +98,21 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub; com
     // Otherwise the audit row is also the duplicate check for what follows.
     const logged = await ctx.tx.query(`${AUDIT_INSERT} values (${row.map((_, i) => `$${i + 1}`).join(', ')}) ${AUDIT_CONFLICT}`, row);
     if (logged.length === 0) return;
-    const { committed } = deps;
-    if (committed && isLive(m.type)) ctx.afterCommit(() => committed(m.message_id));
     await learnName(ctx.tx, m);
-    if (!orderId) return;
     // An order event changes the order's view, in one statement that also says who the order
-    // concerns; any other message reads the view only when one of its notifications names no recipient.
-    const changes = (ORDER_EVENT_TYPES as readonly string[]).includes(m.type);
-    let parties = changes ? await applyOrderEvent(ctx.tx, NOTIFICATION_ORDERS, m) : undefined;
+    // concerns and how the order then is; any other message reads the view only when one of its
+    // notifications names no recipient.
+    const changes = orderId !== null && (ORDER_EVENT_TYPES as readonly string[]).includes(m.type);
+    let parties: { customerId: string; runnerId: string | null; view?: OrderRecord } | undefined = changes
+      ? await applyOrderEvent(ctx.tx, NOTIFICATION_ORDERS, m)
+      : undefined;
+    // What the live feed pushes: known here unless the message is an order event that leaves the
+    // view as it was (a failed command, a rating), whose view the feed reads itself.
+    const live: CommittedLive | undefined =
+      changes || topicOf(m.type) !== 'order_events' ? { notices: [], order: parties?.view } : undefined;
+    const { committed } = deps;
+    if (committed && isLive(m.type)) ctx.afterCommit(() => committed(m.message_id, live));
+    if (!orderId) return;
     let known = changes;
     const partiesOf = async () => {
       if (!known) {
@@ -106,7 +127,9 @@ export function notificationHandlers(deps: { ids: IdGenerator; hub: LiveHub; com
         d.to === 'customer'
           ? (await partiesOf())?.customerId
           : ((payload.runner_id as string | undefined) ?? (await partiesOf())?.runnerId);
-      if (userId) await store(ctx, deps.ids, userId, orderId, d, m.message_id);
+      if (!userId) continue;
+      const notification = await store(ctx, deps.ids, userId, orderId, d, m.message_id);
+      if (notification) live?.notices.push({ userId, notification });
     }
   };
   const all: Handlers = {};
@@ -202,12 +225,23 @@ async function nameOf(tx: Sql, userId: string): Promise<string | null> {
   return row?.name ?? null;
 }
 
-async function store(ctx: HandlerContext, ids: IdGenerator, userId: string, orderId: string, d: Derived, messageId: string): Promise<void> {
-  await ctx.tx.query(
+/** Stores a notification, unless it is one per order that the user already has; returns it as stored. */
+async function store(
+  ctx: HandlerContext,
+  ids: IdGenerator,
+  userId: string,
+  orderId: string,
+  d: Derived,
+  messageId: string,
+): Promise<NotificationItem | undefined> {
+  const id = ids.uuid();
+  const stored = await ctx.tx.query(
     `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
      select $1, $2, $3, $4, $5, $6, $7
      where not ($8 and exists (select 1 from notifications.notifications where user_id = $2 and order_id = $3 and kind = $4))
-     on conflict (message_id, user_id) do nothing`,
-    [ids.uuid(), userId, orderId, d.kind, d.text, ctx.now, messageId, d.oncePerOrder],
+     on conflict (message_id, user_id) do nothing returning 1`,
+    [id, userId, orderId, d.kind, d.text, ctx.now, messageId, d.oncePerOrder],
   );
+  if (stored.length === 0) return undefined;
+  return { id, at: ctx.now.toISOString(), orderId, kind: d.kind, text: d.text, read: false };
 }

@@ -20,8 +20,9 @@ let feed: LiveFeed;
 const hub = new LiveHub();
 const live: LiveEvent[] = [];
 hub.subscribe((e) => live.push(e));
-/** The feed's lookups of what the group committed. */
+/** The feed's lookups of what the group committed, and its reads of the order view. */
 let lookups = 0;
+let viewReads = 0;
 let now = Date.now();
 const clock = { now: () => new Date(now) };
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
   await migrate(db, 'notifications', notificationMigrations());
   const observed = observeSql(db, (text) => {
     if (text.includes('from notifications.audit_log')) lookups++;
+    if (text.includes('select view from notifications.order_view')) viewReads++;
   });
   feed = new LiveFeed({ db: observed, hub, clock, log, waitMs: 60_000 });
 });
@@ -55,7 +57,7 @@ const followed = (m: TypedMessage): Followed => ({
 
 /** Commits a message as the notification group does: in this instance (it tells the feed) or in another. */
 async function commit(m: TypedMessage, where: 'here' | 'elsewhere'): Promise<void> {
-  const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id) => feed.committed(id) }) as Record<
+  const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id, live) => feed.committed(id, live) }) as Record<
     string,
     (m: unknown, ctx: HandlerContext) => Promise<void>
   >;
@@ -112,6 +114,55 @@ describe('the live feed', () => {
     expect(orders.at(-1)).toMatchObject({ order: { id: orderId, customerId: customer, status: 'CREATED', totalCents: 1380 } });
     expect(events.find((e) => e.kind === 'available')).toEqual({ kind: 'available', orderId, status: 'CREATED' });
     expect(feed.waiting).toBe(0);
+  });
+
+  it('pushes what this instance committed before the subscription brought it as it was committed, reading nothing back', async () => {
+    const { customer, orderId, created, open } = newOrder();
+    const [looked, viewsRead] = [lookups, viewReads];
+    await commit(created, 'here');
+    await commit(open, 'here');
+    expect(about(orderId)).toEqual([]);
+    feed.receive([created, open].map(followed));
+    // Each event with the order as that event left it, in the order the events came.
+    expect(about(orderId)).toEqual([
+      { kind: 'order', order: expect.objectContaining({ id: orderId, status: 'PENDING' }) },
+      {
+        kind: 'notification',
+        userId: customer,
+        notification: {
+          id: expect.any(String),
+          at: expect.any(String),
+          orderId,
+          kind: 'ORDER_CREATED',
+          text: expect.any(String),
+          read: false,
+        },
+      },
+      { kind: 'order', order: expect.objectContaining({ id: orderId, status: 'CREATED' }) },
+      { kind: 'available', orderId, status: 'CREATED' },
+    ]);
+    expect(feed.waiting).toBe(0);
+    expect([lookups, viewReads]).toEqual([looked, viewsRead]);
+    // The notification pushed is the one stored: a client that reads its notifications finds it.
+    const notice = about(orderId).find((e) => e.kind === 'notification');
+    const [stored] = await db.query<{ id: string; at: Date }>('select id, at from notifications.notifications where message_id = $1', [
+      open.message_id,
+    ]);
+    expect(notice).toMatchObject({ notification: { id: stored!.id, at: new Date(stored!.at).toISOString() } });
+  });
+
+  it('looks up an order event that leaves the view as it was: the order as it stands', async () => {
+    const { orderId, created, open } = newOrder();
+    await commit(created, 'here');
+    await commit(open, 'here');
+    feed.receive([created, open].map(followed));
+    const failed = message('order.accept_failed', { order_id: orderId, runner_id: uuid(), code: 'ORDER_NOT_AVAILABLE' });
+    await commit(failed, 'here');
+    const viewsRead = viewReads;
+    feed.receive([followed(failed)]);
+    await waitFor(async () => about(orderId).length === 5, 'the order again');
+    expect(about(orderId).at(-1)).toEqual({ kind: 'order', order: expect.objectContaining({ id: orderId, status: 'CREATED' }) });
+    expect(viewReads).toBe(viewsRead + 1);
   });
 
   it('pushes what another instance committed, by looking it up', async () => {
