@@ -1,6 +1,6 @@
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import type { ServiceDeps } from '@campusg/messaging';
-import { orderViewHandlers, partiesView } from '@campusg/order-view';
+import { ORDER_VIEW_CONSUMING, orderViewHandlers, partiesView } from '@campusg/order-view';
 import { type OrchestratorDeps, SagaOrchestrator, type SagaRunner, SagaStateCache, sagaStore } from '@campusg/saga';
 import { type AcceptOrderData, acceptOrderSaga } from './accept-order.ts';
 import { type CancelOrderData, cancelledAfterGivingUp, cancelOrderSaga, refusedBeforeRelease } from './cancel-order.ts';
@@ -44,7 +44,7 @@ export async function startOrchestrators(sagas: SagaOrchestrators, deps: Service
   // The groups are joined together: on a broker, joining a group that has members elsewhere waits
   // for them to rejoin, and six of those one after another would hold up a second instance's start.
   await Promise.all([
-    deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers(SAGA_ORDERS)),
+    deps.bus.consume(GROUPS.sagaOrderView, GROUP_TOPICS[GROUPS.sagaOrderView], orderViewHandlers(SAGA_ORDERS), ORDER_VIEW_CONSUMING),
     sagas.createOrder.listen(),
     sagas.acceptOrder.listen(),
     sagas.completeOrder.listen(),

@@ -5,6 +5,7 @@ export {
   findOrderView,
   findOrderViews,
   ORDER_EVENT_TYPES,
+  ORDER_VIEW_CONSUMING,
   type OrderParties,
   type OrderViewTable,
   orderViewHandlers,

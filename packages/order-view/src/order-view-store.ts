@@ -145,10 +145,84 @@ export const ORDER_EVENT_TYPES = [
   'order.cancelled',
 ] as const;
 
-/** Consumer handlers that keep the read model `table` up to date. */
+/**
+ * Consumer handlers that keep the read model `table` up to date. Where the transaction gathers
+ * writes for its commit, the changes of all its messages are written there together (see
+ * `writeChanges`); nothing in it reads the view before then.
+ */
 export function orderViewHandlers(table: OrderViewTable<PartiesView>): Handlers {
+  const key = `${table.schema}.order_view`;
+  const write = (tx: Sql, changes: unknown[]) => writeChanges(tx, table, changes as ViewChange[]);
   const handle: Handler = async (m, ctx) => {
-    await applyOrderEvent(ctx.tx, table, m);
+    const change = orderViewChange(m);
+    if (!change) return;
+    if (ctx.tx.atCommit) ctx.tx.atCommit(key, change, write);
+    else await apply(ctx.tx, table, change);
   };
   return Object.fromEntries(ORDER_EVENT_TYPES.map((t) => [t, handle])) as Handlers;
+}
+
+/**
+ * How a group that only keeps a view consumes: without inbox rows. Each change applies only where
+ * the view allows it (see `orderViewChange`), so a message handled twice changes nothing the
+ * second time, as its inbox row would have seen to.
+ */
+export const ORDER_VIEW_CONSUMING = { inbox: false } as const;
+
+const changesSql = (table: OrderViewTable<PartiesView>) =>
+  `with created as (
+     insert into ${table.schema}.order_view (order_id, customer_id, runner_id, status, view, updated_at)
+     select x.order_id, x.customer_id, null, x.status, x.view, x.at
+     from jsonb_to_recordset($1::jsonb) as x(order_id uuid, customer_id uuid, status text, view jsonb, at timestamptz)
+     on conflict (order_id) do nothing returning 1),
+   moved as (
+     update ${table.schema}.order_view v set status = x.status, view = v.view || x.patch, updated_at = x.at,
+       runner_id = case when x.set_runner then x.runner_id else coalesce(x.runner_id, v.runner_id) end
+     from jsonb_to_recordset($2::jsonb) as x(order_id uuid, status text, patch jsonb, at timestamptz, runner_id uuid,
+       set_runner boolean, "from" text[], if_runner uuid, not_before boolean)
+     where v.order_id = x.order_id and v.status = any(x."from") and (x.if_runner is null or v.runner_id = x.if_runner)
+       and (not x.not_before or v.updated_at <= x.at)
+     returning 1)
+   select (select count(*) from created) + (select count(*) from moved) as n`;
+
+/**
+ * Writes `changes`, in the order given, in as few statements as orders have changes in them: the
+ * first change of every order in one statement (its creations and its moves), then the second,
+ * and so on, so an order's changes still apply one after another, each to the view its previous
+ * one left.
+ */
+async function writeChanges(tx: Sql, table: OrderViewTable<PartiesView>, changes: ViewChange[]): Promise<void> {
+  const waves: ViewChange[][] = [];
+  const seen = new Map<string, number>();
+  for (const c of changes) {
+    const id = c.kind === 'create' ? c.view.id : c.orderId;
+    const wave = seen.get(id) ?? 0;
+    seen.set(id, wave + 1);
+    (waves[wave] ??= []).push(c);
+  }
+  for (const wave of waves) {
+    const creates = wave.flatMap((c) =>
+      c.kind === 'create'
+        ? [{ order_id: c.view.id, customer_id: c.view.customerId, status: c.view.status, view: kept(table, c.view), at: c.view.updatedAt }]
+        : [],
+    );
+    const moves = wave.flatMap((c) =>
+      c.kind === 'move'
+        ? [
+            {
+              order_id: c.orderId,
+              status: c.status,
+              patch: kept(table, c.patch),
+              at: c.at,
+              runner_id: c.runnerId,
+              set_runner: c.setRunner,
+              from: c.from,
+              if_runner: c.ifRunner,
+              not_before: c.notBeforeView,
+            },
+          ]
+        : [],
+    );
+    await tx.query(changesSql(table), [JSON.stringify(creates), JSON.stringify(moves)]);
+  }
 }

@@ -6,7 +6,16 @@
 import { createMessage, type MessageType, type Order, type PayloadOf, type TypedMessage } from '@campusg/contracts';
 import { type Db, observeSql, openPglite, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOrderEvent, findOrderView, orderViewTableSql, partiesView, wholeOrderView } from '../src/index.ts';
+import {
+  applyOrderEvent,
+  findOrderView,
+  type OrderViewTable,
+  orderViewHandlers,
+  orderViewTableSql,
+  type PartiesView,
+  partiesView,
+  wholeOrderView,
+} from '../src/index.ts';
 
 const SCHEMA = 'views';
 const TABLE = wholeOrderView(SCHEMA);
@@ -205,5 +214,70 @@ describe('the order view', () => {
     expect(await findOrderView(db, PARTIES, o.id)).toEqual({ customerId: o.customer, runnerId: otto, status: 'COMPLETED' });
     const [row] = await db.query(`select customer_id, runner_id, status from parties.order_view where order_id = $1`, [o.id]);
     expect(row).toEqual({ customer_id: o.customer, runner_id: otto, status: 'COMPLETED' });
+  });
+});
+
+describe("a view group's handlers", () => {
+  /** Handles `events` as the view's consumer group does, in one transaction; resolves to the statements it ran. */
+  async function handle(table: OrderViewTable<PartiesView>, ...events: TypedMessage[]): Promise<number> {
+    const handlers = orderViewHandlers(table) as Record<string, (m: TypedMessage, ctx: { tx: Sql }) => Promise<void>>;
+    let counted: { n: number } = { n: 0 };
+    await db.transaction(async (tx) => {
+      const sql = counting(tx);
+      counted = sql;
+      for (const m of events) await handlers[m.type]!(m, { tx: sql });
+    });
+    // Read once committed: the writes ran just before the commit.
+    return counted.n;
+  }
+
+  it("writes a transaction's changes at its commit, each order's one after another, in a statement per change of the busiest order", async () => {
+    const [a, b, c] = [order(), order(), order()];
+    const runner = uuid();
+    const life = [a.created(), a.status('CREATED', 'PENDING'), a.accepted(runner), a.status('PLACED', 'ACCEPTED', runner)];
+    const others = [b.created(), c.created(), c.status('CREATED', 'PENDING')];
+    // Interleaved as a round brings them: a's four changes make four statements, b's and c's ride along.
+    const statements = await handle(TABLE, life[0]!, others[0]!, life[1]!, others[1]!, life[2]!, others[2]!, life[3]!);
+    expect(statements).toBe(4);
+    // The same views as the events applied one at a time.
+    const [one] = [order()];
+    const byOne = [one.created(), one.status('CREATED', 'PENDING'), one.accepted(runner), one.status('PLACED', 'ACCEPTED', runner)];
+    await apply(...byOne);
+    const same = (v: Order, id: string, customerId: string) => ({ ...v, id, customerId });
+    expect(await view(a.id)).toEqual(same(await view(one.id), a.id, a.customer));
+    expect(await view(a.id)).toMatchObject({ status: 'PLACED', runnerId: runner, acceptedAt: life[2]!.timestamp });
+    expect(await view(b.id)).toMatchObject({ status: 'PENDING', runnerId: null });
+    expect(await view(c.id)).toMatchObject({ status: 'CREATED', updatedAt: others[2]!.timestamp });
+    // A view of parties keeps only those, written the same way.
+    expect(await handle(PARTIES, ...life)).toBe(4);
+    expect(await findOrderView(db, PARTIES, a.id)).toEqual({ customerId: a.customer, runnerId: runner, status: 'PLACED' });
+  });
+
+  it('changes nothing with a message handled again, in the same transaction or a later one: it needs no inbox', async () => {
+    const o = order();
+    const [rita, otto] = [uuid(), uuid()];
+    const first = [o.created(), o.status('CREATED', 'PENDING'), o.accepted(rita), o.released(rita)];
+    await handle(TABLE, ...first, ...first);
+    expect(await view(o.id)).toMatchObject({ status: 'CREATED', runnerId: null, acceptedAt: null });
+    const second = [o.accepted(otto), o.status('PLACED', 'ACCEPTED', otto)];
+    await handle(TABLE, ...second);
+    const settled = await view(o.id);
+    await handle(TABLE, ...first, ...second);
+    await handle(TABLE, ...second.reverse(), ...first.reverse());
+    expect(await view(o.id)).toEqual(settled);
+    expect(settled).toMatchObject({ status: 'PLACED', runnerId: otto });
+  });
+
+  it('writes nothing for a transaction rolled back', async () => {
+    const o = order();
+    const handlers = orderViewHandlers(TABLE) as Record<string, (m: TypedMessage, ctx: { tx: Sql }) => Promise<void>>;
+    const created = o.created();
+    await expect(
+      db.transaction(async (tx) => {
+        await handlers[created.type]!(created, { tx });
+        throw new Error('the handler after it failed');
+      }),
+    ).rejects.toThrow('failed');
+    expect(await findOrderView(db, TABLE, o.id)).toBeUndefined();
   });
 });

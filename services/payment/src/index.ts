@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
 import { type ServiceDeps, type ServiceModule, serviceMigrations } from '@campusg/messaging';
-import { orderViewHandlers, orderViewTableSql } from '@campusg/order-view';
+import { ORDER_VIEW_CONSUMING, orderViewHandlers, orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
 import { PAYMENT_ORDERS, registerPaymentRoutes } from './payment-routes.ts';
@@ -26,7 +26,12 @@ async function consume(deps: ServiceDeps): Promise<void> {
   // harmless, but a real gateway is better asked once per message).
   await deps.bus.consume(GROUPS.payment, GROUP_TOPICS[GROUPS.payment], handlers, { chunkSize: 1 });
   // Who is on each order, for the payment view's access check.
-  await deps.bus.consume(GROUPS.paymentOrderView, GROUP_TOPICS[GROUPS.paymentOrderView], orderViewHandlers(PAYMENT_ORDERS));
+  await deps.bus.consume(
+    GROUPS.paymentOrderView,
+    GROUP_TOPICS[GROUPS.paymentOrderView],
+    orderViewHandlers(PAYMENT_ORDERS),
+    ORDER_VIEW_CONSUMING,
+  );
 }
 
 /** The payment service: holds, captures, payouts and the ledger, through the sandbox card gateway. */
