@@ -7,7 +7,7 @@ import {
   type TypedMessage,
   topicOf,
 } from '@campusg/contracts';
-import { type Followed, Signal } from '@campusg/messaging';
+import { type Followed, SINK_LINGER_MS, Signal } from '@campusg/messaging';
 import { findOrderViews, wholeOrderView } from '@campusg/order-view';
 import type { Clock, Logger, Sql } from '@campusg/platform';
 import type { LiveHub } from './live-hub.ts';
@@ -38,11 +38,15 @@ export interface LiveFeedDeps {
   log: Logger;
   /** How long a message waits for the notification group to commit it before it is not pushed (default 60 s). */
   waitMs?: number;
+  /** How long a message waits before it is first looked up (default `FIRST_LOOKUP_MS`). */
+  firstLookupMs?: number;
 }
 
 interface Pending {
   message: TypedMessage;
   since: number;
+  /** When it may first be looked up (`performance.now()`). */
+  lookAfter: number;
 }
 
 /**
@@ -60,6 +64,12 @@ const MAX_PENDING = 10_000;
 const REMEMBERED = 10_000;
 /** Ids asked about in one statement. */
 const CHUNK = 500;
+/**
+ * How long a message waits before it is first looked up: twice as long as the notification group's
+ * rounds last at least, so what this instance's group handles has been committed, and gone out
+ * without a lookup, by then.
+ */
+const FIRST_LOOKUP_MS = 2 * SINK_LINGER_MS;
 
 /**
  * Feeds this instance's live hub from the messages of its own ephemeral subscription (`receive`),
@@ -67,8 +77,8 @@ const CHUNK = 500;
  * handled the message. A message's events go out only once that group has committed it: its
  * audit-log row is visible, and with it — same transaction — the order view and the notifications
  * a client reads when told. The group of this instance says so at once (`committed`), with what it
- * committed, which goes out as it is; what another instance handles is looked up, first after 20 ms
- * and then less often, up to every 500 ms. A message the group never logs (dead-lettered) is dropped
+ * committed, which goes out as it is; what another instance handles is looked up, first once it has
+ * waited `FIRST_LOOKUP_MS` and then less often, up to every 500 ms. A message the group never logs (dead-lettered) is dropped
  * after `waitMs`; one received twice goes out once.
  */
 export class LiveFeed {
@@ -77,6 +87,8 @@ export class LiveFeed {
   readonly #pushed = new Set<string>();
   /** What this instance's group committed before the subscription brought the message, by id. */
   readonly #early = new Map<string, CommittedLive>();
+  /** A message waiting is known to be committed: the next lookup does not wait for the oldest to be due. */
+  #lookNow = false;
   readonly #wake = new Signal();
   #running: Promise<void> | undefined;
   #closed = false;
@@ -96,7 +108,11 @@ export class LiveFeed {
         this.#push(message, early);
         continue;
       }
-      this.#pending.set(id, { message, since: this.#deps.clock.now().getTime() });
+      this.#pending.set(id, {
+        message,
+        since: this.#deps.clock.now().getTime(),
+        lookAfter: performance.now() + (this.#deps.firstLookupMs ?? FIRST_LOOKUP_MS),
+      });
     }
     if (this.#pending.size > MAX_PENDING)
       this.#drop([...this.#pending.keys()].slice(0, this.#pending.size - MAX_PENDING), 'too many waiting');
@@ -117,7 +133,10 @@ export class LiveFeed {
     const id = messageId.toLowerCase();
     const pending = this.#pending.get(id);
     if (!live) {
-      if (pending) this.#wake.notify();
+      if (!pending) return;
+      // Committed: to be looked up now, not when it would have been due.
+      this.#lookNow = true;
+      this.#wake.notify();
     } else if (pending) {
       this.#pending.delete(id);
       this.#push(pending.message, live);
@@ -141,6 +160,13 @@ export class LiveFeed {
         await this.#wake.wait(seen, 60_000);
         continue;
       }
+      // The oldest message waiting is the first due for a lookup.
+      const due = this.#pending.values().next().value!.lookAfter - performance.now();
+      if (due > 0 && !this.#lookNow) {
+        await this.#wake.wait(seen, due);
+        continue;
+      }
+      this.#lookNow = false;
       let pushed = 0;
       try {
         pushed = await this.#pushCommitted();

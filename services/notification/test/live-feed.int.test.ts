@@ -56,8 +56,8 @@ const followed = (m: TypedMessage): Followed => ({
 });
 
 /** Commits a message as the notification group does: in this instance (it tells the feed) or in another. */
-async function commit(m: TypedMessage, where: 'here' | 'elsewhere'): Promise<void> {
-  const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id, live) => feed.committed(id, live) }) as Record<
+async function commit(m: TypedMessage, where: 'here' | 'elsewhere', to = feed): Promise<void> {
+  const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id, live) => to.committed(id, live) }) as Record<
     string,
     (m: unknown, ctx: HandlerContext) => Promise<void>
   >;
@@ -163,6 +163,36 @@ describe('the live feed', () => {
     await waitFor(async () => about(orderId).length === 5, 'the order again');
     expect(about(orderId).at(-1)).toEqual({ kind: 'order', order: expect.objectContaining({ id: orderId, status: 'CREATED' }) });
     expect(viewReads).toBe(viewsRead + 1);
+  });
+
+  it('looks up nothing that this instance commits before it is due, and what it committed unseen at once', async () => {
+    let looked = 0;
+    const patient = new LiveFeed({
+      db: observeSql(db, (text) => {
+        if (text.includes('from notifications.audit_log')) looked++;
+      }),
+      hub,
+      clock,
+      log,
+      firstLookupMs: 60_000,
+    });
+    try {
+      const { orderId, created, open } = newOrder();
+      patient.receive([created, open].map(followed));
+      await commit(created, 'here', patient);
+      await commit(open, 'here', patient);
+      expect(about(orderId).map((e) => e.kind)).toEqual(['order', 'notification', 'order', 'available']);
+      expect([looked, patient.waiting]).toEqual([0, 0]);
+      // An order event that leaves the view as it was is committed without what it pushes: it is
+      // looked up at once, not when it would have been due.
+      const failed = message('order.accept_failed', { order_id: orderId, runner_id: uuid(), code: 'ORDER_NOT_AVAILABLE' });
+      patient.receive([followed(failed)]);
+      await commit(failed, 'here', patient);
+      await waitFor(async () => about(orderId).length === 5, 'the order again');
+      expect(looked).toBe(1);
+    } finally {
+      await patient.close();
+    }
   });
 
   it('pushes what another instance committed, by looking it up', async () => {
