@@ -1,6 +1,7 @@
 export { orderViewChange, type ViewChange } from './order-view-change.ts';
 export {
   type AppliedOrderEvent,
+  applyOrderChanges,
   applyOrderEvent,
   findOrderView,
   findOrderViews,

@@ -53,8 +53,8 @@ export type AppliedOrderEvent<V extends PartiesView> = OrderParties & { view?: V
  * compare equal to the ids the routes and the stream check), and the whole view where the table
  * keeps whole orders (a view of parties alone is not wanted back).
  */
-const returned = (table: OrderViewTable<PartiesView>) =>
-  `view->>'customerId' as customer_id, view->>'runnerId' as runner_id${table.keeps === 'order' ? ', view' : ''}`;
+const returned = (table: OrderViewTable<PartiesView>, alias = '') =>
+  `${alias}view->>'customerId' as customer_id, ${alias}view->>'runnerId' as runner_id${table.keeps === 'order' ? `, ${alias}view` : ''}`;
 // A data-modifying statement and the row as it was: the outer select sees the snapshot from before
 // the statement, which is the row unchanged whenever the change did not apply.
 const orElseCurrent = (table: OrderViewTable<PartiesView>) =>
@@ -98,6 +98,10 @@ async function apply<V extends PartiesView>(tx: Sql, table: OrderViewTable<V>, c
           c.ifRunner,
           c.notBeforeView,
         ]);
+  return answerOf(row);
+}
+
+function answerOf<V extends PartiesView>(row: AppliedRow<V> | undefined): AppliedOrderEvent<V> | undefined {
   if (!row) return undefined;
   const parties = { customerId: row.customer_id, runnerId: row.runner_id };
   return row.view === undefined ? parties : { ...parties, view: row.view };
@@ -148,11 +152,11 @@ export const ORDER_EVENT_TYPES = [
 /**
  * Consumer handlers that keep the read model `table` up to date. Where the transaction gathers
  * writes for its commit, the changes of all its messages are written there together (see
- * `writeChanges`); nothing in it reads the view before then.
+ * `applyOrderChanges`); nothing in it reads the view before then.
  */
 export function orderViewHandlers(table: OrderViewTable<PartiesView>): Handlers {
   const key = `${table.schema}.order_view`;
-  const write = (tx: Sql, changes: unknown[]) => writeChanges(tx, table, changes as ViewChange[]);
+  const write = async (tx: Sql, changes: unknown[]) => void (await applyOrderChanges(tx, table, changes as ViewChange[]));
   const handle: Handler = async (m, ctx) => {
     const change = orderViewChange(m);
     if (!change) return;
@@ -169,60 +173,77 @@ export function orderViewHandlers(table: OrderViewTable<PartiesView>): Handlers 
  */
 export const ORDER_VIEW_CONSUMING = { inbox: false } as const;
 
+// One statement for a set of changes, at most one per order: the creations, the moves, and each
+// order's row as it was where its change did not apply (the outer select sees the snapshot from
+// before the statement).
 const changesSql = (table: OrderViewTable<PartiesView>) =>
-  `with created as (
+  `with x as (
+     select * from jsonb_to_recordset($1::jsonb) as x(kind text, order_id uuid, customer_id uuid, status text, start jsonb,
+       patch jsonb, at timestamptz, runner_id uuid, set_runner boolean, "from" text[], if_runner uuid, not_before boolean)),
+   created as (
      insert into ${table.schema}.order_view (order_id, customer_id, runner_id, status, view, updated_at)
-     select x.order_id, x.customer_id, null, x.status, x.view, x.at
-     from jsonb_to_recordset($1::jsonb) as x(order_id uuid, customer_id uuid, status text, view jsonb, at timestamptz)
-     on conflict (order_id) do nothing returning 1),
+     select order_id, customer_id, null, status, start, at from x where kind = 'create'
+     on conflict (order_id) do nothing returning order_id, ${returned(table)}),
    moved as (
      update ${table.schema}.order_view v set status = x.status, view = v.view || x.patch, updated_at = x.at,
        runner_id = case when x.set_runner then x.runner_id else coalesce(x.runner_id, v.runner_id) end
-     from jsonb_to_recordset($2::jsonb) as x(order_id uuid, status text, patch jsonb, at timestamptz, runner_id uuid,
-       set_runner boolean, "from" text[], if_runner uuid, not_before boolean)
-     where v.order_id = x.order_id and v.status = any(x."from") and (x.if_runner is null or v.runner_id = x.if_runner)
-       and (not x.not_before or v.updated_at <= x.at)
-     returning 1)
-   select (select count(*) from created) + (select count(*) from moved) as n`;
+     from x
+     where x.kind = 'move' and v.order_id = x.order_id and v.status = any(x."from")
+       and (x.if_runner is null or v.runner_id = x.if_runner) and (not x.not_before or v.updated_at <= x.at)
+     returning v.order_id, ${returned(table, 'v.')})
+   select * from created union all select * from moved
+   union all select order_id, ${returned(table)} from ${table.schema}.order_view
+     where order_id in (select order_id from x)
+       and order_id not in (select order_id from created) and order_id not in (select order_id from moved)`;
 
 /**
- * Writes `changes`, in the order given, in as few statements as orders have changes in them: the
- * first change of every order in one statement (its creations and its moves), then the second,
- * and so on, so an order's changes still apply one after another, each to the view its previous
- * one left.
+ * Applies `changes` in the order given, in as few statements as one order has changes among them:
+ * the first change of every order in one statement, then the second, and so on, so an order's
+ * changes still apply one after another, each to the view its previous one left. Answers, for
+ * each change, what `applyOrderEvent` would have.
  */
-async function writeChanges(tx: Sql, table: OrderViewTable<PartiesView>, changes: ViewChange[]): Promise<void> {
-  const waves: ViewChange[][] = [];
+export async function applyOrderChanges<V extends PartiesView>(
+  tx: Sql,
+  table: OrderViewTable<V>,
+  changes: readonly ViewChange[],
+): Promise<(AppliedOrderEvent<V> | undefined)[]> {
+  const waves: number[][] = [];
   const seen = new Map<string, number>();
-  for (const c of changes) {
+  for (const [i, c] of changes.entries()) {
     const id = c.kind === 'create' ? c.view.id : c.orderId;
     const wave = seen.get(id) ?? 0;
     seen.set(id, wave + 1);
-    (waves[wave] ??= []).push(c);
+    (waves[wave] ??= []).push(i);
   }
+  const answers: (AppliedOrderEvent<V> | undefined)[] = changes.map(() => undefined);
   for (const wave of waves) {
-    const creates = wave.flatMap((c) =>
-      c.kind === 'create'
-        ? [{ order_id: c.view.id, customer_id: c.view.customerId, status: c.view.status, view: kept(table, c.view), at: c.view.updatedAt }]
-        : [],
-    );
-    const moves = wave.flatMap((c) =>
-      c.kind === 'move'
-        ? [
-            {
-              order_id: c.orderId,
-              status: c.status,
-              patch: kept(table, c.patch),
-              at: c.at,
-              runner_id: c.runnerId,
-              set_runner: c.setRunner,
-              from: c.from,
-              if_runner: c.ifRunner,
-              not_before: c.notBeforeView,
-            },
-          ]
-        : [],
-    );
-    await tx.query(changesSql(table), [JSON.stringify(creates), JSON.stringify(moves)]);
+    const input = wave.map((i) => {
+      const c = changes[i]!;
+      return c.kind === 'create'
+        ? {
+            kind: c.kind,
+            order_id: c.view.id,
+            customer_id: c.view.customerId,
+            status: c.view.status,
+            start: kept(table, c.view),
+            at: c.view.updatedAt,
+          }
+        : {
+            kind: c.kind,
+            order_id: c.orderId,
+            status: c.status,
+            patch: kept(table, c.patch),
+            at: c.at,
+            runner_id: c.runnerId,
+            set_runner: c.setRunner,
+            from: c.from,
+            if_runner: c.ifRunner,
+            not_before: c.notBeforeView,
+          };
+    });
+    const rows = await tx.query<AppliedRow<V> & { order_id: string }>(changesSql(table), [JSON.stringify(input)]);
+    const byOrder = new Map(rows.map((r) => [r.order_id, r]));
+    for (const [n, i] of wave.entries()) answers[i] = answerOf(byOrder.get(input[n]!.order_id));
   }
+  return answers;
 }

@@ -7,9 +7,11 @@ import { createMessage, type MessageType, type Order, type PayloadOf, type Typed
 import { type Db, observeSql, openPglite, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  applyOrderChanges,
   applyOrderEvent,
   findOrderView,
   type OrderViewTable,
+  orderViewChange,
   orderViewHandlers,
   orderViewTableSql,
   type PartiesView,
@@ -279,5 +281,46 @@ describe("a view group's handlers", () => {
       }),
     ).rejects.toThrow('failed');
     expect(await findOrderView(db, TABLE, o.id)).toBeUndefined();
+  });
+
+  it('answers for each change who the order concerns and how it then is, as applying the events one at a time does', async () => {
+    const [a, b] = [order(), order()];
+    const [rita, otto] = [uuid(), uuid()];
+    const lifeOf = (o: ReturnType<typeof order>) => [
+      o.created(),
+      o.status('CREATED', 'PENDING'),
+      o.accepted(rita),
+      o.released(rita),
+      o.accepted(otto),
+      o.accepted(rita),
+      o.created(),
+    ];
+    const together = lifeOf(a);
+    const unknown = order().status('CREATED', 'PENDING');
+    const answers = await db.transaction((tx) =>
+      applyOrderChanges(
+        tx,
+        TABLE,
+        [...together, unknown].map((m) => orderViewChange(m)!),
+      ),
+    );
+    const alone = [];
+    for (const m of lifeOf(b)) alone.push(await applyOrderEvent(db, TABLE, m));
+    // The same answers, but for the order's ids and times.
+    const plain = (x: unknown) =>
+      JSON.parse(JSON.stringify(x).replaceAll(a.id, 'ID').replaceAll(a.customer, 'C').replaceAll(b.id, 'ID').replaceAll(b.customer, 'C'));
+    expect(plain(answers.slice(0, -1).map((x) => ({ ...x, view: { ...x!.view, createdAt: 0, updatedAt: 0, acceptedAt: 0 } })))).toEqual(
+      plain(alone.map((x) => ({ ...x, view: { ...x!.view, createdAt: 0, updatedAt: 0, acceptedAt: 0 } }))),
+    );
+    expect(answers.map((x) => [x?.runnerId, x?.view?.status])).toEqual([
+      [null, 'PENDING'],
+      [null, 'CREATED'],
+      [rita, 'ACCEPTED'],
+      [null, 'CREATED'],
+      [otto, 'ACCEPTED'],
+      [otto, 'ACCEPTED'],
+      [otto, 'ACCEPTED'],
+      [undefined, undefined],
+    ]);
   });
 });

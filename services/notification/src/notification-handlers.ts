@@ -8,7 +8,7 @@ import {
   topicOf,
 } from '@campusg/contracts';
 import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
-import { applyOrderEvent, findOrderView, ORDER_EVENT_TYPES } from '@campusg/order-view';
+import { type AppliedOrderEvent, applyOrderChanges, findOrderViews, ORDER_EVENT_TYPES, orderViewChange } from '@campusg/order-view';
 import type { IdGenerator, Sql } from '@campusg/platform';
 import { type CommittedLive, isLive, NOTIFICATION_ORDERS } from './live-feed.ts';
 import type { LiveHub } from './live-hub.ts';
@@ -76,71 +76,116 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
 }
 
 /**
- * One handler for every message type: audit log first, then parties and notifications. After the
- * commit it tells `committed` of each message the live stream reports, with what the live feed
- * pushes for it where the handler knows all of that (the notifications it stored, the order as its
- * view then is), so the feed need not read it back; and ends this instance's streams of a session
- * signed out (`hub`).
+ * One handler for every message type. It gives the message to its transaction's commit, where the
+ * messages of the transaction (on PGlite, of the group-commit round) are written together (see
+ * `writeRound`): audit rows, names, order views, notifications, a statement each for them all.
+ * After the commit it tells `committed` of each message the live stream reports that was logged
+ * then for the first time, with what the live feed pushes for it where that is known (the
+ * notifications stored, the order as its view then was), so the feed need not read it back.
  */
 export function notificationHandlers(deps: {
   ids: IdGenerator;
   hub: LiveHub;
   committed?: (messageId: string, live?: CommittedLive) => void;
 }): Handlers {
+  const write = (tx: Sql, items: unknown[]) => writeRound(tx, items as RoundItem[], deps.ids);
   const handle: Handler = async (m, ctx) => {
-    const payload = m.payload as Record<string, unknown>;
-    const orderId = orderIdOf(payload, ctx.record.key);
-    const row = auditRow(m, ctx, orderId);
-    // A message whose only effect is its audit row needs no duplicate check: its row is written with
-    // those of the transaction's other messages (on PGlite, of the group-commit round's), in one
-    // insert at the commit; a copy seen twice is dropped there by the same `on conflict`.
-    if (ctx.tx.atCommit && onlyAudited(m, orderId)) return ctx.tx.atCommit(AUDIT_WRITE, row, writeAuditRows);
-    // Otherwise the audit row is also the duplicate check for what follows.
-    const logged = await ctx.tx.query(`${AUDIT_INSERT} values (${row.map((_, i) => `$${i + 1}`).join(', ')}) ${AUDIT_CONFLICT}`, row);
-    if (logged.length === 0) return;
-    await learnName(ctx.tx, m);
-    // An order event changes the order's view, in one statement that also says who the order
-    // concerns and how the order then is; any other message reads the view only when one of its
-    // notifications names no recipient.
-    const changes = orderId !== null && (ORDER_EVENT_TYPES as readonly string[]).includes(m.type);
-    let parties: { customerId: string; runnerId: string | null; view?: OrderRecord } | undefined = changes
-      ? await applyOrderEvent(ctx.tx, NOTIFICATION_ORDERS, m)
-      : undefined;
-    // What the live feed pushes: known here unless the message is an order event that leaves the
-    // view as it was (a failed command, a rating), whose view the feed reads itself.
-    const live: CommittedLive | undefined =
-      changes || topicOf(m.type) !== 'order_events' ? { notices: [], order: parties?.view } : undefined;
+    const orderId = orderIdOf(m.payload as Record<string, unknown>, ctx.record.key);
+    const item: RoundItem = { m, row: auditRow(m, ctx, orderId), orderId, fresh: false };
     const { committed } = deps;
-    if (committed && isLive(m.type)) ctx.afterCommit(() => committed(m.message_id, live));
-    if (!orderId) return;
-    let known = changes;
-    const partiesOf = async () => {
-      if (!known) {
-        parties = await findOrderView(ctx.tx, NOTIFICATION_ORDERS, orderId);
-        known = true;
-      }
-      return parties;
-    };
-    const runnerName = m.type === 'order.accepted' || m.type === 'order.released' ? await nameOf(ctx.tx, String(payload.runner_id)) : null;
-    for (const d of derive(m, runnerName)) {
-      const userId =
-        d.to === 'customer'
-          ? (await partiesOf())?.customerId
-          : ((payload.runner_id as string | undefined) ?? (await partiesOf())?.runnerId);
-      if (!userId) continue;
-      const notification = await store(ctx, deps.ids, userId, orderId, d, m.message_id);
-      if (notification) live?.notices.push({ userId, notification });
-    }
+    if (committed && isLive(m.type)) ctx.afterCommit(() => item.fresh && committed(m.message_id, item.live));
+    if (ctx.tx.atCommit) ctx.tx.atCommit(ROUND_WRITE, item, write);
+    else await write(ctx.tx, [item]);
   };
   const all: Handlers = {};
   for (const type of Object.keys(MESSAGES) as MessageType[]) (all as Record<string, Handler>)[type] = handle;
   return all;
 }
 
+/** A message handled, as its transaction's commit writes it. */
+interface RoundItem {
+  m: TypedMessage;
+  /** Its audit log row. */
+  row: unknown[];
+  orderId: string | null;
+  /** Logged now for the first time, not a copy seen before (set by `writeRound`). */
+  fresh: boolean;
+  /** What the live feed pushes for it, where known (set by `writeRound`). */
+  live?: CommittedLive;
+}
+
+const ROUND_WRITE = 'notifications.round';
+
+/**
+ * Writes the messages of a transaction, in their order: their audit rows in one insert, which is
+ * also the duplicate check (a copy seen before, or twice among them, does nothing more); then, for
+ * the fresh ones, the names the user events carry, the changes to the order view (in as many
+ * statements as one order has changes), the runner names the notices use and the views of orders
+ * a notice needs the party of, if any, and the notifications, in one insert.
+ */
+async function writeRound(tx: Sql, items: RoundItem[], ids: IdGenerator): Promise<void> {
+  const logged = await writeAuditRows(
+    tx,
+    items.map((i) => i.row),
+  );
+  const unseen = new Set(logged.map((id) => id.toLowerCase()));
+  // Each id once, even when the transaction carries a message twice.
+  const fresh = items.filter((i) => (i.fresh = unseen.delete(i.m.message_id.toLowerCase())));
+  for (const { m } of fresh) await learnName(tx, m);
+  const changing = fresh.filter((i) => i.orderId && (ORDER_EVENT_TYPES as readonly string[]).includes(i.m.type));
+  const applied = await applyOrderChanges(
+    tx,
+    NOTIFICATION_ORDERS,
+    changing.map((i) => orderViewChange(i.m)!),
+  );
+  const parties = new Map<RoundItem, AppliedOrderEvent<OrderRecord> | undefined>(changing.map((i, n) => [i, applied[n]]));
+  for (const i of fresh) {
+    // What the live feed pushes is known unless the message is an order event that leaves the view
+    // as it was (a failed command, a rating), whose view the feed reads itself.
+    if (isLive(i.m.type) && (parties.has(i) || topicOf(i.m.type) !== 'order_events')) i.live = { notices: [], order: parties.get(i)?.view };
+  }
+  // The runner's name, where a notice tells the customer who accepted or gave back the order.
+  const named = fresh.filter((i) => i.m.type === 'order.accepted' || i.m.type === 'order.released');
+  const names = await namesOf(
+    tx,
+    named.map((i) => runnerOf(i) ?? ''),
+  );
+  const notices = fresh.flatMap((i) => (i.orderId ? derive(i.m, names.get(runnerOf(i) ?? '') ?? null).map((d) => ({ i, d })) : []));
+  // A notice whose recipient the message does not name takes the order's party from the view.
+  const unknown = notices.filter(({ i, d }) => !parties.has(i) && (d.to === 'customer' || !runnerOf(i))).map(({ i }) => i.orderId!);
+  const views = await findOrderViews(tx, NOTIFICATION_ORDERS, unknown);
+  const rows: NoticeRow[] = [];
+  const once = new Set<string>();
+  for (const { i, d } of notices) {
+    const party = parties.get(i) ?? views.get(i.orderId!);
+    const userId = d.to === 'customer' ? party?.customerId : (runnerOf(i) ?? party?.runnerId);
+    if (!userId) continue;
+    // Once per order among these as well: the insert's check sees only what was there before it.
+    const key = `${userId} ${i.orderId} ${d.kind}`;
+    if (d.oncePerOrder && once.has(key)) continue;
+    once.add(key);
+    // Dated when what it tells of happened: a user's notifications, newest first, are in the order
+    // their events were, however many of them one transaction wrote.
+    const at = new Date(i.m.timestamp).toISOString();
+    const notification = { id: ids.uuid(), at, orderId: i.orderId, kind: d.kind, text: d.text, read: false };
+    rows.push({ i, userId, notification, oncePerOrder: d.oncePerOrder });
+  }
+  const stored = new Set(await storeNotifications(tx, rows));
+  for (const r of rows) if (stored.has(r.notification.id)) r.i.live?.notices.push({ userId: r.userId, notification: r.notification });
+}
+
+/** The runner a message names, if it names one. */
+const runnerOf = (i: RoundItem): string | undefined => (i.m.payload as { runner_id?: string }).runner_id ?? undefined;
+
+interface NoticeRow {
+  i: RoundItem;
+  userId: string;
+  notification: NotificationItem;
+  oncePerOrder: boolean;
+}
+
 const AUDIT_INSERT = `insert into notifications.audit_log (message_id, topic, partition, "offset", type, source, correlation_id,
   causation_id, order_id, at, received_at, payload, summary)`;
-const AUDIT_CONFLICT = 'on conflict (message_id) do nothing returning 1';
-const AUDIT_WRITE = 'notifications.audit_log';
 const AUDIT_TYPES = [
   'uuid',
   'text',
@@ -179,16 +224,13 @@ function auditRow(m: TypedMessage, ctx: HandlerContext, orderId: string | null):
   ];
 }
 
-/** Whether the audit row is all a message leads to: no live push, no name, no order view, no notification. */
-function onlyAudited(m: TypedMessage, orderId: string | null): boolean {
-  if (isLive(m.type) || NAMED_TYPES.includes(m.type)) return false;
-  return !orderId || (!(ORDER_EVENT_TYPES as readonly string[]).includes(m.type) && derive(m, null).length === 0);
-}
-
-/** The audit rows of a round's transactions, in one insert (values as text, each cast to its column's type). */
-async function writeAuditRows(tx: Sql, rows: unknown[]): Promise<void> {
+/**
+ * Audit rows in one insert (values as text, each cast to its column's type); resolves to the ids of
+ * the messages logged now, not before.
+ */
+async function writeAuditRows(tx: Sql, rows: unknown[][]): Promise<string[]> {
   const columns = AUDIT_TYPES.map((_, c) =>
-    (rows as unknown[][]).map((r) => {
+    rows.map((r) => {
       const v = r[c];
       return v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v);
     }),
@@ -196,7 +238,11 @@ async function writeAuditRows(tx: Sql, rows: unknown[]): Promise<void> {
   const unnest = AUDIT_TYPES.map((_, c) => `$${c + 1}::text[]`).join(', ');
   const casts = AUDIT_TYPES.map((t, c) => `c${c}::${t}`).join(', ');
   const names = AUDIT_TYPES.map((_, c) => `c${c}`).join(', ');
-  await tx.query(`${AUDIT_INSERT} select ${casts} from unnest(${unnest}) as r(${names}) on conflict (message_id) do nothing`, columns);
+  const logged = await tx.query<{ message_id: string }>(
+    `${AUDIT_INSERT} select ${casts} from unnest(${unnest}) as r(${names}) on conflict (message_id) do nothing returning message_id`,
+    columns,
+  );
+  return logged.map((r) => r.message_id);
 }
 
 /**
@@ -220,28 +266,36 @@ async function learnName(tx: Sql, m: TypedMessage): Promise<void> {
   }
 }
 
-async function nameOf(tx: Sql, userId: string): Promise<string | null> {
-  const [row] = await tx.query<{ name: string }>('select name from notifications.user_names where user_id = $1', [userId]);
-  return row?.name ?? null;
+/** The names of users, by id, as the events that carry them said. */
+async function namesOf(tx: Sql, userIds: string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await tx.query<{ user_id: string; name: string }>(
+    'select user_id, name from notifications.user_names where user_id = any($1::uuid[])',
+    [[...new Set(userIds)]],
+  );
+  return new Map(rows.map((r) => [r.user_id, r.name]));
 }
 
-/** Stores a notification, unless it is one per order that the user already has; returns it as stored. */
-async function store(
-  ctx: HandlerContext,
-  ids: IdGenerator,
-  userId: string,
-  orderId: string,
-  d: Derived,
-  messageId: string,
-): Promise<NotificationItem | undefined> {
-  const id = ids.uuid();
-  const stored = await ctx.tx.query(
+/** Stores notifications in one insert, each unless it is one per order that its user already has; resolves to the ids of those stored. */
+async function storeNotifications(tx: Sql, rows: NoticeRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const input = rows.map(({ i, userId, notification: n, oncePerOrder }) => ({
+    id: n.id,
+    user_id: userId,
+    order_id: n.orderId,
+    kind: n.kind,
+    text: n.text,
+    at: n.at,
+    message_id: i.m.message_id,
+    once: oncePerOrder,
+  }));
+  const stored = await tx.query<{ id: string }>(
     `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
-     select $1, $2, $3, $4, $5, $6, $7
-     where not ($8 and exists (select 1 from notifications.notifications where user_id = $2 and order_id = $3 and kind = $4))
-     on conflict (message_id, user_id) do nothing returning 1`,
-    [id, userId, orderId, d.kind, d.text, ctx.now, messageId, d.oncePerOrder],
+     select x.id, x.user_id, x.order_id, x.kind, x."text", x.at, x.message_id
+     from jsonb_to_recordset($1::jsonb) as x(id uuid, user_id uuid, order_id uuid, kind text, "text" text, at timestamptz, message_id uuid, once boolean)
+     where not (x.once and exists (select 1 from notifications.notifications n where n.user_id = x.user_id and n.order_id = x.order_id and n.kind = x.kind))
+     on conflict (message_id, user_id) do nothing returning id`,
+    [JSON.stringify(input)],
   );
-  if (stored.length === 0) return undefined;
-  return { id, at: ctx.now.toISOString(), orderId, kind: d.kind, text: d.text, read: false };
+  return stored.map((r) => r.id);
 }

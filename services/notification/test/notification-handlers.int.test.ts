@@ -10,19 +10,25 @@ import { createLogger, type Db, migrate, observeSql, openPglite, randomIds, type
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderCreatedEvent } from '../../../test/support/handler-context.ts';
 import { type LiveEvent, LiveHub, notificationMigrations } from '../src/index.ts';
+import type { CommittedLive } from '../src/live-feed.ts';
 import { notificationHandlers } from '../src/notification-handlers.ts';
 
 let db: Db;
-/** The messages the handler reported committed, for the live feed. */
+/** The messages the handler reported committed, for the live feed, and what it gave for each. */
 const committed: string[] = [];
+const given = new Map<string, CommittedLive | undefined>();
 /** What the handler itself tells this instance's streams (a session's end). */
 const hub = new LiveHub();
 const pushed: LiveEvent[] = [];
 hub.subscribe((e) => pushed.push(e));
-const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id) => committed.push(id) }) as Record<
-  string,
-  (m: unknown, ctx: HandlerContext) => Promise<void>
->;
+const handlers = notificationHandlers({
+  ids: randomIds,
+  hub,
+  committed: (id, live) => {
+    committed.push(id);
+    given.set(id, live);
+  },
+}) as Record<string, (m: unknown, ctx: HandlerContext) => Promise<void>>;
 const log = createLogger({ level: 'silent', name: 'test' });
 
 beforeAll(async () => {
@@ -68,7 +74,7 @@ async function handle<T extends MessageType>(type: T, payload: PayloadOf<T>, mes
   const statements: string[] = [];
   const after: (() => void)[] = [];
   await db.transaction(async (tx) => {
-    const observed = observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim().slice(0, 80)), true);
+    const observed = observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim()), true);
     await handlers[type]!(m, contextFor(observed, type, payload, after));
   });
   committed.length = 0;
@@ -103,7 +109,7 @@ describe('the notification handler', () => {
   it('keeps the order view in the same statement as the order event, and tells the live feed once committed', async () => {
     const first = await handle('order.created', created);
     expect(first.statements).toHaveLength(2);
-    expect(first.statements[1]).toMatch(/^with changed as \( insert into notifications.order_view/);
+    expect(first.statements[1]).toMatch(/insert into notifications.order_view/);
     expect(first.live).toBe(true);
 
     const open = await handle('order.status_updated', {
@@ -205,5 +211,63 @@ describe('the notification handler', () => {
       [[...ids, rolledBack]],
     );
     expect(rows.map((r) => r.message_id).sort()).toEqual([...ids].sort());
+  });
+
+  it("writes a transaction's messages together: a statement per kind of write for them all, each message as if alone", async () => {
+    const orders = Array.from({ length: 3 }, () => ({ orderId: uuid(), customer: uuid() }));
+    const payout = uuid();
+    const message = <T extends MessageType>(type: T, payload: PayloadOf<T>) =>
+      createMessage(type, payload, { messageId: uuid(), correlationId: uuid(), causationId: null, source: 'test', timestamp: new Date() });
+    const ms = [
+      ...orders.map((o) => message('order.created', orderCreatedEvent(o.orderId, o.customer))),
+      message('authorize_payment', {
+        order_id: orders[0]!.orderId,
+        customer_id: customer,
+        amount_cents: 1380,
+        payment_method_token: 'tok',
+        currency: 'SGD',
+      }),
+      ...orders.map((o) =>
+        message('order.status_updated', { order_id: o.orderId, status: 'CREATED', previous_status: 'PENDING', runner_id: null }),
+      ),
+      message('payment.released', {
+        payment_id: uuid(),
+        order_id: orders[0]!.orderId,
+        runner_id: payout,
+        amount_cents: 1380,
+        transfer_id: 'tr_2',
+      }),
+    ];
+    const statements: string[] = [];
+    const after: (() => void)[] = [];
+    await db.transaction(async (tx) => {
+      const observed = observeSql(tx, (text) => statements.push(text.replace(/\s+/g, ' ').trim()), true);
+      // The last status update comes twice: handled once.
+      for (const m of [...ms, ms[6]!]) await handlers[m.type]!(m, contextFor(observed, m.type, m.payload, after));
+    });
+    committed.length = 0;
+    for (const fn of after) fn();
+    // The audit rows; the views, created then opened (an order's two changes, one after the other);
+    // the notifications.
+    expect(statements.map((t) => t.match(/notifications\.(\w+)/)?.[1])).toEqual(['audit_log', 'order_view', 'order_view', 'notifications']);
+    for (const o of orders) expect(await notices(o.customer)).toEqual(['ORDER_CREATED']);
+    expect(await notices(payout)).toEqual(['PAYOUT_RECEIVED']);
+    // Every live message told once, with the notifications it stored and the order as it then was.
+    const live = ms.filter((m) => m.type !== 'authorize_payment');
+    expect(committed).toEqual(live.map((m) => m.message_id));
+    expect(given.get(ms[0]!.message_id)).toEqual({
+      notices: [],
+      order: expect.objectContaining({ id: orders[0]!.orderId, status: 'PENDING' }),
+    });
+    expect(given.get(ms[4]!.message_id)).toEqual({
+      notices: [
+        { userId: orders[0]!.customer, notification: expect.objectContaining({ orderId: orders[0]!.orderId, kind: 'ORDER_CREATED' }) },
+      ],
+      order: expect.objectContaining({ id: orders[0]!.orderId, status: 'CREATED' }),
+    });
+    expect(given.get(ms[7]!.message_id)).toEqual({
+      notices: [{ userId: payout, notification: expect.objectContaining({ kind: 'PAYOUT_RECEIVED', text: 'Payout received: S$13.80.' }) }],
+      order: undefined,
+    });
   });
 });
