@@ -229,6 +229,15 @@ function auditRow(m: TypedMessage, ctx: HandlerContext, orderId: string | null):
  * the messages logged now, not before.
  */
 async function writeAuditRows(tx: Sql, rows: unknown[][]): Promise<string[]> {
+  // One row alone is cheaper to plan as the statement made for one.
+  if (rows.length === 1) {
+    const values = rows[0]!.map((_, i) => `$${i + 1}`).join(', ');
+    const logged = await tx.query<{ message_id: string }>(
+      `${AUDIT_INSERT} values (${values}) on conflict (message_id) do nothing returning message_id`,
+      rows[0],
+    );
+    return logged.map((r) => r.message_id);
+  }
   const columns = AUDIT_TYPES.map((_, c) =>
     rows.map((r) => {
       const v = r[c];
@@ -279,6 +288,17 @@ async function namesOf(tx: Sql, userIds: string[]): Promise<Map<string, string>>
 /** Stores notifications in one insert, each unless it is one per order that its user already has; resolves to the ids of those stored. */
 async function storeNotifications(tx: Sql, rows: NoticeRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
+  if (rows.length === 1) {
+    const [{ i, userId, notification: n, oncePerOrder }] = rows as [NoticeRow];
+    const stored = await tx.query<{ id: string }>(
+      `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
+       select $1, $2, $3, $4, $5, $6, $7
+       where not ($8 and exists (select 1 from notifications.notifications where user_id = $2 and order_id = $3 and kind = $4))
+       on conflict (message_id, user_id) do nothing returning id`,
+      [n.id, userId, n.orderId, n.kind, n.text, n.at, i.m.message_id, oncePerOrder],
+    );
+    return stored.map((r) => r.id);
+  }
   const input = rows.map(({ i, userId, notification: n, oncePerOrder }) => ({
     id: n.id,
     user_id: userId,
