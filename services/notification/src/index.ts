@@ -56,7 +56,7 @@ export const notificationService: ServiceModule = {
         if (operator) registerOrderTraceRoute(app, deps.db, operator);
       },
       start: async () => {
-        const handlers = notificationHandlers({ ids: deps.ids, hub, committed: (id, live) => feed.committed(id, live) });
+        const handlers = notificationHandlers({ ids: deps.ids, committed: (id, live) => feed.committed(id, live) });
         [following] = await Promise.all([
           deps.bus.follow({
             name: LIVE_FEED,

@@ -11,7 +11,6 @@ import type { Handler, HandlerContext, Handlers } from '@campusg/messaging';
 import { type AppliedOrderEvent, applyOrderChanges, findOrderViews, ORDER_EVENT_TYPES, orderViewChange } from '@campusg/order-view';
 import type { IdGenerator, Sql } from '@campusg/platform';
 import { type CommittedLive, isLive, NOTIFICATION_ORDERS } from './live-feed.ts';
-import type { LiveHub } from './live-hub.ts';
 import { CANCEL_REASON_TEXT, summarize } from './summaries.ts';
 
 type Party = 'customer' | 'runner';
@@ -83,11 +82,7 @@ function derive(m: TypedMessage, runnerName: string | null): Derived[] {
  * then for the first time, with what the live feed pushes for it where that is known (the
  * notifications stored, the order as its view then was), so the feed need not read it back.
  */
-export function notificationHandlers(deps: {
-  ids: IdGenerator;
-  hub: LiveHub;
-  committed?: (messageId: string, live?: CommittedLive) => void;
-}): Handlers {
+export function notificationHandlers(deps: { ids: IdGenerator; committed?: (messageId: string, live?: CommittedLive) => void }): Handlers {
   const write = (tx: Sql, items: unknown[]) => writeRound(tx, items as RoundItem[], deps.ids);
   const handle: Handler = async (m, ctx) => {
     const orderId = orderIdOf(m.payload as Record<string, unknown>, ctx.record.key);

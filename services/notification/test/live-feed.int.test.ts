@@ -57,7 +57,7 @@ const followed = (m: TypedMessage): Followed => ({
 
 /** Commits a message as the notification group does: in this instance (it tells the feed) or in another. */
 async function commit(m: TypedMessage, where: 'here' | 'elsewhere', to = feed): Promise<void> {
-  const handlers = notificationHandlers({ ids: randomIds, hub, committed: (id, live) => to.committed(id, live) }) as Record<
+  const handlers = notificationHandlers({ ids: randomIds, committed: (id, live) => to.committed(id, live) }) as Record<
     string,
     (m: unknown, ctx: HandlerContext) => Promise<void>
   >;

@@ -9,7 +9,7 @@ import type { HandlerContext } from '@campusg/messaging';
 import { createLogger, type Db, migrate, observeSql, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderCreatedEvent } from '../../../test/support/handler-context.ts';
-import { type LiveEvent, LiveHub, notificationMigrations } from '../src/index.ts';
+import { notificationMigrations } from '../src/index.ts';
 import type { CommittedLive } from '../src/live-feed.ts';
 import { notificationHandlers } from '../src/notification-handlers.ts';
 
@@ -17,13 +17,8 @@ let db: Db;
 /** The messages the handler reported committed, for the live feed, and what it gave for each. */
 const committed: string[] = [];
 const given = new Map<string, CommittedLive | undefined>();
-/** What the handler itself tells this instance's streams (a session's end). */
-const hub = new LiveHub();
-const pushed: LiveEvent[] = [];
-hub.subscribe((e) => pushed.push(e));
 const handlers = notificationHandlers({
   ids: randomIds,
-  hub,
   committed: (id, live) => {
     committed.push(id);
     given.set(id, live);
@@ -62,7 +57,7 @@ function contextFor(tx: Sql, type: MessageType, payload: unknown, after: (() => 
   };
 }
 
-/** Handles one message as the bus would; returns the statements it ran, whether it told the live feed, and what it pushed. */
+/** Handles one message as the bus would; returns the statements it ran and whether it told the live feed. */
 async function handle<T extends MessageType>(type: T, payload: PayloadOf<T>, messageId = uuid()) {
   const m = createMessage(type, payload, {
     messageId,
@@ -78,9 +73,8 @@ async function handle<T extends MessageType>(type: T, payload: PayloadOf<T>, mes
     await handlers[type]!(m, contextFor(observed, type, payload, after));
   });
   committed.length = 0;
-  pushed.length = 0;
   for (const fn of after) fn();
-  return { statements, live: committed.includes(messageId), pushed: [...pushed] };
+  return { statements, live: committed.includes(messageId) };
 }
 
 const notices = async (userId: string) =>
@@ -148,7 +142,6 @@ describe('the notification handler', () => {
     const revoked = await handle('user.session_revoked', payload, uuid());
     expect(revoked.statements).toEqual([expect.stringMatching(/^insert into notifications.audit_log/)]);
     expect(revoked.live).toBe(false);
-    expect(revoked.pushed).toEqual([]);
   });
 
   it('pays out to the runner the payment names, without reading the order view', async () => {
