@@ -156,7 +156,7 @@ export const ORDER_EVENT_TYPES = [
  */
 export function orderViewHandlers(table: OrderViewTable<PartiesView>): Handlers {
   const key = `${table.schema}.order_view`;
-  const write = async (tx: Sql, changes: unknown[]) => void (await applyOrderChanges(tx, table, changes as ViewChange[]));
+  const write = async (tx: Sql, changes: unknown[]) => void (await applyOrderChanges(tx, table, changes as ViewChange[], false));
   const handle: Handler = async (m, ctx) => {
     const change = orderViewChange(m);
     if (!change) return;
@@ -173,10 +173,10 @@ export function orderViewHandlers(table: OrderViewTable<PartiesView>): Handlers 
  */
 export const ORDER_VIEW_CONSUMING = { inbox: false } as const;
 
-// One statement for a set of changes, at most one per order: the creations, the moves, and each
-// order's row as it was where its change did not apply (the outer select sees the snapshot from
-// before the statement).
-const changesSql = (table: OrderViewTable<PartiesView>) =>
+// One statement for a set of changes, at most one per order: the creations, the moves, and, where
+// the caller wants the answers, each order's row as it was where its change did not apply (the
+// outer select sees the snapshot from before the statement).
+const changesSql = (table: OrderViewTable<PartiesView>, answer: boolean) =>
   `with x as (
      select * from jsonb_to_recordset($1::jsonb) as x(kind text, order_id uuid, customer_id uuid, status text, start jsonb,
        patch jsonb, at timestamptz, runner_id uuid, set_runner boolean, "from" text[], if_runner uuid, not_before boolean)),
@@ -191,21 +191,27 @@ const changesSql = (table: OrderViewTable<PartiesView>) =>
      where x.kind = 'move' and v.order_id = x.order_id and v.status = any(x."from")
        and (x.if_runner is null or v.runner_id = x.if_runner) and (not x.not_before or v.updated_at <= x.at)
      returning v.order_id, ${returned(table, 'v.')})
-   select * from created union all select * from moved
+   ${
+     answer
+       ? `select * from created union all select * from moved
    union all select order_id, ${returned(table)} from ${table.schema}.order_view
      where order_id in (select order_id from x)
-       and order_id not in (select order_id from created) and order_id not in (select order_id from moved)`;
+       and order_id not in (select order_id from created) and order_id not in (select order_id from moved)`
+       : 'select 1 as done'
+   }`;
 
 /**
  * Applies `changes` in the order given, in as few statements as one order has changes among them:
  * the first change of every order in one statement, then the second, and so on, so an order's
  * changes still apply one after another, each to the view its previous one left. Answers, for
- * each change, what `applyOrderEvent` would have.
+ * each change, what `applyOrderEvent` would have; a caller that needs no answers (`answer`
+ * false) spares the statement the reading of the rows its changes left as they were.
  */
 export async function applyOrderChanges<V extends PartiesView>(
   tx: Sql,
   table: OrderViewTable<V>,
   changes: readonly ViewChange[],
+  answer = true,
 ): Promise<(AppliedOrderEvent<V> | undefined)[]> {
   const waves: number[][] = [];
   const seen = new Map<string, number>();
@@ -246,7 +252,8 @@ export async function applyOrderChanges<V extends PartiesView>(
             not_before: c.notBeforeView,
           };
     });
-    const rows = await tx.query<AppliedRow<V> & { order_id: string }>(changesSql(table), [JSON.stringify(input)]);
+    const rows = await tx.query<AppliedRow<V> & { order_id: string }>(changesSql(table, answer), [JSON.stringify(input)]);
+    if (!answer) continue;
     const byOrder = new Map(rows.map((r) => [r.order_id, r]));
     for (const [n, i] of wave.entries()) answers[i] = answerOf(byOrder.get(input[n]!.order_id));
   }
