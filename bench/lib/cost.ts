@@ -25,6 +25,8 @@ export interface SqlPerSaga {
   /** PGlite: the time its single lock is held, per saga. */
   transactionMsPerSaga: number;
   top: { sql: string; n: number; ms: number; avgMs: number; perSaga: number }[];
+  /** Kafka requests per saga by API, and in all (absent on other transports). */
+  kafkaRequestsPerSaga?: Record<string, number>;
 }
 
 export interface StepCost {
@@ -53,6 +55,7 @@ export function sqlPerSaga(stats: SqlStats, sagas: number): SqlPerSaga | undefin
   if (!(sagas > 0)) return undefined;
   const statements = stats.statements.reduce((a, x) => a + x.n, 0);
   const ms = stats.statements.reduce((a, x) => a + x.ms, 0);
+  const kafka = Object.entries(stats.kafkaRequests ?? {});
   return {
     sagas,
     statements,
@@ -63,6 +66,12 @@ export function sqlPerSaga(stats: SqlStats, sagas: number): SqlPerSaga | undefin
     meanStatementMs: statements ? round(ms / statements, 3) : null,
     transactionMsPerSaga: round(stats.transactions.ms / sagas, 2),
     top: stats.statements.slice(0, 25).map((x) => ({ ...x, perSaga: round(x.n / sagas, 2) })),
+    ...(kafka.length > 0 && {
+      kafkaRequestsPerSaga: Object.fromEntries([
+        ...kafka.sort((a, b) => b[1] - a[1]).map(([api, n]) => [api, round(n / sagas, 2)]),
+        ['all', round(kafka.reduce((a, [, n]) => a + n, 0) / sagas, 1)],
+      ]),
+    }),
   };
 }
 
@@ -117,6 +126,10 @@ function mergeStats(all: SqlStats[]): SqlStats {
     transactions: all.reduce((a, s) => ({ n: a.n + s.transactions.n, ms: a.ms + s.transactions.ms }), { n: 0, ms: 0 }),
     standalone: all.reduce((a, s) => a + s.standalone, 0),
     statements,
+    kafkaRequests: all.reduce<Record<string, number>>((a, s) => {
+      for (const [api, n] of Object.entries(s.kafkaRequests ?? {})) a[api] = (a[api] ?? 0) + n;
+      return a;
+    }, {}),
   };
 }
 

@@ -97,7 +97,12 @@ export function costLine(x: { cpuMsPerSaga?: Record<string, number>; sql?: SqlPe
   }
   if (x.sql)
     parts.push(
-      `${x.sql.statementsPerSaga} statements/saga, ${x.sql.transactionsPerSaga} transactions/saga (+ ${x.sql.standalonePerSaga} standalone)`,
+      `${x.sql.statementsPerSaga} statements/saga, ${x.sql.transactionsPerSaga} transactions/saga (+ ${x.sql.standalonePerSaga} standalone)` +
+        (x.sql.kafkaRequestsPerSaga
+          ? `; Kafka requests/saga ${Object.entries(x.sql.kafkaRequestsPerSaga)
+              .map(([api, n]) => `${api} ${n}`)
+              .join(', ')}`
+          : ''),
     );
   return parts.length ? `; ${parts.join('; ')}` : '';
 }

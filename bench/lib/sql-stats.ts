@@ -7,6 +7,7 @@
  * single lock is held: the embedded default's critical resource.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { type Db, type Sql, wrapOpenedDbs } from '@campusg/platform';
 
 interface Stat {
@@ -16,6 +17,8 @@ interface Stat {
 const statements = new Map<string, Stat>();
 const txs = { n: 0, ms: 0 };
 const standalone = { n: 0 };
+/** Kafka requests sent, by API name (the client's diagnostics channel; the benchmark's observer group included). */
+const kafkaRequests = new Map<string, number>();
 
 /** Work run inside `uncounted` (the benchmark's own observer) is left out of the counts. */
 const benchOwn = new AsyncLocalStorage<true>();
@@ -81,9 +84,37 @@ function counted(db: Db): Db {
   };
 }
 
-/** Counts on every handle opened from now on (call before the platform opens its database). */
+/** Kafka's API keys, by name, for the requests a consumer group and a producer send. */
+const KAFKA_APIS: Record<number, string> = {
+  0: 'Produce',
+  1: 'Fetch',
+  2: 'ListOffsets',
+  3: 'Metadata',
+  8: 'OffsetCommit',
+  9: 'OffsetFetch',
+  10: 'FindCoordinator',
+  11: 'JoinGroup',
+  12: 'Heartbeat',
+  14: 'SyncGroup',
+  22: 'InitProducerId',
+};
+
+/**
+ * Counts on every handle opened from now on (call before the platform opens its database), and
+ * every request the Kafka client sends (`@platformatic/kafka` publishes each on a diagnostics channel).
+ */
 export function installSqlStats(): void {
   wrapOpenedDbs(counted);
+  tracingChannel<string, { apiKey: number }>('plt:kafka:connections:api').subscribe({
+    start: ({ apiKey }) => {
+      const name = KAFKA_APIS[apiKey] ?? `api ${apiKey}`;
+      kafkaRequests.set(name, (kafkaRequests.get(name) ?? 0) + 1);
+    },
+    end: () => {},
+    asyncStart: () => {},
+    asyncEnd: () => {},
+    error: () => {},
+  });
 }
 
 export interface SqlStats {
@@ -92,12 +123,19 @@ export interface SqlStats {
   /** Statements run outside a transaction: each commits on its own. */
   standalone: number;
   statements: { sql: string; n: number; ms: number; avgMs: number }[];
+  /** Kafka requests sent, by API (empty on other transports). */
+  kafkaRequests: Record<string, number>;
 }
 
 export function sqlStats(): SqlStats {
   const rows = [...statements].map(([sql, s]) => ({ sql, n: s.n, ms: Math.round(s.ms), avgMs: Math.round((s.ms / s.n) * 1000) / 1000 }));
   rows.sort((a, b) => b.ms - a.ms);
-  return { transactions: { n: txs.n, ms: Math.round(txs.ms) }, standalone: standalone.n, statements: rows };
+  return {
+    transactions: { n: txs.n, ms: Math.round(txs.ms) },
+    standalone: standalone.n,
+    statements: rows,
+    kafkaRequests: Object.fromEntries(kafkaRequests),
+  };
 }
 
 export function resetSqlStats(): void {
@@ -105,4 +143,5 @@ export function resetSqlStats(): void {
   txs.n = 0;
   txs.ms = 0;
   standalone.n = 0;
+  kafkaRequests.clear();
 }
