@@ -210,11 +210,12 @@ export class GroupBatches {
                 [groupId, ids],
               );
         const fresh = new Set(inserted.map((r) => r.message_id));
-        for (const { record, message, handler } of work) {
-          // Each id once, even when one batch carries a message twice.
-          if (needsInbox(record) && !fresh.delete(message.message_id.toLowerCase())) continue;
+        // Each id once, even when one batch carries a message twice.
+        const todo = work.filter(({ record, message }) => !needsInbox(record) || fresh.delete(message.message_id.toLowerCase()));
+        const batch = todo.map((w) => w.message);
+        for (const { record, message, handler } of todo) {
           failing = record;
-          const ctx = { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message) };
+          const ctx = { tx, record, now: clock.now(), log: this.#lazyLog(groupId, message), batch };
           ran.push({ type: message.type, seconds: await this.#invoke(handler, message, ctx, out, hooks.afterCommit) });
           failing = undefined;
         }
@@ -300,7 +301,7 @@ export class GroupBatches {
           return;
         }
       }
-      seconds = await this.#invoke(handler, message, { tx, record, now, log }, out, hooks.afterCommit);
+      seconds = await this.#invoke(handler, message, { tx, record, now, log, batch: [message] }, out, hooks.afterCommit);
       await this.#store(tx, out, hooks, true);
     });
     if (seconds !== undefined) this.#deps.metrics.handlerDuration.observe({ group: groupId, type: message.type }, seconds);
@@ -332,7 +333,7 @@ export class GroupBatches {
   async #invoke(
     handler: Handler,
     message: TypedMessage,
-    ctx: Pick<HandlerContext, 'tx' | 'record' | 'now' | 'log'>,
+    ctx: Pick<HandlerContext, 'tx' | 'record' | 'now' | 'log' | 'batch'>,
     out: OutgoingRecord[],
     afterCommit: (() => void)[],
   ): Promise<number> {

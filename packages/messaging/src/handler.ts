@@ -20,6 +20,12 @@ export interface HandlerContext {
   now: Date;
   log: Logger;
   record: ConsumedRecord;
+  /**
+   * Every message the handler's transaction handles, in the order they are handled, this one among
+   * them: a handler can load the state of them all with its first read (one statement for the set),
+   * then keep it current as each is handled. Absent where a handler runs outside the bus.
+   */
+  batch?: readonly TypedMessage[];
   /** Runs `fn` once the handler's transaction has committed (e.g. to push a live update). */
   afterCommit: (fn: () => void) => void;
 }

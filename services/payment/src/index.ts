@@ -21,10 +21,10 @@ export function paymentMigrations(): Migration[] {
 async function consume(deps: ServiceDeps): Promise<void> {
   const gateway = new SandboxGateway(deps.clock, deps.ids);
   const handlers = paymentHandlers({ gateway, clock: deps.clock, ids: deps.ids, platformFeeCents: deps.config.platformFeeCents });
-  // A transaction per message: its handlers call the card gateway, and a chunk rolled back as a whole
-  // would have made calls for messages whose records are undone (idempotency keys make the repeat
-  // harmless, but a real gateway is better asked once per message).
-  await deps.bus.consume(GROUPS.payment, GROUP_TOPICS[GROUPS.payment], handlers, { chunkSize: 1 });
+  // Messages in chunks, a chunk's payments read and written together (`PaymentBook`). A chunk that
+  // fails is rolled back and its messages handled again one by one; their gateway calls are then
+  // asked again with the keys they were asked with, which a processor answers from its records.
+  await deps.bus.consume(GROUPS.payment, GROUP_TOPICS[GROUPS.payment], handlers);
   // Who is on each order, for the payment view's access check.
   await deps.bus.consume(
     GROUPS.paymentOrderView,

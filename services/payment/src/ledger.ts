@@ -1,5 +1,3 @@
-import type { Sql } from '@campusg/platform';
-
 export type LedgerKind = 'HOLD' | 'HOLD_RELEASED' | 'CHARGE' | 'PAYOUT';
 
 /** Accounts of the double-entry ledger. */
@@ -50,17 +48,7 @@ export function entriesFor(
   }
 }
 
-/** Records one balanced transaction. */
-export async function post(tx: Sql, transactionId: string, orderId: string, kind: LedgerKind, entries: Entry[], at: Date): Promise<void> {
-  const sum = entries.reduce((s, e) => s + e.amountCents, 0);
-  if (sum !== 0) throw new Error(`unbalanced ${kind} transaction for order ${orderId}: ${sum}`);
-  const values: unknown[] = [transactionId, orderId, kind, at];
-  const rows = entries.map((e, i) => {
-    values.push(e.account, e.amountCents);
-    return `($1, $2, $${5 + i * 2}, $${6 + i * 2}, $3, $4)`;
-  });
-  await tx.query(
-    `insert into payments.ledger_entries (transaction_id, order_id, account, amount_cents, kind, at) values ${rows.join(',')}`,
-    values,
-  );
+/** How far `entries` are from summing to zero (0: balanced). */
+export function unbalanced(entries: Entry[]): number {
+  return entries.reduce((s, e) => s + e.amountCents, 0);
 }

@@ -1,25 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Handlers } from '@campusg/messaging';
-import type { Clock, IdGenerator, Sql } from '@campusg/platform';
-import { entriesFor, post } from './ledger.ts';
+import type { Clock, IdGenerator } from '@campusg/platform';
+import { entriesFor } from './ledger.ts';
+import { PaymentBook } from './payment-book.ts';
 import type { PaymentGateway } from './sandbox-gateway.ts';
-
-export interface PaymentRow {
-  id: string;
-  order_id: string;
-  customer_id: string | null;
-  runner_id: string | null;
-  amount_cents: number;
-  status: 'AUTHORIZED' | 'RELEASED' | 'REVERTED' | 'FAILED';
-  revert_method: 'VOID' | 'REFUND' | 'NONE' | null;
-  failure_code: string | null;
-  authorization_ref: string | null;
-  transfer_id: string | null;
-  payout_account_id: string | null;
-  authorized_at: Date | null;
-  released_at: Date | null;
-  reverted_at: Date | null;
-}
 
 /**
  * The payment id of an order: a name-based UUID (version 5 layout) of the order id, the same on every
@@ -35,19 +19,22 @@ export function paymentIdFor(orderId: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-export const findPayment = async (tx: Sql, orderId: string) =>
-  (await tx.query<PaymentRow>('select * from payments.payments where order_id = $1 for update', [orderId]))[0];
+export type { PaymentRow } from './payment-book.ts';
 
 /**
  * The payment service's commands. One payment per order; release pays out once whatever happens;
  * a released payment is never reverted; every gateway call is keyed by payment id and operation.
+ * The payments of a transaction's messages are read together and written at its commit
+ * (`PaymentBook`); each gateway call is made as its message is handled.
  */
 export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; ids: IdGenerator; platformFeeCents: number }): Handlers {
   const { gateway, ids } = deps;
   return {
-    async authorize_payment(m, { tx, emit, now }) {
+    async authorize_payment(m, ctx) {
+      const { tx, emit, now } = ctx;
       const p = m.payload;
-      const existing = await findPayment(tx, p.order_id);
+      const book = PaymentBook.of(ctx, m);
+      const existing = await book.payment(p.order_id);
       if (existing) {
         if (existing.status === 'AUTHORIZED' || existing.status === 'RELEASED') {
           return void emit('payment.authorized', { payment_id: existing.id, order_id: p.order_id, amount_cents: existing.amount_cents });
@@ -61,21 +48,24 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
         return void emit('payment.failed', { order_id: p.order_id, code: 'INVALID_AMOUNT', message: 'amount must be positive' });
       const paymentId = paymentIdFor(p.order_id);
       const result = await gateway.authorize(tx, `${paymentId}:authorize`, p.payment_method_token, p.amount_cents);
-      await tx.query(
-        `insert into payments.payments (id, order_id, customer_id, amount_cents, status, failure_code, authorization_ref,
-           authorized_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-        [
-          paymentId,
-          p.order_id,
-          p.customer_id,
-          p.amount_cents,
-          result.approved ? 'AUTHORIZED' : 'FAILED',
-          result.approved ? null : result.declineCode,
-          result.approved ? result.reference : null,
-          result.approved ? now : null,
-          now,
-        ],
-      );
+      book.keep({
+        id: paymentId,
+        order_id: p.order_id,
+        customer_id: p.customer_id,
+        runner_id: null,
+        amount_cents: p.amount_cents,
+        status: result.approved ? 'AUTHORIZED' : 'FAILED',
+        revert_method: null,
+        failure_code: result.approved ? null : result.declineCode,
+        authorization_ref: result.approved ? result.reference : null,
+        transfer_id: null,
+        payout_account_id: null,
+        authorized_at: result.approved ? now : null,
+        released_at: null,
+        reverted_at: null,
+        created_at: now,
+        updated_at: now,
+      });
       if (!result.approved) {
         return void emit('payment.failed', {
           order_id: p.order_id,
@@ -83,21 +73,37 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
           message: `the card was declined (${result.declineCode})`,
         });
       }
-      await post(tx, ids.uuid(), p.order_id, 'HOLD', entriesFor('HOLD', { customerId: p.customer_id, amountCents: p.amount_cents }), now);
+      const entries = entriesFor('HOLD', { customerId: p.customer_id, amountCents: p.amount_cents });
+      book.post({ transactionId: ids.uuid(), orderId: p.order_id, kind: 'HOLD', entries, at: now });
       emit('payment.authorized', { payment_id: paymentId, order_id: p.order_id, amount_cents: p.amount_cents });
     },
 
-    async revert_payment(m, { tx, emit, now }) {
+    async revert_payment(m, ctx) {
+      const { tx, emit, now } = ctx;
       const { order_id } = m.payload;
-      const payment = await findPayment(tx, order_id);
+      const book = PaymentBook.of(ctx, m);
+      const payment = await book.payment(order_id);
       if (!payment) {
         // Nothing to revert yet: leave a REVERTED marker so a late authorisation is refused, never orphaned.
         const id = paymentIdFor(order_id);
-        await tx.query(
-          `insert into payments.payments (id, order_id, amount_cents, status, revert_method, reverted_at, created_at, updated_at)
-           values ($1, $2, 0, 'REVERTED', 'NONE', $3, $3, $3)`,
-          [id, order_id, now],
-        );
+        book.keep({
+          id,
+          order_id,
+          customer_id: null,
+          runner_id: null,
+          amount_cents: 0,
+          status: 'REVERTED',
+          revert_method: 'NONE',
+          failure_code: null,
+          authorization_ref: null,
+          transfer_id: null,
+          payout_account_id: null,
+          authorized_at: null,
+          released_at: null,
+          reverted_at: now,
+          created_at: now,
+          updated_at: now,
+        });
         return void emit('payment.reverted', { payment_id: id, order_id, amount_cents: 0, method: 'NONE' });
       }
       switch (payment.status) {
@@ -114,20 +120,19 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
           return void emit('payment.reverted', { payment_id: payment.id, order_id, amount_cents: 0, method: 'NONE' });
         case 'AUTHORIZED': {
           await gateway.void(tx, `${payment.id}:void`, payment.authorization_ref ?? '');
-          await tx.query(
-            `update payments.payments set status = 'REVERTED', revert_method = 'VOID', reverted_at = $2, updated_at = $2 where id = $1`,
-            [payment.id, now],
-          );
+          book.keep({ ...payment, status: 'REVERTED', revert_method: 'VOID', reverted_at: now, updated_at: now });
           const entries = entriesFor('HOLD_RELEASED', { customerId: payment.customer_id!, amountCents: payment.amount_cents });
-          await post(tx, ids.uuid(), order_id, 'HOLD_RELEASED', entries, now);
+          book.post({ transactionId: ids.uuid(), orderId: order_id, kind: 'HOLD_RELEASED', entries, at: now });
           return void emit('payment.reverted', { payment_id: payment.id, order_id, amount_cents: payment.amount_cents, method: 'VOID' });
         }
       }
     },
 
-    async release_payment(m, { tx, emit, now }) {
+    async release_payment(m, ctx) {
+      const { tx, emit, now } = ctx;
       const { order_id, runner_id, payout_account_id } = m.payload;
-      const payment = await findPayment(tx, order_id);
+      const book = PaymentBook.of(ctx, m);
+      const payment = await book.payment(order_id);
       if (!payment || payment.status === 'FAILED') return void emit('payment.release_failed', { order_id, code: 'NOT_AUTHORIZED' });
       if (payment.status === 'REVERTED') return void emit('payment.release_failed', { order_id, code: 'ALREADY_REVERTED' });
       if (payment.status === 'RELEASED') {
@@ -145,21 +150,20 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
       const fee = Math.min(deps.platformFeeCents, payment.amount_cents);
       const transfer = await gateway.transfer(tx, `${payment.id}:transfer`, payout_account_id, payment.amount_cents - fee);
       if (!capture.approved || !transfer.approved) return void emit('payment.release_failed', { order_id, code: 'GATEWAY_ERROR' });
-      await tx.query(
-        `update payments.payments set status = 'RELEASED', runner_id = $2, transfer_id = $3, released_at = $4, updated_at = $4,
-           payout_account_id = $5 where id = $1`,
-        [payment.id, runner_id, transfer.reference, now, payout_account_id],
-      );
+      book.keep({
+        ...payment,
+        status: 'RELEASED',
+        runner_id,
+        transfer_id: transfer.reference,
+        released_at: now,
+        updated_at: now,
+        payout_account_id,
+      });
       const customerId = payment.customer_id!;
-      await post(tx, ids.uuid(), order_id, 'CHARGE', entriesFor('CHARGE', { customerId, amountCents: payment.amount_cents }), now);
-      await post(
-        tx,
-        ids.uuid(),
-        order_id,
-        'PAYOUT',
-        entriesFor('PAYOUT', { customerId, runnerId: runner_id, amountCents: payment.amount_cents, feeCents: fee }),
-        now,
-      );
+      const charge = entriesFor('CHARGE', { customerId, amountCents: payment.amount_cents });
+      book.post({ transactionId: ids.uuid(), orderId: order_id, kind: 'CHARGE', entries: charge, at: now });
+      const payout = entriesFor('PAYOUT', { customerId, runnerId: runner_id, amountCents: payment.amount_cents, feeCents: fee });
+      book.post({ transactionId: ids.uuid(), orderId: order_id, kind: 'PAYOUT', entries: payout, at: now });
       emit('payment.released', {
         payment_id: payment.id,
         order_id,
