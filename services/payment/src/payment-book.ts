@@ -1,5 +1,5 @@
 import type { TypedMessage } from '@campusg/contracts';
-import type { HandlerContext } from '@campusg/messaging';
+import { type HandlerContext, ReadTogether, type TransactionRows } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
 import { type Entry, type LedgerKind, unbalanced } from './ledger.ts';
 
@@ -31,8 +31,16 @@ export interface Posting {
   at: Date;
 }
 
-/** The commands that carry the order whose payment their handler reads. */
-const READS_PAYMENT = new Set<string>(['authorize_payment', 'revert_payment', 'release_payment']);
+/** The payments of a transaction's orders, locked (in the order of their ids: no two transactions wait for each other in a circle). */
+const PAYMENTS = new ReadTogether<PaymentRow>({
+  keyOf: (m) =>
+    m.type === 'authorize_payment' || m.type === 'revert_payment' || m.type === 'release_payment'
+      ? (m.payload as { order_id: string }).order_id
+      : undefined,
+  read: (tx, orderIds) =>
+    tx.query<PaymentRow>('select * from payments.payments where order_id = any($1::uuid[]) order by id for update', [orderIds]),
+  keyOfRow: (row) => row.order_id,
+});
 
 /** The key of the book's write at the commit (`Sql.atCommit`). */
 const WRITE_BOOKS = 'payments:book';
@@ -53,27 +61,22 @@ export class PaymentBook {
   static readonly #open = new WeakMap<Sql, PaymentBook>();
 
   readonly #tx: Sql;
-  readonly #batch: readonly TypedMessage[];
-  /** Orders whose payment was read (a missing payment is known missing). */
-  readonly #read = new Set<string>();
-  /** The payments as the handlers left them, by order id (lower case). */
-  readonly #rows = new Map<string, PaymentRow>();
-  /** Payments stored before this transaction. */
-  readonly #stored = new Set<string>();
-  readonly #changed = new Set<string>();
+  readonly #stored: TransactionRows<PaymentRow>;
+  /** The payments the handlers changed, as they left them, by order id (lower case). */
+  readonly #changed = new Map<string, PaymentRow>();
   readonly #postings: Posting[] = [];
   #registered = false;
 
-  private constructor(tx: Sql, batch: readonly TypedMessage[]) {
-    this.#tx = tx;
-    this.#batch = batch;
+  private constructor(ctx: Pick<HandlerContext, 'tx' | 'batch'>, message: TypedMessage) {
+    this.#tx = ctx.tx;
+    this.#stored = PAYMENTS.in(ctx, message);
   }
 
-  /** The book of the transaction `ctx` runs in, opened by the first handler that asks (for `message` alone without a batch). */
+  /** The book of the transaction `ctx` runs in, opened by the first handler that asks. */
   static of(ctx: Pick<HandlerContext, 'tx' | 'batch'>, message: TypedMessage): PaymentBook {
     let book = PaymentBook.#open.get(ctx.tx);
     if (!book) {
-      book = new PaymentBook(ctx.tx, ctx.batch ?? [message]);
+      book = new PaymentBook(ctx, message);
       PaymentBook.#open.set(ctx.tx, book);
     }
     return book;
@@ -81,17 +84,13 @@ export class PaymentBook {
 
   /** The order's payment, locked for the transaction, as the handlers before left it. */
   async payment(orderId: string): Promise<PaymentRow | undefined> {
-    const key = orderId.toLowerCase();
-    if (!this.#read.has(key)) await this.#readWith(key);
-    return this.#rows.get(key);
+    return this.#changed.get(orderId.toLowerCase()) ?? (await this.#stored.get(orderId));
   }
 
   /** Keeps `row` as the order's payment: inserted at the commit if it is new, updated if it was stored. */
   keep(row: PaymentRow): void {
-    const key = row.order_id.toLowerCase();
-    if (!this.#read.has(key)) throw new Error(`payment of order ${row.order_id} kept without being read`);
-    this.#rows.set(key, row);
-    this.#changed.add(key);
+    if (!this.#stored.has(row.order_id)) throw new Error(`payment of order ${row.order_id} kept without being read`);
+    this.#changed.set(row.order_id.toLowerCase(), row);
     this.#register();
   }
 
@@ -103,27 +102,6 @@ export class PaymentBook {
     this.#register();
   }
 
-  /** Reads `key`'s payment and those of every other order of the transaction not read yet. */
-  async #readWith(key: string): Promise<void> {
-    const keys = new Set([key]);
-    for (const m of this.#batch) {
-      if (!READS_PAYMENT.has(m.type)) continue;
-      const other = (m.payload as { order_id: string }).order_id.toLowerCase();
-      if (!this.#read.has(other)) keys.add(other);
-    }
-    const ids = [...keys].sort();
-    const rows = await this.#tx.query<PaymentRow>(
-      'select * from payments.payments where order_id = any($1::uuid[]) order by id for update',
-      [ids],
-    );
-    for (const id of ids) this.#read.add(id);
-    for (const row of rows) {
-      const k = row.order_id.toLowerCase();
-      this.#rows.set(k, row);
-      this.#stored.add(k);
-    }
-  }
-
   #register(): void {
     if (this.#registered) return;
     this.#registered = true;
@@ -132,10 +110,10 @@ export class PaymentBook {
   }
 
   /** What to write: new payments, changed ones, postings. */
-  get changes(): { inserted: PaymentRow[]; updated: PaymentRow[]; postings: Posting[] } {
+  async changes(): Promise<{ inserted: PaymentRow[]; updated: PaymentRow[]; postings: Posting[] }> {
     const inserted: PaymentRow[] = [];
     const updated: PaymentRow[] = [];
-    for (const key of this.#changed) (this.#stored.has(key) ? updated : inserted).push(this.#rows.get(key)!);
+    for (const row of this.#changed.values()) ((await this.#stored.get(row.order_id)) ? updated : inserted).push(row);
     return { inserted, updated, postings: this.#postings };
   }
 }
@@ -163,7 +141,7 @@ const column = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k]);
 
 /** The books of one commit, in a statement per table (a group-committed round may hold several). */
 async function writeBooks(tx: Sql, books: PaymentBook[]): Promise<void> {
-  const all = books.map((b) => b.changes);
+  const all = await Promise.all(books.map((b) => b.changes()));
   const inserted = all.flatMap((c) => c.inserted);
   const updated = all.flatMap((c) => c.updated);
   const entries = all.flatMap((c) => c.postings.flatMap((p) => p.entries.map((e) => ({ ...p, ...e }))));

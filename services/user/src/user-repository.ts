@@ -6,6 +6,9 @@ export const userRepository = {
     const [row] = await tx.query<UserRow>('select * from users.users where id = $1', [id]);
     return row;
   },
+  async findMany(tx: Sql, ids: string[]): Promise<UserRow[]> {
+    return tx.query<UserRow>('select * from users.users where id = any($1::uuid[])', [ids]);
+  },
   async findByEmail(tx: Sql, email: string): Promise<UserRow | undefined> {
     const [row] = await tx.query<UserRow>('select * from users.users where lower(email) = lower($1)', [email]);
     return row;
