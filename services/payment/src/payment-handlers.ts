@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Handlers } from '@campusg/messaging';
 import type { Clock, IdGenerator } from '@campusg/platform';
 import { entriesFor } from './ledger.ts';
-import { PaymentBook } from './payment-book.ts';
+import { PaymentBook, type PaymentRow } from './payment-book.ts';
 import type { PaymentGateway } from './sandbox-gateway.ts';
 
 /**
@@ -20,6 +20,27 @@ export function paymentIdFor(orderId: string): string {
 }
 
 export type { PaymentRow } from './payment-book.ts';
+
+/** An order's payment not stored yet, created `now`: `fields` over one that has nothing else. */
+function newPayment(orderId: string, now: Date, fields: Partial<PaymentRow> & Pick<PaymentRow, 'amount_cents' | 'status'>): PaymentRow {
+  return {
+    id: paymentIdFor(orderId),
+    order_id: orderId,
+    customer_id: null,
+    runner_id: null,
+    revert_method: null,
+    failure_code: null,
+    authorization_ref: null,
+    transfer_id: null,
+    payout_account_id: null,
+    authorized_at: null,
+    released_at: null,
+    reverted_at: null,
+    created_at: now,
+    updated_at: now,
+    ...fields,
+  };
+}
 
 /**
  * The payment service's commands. One payment per order; release pays out once whatever happens;
@@ -48,24 +69,16 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
         return void emit('payment.failed', { order_id: p.order_id, code: 'INVALID_AMOUNT', message: 'amount must be positive' });
       const paymentId = paymentIdFor(p.order_id);
       const result = await gateway.authorize(tx, `${paymentId}:authorize`, p.payment_method_token, p.amount_cents);
-      book.keep({
-        id: paymentId,
-        order_id: p.order_id,
-        customer_id: p.customer_id,
-        runner_id: null,
-        amount_cents: p.amount_cents,
-        status: result.approved ? 'AUTHORIZED' : 'FAILED',
-        revert_method: null,
-        failure_code: result.approved ? null : result.declineCode,
-        authorization_ref: result.approved ? result.reference : null,
-        transfer_id: null,
-        payout_account_id: null,
-        authorized_at: result.approved ? now : null,
-        released_at: null,
-        reverted_at: null,
-        created_at: now,
-        updated_at: now,
-      });
+      book.keep(
+        newPayment(p.order_id, now, {
+          customer_id: p.customer_id,
+          amount_cents: p.amount_cents,
+          status: result.approved ? 'AUTHORIZED' : 'FAILED',
+          failure_code: result.approved ? null : result.declineCode,
+          authorization_ref: result.approved ? result.reference : null,
+          authorized_at: result.approved ? now : null,
+        }),
+      );
       if (!result.approved) {
         return void emit('payment.failed', {
           order_id: p.order_id,
@@ -85,26 +98,9 @@ export function paymentHandlers(deps: { gateway: PaymentGateway; clock: Clock; i
       const payment = await book.payment(order_id);
       if (!payment) {
         // Nothing to revert yet: leave a REVERTED marker so a late authorisation is refused, never orphaned.
-        const id = paymentIdFor(order_id);
-        book.keep({
-          id,
-          order_id,
-          customer_id: null,
-          runner_id: null,
-          amount_cents: 0,
-          status: 'REVERTED',
-          revert_method: 'NONE',
-          failure_code: null,
-          authorization_ref: null,
-          transfer_id: null,
-          payout_account_id: null,
-          authorized_at: null,
-          released_at: null,
-          reverted_at: now,
-          created_at: now,
-          updated_at: now,
-        });
-        return void emit('payment.reverted', { payment_id: id, order_id, amount_cents: 0, method: 'NONE' });
+        const marker = newPayment(order_id, now, { amount_cents: 0, status: 'REVERTED', revert_method: 'NONE', reverted_at: now });
+        book.keep(marker);
+        return void emit('payment.reverted', { payment_id: marker.id, order_id, amount_cents: 0, method: 'NONE' });
       }
       switch (payment.status) {
         case 'RELEASED':
