@@ -7,8 +7,8 @@
  * single lock is held: the embedded default's critical resource.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { tracingChannel } from 'node:diagnostics_channel';
 import { type Db, type Sql, wrapOpenedDbs } from '@campusg/platform';
+import { onKafkaRequest } from './kafka-apis.ts';
 
 interface Stat {
   n: number;
@@ -84,37 +84,13 @@ function counted(db: Db): Db {
   };
 }
 
-/** Kafka's API keys, by name, for the requests a consumer group and a producer send. */
-const KAFKA_APIS: Record<number, string> = {
-  0: 'Produce',
-  1: 'Fetch',
-  2: 'ListOffsets',
-  3: 'Metadata',
-  8: 'OffsetCommit',
-  9: 'OffsetFetch',
-  10: 'FindCoordinator',
-  11: 'JoinGroup',
-  12: 'Heartbeat',
-  14: 'SyncGroup',
-  22: 'InitProducerId',
-};
-
 /**
  * Counts on every handle opened from now on (call before the platform opens its database), and
  * every request the Kafka client sends (`@platformatic/kafka` publishes each on a diagnostics channel).
  */
 export function installSqlStats(): void {
   wrapOpenedDbs(counted);
-  tracingChannel<string, { apiKey: number }>('plt:kafka:connections:api').subscribe({
-    start: ({ apiKey }) => {
-      const name = KAFKA_APIS[apiKey] ?? `api ${apiKey}`;
-      kafkaRequests.set(name, (kafkaRequests.get(name) ?? 0) + 1);
-    },
-    end: () => {},
-    asyncStart: () => {},
-    asyncEnd: () => {},
-    error: () => {},
-  });
+  onKafkaRequest((api) => kafkaRequests.set(api, (kafkaRequests.get(api) ?? 0) + 1));
 }
 
 export interface SqlStats {

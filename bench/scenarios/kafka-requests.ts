@@ -7,40 +7,15 @@
  *   KAFKA_BROKERS=… DATABASE_URL=… [RATE=20 SECONDS=10] npx tsx bench/scenarios/kafka-requests.ts
  */
 
-import { tracingChannel } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startOnSchedule } from '@campusg/journeys';
 import { startSystem } from '../../test/support/system.ts';
+import { onKafkaRequest } from '../lib/kafka-apis.ts';
 
-/** Kafka's API keys by number, for the ones a consumer, a producer and an admin send. */
-const API_NAMES: Record<number, string> = {
-  0: 'Produce',
-  1: 'Fetch',
-  2: 'ListOffsets',
-  3: 'Metadata',
-  8: 'OffsetCommit',
-  9: 'OffsetFetch',
-  10: 'FindCoordinator',
-  11: 'JoinGroup',
-  12: 'Heartbeat',
-  13: 'LeaveGroup',
-  14: 'SyncGroup',
-  18: 'ApiVersions',
-  22: 'InitProducerId',
-};
 const counts = new Map<string, number>();
 let counting = false;
-// Every request of every client connection is announced on one diagnostics channel before it is sent.
-tracingChannel<unknown, { apiKey: number }>('plt:kafka:connections:api').subscribe({
-  start: (request) => {
-    if (!counting) return;
-    const k = API_NAMES[request.apiKey] ?? `api ${request.apiKey}`;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  },
-  end: () => {},
-  asyncStart: () => {},
-  asyncEnd: () => {},
-  error: () => {},
+onKafkaRequest((api) => {
+  if (counting) counts.set(api, (counts.get(api) ?? 0) + 1);
 });
 const RATE = Number(process.env.RATE ?? 20);
 const SECONDS = Number(process.env.SECONDS ?? 10);

@@ -118,19 +118,41 @@ export class PaymentBook {
   }
 }
 
-const INSERT = `insert into payments.payments (id, order_id, customer_id, runner_id, amount_cents, status, revert_method,
-    failure_code, authorization_ref, transfer_id, payout_account_id, authorized_at, released_at, reverted_at, created_at, updated_at)
-  select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[])`;
+/**
+ * A payment's columns with their types, and whether a handler changes them on a stored payment
+ * (`later`); the others are set when it is created.
+ */
+const COLUMNS: { name: keyof PaymentRow; type: string; later?: true }[] = [
+  { name: 'id', type: 'uuid' },
+  { name: 'order_id', type: 'uuid' },
+  { name: 'customer_id', type: 'uuid' },
+  { name: 'runner_id', type: 'uuid', later: true },
+  { name: 'amount_cents', type: 'int' },
+  { name: 'status', type: 'text', later: true },
+  { name: 'revert_method', type: 'text', later: true },
+  { name: 'failure_code', type: 'text', later: true },
+  { name: 'authorization_ref', type: 'text', later: true },
+  { name: 'transfer_id', type: 'text', later: true },
+  { name: 'payout_account_id', type: 'text', later: true },
+  { name: 'authorized_at', type: 'timestamptz' },
+  { name: 'released_at', type: 'timestamptz', later: true },
+  { name: 'reverted_at', type: 'timestamptz', later: true },
+  { name: 'created_at', type: 'timestamptz' },
+  { name: 'updated_at', type: 'timestamptz', later: true },
+];
+/** The columns an update writes: the id, then what changes. */
+const CHANGED = COLUMNS.filter((c) => c.name === 'id' || c.later);
 
-/** Only what a handler changes on a stored payment; the rest is set when it is created. */
-const UPDATE = `update payments.payments p set runner_id = x.runner_id, status = x.status, revert_method = x.revert_method,
-    failure_code = x.failure_code, authorization_ref = x.authorization_ref, transfer_id = x.transfer_id,
-    payout_account_id = x.payout_account_id, released_at = x.released_at, reverted_at = x.reverted_at, updated_at = x.updated_at
-  from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
-    $10::timestamptz[], $11::timestamptz[])
-    as x(id, runner_id, status, revert_method, failure_code, authorization_ref, transfer_id, payout_account_id, released_at,
-      reverted_at, updated_at)
+/** `unnest` of one array parameter per column, in their order. */
+const arrays = (columns: typeof COLUMNS) => `unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})`;
+const names = (columns: typeof COLUMNS) => columns.map((c) => c.name).join(', ');
+
+const INSERT = `insert into payments.payments (${names(COLUMNS)}) select * from ${arrays(COLUMNS)}`;
+
+const UPDATE = `update payments.payments p set ${CHANGED.filter((c) => c.later)
+  .map((c) => `${c.name} = x.${c.name}`)
+  .join(', ')}
+  from ${arrays(CHANGED)} as x(${names(CHANGED)})
   where p.id = x.id
   returning p.id`;
 
@@ -146,41 +168,16 @@ async function writeBooks(tx: Sql, books: PaymentBook[]): Promise<void> {
   const updated = all.flatMap((c) => c.updated);
   const entries = all.flatMap((c) => c.postings.flatMap((p) => p.entries.map((e) => ({ ...p, ...e }))));
   if (inserted.length > 0) {
-    const c = <K extends keyof PaymentRow>(k: K) => column(inserted, k);
-    await tx.query(INSERT, [
-      c('id'),
-      c('order_id'),
-      c('customer_id'),
-      c('runner_id'),
-      c('amount_cents'),
-      c('status'),
-      c('revert_method'),
-      c('failure_code'),
-      c('authorization_ref'),
-      c('transfer_id'),
-      c('payout_account_id'),
-      c('authorized_at'),
-      c('released_at'),
-      c('reverted_at'),
-      c('created_at'),
-      c('updated_at'),
-    ]);
+    await tx.query(
+      INSERT,
+      COLUMNS.map((c) => column(inserted, c.name)),
+    );
   }
   if (updated.length > 0) {
-    const c = <K extends keyof PaymentRow>(k: K) => column(updated, k);
-    const rows = await tx.query(UPDATE, [
-      c('id'),
-      c('runner_id'),
-      c('status'),
-      c('revert_method'),
-      c('failure_code'),
-      c('authorization_ref'),
-      c('transfer_id'),
-      c('payout_account_id'),
-      c('released_at'),
-      c('reverted_at'),
-      c('updated_at'),
-    ]);
+    const rows = await tx.query(
+      UPDATE,
+      CHANGED.map((c) => column(updated, c.name)),
+    );
     // Read locked in this transaction: every one is still there.
     if (rows.length !== updated.length) throw new Error(`${updated.length - rows.length} locked payment(s) vanished before the commit`);
   }
