@@ -12,6 +12,27 @@ export interface ReadSpec<Row> {
   keyOfRow(row: Row): string;
 }
 
+/** What a handler is given that tells its transaction, and the messages it holds. */
+export type InTransaction = Pick<HandlerContext, 'tx' | 'batch'>;
+
+/**
+ * One `T` per transaction, made by the first handler of the transaction that asks for it, from its
+ * context and message; every later handler of the transaction gets the same one.
+ */
+export function perTransaction<T>(
+  make: (ctx: InTransaction, message: TypedMessage) => T,
+): (ctx: InTransaction, message: TypedMessage) => T {
+  const open = new WeakMap<Sql, T>();
+  return (ctx, message) => {
+    let made = open.get(ctx.tx);
+    if (made === undefined) {
+      made = make(ctx, message);
+      open.set(ctx.tx, made);
+    }
+    return made;
+  };
+}
+
 /**
  * Rows that handlers read by key (a user, an order's payment), read for every message of their
  * transaction at once (`HandlerContext.batch`): the first handler that asks reads the rows of all
@@ -19,21 +40,11 @@ export interface ReadSpec<Row> {
  * transaction of one message reads as it did, one row.
  */
 export class ReadTogether<Row> {
-  readonly #spec: ReadSpec<Row>;
-  readonly #open = new WeakMap<Sql, TransactionRows<Row>>();
+  /** The rows of the transaction `ctx` runs in (of `message` alone where the handler was given no batch). */
+  readonly in: (ctx: InTransaction, message: TypedMessage) => TransactionRows<Row>;
 
   constructor(spec: ReadSpec<Row>) {
-    this.#spec = spec;
-  }
-
-  /** The rows of the transaction `ctx` runs in (of `message` alone where the handler was given no batch). */
-  in(ctx: Pick<HandlerContext, 'tx' | 'batch'>, message: TypedMessage): TransactionRows<Row> {
-    let rows = this.#open.get(ctx.tx);
-    if (!rows) {
-      rows = new TransactionRows(this.#spec, ctx.tx, ctx.batch ?? [message]);
-      this.#open.set(ctx.tx, rows);
-    }
-    return rows;
+    this.in = perTransaction((ctx, message) => new TransactionRows(spec, ctx.tx, ctx.batch ?? [message]));
   }
 }
 
@@ -62,6 +73,12 @@ export class TransactionRows<Row> {
   /** True once `key` was read. */
   has(key: string): boolean {
     return this.#read.has(key.toLowerCase());
+  }
+
+  /** `key`'s row as it was read, or nothing if it has none; `key` must have been read (`has`). */
+  read(key: string): Row | undefined {
+    if (!this.has(key)) throw new Error(`${key} was not read in this transaction`);
+    return this.#rows.get(key.toLowerCase());
   }
 
   async #readWith(key: string): Promise<void> {

@@ -58,6 +58,9 @@ describe('ReadTogether: the rows handlers read by key, read once for their whole
     await rows.get(a);
     expect(await rows.get(b)).toEqual({ id: b, name: 'Ben' });
     expect(rows.has(c)).toBe(false);
+    // What was read is at hand without another read; what was not is refused, not guessed.
+    expect(rows.read(b)).toEqual({ id: b, name: 'Ben' });
+    expect(() => rows.read(c)).toThrow(/not read/);
     expect(reads).toEqual([[a], [b]]);
 
     const other = transaction(stored);

@@ -1,5 +1,5 @@
 import type { TypedMessage } from '@campusg/contracts';
-import { type HandlerContext, ReadTogether, type TransactionRows } from '@campusg/messaging';
+import { type InTransaction, perTransaction, ReadTogether, type TransactionRows } from '@campusg/messaging';
 import type { Sql } from '@campusg/platform';
 import { type Entry, type LedgerKind, unbalanced } from './ledger.ts';
 
@@ -58,7 +58,8 @@ const WRITE_BOOKS = 'payments:book';
  * as a single-row insert did.
  */
 export class PaymentBook {
-  static readonly #open = new WeakMap<Sql, PaymentBook>();
+  /** The book of the transaction `ctx` runs in, opened by the first handler that asks. */
+  static readonly of = perTransaction((ctx, message) => new PaymentBook(ctx, message));
 
   readonly #tx: Sql;
   readonly #stored: TransactionRows<PaymentRow>;
@@ -67,19 +68,9 @@ export class PaymentBook {
   readonly #postings: Posting[] = [];
   #registered = false;
 
-  private constructor(ctx: Pick<HandlerContext, 'tx' | 'batch'>, message: TypedMessage) {
+  private constructor(ctx: InTransaction, message: TypedMessage) {
     this.#tx = ctx.tx;
     this.#stored = PAYMENTS.in(ctx, message);
-  }
-
-  /** The book of the transaction `ctx` runs in, opened by the first handler that asks. */
-  static of(ctx: Pick<HandlerContext, 'tx' | 'batch'>, message: TypedMessage): PaymentBook {
-    let book = PaymentBook.#open.get(ctx.tx);
-    if (!book) {
-      book = new PaymentBook(ctx, message);
-      PaymentBook.#open.set(ctx.tx, book);
-    }
-    return book;
   }
 
   /** The order's payment, locked for the transaction, as the handlers before left it. */
@@ -110,10 +101,10 @@ export class PaymentBook {
   }
 
   /** What to write: new payments, changed ones, postings. */
-  async changes(): Promise<{ inserted: PaymentRow[]; updated: PaymentRow[]; postings: Posting[] }> {
+  changes(): { inserted: PaymentRow[]; updated: PaymentRow[]; postings: Posting[] } {
     const inserted: PaymentRow[] = [];
     const updated: PaymentRow[] = [];
-    for (const row of this.#changed.values()) ((await this.#stored.get(row.order_id)) ? updated : inserted).push(row);
+    for (const row of this.#changed.values()) (this.#stored.read(row.order_id) ? updated : inserted).push(row);
     return { inserted, updated, postings: this.#postings };
   }
 }
@@ -163,7 +154,7 @@ const column = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k]);
 
 /** The books of one commit, in a statement per table (a group-committed round may hold several). */
 async function writeBooks(tx: Sql, books: PaymentBook[]): Promise<void> {
-  const all = await Promise.all(books.map((b) => b.changes()));
+  const all = books.map((b) => b.changes());
   const inserted = all.flatMap((c) => c.inserted);
   const updated = all.flatMap((c) => c.updated);
   const entries = all.flatMap((c) => c.postings.flatMap((p) => p.entries.map((e) => ({ ...p, ...e }))));
