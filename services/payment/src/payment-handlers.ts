@@ -19,8 +19,6 @@ export function paymentIdFor(orderId: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-export type { PaymentRow } from './payment-book.ts';
-
 /** An order's payment not stored yet, created `now`: `fields` over one that has nothing else. */
 function newPayment(orderId: string, now: Date, fields: Partial<PaymentRow> & Pick<PaymentRow, 'amount_cents' | 'status'>): PaymentRow {
   return {

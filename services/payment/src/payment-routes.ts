@@ -4,7 +4,7 @@ import { isPartyTo } from '@campusg/order-rules';
 import { partiesView, readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
 import { account } from './ledger.ts';
-import type { PaymentRow } from './payment-handlers.ts';
+import type { PaymentRow } from './payment-book.ts';
 
 /** The payment service's read model of orders: it checks who an order concerns, so that is all it keeps. */
 export const PAYMENT_ORDERS = partiesView('payments');
