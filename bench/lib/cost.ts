@@ -55,7 +55,7 @@ export function sqlPerSaga(stats: SqlStats, sagas: number): SqlPerSaga | undefin
   if (!(sagas > 0)) return undefined;
   const statements = stats.statements.reduce((a, x) => a + x.n, 0);
   const ms = stats.statements.reduce((a, x) => a + x.ms, 0);
-  const kafka = Object.entries(stats.kafkaRequests ?? {});
+  const kafka = Object.entries(stats.kafkaRequests);
   return {
     sagas,
     statements,
@@ -127,7 +127,7 @@ function mergeStats(all: SqlStats[]): SqlStats {
     standalone: all.reduce((a, s) => a + s.standalone, 0),
     statements,
     kafkaRequests: all.reduce<Record<string, number>>((a, s) => {
-      for (const [api, n] of Object.entries(s.kafkaRequests ?? {})) a[api] = (a[api] ?? 0) + n;
+      for (const [api, n] of Object.entries(s.kafkaRequests)) a[api] = (a[api] ?? 0) + n;
       return a;
     }, {}),
   };
