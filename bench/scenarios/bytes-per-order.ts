@@ -8,6 +8,7 @@
  * them. The journeys register their users anew each run, so `users.users` grows too.
  *
  *   npx tsx bench/scenarios/bytes-per-order.ts
+ *   RETENTIONS=short RATE=8 SECONDS=40 npx tsx bench/scenarios/bytes-per-order.ts
  */
 import { runLoad } from '@campusg/journeys';
 import { tableSizes } from '../../apps/host/src/db-sizes.ts';
@@ -24,10 +25,16 @@ const SHORT = {
   AUDIT_LOG_RETENTION_MS: '1000',
 };
 
-for (const [label, env] of [
-  ['default retentions', {}],
-  ['retentions of 1 s', { ...SHORT, RETENTION_INTERVAL_MS: '500' }],
-] as const) {
+// `RETENTIONS=short` measures with retentions of 1 s only, `default` with the default ones only.
+const RETENTIONS = (process.env.RETENTIONS ?? 'default,short').split(',');
+for (const [label, env] of (
+  [
+    ['default', 'default retentions', {}],
+    ['short', 'retentions of 1 s', { ...SHORT, RETENTION_INTERVAL_MS: '500' }],
+  ] as const
+)
+  .filter(([name]) => RETENTIONS.includes(name))
+  .map(([, ...rest]) => rest)) {
   const sys = await startSystem({ LOG_LEVEL: 'silent', ...env });
   const db = sys.platform!.infra.db;
   const measure = async () => {
@@ -59,10 +66,18 @@ for (const [label, env] of [
     // both measurements), and so the next run may reuse the space retention freed.
     for (const t of await tableSizes(db, { estimate: true })) await db.exec(`vacuum "${t.schema}"."${t.table}"`);
     const sizes = await tableSizes(db);
+    // Each table's heap and each of its indexes apart (the rest of a table's size: TOAST and the
+    // free-space and visibility maps).
+    const parts = await db.query<{ name: string; bytes: number }>(
+      `select n.nspname || '.' || c.relname as name, pg_relation_size(c.oid)::bigint as bytes
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind in ('r', 'i') and n.nspname = any($1)`,
+      [[...new Set(sizes.map((t) => t.schema))]],
+    );
     const [orders] = await db.query<{ all: number; completed: number }>(
       `select count(*)::int as all, count(*) filter (where status = 'COMPLETED')::int as completed from orders.orders`,
     );
-    return { bytes: sizes.reduce((n, t) => n + t.bytes, 0), sizes, ...orders! };
+    return { bytes: sizes.reduce((n, t) => n + t.bytes, 0), sizes, parts, ...orders! };
   };
   // Three runs, the growth of the last: the space the second run's updates left dead is free again
   // (vacuumed) and reused by the third, as at a steady state; the first run's growth would also
@@ -83,5 +98,10 @@ for (const [label, env] of [
       `${Math.round(grew / (second.all - first.all))} B/order, ${Math.round(grew / (second.completed - first.completed))} B/completed order`,
   );
   console.log(`  by table: ${byTable.map((t) => `${t.table} ${t.grew}`).join(', ')}`);
+  const byPart = second.parts
+    .map((p) => ({ name: p.name, grew: Number(p.bytes) - Number(first.parts.find((f) => f.name === p.name)?.bytes ?? 0) }))
+    .filter((p) => p.grew !== 0)
+    .sort((a, b) => b.grew - a.grew);
+  console.log(`  by heap and index: ${byPart.map((p) => `${p.name} ${p.grew}`).join(', ')}`);
   await sys.close();
 }
