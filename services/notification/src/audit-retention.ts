@@ -25,3 +25,32 @@ export function auditLogRetention(db: Db, clock: Clock, retentionMs: number): Pr
     },
   };
 }
+
+/**
+ * The retention of the views of ended orders (`notifications.order_view`): an order that ended —
+ * `COMPLETED` or `CANCELLED` — whose last change is older than `retentionMs` (the audit log's) goes
+ * with its timeline. The view is what the service reads to push an order live, to find who to
+ * notify and to let an order's parties read its timeline. An ended order takes no more changes, has
+ * no more notices, and its timeline's entries are gone by then. A copy of one of its messages can
+ * no longer come either: the audit log's retention is at least the log's.
+ */
+export function endedOrderViewRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
+  return {
+    name: 'notifications.order_view',
+    async prune(limit) {
+      const cutoff = new Date(clock.now().getTime() - retentionMs);
+      const [row] = await db.query<{ n: number }>(
+        `with oldest as (
+           select order_id from notifications.order_view
+           where status in ('COMPLETED', 'CANCELLED') and updated_at < $1
+           order by updated_at limit $2
+         ), gone as (
+           delete from notifications.order_view v using oldest o where v.order_id = o.order_id returning 1
+         )
+         select count(*)::int as n from gone`,
+        [cutoff, limit],
+      );
+      return row?.n ?? 0;
+    },
+  };
+}

@@ -185,7 +185,8 @@ export class LiveFeed {
     const ids = [...this.#pending.keys()].slice(0, CHUNK);
     const rows = await db.query<NoticeRow>(
       `select a.message_id, n.id, n.user_id, n.order_id, n.kind, n.text, n.at, n.read
-       from notifications.audit_log a left join notifications.notifications n on n.message_id = a.message_id
+       from notifications.audit_log a
+         left join notifications.notifications n on n.order_id = a.order_id and n.message_id = a.message_id
        where a.message_id = any($1::uuid[])`,
       [ids],
     );

@@ -280,7 +280,11 @@ async function namesOf(tx: Sql, userIds: string[]): Promise<Map<string, string>>
   return new Map(rows.map((r) => [r.user_id, r.name]));
 }
 
-/** Stores notifications in one insert, each unless it is one per order that its user already has; resolves to the ids of those stored. */
+/**
+ * Stores notifications in one insert, each unless it is one per order that its user already has;
+ * resolves to the ids of those stored. They are the notices of fresh messages only (the audit row
+ * is the check), so none of them can already be stored.
+ */
 async function storeNotifications(tx: Sql, rows: NoticeRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
   if (rows.length === 1) {
@@ -288,8 +292,8 @@ async function storeNotifications(tx: Sql, rows: NoticeRow[]): Promise<string[]>
     const stored = await tx.query<{ id: string }>(
       `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
        select $1, $2, $3, $4, $5, $6, $7
-       where not ($8 and exists (select 1 from notifications.notifications where user_id = $2 and order_id = $3 and kind = $4))
-       on conflict (message_id, user_id) do nothing returning id`,
+       where not ($8 and exists (select 1 from notifications.notifications where order_id = $3 and user_id = $2 and kind = $4))
+       returning id`,
       [n.id, userId, n.orderId, n.kind, n.text, n.at, i.m.message_id, oncePerOrder],
     );
     return stored.map((r) => r.id);
@@ -308,8 +312,8 @@ async function storeNotifications(tx: Sql, rows: NoticeRow[]): Promise<string[]>
     `insert into notifications.notifications (id, user_id, order_id, kind, text, at, message_id)
      select x.id, x.user_id, x.order_id, x.kind, x."text", x.at, x.message_id
      from jsonb_to_recordset($1::jsonb) as x(id uuid, user_id uuid, order_id uuid, kind text, "text" text, at timestamptz, message_id uuid, once boolean)
-     where not (x.once and exists (select 1 from notifications.notifications n where n.user_id = x.user_id and n.order_id = x.order_id and n.kind = x.kind))
-     on conflict (message_id, user_id) do nothing returning id`,
+     where not (x.once and exists (select 1 from notifications.notifications n where n.order_id = x.order_id and n.user_id = x.user_id and n.kind = x.kind))
+     returning id`,
     [JSON.stringify(input)],
   );
   return stored.map((r) => r.id);
