@@ -1,4 +1,5 @@
 import type { CancelReason, OrderStatus, PayloadOf } from '@campusg/contracts';
+import { AVAILABLE_STATUS } from '@campusg/order-rules';
 import { AppError, type Sql } from '@campusg/platform';
 import { type OrderRow, TIMESTAMP_COLUMN, totals } from './order.ts';
 
@@ -129,7 +130,15 @@ export const orderRepository = {
 
   async page(
     tx: Sql,
-    filter: { customerId?: string; runnerId?: string; statuses?: readonly OrderStatus[]; excludeCustomer?: string; search?: string },
+    filter: {
+      customerId?: string;
+      runnerId?: string;
+      statuses?: readonly OrderStatus[];
+      /** Only orders open for runners: written out, so the planner may use the index of those alone. */
+      available?: true;
+      excludeCustomer?: string;
+      search?: string;
+    },
     q: PageQuery,
   ) {
     const params: unknown[] = [];
@@ -141,6 +150,7 @@ export const orderRepository = {
     if (filter.customerId) add('customer_id = ?', filter.customerId);
     if (filter.runnerId) add('runner_id = ?', filter.runnerId);
     if (filter.statuses?.length) add('status = any(?)', filter.statuses);
+    if (filter.available) where.push(`status = '${AVAILABLE_STATUS}'`);
     if (filter.search) {
       // A substring of the store's name or of any item's name, case-insensitively; % and _ are literal.
       const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

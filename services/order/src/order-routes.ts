@@ -10,7 +10,7 @@ import {
   type TopicName,
 } from '@campusg/contracts';
 import type { ServiceDeps, Transport } from '@campusg/messaging';
-import { AVAILABLE_STATUS, canView, mayProgress, maySeeAvailable, type Refusal } from '@campusg/order-rules';
+import { canView, mayProgress, maySeeAvailable, type Refusal } from '@campusg/order-rules';
 import { type App, AppError, type AuthHook, callerOf, type Sql } from '@campusg/platform';
 import { type OrderRow, partiesOf, toOrderView } from './order.ts';
 import { peopleRepository } from './order-people.ts';
@@ -67,7 +67,7 @@ export function registerOrderRoutes(app: App, deps: ServiceDeps, auth: AuthHook)
       refuse(maySeeAvailable(user));
       // An order becomes CREATED by update_order_status on order_commands.
       await awaitCommandsHandled(bus.transport, ['order_commands']);
-      const page = await repo.page(db, { statuses: [AVAILABLE_STATUS], excludeCustomer: user.id }, req.query);
+      const page = await repo.page(db, { available: true, excludeCustomer: user.id }, req.query);
       return { items: await viewsOf(db, page.items, user.id), nextCursor: page.nextCursor };
     },
   );
