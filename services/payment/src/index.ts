@@ -5,7 +5,7 @@ import { ORDER_VIEW_CONSUMING, orderViewHandlers, orderViewTableSql } from '@cam
 import { loadMigrations, type Migration } from '@campusg/platform';
 import { paymentHandlers } from './payment-handlers.ts';
 import { PAYMENT_ORDERS, registerPaymentRoutes } from './payment-routes.ts';
-import { SandboxGateway } from './sandbox-gateway.ts';
+import { gatewayRetention, SandboxGateway } from './sandbox-gateway.ts';
 
 export { entriesFor, type LedgerKind } from './ledger.ts';
 export { registerPaymentRoutes } from './payment-routes.ts';
@@ -48,5 +48,6 @@ export const paymentService: ServiceModule = {
     registerRoutes: (app) => registerPaymentRoutes(app, deps, auth),
     start: () => consume(deps),
     stop: async () => {},
+    retention: () => [gatewayRetention(deps.db, deps.clock, deps.config.retention.inboxMs)],
   }),
 };

@@ -9,6 +9,13 @@ export const account = {
   payout: (runnerId: string) => `runner:${runnerId}:payout`,
 };
 
+/**
+ * The accounts a wallet reads, as an SQL condition: the predicate of the index that reads the ledger
+ * by account (migration 004), written out in each statement that reads by account so the planner
+ * can use that index whatever the parameters.
+ */
+export const WALLET_ACCOUNTS = "(account like '%:hold' or account like '%:payout')";
+
 export interface Entry {
   account: string;
   amountCents: number;

@@ -3,13 +3,17 @@ import { behindCheck, type ServiceDeps } from '@campusg/messaging';
 import { isPartyTo } from '@campusg/order-rules';
 import { partiesView, readOrderView } from '@campusg/order-view';
 import { type App, AppError, type AuthHook, callerOf } from '@campusg/platform';
-import { account } from './ledger.ts';
+import { account, WALLET_ACCOUNTS } from './ledger.ts';
 import type { PaymentRow } from './payment-book.ts';
 
 /** The payment service's read model of orders: it checks who an order concerns, so that is all it keeps. */
 export const PAYMENT_ORDERS = partiesView('payments');
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** A user's wallet: the entries of their hold and payout accounts ($1, $2), newest first. */
+export const WALLET_SQL = `select at, kind, amount_cents, order_id, account from payments.ledger_entries
+  where (account = $1 or account = $2) and ${WALLET_ACCOUNTS} order by at desc, id desc`;
 
 /** An order's payment, and the caller's wallet (computed from the ledger). */
 export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHook): void {
@@ -58,11 +62,7 @@ export function registerPaymentRoutes(app: App, deps: ServiceDeps, auth: AuthHoo
         amount_cents: number;
         order_id: string;
         account: string;
-      }>(
-        `select at, kind, amount_cents, order_id, account from payments.ledger_entries
-       where account = $1 or account = $2 order by at desc, id desc`,
-        [hold, payout],
-      );
+      }>(WALLET_SQL, [hold, payout]);
       let heldCents = 0;
       let spentCents = 0;
       let earnedCents = 0;

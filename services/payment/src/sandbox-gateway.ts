@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator, Sql } from '@campusg/platform';
+import type { Clock, Db, IdGenerator, PruneTask, Sql } from '@campusg/platform';
 
 export type GatewayResult =
   | { approved: true; reference: string }
@@ -67,4 +67,31 @@ export class SandboxGateway implements PaymentGateway {
   transfer(tx: Sql, key: string, _accountId: string, amountCents: number) {
     return this.#once(tx, key, 'transfer', amountCents, () => ({ approved: true, reference: `tr_${this.ids.uuid()}` }));
   }
+}
+
+/**
+ * The retention of the sandbox gateway's records (`payments.gateway_operations`), as a processor
+ * keeps idempotency keys for a while: records older than `retentionMs` (the inbox's), oldest first.
+ * A key is asked again only when the payment service handles a command again before its payment's
+ * state records the outcome, which is in the same transaction as the gateway's record: a chunk
+ * retried one message at a time, or a copy of a command, which the inbox's retention covers. Every
+ * later command about the payment is decided by its state, not by the gateway.
+ */
+export function gatewayRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
+  return {
+    name: 'payments.gateway_operations',
+    async prune(limit) {
+      const cutoff = new Date(clock.now().getTime() - retentionMs);
+      const [row] = await db.query<{ n: number }>(
+        `with oldest as (
+           select idempotency_key from payments.gateway_operations where created_at < $1 order by created_at limit $2
+         ), gone as (
+           delete from payments.gateway_operations g using oldest o where g.idempotency_key = o.idempotency_key returning 1
+         )
+         select count(*)::int as n from gone`,
+        [cutoff, limit],
+      );
+      return row?.n ?? 0;
+    },
+  };
 }
