@@ -29,10 +29,10 @@ export function auditLogRetention(db: Db, clock: Clock, retentionMs: number): Pr
 /**
  * The retention of the views of ended orders (`notifications.order_view`): an order that ended —
  * `COMPLETED` or `CANCELLED` — whose last change is older than `retentionMs` (the audit log's) goes
- * with its timeline. The view is what the service reads to push an order live, to find who to
- * notify and to let an order's parties read its timeline. An ended order takes no more changes, has
- * no more notices, and its timeline's entries are gone by then. A copy of one of its messages can
- * no longer come either: the audit log's retention is at least the log's.
+ * with its timeline, once no entry of that is left (a rating after the end keeps it). The view is
+ * what the service reads to push an order live, to find who to notify and to let an order's
+ * parties read its timeline. An ended order takes no more changes and has no more notices. A copy
+ * of one of its messages can no longer come either: the audit log's retention is at least the log's.
  */
 export function endedOrderViewRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
   return {
@@ -41,8 +41,9 @@ export function endedOrderViewRetention(db: Db, clock: Clock, retentionMs: numbe
       const cutoff = new Date(clock.now().getTime() - retentionMs);
       const [row] = await db.query<{ n: number }>(
         `with oldest as (
-           select order_id from notifications.order_view
+           select order_id from notifications.order_view v
            where status in ('COMPLETED', 'CANCELLED') and updated_at < $1
+             and not exists (select 1 from notifications.audit_log a where a.order_id = v.order_id)
            order by updated_at limit $2
          ), gone as (
            delete from notifications.order_view v using oldest o where v.order_id = o.order_id returning 1

@@ -4,8 +4,8 @@ import { auditLogRetention, endedOrderViewRetention } from '../src/audit-retenti
 import { notificationMigrations } from '../src/index.ts';
 
 // The notification service's bookkeeping goes after the audit log's retention: audit entries by
-// when they were received, and the views of orders that ended by their last change. Views of
-// orders under way, and anything younger than the retention, stay.
+// when they were received, and the views of orders that ended by their last change, once their
+// timeline has no entry left. Views of orders under way, and anything younger, stay.
 
 const DAY = 86_400_000;
 const RETENTION = 30 * DAY;
@@ -31,13 +31,13 @@ async function view(status: string, changedAgo: number): Promise<string> {
   return id;
 }
 
-/** An audit entry received `receivedAgo` ms ago. */
-async function entry(receivedAgo: number): Promise<string> {
+/** An audit entry received `receivedAgo` ms ago, about `orderId` if given. */
+async function entry(receivedAgo: number, orderId: string | null = null): Promise<string> {
   const id = crypto.randomUUID();
   await db.query(
     `insert into notifications.audit_log (message_id, topic, partition, "offset", type, source, correlation_id, order_id, at, received_at, payload, summary)
-     values ($1, 'order_events', 0, 0, 'order.status_updated', 'test', $1, null, $2, $2, '{}', 'test')`,
-    [id, ago(receivedAgo)],
+     values ($1, 'order_events', 0, 0, 'order.status_updated', 'test', $1, $2, $3, $3, '{}', 'test')`,
+    [id, orderId, ago(receivedAgo)],
   );
   return id;
 }
@@ -66,6 +66,10 @@ describe('notification retention', () => {
       await view('CREATED', RETENTION + 5 * DAY),
       await view('DELIVERED', RETENTION + 5 * DAY),
     ];
+    // Ended long ago, but rated since: its timeline still has an entry, which its parties may read.
+    const rated = await view('COMPLETED', RETENTION + 5 * DAY);
+    await entry(DAY, rated);
+    kept.push(rated);
     const retention = endedOrderViewRetention(db, clock, RETENTION);
     expect(await retention.prune(2)).toBe(2);
     expect(await views(old)).toEqual([old[2]]);
