@@ -1,4 +1,5 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import type { Clock } from './clock.ts';
 import type { Db } from './db.ts';
 
 /**
@@ -11,6 +12,24 @@ export interface PruneTask {
   /** Deletes at most `limit` expired rows (per partition, for a partitioned log); returns the most deleted in one statement. */
   prune(limit: number): Promise<number>;
 }
+
+/**
+ * A retention of one statement: `sql` deletes at most `$2` rows of `name` that are past `$1`, the
+ * bound `bound()` gives at each pass (a time, for most tables), and ends by counting what it
+ * deleted (`select count(*)::int as n from gone`).
+ */
+export function pruneStatement(db: Db, name: string, bound: () => unknown, sql: string): PruneTask {
+  return {
+    name,
+    async prune(limit) {
+      const [row] = await db.query<{ n: number }>(sql, [bound(), limit]);
+      return row?.n ?? 0;
+    },
+  };
+}
+
+/** The bound of a retention of `retentionMs` on `clock`: the time that long before now. */
+export const olderThan = (clock: Clock, retentionMs: number) => (): Date => new Date(clock.now().getTime() - retentionMs);
 
 export interface PrunerOptions {
   /** Time between passes. */

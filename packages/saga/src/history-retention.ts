@@ -1,4 +1,4 @@
-import type { Clock, Db, PruneTask } from '@campusg/platform';
+import { type Clock, type Db, olderThan, type PruneTask, pruneStatement } from '@campusg/platform';
 
 const ENDED = `status in ('COMPLETED', 'COMPENSATED')`;
 
@@ -10,24 +10,19 @@ const ENDED = `status in ('COMPLETED', 'COMPENSATED')`;
  * until an operator's retry ends it: that is what the operator reads to decide.
  */
 export function sagaHistoryRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
-  return {
-    name: 'sagas.history',
-    async prune(limit) {
-      const cutoff = new Date(clock.now().getTime() - retentionMs);
-      const [row] = await db.query<{ n: number }>(
-        `with doomed as (
-           select h.saga_id, h.seq from sagas.history h join sagas.instances i on i.id = h.saga_id
-           where h.at < $1 and i.${ENDED} and i.ended_at < $1
-           order by h.at limit $2
-         ), gone as (
-           delete from sagas.history h using doomed d where h.saga_id = d.saga_id and h.seq = d.seq returning 1
-         )
-         select count(*)::int as n from gone`,
-        [cutoff, limit],
-      );
-      return row?.n ?? 0;
-    },
-  };
+  return pruneStatement(
+    db,
+    'sagas.history',
+    olderThan(clock, retentionMs),
+    `with doomed as (
+       select h.saga_id, h.seq from sagas.history h join sagas.instances i on i.id = h.saga_id
+       where h.at < $1 and i.${ENDED} and i.ended_at < $1
+       order by h.at limit $2
+     ), gone as (
+       delete from sagas.history h using doomed d where h.saga_id = d.saga_id and h.seq = d.seq returning 1
+     )
+     select count(*)::int as n from gone`,
+  );
 }
 
 /**
@@ -39,25 +34,20 @@ export function sagaHistoryRetention(db: Db, clock: Clock, retentionMs: number):
  * saga is keyed by has ended). A `FAILED` saga, and every saga whose key is not settled, stays.
  */
 export function endedSagaRetention(db: Db, clock: Clock, retentionMs: number, settled: string): PruneTask {
-  return {
-    name: 'sagas.instances',
-    async prune(limit) {
-      const cutoff = new Date(clock.now().getTime() - retentionMs);
-      // The history goes in the same statement: the foreign key is checked at its end, when both are gone.
-      const [row] = await db.query<{ n: number }>(
-        `with doomed as (
-           select i.id from sagas.instances i
-           where i.${ENDED} and i.ended_at < $1 and (${settled})
-           order by i.ended_at limit $2
-         ), history as (
-           delete from sagas.history h using doomed d where h.saga_id = d.id
-         ), gone as (
-           delete from sagas.instances i using doomed d where i.id = d.id returning 1
-         )
-         select count(*)::int as n from gone`,
-        [cutoff, limit],
-      );
-      return row?.n ?? 0;
-    },
-  };
+  // The history goes in the same statement: the foreign key is checked at its end, when both are gone.
+  return pruneStatement(
+    db,
+    'sagas.instances',
+    olderThan(clock, retentionMs),
+    `with doomed as (
+       select i.id from sagas.instances i
+       where i.${ENDED} and i.ended_at < $1 and (${settled})
+       order by i.ended_at limit $2
+     ), history as (
+       delete from sagas.history h using doomed d where h.saga_id = d.id
+     ), gone as (
+       delete from sagas.instances i using doomed d where i.id = d.id returning 1
+     )
+     select count(*)::int as n from gone`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { Clock, Db, PruneTask } from '@campusg/platform';
+import { type Clock, type Db, olderThan, type PruneTask, pruneStatement } from '@campusg/platform';
 
 /**
  * The retention of the audit log (`notifications.audit_log`, which order timelines are read from):
@@ -8,22 +8,17 @@ import type { Clock, Db, PruneTask } from '@campusg/platform';
  * message seen twice (by `message_id`); its retention is at least the log's, as the inbox's is.
  */
 export function auditLogRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
-  return {
-    name: 'notifications.audit_log',
-    async prune(limit) {
-      const cutoff = new Date(clock.now().getTime() - retentionMs);
-      const [row] = await db.query<{ n: number }>(
-        `with oldest as (
-           select seq, received_at from notifications.audit_log order by seq limit $2
-         ), gone as (
-           delete from notifications.audit_log a using oldest o where a.seq = o.seq and o.received_at < $1 returning 1
-         )
-         select count(*)::int as n from gone`,
-        [cutoff, limit],
-      );
-      return row?.n ?? 0;
-    },
-  };
+  return pruneStatement(
+    db,
+    'notifications.audit_log',
+    olderThan(clock, retentionMs),
+    `with oldest as (
+       select seq, received_at from notifications.audit_log order by seq limit $2
+     ), gone as (
+       delete from notifications.audit_log a using oldest o where a.seq = o.seq and o.received_at < $1 returning 1
+     )
+     select count(*)::int as n from gone`,
+  );
 }
 
 /**
@@ -35,23 +30,18 @@ export function auditLogRetention(db: Db, clock: Clock, retentionMs: number): Pr
  * of one of its messages can no longer come either: the audit log's retention is at least the log's.
  */
 export function endedOrderViewRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
-  return {
-    name: 'notifications.order_view',
-    async prune(limit) {
-      const cutoff = new Date(clock.now().getTime() - retentionMs);
-      const [row] = await db.query<{ n: number }>(
-        `with oldest as (
-           select order_id from notifications.order_view v
-           where status in ('COMPLETED', 'CANCELLED') and updated_at < $1
-             and not exists (select 1 from notifications.audit_log a where a.order_id = v.order_id)
-           order by updated_at limit $2
-         ), gone as (
-           delete from notifications.order_view v using oldest o where v.order_id = o.order_id returning 1
-         )
-         select count(*)::int as n from gone`,
-        [cutoff, limit],
-      );
-      return row?.n ?? 0;
-    },
-  };
+  return pruneStatement(
+    db,
+    'notifications.order_view',
+    olderThan(clock, retentionMs),
+    `with oldest as (
+       select order_id from notifications.order_view v
+       where status in ('COMPLETED', 'CANCELLED') and updated_at < $1
+         and not exists (select 1 from notifications.audit_log a where a.order_id = v.order_id)
+       order by updated_at limit $2
+     ), gone as (
+       delete from notifications.order_view v using oldest o where v.order_id = o.order_id returning 1
+     )
+     select count(*)::int as n from gone`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { Clock, Db, IdGenerator, PruneTask, Sql } from '@campusg/platform';
+import { type Clock, type Db, type IdGenerator, olderThan, type PruneTask, pruneStatement, type Sql } from '@campusg/platform';
 
 export type GatewayResult =
   | { approved: true; reference: string }
@@ -78,20 +78,15 @@ export class SandboxGateway implements PaymentGateway {
  * later command about the payment is decided by its state, not by the gateway.
  */
 export function gatewayRetention(db: Db, clock: Clock, retentionMs: number): PruneTask {
-  return {
-    name: 'payments.gateway_operations',
-    async prune(limit) {
-      const cutoff = new Date(clock.now().getTime() - retentionMs);
-      const [row] = await db.query<{ n: number }>(
-        `with oldest as (
-           select idempotency_key from payments.gateway_operations where created_at < $1 order by created_at limit $2
-         ), gone as (
-           delete from payments.gateway_operations g using oldest o where g.idempotency_key = o.idempotency_key returning 1
-         )
-         select count(*)::int as n from gone`,
-        [cutoff, limit],
-      );
-      return row?.n ?? 0;
-    },
-  };
+  return pruneStatement(
+    db,
+    'payments.gateway_operations',
+    olderThan(clock, retentionMs),
+    `with oldest as (
+       select idempotency_key from payments.gateway_operations where created_at < $1 order by created_at limit $2
+     ), gone as (
+       delete from payments.gateway_operations g using oldest o where g.idempotency_key = o.idempotency_key returning 1
+     )
+     select count(*)::int as n from gone`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { Clock, Db, PruneTask, Sql } from '@campusg/platform';
+import { type Clock, type Db, type PruneTask, pruneStatement, type Sql } from '@campusg/platform';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 
 const TABLE = { schemaName: 'users', tableName: 'login_attempts' };
@@ -51,19 +51,15 @@ export class LoginLimits {
 
 /** Counters whose window has passed are deleted, oldest first. */
 export function loginAttemptsRetention(db: Db, clock: Clock): PruneTask {
-  return {
-    name: 'users.login_attempts',
-    async prune(limit) {
-      const [row] = await db.query<{ n: number }>(
-        `with doomed as (
-           select key from users.login_attempts where expire < $1 order by expire limit $2
-         ), gone as (
-           delete from users.login_attempts a using doomed d where a.key = d.key returning 1
-         )
-         select count(*)::int as n from gone`,
-        [clock.now().getTime(), limit],
-      );
-      return row?.n ?? 0;
-    },
-  };
+  return pruneStatement(
+    db,
+    'users.login_attempts',
+    () => clock.now().getTime(),
+    `with doomed as (
+       select key from users.login_attempts where expire < $1 order by expire limit $2
+     ), gone as (
+       delete from users.login_attempts a using doomed d where a.key = d.key returning 1
+     )
+     select count(*)::int as n from gone`,
+  );
 }
