@@ -10,7 +10,7 @@ import { renderCharts } from './lib/report-charts.ts';
 import type { Json } from './lib/report-format.ts';
 import { SUMMARY_END, SUMMARY_START, summary, tables } from './lib/report-tables.ts';
 
-const SECTIONS = ['platform', 'engines', 'baseline', 'bus', 'timers', 'growth', 'scaling', 'profile'];
+const SECTIONS = ['platform', 'engines', 'baseline', 'bus', 'timers', 'bytes', 'growth', 'scaling', 'profile'];
 const DOCS = path.join(ROOT, 'docs/bench');
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';

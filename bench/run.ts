@@ -3,7 +3,10 @@
  * run per transport on this machine, with the original's approach measured side by side.
  *
  *   npm run bench                        platform (embedded, Kafka + PostgreSQL, RabbitMQ + PostgreSQL),
- *                                        both saga engines side by side, baseline, bus alone, timers (≈ 15 minutes)
+ *                                        both saga engines side by side, baseline, bus alone, timers, bytes
+ *                                        per completed order at a steady state (≈ 20 minutes)
+ *   npm run bench -- bytes               bytes stored per completed order once retention has done its work
+ *                                        (bench/scenarios/bytes-per-order.ts, retentions of 1 s; ≈ 6 minutes)
  *   npm run bench -- engines             the bus and the Temporal saga engine side by side on BENCH_ENGINE_TRANSPORT
  *                                        (embedded): saturation, p99 at half of it, CPU per saga with the
  *                                        Temporal server's (needs TEMPORAL_ADDRESS; ≈ 6 minutes)
@@ -50,7 +53,7 @@ import { type QuickRun, quickRun } from './lib/quick.ts';
 import { round } from './lib/stats.ts';
 import { writeReport } from './report.ts';
 
-const DEFAULT_PHASES = ['platform', 'engines', 'baseline', 'bus', 'timers'];
+const DEFAULT_PHASES = ['platform', 'engines', 'baseline', 'bus', 'timers', 'bytes'];
 const ALL_PHASES = [...DEFAULT_PHASES, 'growth', 'scaling', 'profile', 'overload'];
 const KNOWN_PHASES = [...ALL_PHASES, 'quick'];
 
@@ -230,6 +233,18 @@ async function main() {
       });
       const late = r.receivedLateMs as { p99: number };
       log('timers', `p99 ${late.p99} ms late at the consumer; peak RSS ${(r.memoryMiB as { peakRss: number }).peakRss} MiB`);
+      return r;
+    });
+  }
+
+  if (phases.includes('bytes')) {
+    await phase('bytes', async () => {
+      log('bytes', 'journeys at 8/s for 40 s, three times, every retention at 1 s (embedded)…');
+      const r = await runScript<{ runs: { bytesPerCompletedOrder: number; bytesPerOrder: number }[] }>(
+        'bench/scenarios/bytes-per-order.ts',
+        { RETENTIONS: 'short', RATE: '8', SECONDS: '40' },
+      );
+      for (const run of r.runs) log('bytes', `${run.bytesPerCompletedOrder} B per completed order, ${run.bytesPerOrder} B per order`);
       return r;
     });
   }

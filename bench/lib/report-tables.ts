@@ -157,6 +157,40 @@ export function tables(r: Json): string {
       '',
     );
   }
+  const b = r.bytes as
+    | {
+        ratePerSecond: number;
+        seconds: number;
+        runs?: {
+          retentions: string;
+          orders: number;
+          completedOrders: number;
+          bytesPerOrder: number;
+          bytesPerCompletedOrder: number;
+          byTable: { table: string; grew: number }[];
+        }[];
+      }
+    | undefined;
+  if (b?.runs?.length) {
+    push(
+      '### Bytes per completed order at a steady state',
+      '',
+      `Journeys at ${b.ratePerSecond}/s for ${b.seconds} s, three times on one embedded platform with every retention at 1 s; the growth of every table over the third run (bench/scenarios/bytes-per-order.ts).`,
+      '',
+      '| retentions | orders (completed) | bytes per completed order | bytes per order | largest growth per order |',
+      '|---|---|---|---|---|',
+    );
+    for (const x of b.runs) {
+      const largest = x.byTable
+        .slice(0, 4)
+        .map((t) => `${t.table} ${n(Math.round(t.grew / x.orders))}`)
+        .join(', ');
+      push(
+        `| ${x.retentions} | ${x.orders} (${x.completedOrders}) | **${n(x.bytesPerCompletedOrder)}** | ${n(x.bytesPerOrder)} | ${largest} |`,
+      );
+    }
+    push('');
+  }
   const g = r.growth as { method?: string; points?: GrowthPoint[] } | undefined;
   if (g?.points?.length) {
     push('### Growth: completed orders in the database', '', '![growth](bench/growth-data.svg)', '', `Seeding: ${g.method}.`, '');

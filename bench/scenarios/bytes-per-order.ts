@@ -27,6 +27,16 @@ const SHORT = {
 
 // `RETENTIONS=short` measures with retentions of 1 s only, `default` with the default ones only.
 const RETENTIONS = (process.env.RETENTIONS ?? 'default,short').split(',');
+/** What each setting measured, for `npm run bench -- bytes` (sent to the parent process when there is one). */
+const runs: {
+  retentions: string;
+  orders: number;
+  completedOrders: number;
+  bytes: number;
+  bytesPerOrder: number;
+  bytesPerCompletedOrder: number;
+  byTable: { table: string; grew: number }[];
+}[] = [];
 for (const [label, env] of (
   [
     ['default', 'default retentions', {}],
@@ -93,9 +103,21 @@ for (const [label, env] of (
     }))
     .filter((t) => t.grew !== 0)
     .sort((a, b) => b.grew - a.grew);
+  const orders = second.all - first.all;
+  const completedOrders = second.completed - first.completed;
+  const run = {
+    retentions: label,
+    orders,
+    completedOrders,
+    bytes: grew,
+    bytesPerOrder: Math.round(grew / orders),
+    bytesPerCompletedOrder: Math.round(grew / completedOrders),
+    byTable,
+  };
+  runs.push(run);
   console.log(
-    `${label}: ${second.all - first.all} orders (${second.completed - first.completed} completed) grew the database by ${grew} bytes: ` +
-      `${Math.round(grew / (second.all - first.all))} B/order, ${Math.round(grew / (second.completed - first.completed))} B/completed order`,
+    `${label}: ${orders} orders (${completedOrders} completed) grew the database by ${grew} bytes: ` +
+      `${run.bytesPerOrder} B/order, ${run.bytesPerCompletedOrder} B/completed order`,
   );
   console.log(`  by table: ${byTable.map((t) => `${t.table} ${t.grew}`).join(', ')}`);
   const byPart = second.parts
@@ -104,4 +126,10 @@ for (const [label, env] of (
     .sort((a, b) => b.grew - a.grew);
   console.log(`  by heap and index: ${byPart.map((p) => `${p.name} ${p.grew}`).join(', ')}`);
   await sys.close();
+}
+if (process.send) {
+  // Run by `npm run bench -- bytes`: the result goes to the parent, and the open channel to it must
+  // not keep this process alive.
+  process.send({ result: { ratePerSecond: RATE, seconds: SECONDS, runs } });
+  setTimeout(() => process.exit(0), 50);
 }
