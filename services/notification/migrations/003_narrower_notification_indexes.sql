@@ -6,5 +6,3 @@
 alter table notifications.notifications drop constraint notifications_message_id_user_id_key;
 drop index notifications.notifications_order;
 create index notifications_order on notifications.notifications (order_id);
--- The views of ended orders, in the order their retention reaches them (see `endedOrderViewRetention`).
-create index order_view_ended on notifications.order_view (updated_at) where status in ('COMPLETED', 'CANCELLED');

@@ -3,7 +3,7 @@ import { GROUP_TOPICS, GROUPS, type MessageType, topicOf } from '@campusg/contra
 import { type ServiceModule, SINK_LINGER_MS, type Subscription, serviceMigrations } from '@campusg/messaging';
 import { orderViewTableSql } from '@campusg/order-view';
 import { loadMigrations, type Migration } from '@campusg/platform';
-import { auditLogRetention, endedOrderViewRetention } from './audit-retention.ts';
+import { auditLogRetention } from './audit-retention.ts';
 import { LIVE_TYPES, LiveFeed } from './live-feed.ts';
 import { LiveHub } from './live-hub.ts';
 import { LiveSessions } from './live-sessions.ts';
@@ -83,10 +83,7 @@ export const notificationService: ServiceModule = {
         await following?.close();
         await feed.close();
       },
-      retention: () => [
-        auditLogRetention(deps.db, deps.clock, deps.config.retention.auditLogMs),
-        endedOrderViewRetention(deps.db, deps.clock, deps.config.retention.auditLogMs),
-      ],
+      retention: () => [auditLogRetention(deps.db, deps.clock, deps.config.retention.auditLogMs)],
     };
   },
 };

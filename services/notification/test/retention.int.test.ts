@@ -1,11 +1,11 @@
 import { type Db, ManualClock, migrate, openPglite } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLogRetention, endedOrderViewRetention } from '../src/audit-retention.ts';
+import { auditLogRetention } from '../src/audit-retention.ts';
 import { notificationMigrations } from '../src/index.ts';
 
 // The notification service's bookkeeping goes after the audit log's retention: audit entries by
-// when they were received, and the views of orders that ended by their last change, once their
-// timeline has no entry left. Views of orders under way, and anything younger, stay.
+// when they were received, and the view of an order that ended with the last entry of its timeline.
+// Views of orders under way, and anything younger, stay.
 
 const DAY = 86_400_000;
 const RETENTION = 30 * DAY;
@@ -21,12 +21,12 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** An order as the service's view holds it, last changed `changedAgo` ms ago. */
-async function view(status: string, changedAgo: number): Promise<string> {
+/** An order in `status` as the service's view holds it. */
+async function view(status: string): Promise<string> {
   const id = crypto.randomUUID();
   await db.query(
     `insert into notifications.order_view (order_id, customer_id, status, view, updated_at) values ($1, $2, $3, $4::jsonb, $5)`,
-    [id, crypto.randomUUID(), status, JSON.stringify({ id, status }), ago(changedAgo)],
+    [id, crypto.randomUUID(), status, JSON.stringify({ id, status }), clock.now()],
   );
   return id;
 }
@@ -52,30 +52,31 @@ const entries = async (ids: string[]) =>
     .sort();
 
 describe('notification retention', () => {
-  it('deletes the views of orders that ended before the retention, oldest first and a batch at a time', async () => {
-    const old = [
-      await view('COMPLETED', RETENTION + 3 * DAY),
-      await view('CANCELLED', RETENTION + 2 * DAY),
-      await view('COMPLETED', RETENTION + DAY),
+  it("deletes an ended order's view with the last entry of its timeline, whichever pass deletes that", async () => {
+    const [completed, cancelled, rated, underWay, recent] = [
+      await view('COMPLETED'),
+      await view('CANCELLED'),
+      await view('COMPLETED'),
+      await view('DELIVERED'),
+      await view('COMPLETED'),
     ];
-    const kept = [
-      // Ended within the retention.
-      await view('COMPLETED', RETENTION - DAY),
-      await view('CANCELLED', DAY),
-      // Under way, however long ago it last changed.
-      await view('CREATED', RETENTION + 5 * DAY),
-      await view('DELIVERED', RETENTION + 5 * DAY),
-    ];
-    // Ended long ago, but rated since: its timeline still has an entry, which its parties may read.
-    const rated = await view('COMPLETED', RETENTION + 5 * DAY);
+    // Oldest first, as the log receives them: the completed order's entries straddle the first pass.
+    await entry(RETENTION + 5 * DAY, completed);
+    await entry(RETENTION + 5 * DAY, underWay);
+    await entry(RETENTION + 4 * DAY, completed);
+    await entry(RETENTION + 3 * DAY, rated);
+    await entry(RETENTION + 2 * DAY, cancelled);
+    // Rated since it ended: its timeline keeps an entry, which its parties may still read.
     await entry(DAY, rated);
-    kept.push(rated);
-    const retention = endedOrderViewRetention(db, clock, RETENTION);
+    await entry(DAY, recent);
+
+    const retention = auditLogRetention(db, clock, RETENTION);
     expect(await retention.prune(2)).toBe(2);
-    expect(await views(old)).toEqual([old[2]]);
-    expect(await retention.prune(2)).toBe(1);
-    expect(await retention.prune(2)).toBe(0);
-    expect(await views([...old, ...kept])).toEqual([...kept].sort());
+    expect(await views([completed, cancelled])).toEqual([completed, cancelled].sort());
+    expect(await retention.prune(100)).toBe(3);
+    // An order under way keeps its view with no timeline left; one rated since keeps it with its entry.
+    expect(await views([completed, cancelled, rated, underWay, recent])).toEqual([rated, underWay, recent].sort());
+    expect(await retention.prune(100)).toBe(0);
   });
 
   it('deletes the audit entries received before the retention, and keeps the younger ones', async () => {
