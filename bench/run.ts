@@ -52,6 +52,7 @@ import { profileRun } from './lib/profile.ts';
 import { type QuickRun, quickRun } from './lib/quick.ts';
 import { round } from './lib/stats.ts';
 import { writeReport } from './report.ts';
+import type { BytesResult } from './scenarios/bytes-per-order.ts';
 
 const DEFAULT_PHASES = ['platform', 'engines', 'baseline', 'bus', 'timers', 'bytes'];
 const ALL_PHASES = [...DEFAULT_PHASES, 'growth', 'scaling', 'profile', 'overload'];
@@ -240,10 +241,7 @@ async function main() {
   if (phases.includes('bytes')) {
     await phase('bytes', async () => {
       log('bytes', 'journeys at 8/s for 40 s, three times, every retention at 1 s (embedded)…');
-      const r = await runScript<{ runs: { bytesPerCompletedOrder: number; bytesPerOrder: number }[] }>(
-        'bench/scenarios/bytes-per-order.ts',
-        { RETENTIONS: 'short', RATE: '8', SECONDS: '40' },
-      );
+      const r = await runScript<BytesResult>('bench/scenarios/bytes-per-order.ts', { RETENTIONS: 'short', RATE: '8', SECONDS: '40' });
       for (const run of r.runs) log('bytes', `${run.bytesPerCompletedOrder} B per completed order, ${run.bytesPerOrder} B per order`);
       return r;
     });

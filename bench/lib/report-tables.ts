@@ -1,4 +1,6 @@
 /** The report's tables: docs/performance.md's generated section and the README's summary. */
+
+import type { BytesResult } from '../scenarios/bytes-per-order.ts';
 import type { GrowthPoint, ScalingPoint } from './growth.ts';
 import type { PlatformRun } from './phases.ts';
 import { enginesTable } from './report-engines.ts';
@@ -157,20 +159,7 @@ export function tables(r: Json): string {
       '',
     );
   }
-  const b = r.bytes as
-    | {
-        ratePerSecond: number;
-        seconds: number;
-        runs?: {
-          retentions: string;
-          orders: number;
-          completedOrders: number;
-          bytesPerOrder: number;
-          bytesPerCompletedOrder: number;
-          byTable: { table: string; grew: number }[];
-        }[];
-      }
-    | undefined;
+  const b = r.bytes as BytesResult | undefined;
   if (b?.runs?.length) {
     push(
       '### Bytes per completed order at a steady state',

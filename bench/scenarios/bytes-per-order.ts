@@ -25,10 +25,8 @@ const SHORT = {
   AUDIT_LOG_RETENTION_MS: '1000',
 };
 
-// `RETENTIONS=short` measures with retentions of 1 s only, `default` with the default ones only.
-const RETENTIONS = (process.env.RETENTIONS ?? 'default,short').split(',');
-/** What each setting measured, for `npm run bench -- bytes` (sent to the parent process when there is one). */
-const runs: {
+/** What one retention setting measured; `npm run bench -- bytes` gets them as a `BytesResult`. */
+export interface BytesRun {
   retentions: string;
   orders: number;
   completedOrders: number;
@@ -36,15 +34,21 @@ const runs: {
   bytesPerOrder: number;
   bytesPerCompletedOrder: number;
   byTable: { table: string; grew: number }[];
-}[] = [];
-for (const [label, env] of (
-  [
-    ['default', 'default retentions', {}],
-    ['short', 'retentions of 1 s', { ...SHORT, RETENTION_INTERVAL_MS: '500' }],
-  ] as const
-)
-  .filter(([name]) => RETENTIONS.includes(name))
-  .map(([, ...rest]) => rest)) {
+}
+export interface BytesResult {
+  ratePerSecond: number;
+  seconds: number;
+  runs: BytesRun[];
+}
+
+const SETTINGS = {
+  default: { label: 'default retentions', env: {} },
+  short: { label: 'retentions of 1 s', env: { ...SHORT, RETENTION_INTERVAL_MS: '500' } },
+};
+// `RETENTIONS=short` measures with retentions of 1 s only, `default` with the default ones only.
+const chosen = (process.env.RETENTIONS ?? 'default,short').split(',') as (keyof typeof SETTINGS)[];
+const runs: BytesRun[] = [];
+for (const { label, env } of chosen.map((name) => SETTINGS[name])) {
   const sys = await startSystem({ LOG_LEVEL: 'silent', ...env });
   const db = sys.platform!.infra.db;
   const measure = async () => {
@@ -105,7 +109,7 @@ for (const [label, env] of (
     .sort((a, b) => b.grew - a.grew);
   const orders = second.all - first.all;
   const completedOrders = second.completed - first.completed;
-  const run = {
+  const run: BytesRun = {
     retentions: label,
     orders,
     completedOrders,
@@ -130,6 +134,6 @@ for (const [label, env] of (
 if (process.send) {
   // Run by `npm run bench -- bytes`: the result goes to the parent, and the open channel to it must
   // not keep this process alive.
-  process.send({ result: { ratePerSecond: RATE, seconds: SECONDS, runs } });
+  process.send({ result: { ratePerSecond: RATE, seconds: SECONDS, runs } satisfies BytesResult });
   setTimeout(() => process.exit(0), 50);
 }
