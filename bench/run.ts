@@ -4,9 +4,9 @@
  *
  *   npm run bench                        platform (embedded, Kafka + PostgreSQL, RabbitMQ + PostgreSQL),
  *                                        both saga engines side by side, baseline, bus alone, timers, bytes
- *                                        per completed order at a steady state (≈ 20 minutes)
+ *                                        per completed order at a steady state (≈ 17 minutes)
  *   npm run bench -- bytes               bytes stored per completed order once retention has done its work
- *                                        (bench/scenarios/bytes-per-order.ts, retentions of 1 s; ≈ 6 minutes)
+ *                                        (bench/scenarios/bytes-per-order.ts, retentions of 1 s; ≈ 2 minutes)
  *   npm run bench -- engines             the bus and the Temporal saga engine side by side on BENCH_ENGINE_TRANSPORT
  *                                        (embedded): saturation, p99 at half of it, CPU per saga with the
  *                                        Temporal server's (needs TEMPORAL_ADDRESS; ≈ 6 minutes)
