@@ -11,6 +11,7 @@ export * from './open-transport.ts';
 export * from './outbox.ts';
 export * from './partitioner.ts';
 export * from './read-together.ts';
+export * from './run-together.ts';
 export * from './service.ts';
 export * from './signal.ts';
 export * from './transport.ts';
