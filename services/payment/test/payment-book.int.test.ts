@@ -3,6 +3,7 @@ import type { MessageType, PayloadOf, TypedMessage } from '@campusg/contracts';
 import type { HandlerContext } from '@campusg/messaging';
 import { type Db, migrate, openPglite, randomIds, type Sql } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleChunk } from '../../../test/support/chunk.ts';
 import { handlerContext, sagaMessage } from '../../../test/support/handler-context.ts';
 import { PAYMENT_SCHEMA, paymentMigrations } from '../src/index.ts';
 import { paymentHandlers, paymentIdFor } from '../src/payment-handlers.ts';
@@ -10,22 +11,6 @@ import { SandboxGateway } from '../src/sandbox-gateway.ts';
 
 const clock = { now: () => new Date() };
 const card = 'tok_sandbox_visa_4242';
-
-/** `tx` with every statement it runs, the ones written at the commit included, counted by its first words. */
-function counting(tx: Sql, counts: Map<string, number>): Sql {
-  const count = (text: string) => {
-    const kind = text.replace(/\s+/g, ' ').trim().split(' ').slice(0, 3).join(' ');
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  };
-  return {
-    query: (text, params) => {
-      count(text);
-      return tx.query(text, params);
-    },
-    exec: (text) => tx.exec(text),
-    atCommit: (key, value, write) => tx.atCommit!(key, value, (inner, values) => write(counting(inner, counts), values)),
-  };
-}
 
 describe('payment service: a transaction of many commands reads and writes its payments together', () => {
   let db: Db;
@@ -48,19 +33,8 @@ describe('payment service: a transaction of many commands reads and writes its p
     await db?.close();
   });
 
-  /** Handles `batch` as the bus handles a chunk: in one transaction, in order, each handler told the whole batch. */
-  async function chunk(batch: TypedMessage[], counts = new Map<string, number>(), before?: (tx: Sql) => Promise<void>) {
-    const replies: TypedMessage[] = [];
-    await db.transaction(async (raw) => {
-      await before?.(raw);
-      const tx = counting(raw, counts);
-      for (const m of batch) {
-        const ctx: HandlerContext = { ...handlerContext(tx, m, replies), batch };
-        await (handlers[m.type] as (m: TypedMessage, c: HandlerContext) => Promise<void>)(m, ctx);
-      }
-    });
-    return { replies, counts };
-  }
+  const chunk = (batch: TypedMessage[], counts = new Map<string, number>(), before?: (tx: Sql) => Promise<void>) =>
+    handleChunk(db, handlers, batch, { counts, before });
 
   const payment = async (orderId: string) =>
     (
