@@ -7,6 +7,16 @@ const COLUMNS = `id, customer_id, runner_id, store, items, delivery_location, in
   total_cents, status, cancel_reason, created_at, updated_at, accepted_at, placed_at, picked_up_at, delivered_at,
   completed_at, cancelled_at, accept_by`;
 
+/** `transitionMany`'s statement: each status stamps its own column (`TIMESTAMP_COLUMN`). */
+const TRANSITION_MANY = `update orders.orders o set status = x.to_status, updated_at = $2,
+    accept_by = coalesce(x.new_accept_by, o.accept_by),
+    ${Object.entries(TIMESTAMP_COLUMN)
+      .map(([status, column]) => `${column} = case when x.to_status = '${status}' then $2 else o.${column} end`)
+      .join(',\n    ')}
+  from jsonb_to_recordset($1::jsonb) as x(order_id uuid, from_status text, to_status text, new_accept_by timestamptz)
+  where o.id = x.order_id and o.status = x.from_status
+  returning ${COLUMNS}`;
+
 export interface PageQuery {
   limit: number;
   cursor?: string | undefined;
@@ -30,10 +40,14 @@ export const orderRepository = {
    * Serialises the transactions that may create or tombstone one order id until they commit: a
    * create and a cancel of a not-yet-created order arrive on different command topics, so they can
    * run at once, and without the lock each would see no order and both would win (an order left
-   * PENDING beside its tombstone).
+   * PENDING beside its tombstone). Several ids are locked in one statement, in the order of the ids.
    */
-  async lockId(tx: Sql, id: string): Promise<void> {
-    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`campusg-order:${id}`]);
+  async lockIds(tx: Sql, ids: readonly string[]): Promise<void> {
+    await tx.query(
+      `select pg_advisory_xact_lock(hashtextextended('campusg-order:' || id, 0))
+       from (select distinct id from unnest($1::text[]) as id order by 1) as ids`,
+      [ids],
+    );
   },
 
   async find(tx: Sql, id: string): Promise<OrderRow | undefined> {
@@ -42,33 +56,39 @@ export const orderRepository = {
   },
 
   /**
-   * Creates the order unless it exists already or was cancelled before it was created (its
-   * tombstone), in one statement; returns the new row, or nothing when it was not created.
+   * Creates each order unless it exists already or was cancelled before it was created (its
+   * tombstone), in one statement for them all (no order id twice); returns the new rows, by id. An
+   * order is created at its command's `at`.
    */
-  async insertUnlessTombstoned(tx: Sql, cmd: PayloadOf<'create_order'>, now: Date): Promise<OrderRow | undefined> {
-    const t = totals(cmd.items, cmd.delivery_fee_cents);
-    const [row] = await tx.query<OrderRow>(
+  async insertUnlessTombstoned(tx: Sql, commands: readonly { cmd: PayloadOf<'create_order'>; at: Date }[]): Promise<Map<string, OrderRow>> {
+    const input = commands.map(({ cmd, at }) => {
+      const t = totals(cmd.items, cmd.delivery_fee_cents);
+      return {
+        id: cmd.order_id,
+        customer_id: cmd.customer_id,
+        store: cmd.store,
+        items: cmd.items,
+        delivery_location: cmd.delivery_location,
+        instructions: cmd.instructions,
+        food_cents: t.foodCents,
+        delivery_fee_cents: t.deliveryFeeCents,
+        total_cents: t.totalCents,
+        at,
+      };
+    });
+    const rows = await tx.query<OrderRow>(
       `insert into orders.orders (id, customer_id, store, items, delivery_location, instructions, food_cents,
          delivery_fee_cents, total_cents, status, created_at, updated_at)
-       select $1::uuid, $2::uuid, $3::jsonb, $4::jsonb, $5::jsonb, $6::text, $7::int, $8::int, $9::int, 'PENDING',
-         $10::timestamptz, $10::timestamptz
-       where not exists (select 1 from orders.tombstones where order_id = $1::uuid)
+       select x.id, x.customer_id, x.store, x.items, x.delivery_location, x.instructions, x.food_cents,
+         x.delivery_fee_cents, x.total_cents, 'PENDING', x.at, x.at
+       from jsonb_to_recordset($1::jsonb) as x(id uuid, customer_id uuid, store jsonb, items jsonb, delivery_location jsonb,
+         instructions text, food_cents int, delivery_fee_cents int, total_cents int, at timestamptz)
+       where not exists (select 1 from orders.tombstones t where t.order_id = x.id)
        on conflict (id) do nothing
        returning ${COLUMNS}`,
-      [
-        cmd.order_id,
-        cmd.customer_id,
-        JSON.stringify(cmd.store),
-        JSON.stringify(cmd.items),
-        JSON.stringify(cmd.delivery_location),
-        cmd.instructions,
-        t.foodCents,
-        t.deliveryFeeCents,
-        t.totalCents,
-        now,
-      ],
+      [JSON.stringify(input)],
     );
-    return row;
+    return new Map(rows.map((r) => [r.id, r]));
   },
 
   async tombstone(tx: Sql, id: string, now: Date): Promise<void> {
@@ -126,6 +146,23 @@ export const orderRepository = {
     }
     const [row] = await tx.query<OrderRow>(`update orders.orders set ${sets.join(', ')} where ${where} returning ${COLUMNS}`, params);
     return row;
+  },
+
+  /**
+   * Many orders moved at once, each from its expected status to its new one (no order twice): the
+   * plain form of `transition`, with an acceptance deadline where one is given; one statement for
+   * them all. Returns the rows it moved, by id; an order whose status was not the one expected is
+   * left as it was.
+   */
+  async transitionMany(
+    tx: Sql,
+    moves: readonly { id: string; from: OrderStatus; to: OrderStatus; acceptBy?: Date | undefined }[],
+    now: Date,
+  ): Promise<Map<string, OrderRow>> {
+    if (moves.length === 0) return new Map();
+    const input = moves.map((m) => ({ order_id: m.id, from_status: m.from, to_status: m.to, new_accept_by: m.acceptBy ?? null }));
+    const rows = await tx.query<OrderRow>(TRANSITION_MANY, [JSON.stringify(input), now]);
+    return new Map(rows.map((r) => [r.id, r]));
   },
 
   async page(

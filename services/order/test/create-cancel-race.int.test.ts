@@ -38,12 +38,18 @@ gate(`order service: a create and a cancel of one order at once${url ? '' : ' (n
 
   const message = <T extends MessageType>(type: T, payload: PayloadOf<T>): TypedMessage<T> => sagaMessage(type, payload);
 
-  /** Runs one handler in its own transaction; `hold` keeps that transaction open until it resolves. */
-  async function handle<T extends MessageType>(m: TypedMessage<T>, hold?: Promise<void>, entered?: () => void) {
+  /**
+   * Runs one handler in its own transaction (or a chunk's handlers, each told the whole chunk, as the
+   * bus runs them); `hold` keeps that transaction open until it resolves.
+   */
+  async function handle(m: TypedMessage | TypedMessage[], hold?: Promise<void>, entered?: () => void) {
     const replies: TypedMessage[] = [];
+    const batch = Array.isArray(m) ? m : [m];
     await db.transaction(async (tx: Sql) => {
-      const ctx = handlerContext(tx, m, replies);
-      await (orderHandlers({ acceptWindowMs: 60_000 })[m.type] as (m: TypedMessage<T>, c: HandlerContext) => Promise<void>)(m, ctx);
+      for (const one of batch) {
+        const ctx = { ...handlerContext(tx, one, replies), batch };
+        await (orderHandlers({ acceptWindowMs: 60_000 })[one.type] as (m: TypedMessage, c: HandlerContext) => Promise<void>)(one, ctx);
+      }
       entered?.();
       await hold;
     });
@@ -60,7 +66,7 @@ gate(`order service: a create and a cancel of one order at once${url ? '' : ' (n
   }
 
   /** Starts `first` and holds its transaction open, runs `second` meanwhile, then lets `first` commit. */
-  async function race(first: TypedMessage, second: TypedMessage) {
+  async function race(first: TypedMessage | TypedMessage[], second: TypedMessage) {
     let release!: () => void;
     const hold = new Promise<void>((r) => {
       release = r;
@@ -106,5 +112,15 @@ gate(`order service: a create and a cancel of one order at once${url ? '' : ' (n
     expect(result.first).toEqual(['order.cancel_failed']);
     expect(result.second).toEqual(['order.creation_failed']);
     expect(await state(orderId)).toEqual({ status: null, tombstoned: true });
+  });
+
+  it('a chunk of creates holds the lock of each of its orders: a cancel of any of them waits, then cancels it', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const result = await race([createFor(a), createFor(b), createFor(c)], cancelFor(b));
+    expect(result.finishedWhileFirstOpen).toBe(false);
+    expect(result.first).toEqual(['order.created', 'order.created', 'order.created']);
+    expect(result.second).toEqual(['order.cancelled']);
+    expect(await state(b)).toEqual({ status: 'CANCELLED', tombstoned: false });
+    expect(await state(c)).toEqual({ status: 'PENDING', tombstoned: false });
   });
 });
