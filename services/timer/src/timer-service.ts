@@ -1,5 +1,5 @@
-import { GROUP_TOPICS, GROUPS } from '@campusg/contracts';
-import { type Handlers, type ServiceDeps, yieldToEventLoop } from '@campusg/messaging';
+import { GROUP_TOPICS, GROUPS, type TypedMessage } from '@campusg/contracts';
+import { type Handlers, RunTogether, type ServiceDeps, yieldToEventLoop } from '@campusg/messaging';
 
 interface TimerRow {
   order_id: string;
@@ -10,17 +10,33 @@ interface TimerRow {
 const iso = (d: Date) => new Date(d).toISOString();
 
 /**
+ * The timers armed by the `start_order_timer` commands of a transaction, in one statement for them
+ * all (`RunTogether`): each armed the first time, its deadline returned; one armed before is left as it was.
+ */
+const starts = new RunTogether<Pick<TimerRow, 'timeout_at'>>({
+  type: 'start_order_timer',
+  keyOf: (m) => (m.payload as { order_id?: unknown }).order_id as string | undefined,
+  async run(tx, messages, now) {
+    const input = (messages as TypedMessage<'start_order_timer'>[]).map((m) => m.payload);
+    const rows = await tx.query<Pick<TimerRow, 'order_id' | 'timeout_at'>>(
+      `insert into timers.timers (order_id, timeout_at, status, created_at, updated_at)
+       select x.order_id, x.timeout_at, 'ARMED', $2, $2 from jsonb_to_recordset($1::jsonb) as x(order_id uuid, timeout_at timestamptz)
+       on conflict (order_id) do nothing returning order_id, timeout_at`,
+      [JSON.stringify(input.map((p) => ({ order_id: p.order_id, timeout_at: p.timeout_at }))), now],
+    );
+    return new Map(rows.map((r) => [r.order_id, r]));
+  },
+});
+
+/**
  * start_order_timer arms (once), restart_order_timer arms again with a new deadline (unless a
  * cancel stopped the timer), stop_order_timer disarms; each answers every time.
  */
 export const timerHandlers: Handlers = {
-  async start_order_timer(m, { tx, emit, now }) {
-    const { order_id, timeout_at } = m.payload;
-    const [armed] = await tx.query<Pick<TimerRow, 'timeout_at'>>(
-      `insert into timers.timers (order_id, timeout_at, status, created_at, updated_at) values ($1, $2, 'ARMED', $3, $3)
-       on conflict (order_id) do nothing returning timeout_at`,
-      [order_id, timeout_at, now],
-    );
+  async start_order_timer(m, ctx) {
+    const { tx, emit } = ctx;
+    const { order_id } = m.payload;
+    const armed = await starts.for(ctx, m);
     // Armed before (the command came again): the answer names the deadline it was armed with.
     const timer = armed ?? (await tx.query<TimerRow>('select * from timers.timers where order_id = $1', [order_id]))[0]!;
     emit('timer.started', { order_id, timeout_at: iso(timer.timeout_at) });
