@@ -7,13 +7,18 @@ const COLUMNS = `id, customer_id, runner_id, store, items, delivery_location, in
   total_cents, status, cancel_reason, created_at, updated_at, accepted_at, placed_at, picked_up_at, delivered_at,
   completed_at, cancelled_at, accept_by`;
 
-/** `transitionMany`'s statement: each status stamps its own column (`TIMESTAMP_COLUMN`). */
-const TRANSITION_MANY = `update orders.orders o set status = x.to_status, updated_at = $2,
+/**
+ * `transitionMany`'s statement: each status stamps its own column (`TIMESTAMP_COLUMN`). The moves
+ * come as arrays (`unnest`), which the planner counts as a few rows, so the orders are found by
+ * their primary key at any size of the table (a jsonb parameter counts as 100 rows, and a generic
+ * plan then joins by scanning every order).
+ */
+const TRANSITION_MANY = `update orders.orders o set status = x.to_status, updated_at = $5,
     accept_by = coalesce(x.new_accept_by, o.accept_by),
     ${Object.entries(TIMESTAMP_COLUMN)
-      .map(([status, column]) => `${column} = case when x.to_status = '${status}' then $2 else o.${column} end`)
+      .map(([status, column]) => `${column} = case when x.to_status = '${status}' then $5 else o.${column} end`)
       .join(',\n    ')}
-  from jsonb_to_recordset($1::jsonb) as x(order_id uuid, from_status text, to_status text, new_accept_by timestamptz)
+  from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) as x(order_id, from_status, to_status, new_accept_by)
   where o.id = x.order_id and o.status = x.from_status
   returning ${COLUMNS}`;
 
@@ -160,8 +165,13 @@ export const orderRepository = {
     now: Date,
   ): Promise<Map<string, OrderRow>> {
     if (moves.length === 0) return new Map();
-    const input = moves.map((m) => ({ order_id: m.id, from_status: m.from, to_status: m.to, new_accept_by: m.acceptBy ?? null }));
-    const rows = await tx.query<OrderRow>(TRANSITION_MANY, [JSON.stringify(input), now]);
+    const rows = await tx.query<OrderRow>(TRANSITION_MANY, [
+      moves.map((m) => m.id),
+      moves.map((m) => m.from),
+      moves.map((m) => m.to),
+      moves.map((m) => m.acceptBy ?? null),
+      now,
+    ]);
     return new Map(rows.map((r) => [r.id, r]));
   },
 

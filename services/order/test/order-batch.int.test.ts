@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleChunk } from '../../../test/support/chunk.ts';
 import { freshDatabase } from '../../../test/support/environment.ts';
 import { createOrderCommand, sagaMessage } from '../../../test/support/handler-context.ts';
+import { genericPlan, recording } from '../../../test/support/plans.ts';
 import { ORDER_SCHEMA, orderMigrations } from '../src/index.ts';
 import { orderHandlers } from '../src/order-handlers.ts';
+import { orderRepository } from '../src/order-repository.ts';
 
 const message = <T extends MessageType>(type: T, payload: PayloadOf<T>): TypedMessage<T> => sagaMessage(type, payload);
 const create = (orderId: string) => message('create_order', createOrderCommand(orderId));
@@ -148,6 +150,19 @@ describe.each(databases)(
       ]);
       expect((await status(a))?.status).toBe('PENDING');
       expect((await status(b))?.status).toBe('CREATED');
+    });
+
+    it('on a table of thousands of orders, the status updates find theirs by primary key (no scan of every order)', async () => {
+      await db.exec(`insert into orders.orders (id, customer_id, store, items, delivery_location, food_cents, delivery_fee_cents, total_cents,
+          status, created_at, updated_at)
+        select gen_random_uuid(), gen_random_uuid(), '{}', '[]', '{}', 1, 1, 2, 'COMPLETED', now(), now() from generate_series(1, 5000)`);
+      await db.exec('analyze orders.orders');
+      const { sql, statements } = recording(db);
+      await orderRepository.transitionMany(sql, [{ id: randomUUID(), from: 'PENDING', to: 'CREATED', acceptBy: new Date() }], new Date());
+      const [moved] = statements;
+      const plan = await genericPlan(db, moved!.text, moved!.params, { seqScans: true });
+      expect(plan).toContain('"Index Name":"orders_pkey"');
+      expect(plan).not.toMatch(/"Seq Scan"[^}]*"Relation Name":"orders"/);
     });
   },
 );
