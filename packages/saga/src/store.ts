@@ -133,19 +133,21 @@ export const sagaStore = {
       `with input as (
          select * from jsonb_to_recordset($1::jsonb) as x(id uuid, version int, steps int, status text, deadline_at timestamptz,
            state jsonb, ended_at timestamptz, updated_at timestamptz, n int, history jsonb)
+         where x.id = any($2::uuid[])
        ), updated as (
          update sagas.instances i set status = x.status, deadline_at = x.deadline_at, state = x.state, version = i.version + x.steps,
            ended_at = x.ended_at, updated_at = x.updated_at, history_seq = i.history_seq + x.n
-         from input x where i.id = any($2::uuid[]) and i.id = x.id and i.version = x.version
+         from input x where i.id = x.id and i.version = x.version
          returning i.id, i.history_seq - x.n as base, x.history
        ), appended as (
          insert into sagas.history (saga_id, seq, at, kind, type, message_id, note)
          ${HISTORY_ROWS('updated', 'updated.history', 'updated.base')}
        )
        select id from updated`,
-      // The ids again as an array: the planner cannot count the rows of a jsonb parameter and takes
-      // it for 100, so without them a generic plan joins by scanning every instance (below some tens
-      // of thousands of rows).
+      // The ids again as an array, that the input is filtered by: the planner cannot count the rows
+      // of a jsonb parameter and takes it for 100, so without the filter a generic plan joins by
+      // scanning every instance (on tables of a few thousand rows); with it, it counts one row and
+      // looks each instance up by its primary key.
       [JSON.stringify(input), [...byId.keys()]],
     );
     const saved = new Set(updated.map((r) => r.id));
