@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageType, PayloadOf, TypedMessage } from '@campusg/contracts';
-import type { HandlerContext } from '@campusg/messaging';
-import { type Db, migrate, openPglite, openPostgres, type Sql } from '@campusg/platform';
+import { type Db, migrate, openPglite, openPostgres } from '@campusg/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleChunk } from '../../../test/support/chunk.ts';
 import { freshDatabase } from '../../../test/support/environment.ts';
