@@ -17,7 +17,7 @@ import {
 } from '../support/load.ts';
 import { type PrivateKafka, type PrivatePostgres, postgresBinDir, startPrivateKafka, startPrivatePostgres } from '../support/servers.ts';
 import type { TestSystem } from '../support/system.ts';
-import { startTopology } from '../support/topology.ts';
+import { processLines, startTopology } from '../support/topology.ts';
 
 /**
  * Faults of the infrastructure and of a participant, on the production topology (every service in
@@ -111,7 +111,9 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
         .map((j) => j.error)
         .join('\n')}\n${await describeOrders(db(), stuck)}`,
     );
-    printProcessLines(/crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|kafka:/i, 25, 600);
+    console.log(
+      processLines(sys, /crash|restart|rebalanc|not aware|coordinator|retries|eachBatch|outbox|sequence|producer|kafka:/i, 25, 600),
+    );
     throw err;
   });
   const sagas = journeys.flatMap((j) => j.sagas);
@@ -142,24 +144,7 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
 /** What a case that timed out needs to be read: each journey's sagas, and what every process's Kafka clients logged. */
 function printSagasAndKafkaLog(label: string, journeys: Journey[]) {
   console.log(`[fault] ${label}: sagas\n${journeys.map((j) => `${j.orderId} ${j.status}: ${JSON.stringify(j.sagas)}`).join('\n')}`);
-  printProcessLines(/kafka/i, 40, 800);
-}
-
-/** The last `last` lines of each process's output that match `pattern`, each cut at `width` characters. */
-function printProcessLines(pattern: RegExp, last: number, width: number) {
-  for (const p of sys.processes!) {
-    const lines = p.process
-      .output()
-      .split('\n')
-      .filter((l) => pattern.test(l));
-    if (lines.length > 0)
-      console.log(
-        `[fault] ${p.service} (${p.process.url}):\n${lines
-          .slice(-last)
-          .map((l) => l.slice(0, width))
-          .join('\n')}`,
-      );
-  }
+  console.log(processLines(sys, /kafka/i, 40, 800));
 }
 
 function describeInfra(title: string, body: () => void) {

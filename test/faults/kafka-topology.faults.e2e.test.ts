@@ -20,7 +20,7 @@ import {
 } from '../support/load.ts';
 import type { PlatformProcess } from '../support/process.ts';
 import type { TestSystem } from '../support/system.ts';
-import { startTopology } from '../support/topology.ts';
+import { processLines, startTopology } from '../support/topology.ts';
 
 /**
  * kill -9 of each process of the production topology in turn, under load, then a restart on the same
@@ -49,20 +49,6 @@ const entry = (service: string, index = 0) => {
   return found;
 };
 
-/** What every process logged of its Kafka consumers (joins, rebalances, commits that failed), the last lines of each. */
-function consumerLog(): string {
-  return sys
-    .processes!.map((p, i) => {
-      const lines = p.process
-        .output()
-        .split('\n')
-        .filter((l) => /kafka:|rebalanc|commit/i.test(l))
-        .slice(-12);
-      return `${p.service}#${i} (${lines.length} lines)\n${lines.join('\n')}`;
-    })
-    .join('\n');
-}
-
 /** What a journey must end in when the crash changes nothing. */
 const EXPECTED: Record<JourneyKind, (j: Journey) => boolean> = {
   complete: (j) => j.status === 'COMPLETED',
@@ -82,7 +68,9 @@ async function verify(label: string, journeys: Journey[], timings: Record<string
   expect(dead.map((p) => `${p.service}:\n${p.process.output().slice(-3000)}`)).toEqual([]);
   const settleStart = Date.now();
   await quiesce(sys.infra.db, sys.infra.transport, 60_000).catch(async (err) => {
-    console.log(`[fault] ${label}: not settled\n${await unsettled(sys.infra.db, sys.infra.transport)}\n${consumerLog()}`);
+    console.log(
+      `[fault] ${label}: not settled\n${await unsettled(sys.infra.db, sys.infra.transport)}\n${processLines(sys, /kafka:|rebalanc|commit/i, 12, 800)}`,
+    );
     throw err;
   });
   const last = Math.max(...journeys.map((j) => j.endedAt));

@@ -161,3 +161,28 @@ export async function dropSharedDeployments(baseUrl: string, brokers: string): P
   await dropDatabases(baseUrl, { prefix: `${sharedDatabasePrefix(process.pid)}_` });
   await dropKafkaNamespace(brokers, sharedNamespacePrefix(process.pid));
 }
+
+/**
+ * The last `last` lines of each process's output that match `pattern`, each cut at `width`
+ * characters, under the process's service and address: what a fault case that did not end well
+ * needs to be read (joins, rebalances, commits that failed).
+ */
+export function processLines(sys: TestSystem, pattern: RegExp, last: number, width: number): string {
+  return sys
+    .processes!.map((p) => ({
+      p,
+      lines: p.process
+        .output()
+        .split('\n')
+        .filter((l) => pattern.test(l)),
+    }))
+    .filter(({ lines }) => lines.length > 0)
+    .map(
+      ({ p, lines }) =>
+        `[fault] ${p.service} (${p.process.url}):\n${lines
+          .slice(-last)
+          .map((l) => l.slice(0, width))
+          .join('\n')}`,
+    )
+    .join('\n');
+}
