@@ -1,4 +1,4 @@
-import type { MessageType, TypedMessage } from '@campusg/contracts';
+import { keyOf, type MessageType, type TypedMessage } from '@campusg/contracts';
 import type { Sql } from '@campusg/platform';
 import type { HandlerContext } from './handler.ts';
 import { perTransaction } from './read-together.ts';
@@ -7,11 +7,10 @@ import { perTransaction } from './read-together.ts';
 export interface RunSpec<Result> {
   /** The type of the messages whose handler runs it. */
   type: MessageType;
-  /** The key a message names (an order id), or nothing; of every message of the transaction, whatever its type. */
-  keyOf(message: TypedMessage): string | undefined;
   /**
    * Runs the statement for `messages` (of `type`, no key twice) in one go, at `now`; the results by
-   * key (lower case). A message may have no result (a conditional write that did nothing).
+   * the messages' keys (`keyOf`: the order id), in lower case. A message may have no result (a
+   * conditional write that did nothing).
    */
   run(tx: Sql, messages: TypedMessage[], now: Date): Promise<Map<string, Result>>;
 }
@@ -22,7 +21,8 @@ export type RunContext = Pick<HandlerContext, 'tx' | 'batch' | 'now'>;
 /**
  * One statement for the messages of one type in a transaction (`HandlerContext.batch`), where each
  * handler would run it for its own message: the first handler of the type runs it for its message
- * and for every later message of the type whose key no other message of the transaction names, and
+ * and for every later message of the type whose key (`keyOf`: its order, the partition key) no other
+ * message of the transaction names, and
  * those handlers find their result in memory. A message whose key another message of the
  * transaction also names (two commands for one order, a copy of a command) is left to its own turn,
  * and its handler then runs the statement for it (and for the later ones that may go with it): each
@@ -59,16 +59,16 @@ class TransactionRun<Result> {
     this.#spec = spec;
     this.#batch = batch;
     const named = new Map<string, number>();
-    const keys = batch.map((m) => spec.keyOf(m)?.toLowerCase());
-    for (const k of keys) if (k !== undefined) named.set(k, (named.get(k) ?? 0) + 1);
-    this.#alone = new Set(batch.filter((m, i) => m.type === spec.type && keys[i] !== undefined && named.get(keys[i]!) === 1));
+    const keys = batch.map((m) => keyOf(m).toLowerCase());
+    for (const k of keys) named.set(k, (named.get(k) ?? 0) + 1);
+    this.#alone = new Set(batch.filter((m, i) => m.type === spec.type && named.get(keys[i]!) === 1));
   }
 
   async for(ctx: RunContext, message: TypedMessage): Promise<Result | undefined> {
     if (this.#results.has(message)) return this.#results.get(message);
     const run = [message, ...this.#batch.filter((m) => m !== message && this.#alone.has(m) && !this.#results.has(m))];
     const results = await this.#spec.run(ctx.tx, run, ctx.now);
-    for (const m of run) this.#results.set(m, results.get(this.#spec.keyOf(m)?.toLowerCase() ?? ''));
+    for (const m of run) this.#results.set(m, results.get(keyOf(m).toLowerCase()));
     return this.#results.get(message);
   }
 }

@@ -13,7 +13,6 @@ function starts() {
   const runs: string[][] = [];
   const together = new RunTogether<string>({
     type: 'start_order_timer',
-    keyOf: (m) => (m.payload as { order_id?: string }).order_id,
     async run(_tx, messages) {
       const ids = messages.map((m) => (m as TypedMessage<'start_order_timer'>).payload.order_id);
       runs.push(ids);

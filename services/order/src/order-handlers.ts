@@ -5,9 +5,6 @@ import type { OrderRow } from './order.ts';
 import { peopleHandlers } from './order-people.ts';
 import { orderRepository as repo } from './order-repository.ts';
 
-/** The order a message is about, if it names one. */
-const orderIdOf = (m: TypedMessage) => (m.payload as { order_id?: unknown }).order_id as string | undefined;
-
 /**
  * Command handlers of the order service (every command gets exactly one reply, and each is
  * idempotent), and the user events that tell it who its orders' people are. `acceptWindowMs` is the
@@ -22,7 +19,6 @@ const orderIdOf = (m: TypedMessage) => (m.payload as { order_id?: unknown }).ord
 export const orderHandlers = ({ acceptWindowMs, oneAtATime = false }: { acceptWindowMs: number; oneAtATime?: boolean }): Handlers => {
   const creates = new RunTogether<OrderRow>({
     type: 'create_order',
-    keyOf: orderIdOf,
     async run(tx, messages) {
       const commands = (messages as TypedMessage<'create_order'>[]).map((m) => ({
         cmd: m.payload,
@@ -39,7 +35,6 @@ export const orderHandlers = ({ acceptWindowMs, oneAtATime = false }: { acceptWi
   });
   const statusUpdates = new RunTogether<OrderRow>({
     type: 'update_order_status',
-    keyOf: orderIdOf,
     run(tx, messages, now) {
       const moves = (messages as TypedMessage<'update_order_status'>[])
         .map((m) => m.payload)
@@ -58,7 +53,7 @@ export const orderHandlers = ({ acceptWindowMs, oneAtATime = false }: { acceptWi
     async create_order(m, ctx) {
       const { tx, emit } = ctx;
       const cmd = m.payload;
-      // The first time in one statement; a command sent again finds its order, a cancelled one's tombstone finds none.
+      // The first time with the transaction's other creates; a command sent again finds its order, a cancelled one's tombstone finds none.
       const order = (await creates.for(ctx, m)) ?? (await repo.find(tx, cmd.order_id));
       if (!order) {
         emit('order.creation_failed', {

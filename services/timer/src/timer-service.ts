@@ -15,7 +15,6 @@ const iso = (d: Date) => new Date(d).toISOString();
  */
 const starts = new RunTogether<Pick<TimerRow, 'timeout_at'>>({
   type: 'start_order_timer',
-  keyOf: (m) => (m.payload as { order_id?: unknown }).order_id as string | undefined,
   async run(tx, messages, now) {
     const input = (messages as TypedMessage<'start_order_timer'>[]).map((m) => m.payload);
     const rows = await tx.query<Pick<TimerRow, 'order_id' | 'timeout_at'>>(
